@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BACKEND_NAMES, type BackendInfo, type BackendLoader, type BackendName } from './backends/backend-info.js';
+import { cpuLoader } from './backends/cpu.js';
+import { cudaLoader } from './backends/cuda.js';
+import { wasmLoader } from './backends/wasm.js';
+import { webgpuLoader } from './backends/webgpu.js';
+import { TensorKernelsError } from './errors.js';
+
+/** Options of {@link initBackend}. */
+export interface InitBackendOptions {
+  /**
+   * Backends to try, in order. A single name means "this one or fail". Defaults to the
+   * `HOLOMIND_BACKEND` environment variable (comma-separated), then `webgpu, cuda, wasm, cpu`.
+   */
+  backends?: BackendName | readonly BackendName[];
+}
+
+const LOADERS: Record<BackendName, BackendLoader> = {
+  webgpu: webgpuLoader,
+  cuda: cudaLoader,
+  wasm: wasmLoader,
+  cpu: cpuLoader,
+};
+
+let current: { loader: BackendLoader; info: BackendInfo } | undefined;
+
+function isBackendName(name: string): name is BackendName {
+  return (BACKEND_NAMES as readonly string[]).includes(name);
+}
+
+function parseBackendList(names: readonly string[], source: string): BackendName[] {
+  if (names.length === 0) {
+    throw new TensorKernelsError('UNKNOWN_BACKEND', `${source} names no backend; valid names are ${BACKEND_NAMES.join(', ')}.`);
+  }
+  return names.map((name) => {
+    if (!isBackendName(name)) {
+      throw new TensorKernelsError(
+        'UNKNOWN_BACKEND',
+        `Unknown backend '${name}' in ${source}; valid names are ${BACKEND_NAMES.join(', ')}.`,
+      );
+    }
+    return name;
+  });
+}
+
+/** The backend order {@link initBackend} will try: the option, else `HOLOMIND_BACKEND`, else the default. */
+export function resolveBackendOrder(options: InitBackendOptions = {}): BackendName[] {
+  if (options.backends !== undefined) {
+    const names = typeof options.backends === 'string' ? [options.backends] : [...options.backends];
+    return parseBackendList(names, 'options.backends');
+  }
+  const fromEnvironment = typeof process !== 'undefined' ? process.env?.HOLOMIND_BACKEND : undefined;
+  if (fromEnvironment !== undefined && fromEnvironment.trim() !== '') {
+    const names = fromEnvironment.split(',').map((name) => name.trim()).filter((name) => name !== '');
+    return parseBackendList(names, `HOLOMIND_BACKEND='${fromEnvironment}'`);
+  }
+  return [...BACKEND_NAMES];
+}
+
+/**
+ * Tries backends in order and makes the first that works current in TensorFlow.js.
+ * Throws one error listing every failure if none works.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend, disposeBackend } from '@holomind/tensor-kernels';
+ *
+ * const backend = await initBackend({ backends: ['webgpu', 'wasm'] });
+ * console.log(backend.name, backend.adapter?.description);
+ * tf.matMul(tf.ones([2, 3]), tf.ones([3, 2])).print();
+ * await disposeBackend();
+ * ```
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  const order = resolveBackendOrder(options);
+  const skipped: BackendInfo['skipped'] = [];
+  for (const name of order) {
+    if (current?.info.name === name && tf.getBackend() === current.info.tfBackendName) {
+      return { ...current.info, skipped };
+    }
+    const loader = LOADERS[name];
+    try {
+      const info: BackendInfo = { ...(await loader.load()), skipped };
+      current = { loader, info };
+      return info;
+    } catch (error) {
+      if (order.length === 1) throw error;
+      skipped.push({ name, reason: (error as Error).message });
+    }
+  }
+  throw new TensorKernelsError(
+    'NO_BACKEND_AVAILABLE',
+    `No backend could be started. Tried, in order:\n${skipped.map((s) => `- ${s.name}: ${s.reason}`).join('\n')}`,
+  );
+}
+
+/** The backend {@link initBackend} last started, if any. */
+export function currentBackend(): BackendInfo | undefined {
+  return current?.info;
+}
+
+/**
+ * Releases the backend's device and every tensor on it, so the process can exit on its own.
+ * Tensors created before this call are invalid afterwards.
+ */
+export async function disposeBackend(): Promise<void> {
+  if (!current) return;
+  const { loader, info } = current;
+  current = undefined;
+  // removeBackend disposes the backend (for WebGPU: destroys the device and its buffers) but also
+  // forgets its factory; registering the factory again lets a later initBackend start it anew.
+  const factory = tf.findBackendFactory(info.tfBackendName);
+  if (tf.findBackend(info.tfBackendName)) tf.removeBackend(info.tfBackendName);
+  if (factory) tf.registerBackend(info.tfBackendName, factory, 1);
+  loader.release?.();
+}

@@ -1,0 +1,3 @@
+import { useSoftwareWebGpuIfInstalled } from './software-webgpu.js';
+
+useSoftwareWebGpuIfInstalled();
