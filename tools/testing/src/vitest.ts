@@ -8,6 +8,9 @@ export function holomindTestDefaults() {
     pool: 'forks' as const,
     testTimeout: 120_000,
     hookTimeout: 300_000,
+    // The JSON report lets .ci/run print one 'N passed, N failed' line over every package.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.test-results/vitest.json' },
     setupFiles: [fileURLToPath(new URL('./vitest-setup.js', import.meta.url))],
   };
 }
