@@ -4,7 +4,8 @@ export type TensorKernelsErrorCode =
   | 'BACKEND_PACKAGE_MISSING'
   | 'BACKEND_UNAVAILABLE'
   | 'NO_BACKEND_AVAILABLE'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  | 'GRADIENTS_MISSING';
 
 const marker = Symbol.for('@holomind/tensor-kernels/error');
 

@@ -2,5 +2,16 @@ export { initBackend, disposeBackend, currentBackend, resolveBackendOrder } from
 export type { InitBackendOptions } from './init-backend.js';
 export { BACKEND_NAMES } from './backends/backend-info.js';
 export type { AdapterDescription, BackendInfo, BackendName } from './backends/backend-info.js';
+export { memoryAttention } from './attention/memory-attention.js';
+export { compositeMemoryAttention } from './attention/composite-attention.js';
+export type {
+  KernelImplementation,
+  MemoryAttentionOptions,
+  MemoryAttentionResult,
+  Similarity,
+} from './attention/memory-attention-options.js';
+export { fisherDiagonal, compositeFisherDiagonal } from './fisher/fisher-diagonal.js';
+export type { DenseFisher, FisherDiagonalOptions } from './fisher/fisher-diagonal.js';
+export { probeGradients } from './fisher/probe-gradients.js';
 export { TensorKernelsError } from './errors.js';
 export type { TensorKernelsErrorCode } from './errors.js';

@@ -5,6 +5,7 @@ import { cudaLoader } from './backends/cuda.js';
 import { wasmLoader } from './backends/wasm.js';
 import { webgpuLoader } from './backends/webgpu.js';
 import { TensorKernelsError } from './errors.js';
+import { registerGradientsIfMissing } from './gradients.js';
 
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {
@@ -74,6 +75,7 @@ export function resolveBackendOrder(options: InitBackendOptions = {}): BackendNa
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const order = resolveBackendOrder(options);
+  await registerGradientsIfMissing();
   const skipped: BackendInfo['skipped'] = [];
   for (const name of order) {
     if (current?.info.name === name && tf.getBackend() === current.info.tfBackendName) {

@@ -1,0 +1,62 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { TensorKernelsError } from '../errors.js';
+import { expectEqual, expectFloat32 } from '../validate.js';
+import type { KernelImplementation } from '../attention/memory-attention-options.js';
+
+/** Options of {@link fisherDiagonal}. */
+export interface FisherDiagonalOptions {
+  /** Default `auto`: the fused kernel where the backend has one. */
+  implementation?: KernelImplementation;
+}
+
+/** The diagonal of the empirical Fisher information of one dense layer; the caller owns both. */
+export interface DenseFisher {
+  /** [in, out]: mean over samples of (x_i · g_j)². */
+  kernel: tf.Tensor2D;
+  /** [out]: mean over samples of g_j². */
+  bias: tf.Tensor1D;
+}
+
+/**
+ * The exact empirical Fisher diagonal of a dense layer y = xW + b from its per-sample inputs and the
+ * per-sample gradients of each sample's own loss at its pre-activation. Sample n's weight gradient
+ * is the outer product x_n ⊗ g_n, so its square is x_n² ⊗ g_n², and the mean over n is one matmul:
+ * kernel = (X∘X)ᵀ(G∘G) / N, bias = mean(G∘G) — instead of N backward passes.
+ *
+ * @example
+ * ```ts
+ * const { kernel, bias } = fisherDiagonal(layerInputs, outputGradients); // [784, 400], [400]
+ * ```
+ * @param inputs X [N, in]
+ * @param outputGradients G [N, out], from {@link probeGradients}
+ */
+export function fisherDiagonal(
+  inputs: tf.Tensor2D,
+  outputGradients: tf.Tensor2D,
+  _options: FisherDiagonalOptions = {},
+): DenseFisher {
+  expectFloat32('inputs', inputs, 2, '[samples, in]');
+  expectFloat32('outputGradients', outputGradients, 2, '[samples, out]');
+  const samples = inputs.shape[0];
+  if (samples === 0) {
+    throw new TensorKernelsError('INVALID_ARGUMENT', 'inputs has 0 samples; the Fisher is a mean over at least one sample.');
+  }
+  expectEqual(
+    'outputGradients samples (shape[0]) differ from inputs samples (shape[0])',
+    outputGradients.shape[0],
+    samples,
+    'pass the gradients of the same samples',
+  );
+  return compositeFisherDiagonal(inputs, outputGradients);
+}
+
+/** fisherDiagonal composed from built-in ops; the reference for the fused kernel. */
+export function compositeFisherDiagonal(inputs: tf.Tensor2D, outputGradients: tf.Tensor2D): DenseFisher {
+  return tf.tidy(() => {
+    const samples = inputs.shape[0];
+    const squaredGradients = tf.square(outputGradients);
+    const kernel = tf.div(tf.matMul(tf.square(inputs), squaredGradients, true, false), samples) as tf.Tensor2D;
+    const bias = tf.mean(squaredGradients, 0) as tf.Tensor1D;
+    return { kernel, bias };
+  });
+}

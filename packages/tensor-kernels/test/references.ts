@@ -1,0 +1,64 @@
+// Independent float64 references written with plain loops; the kernels are checked against these.
+
+/** Attention of [B,H,d] queries over [M,H,d] keys / [M,H,dv] values, in float64. */
+export function float64Attention(
+  query: Float32Array, keys: Float32Array, values: Float32Array,
+  sizes: { batch: number; heads: number; keyDim: number; valueDim: number; slots: number },
+  options: { similarity: 'dot' | 'cosine'; beta?: number; mask?: Float32Array },
+): { output: Float64Array; weights: Float64Array } {
+  const { batch, heads, keyDim, valueDim, slots } = sizes;
+  const output = new Float64Array(batch * heads * valueDim);
+  const weights = new Float64Array(batch * heads * slots);
+  const norm = (data: Float32Array, offset: number) => {
+    let sum = 0;
+    for (let i = 0; i < keyDim; i++) sum += data[offset + i]! ** 2;
+    return Math.max(Math.sqrt(sum), 1e-8);
+  };
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < heads; h++) {
+      const qOffset = (b * heads + h) * keyDim;
+      const scores = new Float64Array(slots);
+      let max = -Infinity;
+      for (let m = 0; m < slots; m++) {
+        const kOffset = (m * heads + h) * keyDim;
+        let dot = 0;
+        for (let i = 0; i < keyDim; i++) dot += query[qOffset + i]! * keys[kOffset + i]!;
+        scores[m] = options.similarity === 'dot'
+          ? dot / Math.sqrt(keyDim)
+          : (options.beta ?? 1) * dot / (norm(query, qOffset) * norm(keys, kOffset));
+        if (!options.mask || options.mask[m]! > 0) max = Math.max(max, scores[m]!);
+      }
+      let total = 0;
+      const exps = new Float64Array(slots);
+      for (let m = 0; m < slots; m++) {
+        exps[m] = !options.mask || options.mask[m]! > 0 ? Math.exp(scores[m]! - max) : 0;
+        total += exps[m]!;
+      }
+      for (let m = 0; m < slots; m++) {
+        const w = total > 0 ? exps[m]! / total : 0;
+        weights[(b * heads + h) * slots + m] = w;
+        for (let j = 0; j < valueDim; j++) output[(b * heads + h) * valueDim + j]! += w * values[(m * heads + h) * valueDim + j]!;
+      }
+    }
+  }
+  return { output, weights };
+}
+
+/** The empirical Fisher diagonal of a dense layer from X [N,in] and G [N,out], in float64. */
+export function float64DenseFisher(
+  inputs: Float32Array, gradients: Float32Array, samples: number, inUnits: number, outUnits: number,
+): { kernel: Float64Array; bias: Float64Array } {
+  const kernel = new Float64Array(inUnits * outUnits);
+  const bias = new Float64Array(outUnits);
+  for (let n = 0; n < samples; n++) {
+    for (let j = 0; j < outUnits; j++) {
+      const g = gradients[n * outUnits + j]!;
+      bias[j]! += (g * g) / samples;
+      for (let i = 0; i < inUnits; i++) {
+        const w = inputs[n * inUnits + i]! * g; // sample n's gradient of W[i][j]
+        kernel[i * outUnits + j]! += (w * w) / samples;
+      }
+    }
+  }
+  return { kernel, bias };
+}
