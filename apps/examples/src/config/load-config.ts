@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import { ZodDefault, ZodObject, ZodOptional, type z } from 'zod';
+import { CliError } from '../errors.js';
+import { configSchema, type HolomindConfig, type HolomindConfigInput } from './schema.js';
+
+/** The keys the schema accepts at a path of nested sections. */
+function allowedKeys(path: readonly PropertyKey[]): string[] {
+  let schema: z.ZodType = configSchema;
+  for (const key of path) {
+    while (schema instanceof ZodDefault || schema instanceof ZodOptional) schema = schema.unwrap() as z.ZodType;
+    if (!(schema instanceof ZodObject)) return [];
+    schema = (schema.shape as Record<string, z.ZodType>)[String(key)]!;
+  }
+  while (schema instanceof ZodDefault || schema instanceof ZodOptional) schema = schema.unwrap() as z.ZodType;
+  return schema instanceof ZodObject ? Object.keys(schema.shape) : [];
+}
+
+/** Where a key sits in the YAML source, for messages. */
+function lineOf(document: Document, lineCounter: LineCounter, path: readonly PropertyKey[]): number | undefined {
+  // Walk down as far as the path exists; an unknown key is reported at its own line.
+  for (let depth = path.length; depth >= 0; depth--) {
+    const keys = path.slice(0, depth) as (string | number)[];
+    const node = depth === 0 ? document.contents : document.getIn(keys, true);
+    const parent = depth === 0 ? undefined : depth === 1 ? document.contents : document.getIn(keys.slice(0, -1), true);
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => String((item.key as { value?: unknown })?.value ?? item.key) === String(keys.at(-1)));
+      const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+      if (range) return lineCounter.linePos(range[0]).line;
+    }
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    if (range) return lineCounter.linePos(range[0]).line;
+  }
+  return undefined;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, document: Document | undefined, lineCounter: LineCounter, source: string): string {
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+  const key = path.length > 0 ? path.join('.') : '(top level)';
+  const line = document ? lineOf(document, lineCounter, path) : undefined;
+  const where = line !== undefined ? `${source}:${line}` : source;
+  if (issue.code === 'unrecognized_keys') {
+    return `${where}: unknown key '${key}'; remove it or check its spelling (allowed here: ${allowedKeys(issue.path).join(', ')}).`;
+  }
+  if (issue.code === 'invalid_value' && 'values' in issue) {
+    return `${where}: '${key}' must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}.`;
+  }
+  return `${where}: '${key}': ${issue.message}.`;
+}
+
+/** Validates a configuration object (from YAML, flags or code), filling in defaults. */
+export function parseConfig(input: unknown, source = 'configuration', document?: Document, lineCounter = new LineCounter()): HolomindConfig {
+  const result = configSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => describeIssue(issue, document, lineCounter, source));
+  throw new CliError('CONFIG_INVALID', `The configuration is not valid:\n${lines.map((line) => `  ${line}`).join('\n')}`);
+}
+
+/** Reads and validates a YAML configuration file; errors name the key and the line. */
+export async function loadConfigFile(path: string, overrides: HolomindConfigInput = {}): Promise<HolomindConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CliError('CONFIG_NOT_FOUND', `Cannot read the configuration file ${path}: ${(error as Error).message}. Check the path given to --config.`, { cause: error });
+  }
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    const first = document.errors[0]!;
+    const line = first.linePos?.[0]?.line;
+    throw new CliError(
+      'CONFIG_SYNTAX',
+      `${path}${line !== undefined ? `:${line}` : ''} is not valid YAML: ${first.message.split('\n')[0]}. Fix the syntax at that line (indentation, a missing ':' or quote).`,
+    );
+  }
+  const raw = document.toJS() ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new CliError('CONFIG_INVALID', `${path} must hold a mapping of sections (network:, training:, ...), got ${Array.isArray(raw) ? 'a list' : typeof raw}.`);
+  }
+  return parseConfig(deepMerge(raw as Record<string, unknown>, overrides as Record<string, unknown>), path, document, lineCounter);
+}
+
+function deepMerge(base: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    const existing = merged[key];
+    merged[key] =
+      typeof value === 'object' && value !== null && !Array.isArray(value) && typeof existing === 'object' && existing !== null
+        ? deepMerge(existing as Record<string, unknown>, value as Record<string, unknown>)
+        : value;
+  }
+  return merged;
+}
+
+export { deepMerge };

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/** Benchmarks the pipeline can build. */
+export const BENCHMARKS = ['split-mnist', 'permuted-mnist', 'rotated-mnist', 'split-fashion-mnist'] as const;
+/** Continual-learning strategies; `holomind` combines EWC on the shared extractor, columns and memory. */
+export const STRATEGIES = ['finetune', 'ewc', 'online-ewc', 'pnn', 'pnn-memory', 'holomind'] as const;
+/** Backends as `@holomind/tensor-kernels` names them, plus `auto` (its default order). */
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'cuda', 'wasm', 'cpu'] as const;
+
+const positiveInt = z.number().int().positive();
+const activation = z.enum(['relu', 'tanh', 'sigmoid', 'elu']);
+
+const networkSection = z.strictObject({
+  /** Hidden sizes of the shared feature extractor (empty: no shared part). */
+  extractorHidden: z.array(positiveInt).default([256]),
+  /** Hidden sizes of each task column. */
+  columnHidden: z.array(positiveInt).default([64]),
+  activation: activation.default('relu'),
+  dropout: z.number().min(0).max(0.9).default(0),
+  maxColumns: positiveInt.default(10),
+});
+
+const memorySection = z.strictObject({
+  slots: positiveInt.default(256),
+  keySize: positiveInt.default(32),
+  valueSize: positiveInt.default(32),
+  heads: positiveInt.default(1),
+  similarity: z.enum(['dot', 'cosine']).default('cosine'),
+  writeThreshold: z.number().min(0).default(0),
+  policy: z.enum(['least-used', 'least-important']).default('least-used'),
+});
+
+const ewcSection = z.strictObject({
+  lambda: z.number().min(0).default(1000),
+  gamma: z.number().gt(0).max(1).default(0.9),
+  fisher: z.enum(['empirical', 'true', 'batched']).default('empirical'),
+  samples: positiveInt.default(1024),
+});
+
+const trainingSection = z.strictObject({
+  epochs: positiveInt.default(2),
+  batchSize: positiveInt.default(64),
+  learningRate: z.number().positive().default(0.001),
+  /** Number of tasks the benchmark is cut into. */
+  tasks: positiveInt.default(5),
+  /** Training samples per task (all when unset); keeps runs short. */
+  trainPerTask: positiveInt.optional(),
+  testPerTask: positiveInt.optional(),
+});
+
+const monitoringSection = z.strictObject({
+  tensorboard: z.boolean().default(true),
+  /** Alert when an earlier task's accuracy drops by more than this (0..1). */
+  forgettingAlert: z.number().min(0).max(1).default(0.05),
+  dashboardPort: z.number().int().min(0).max(65535).default(6007),
+});
+
+const performanceSection = z.strictObject({
+  gradientAccumulation: positiveInt.default(1),
+  /** Save a checkpoint every this many epochs (and always at the end of a task). */
+  checkpointEvery: positiveInt.default(1),
+  /** Halve the batch when tf.memory().numBytes passes this many bytes. */
+  shrinkBatchAboveBytes: positiveInt.optional(),
+  /** Run memory cleanup every this many epochs. */
+  cleanupEvery: positiveInt.default(1),
+});
+
+/** The whole configuration; every field has a default so an empty file is valid. */
+export const configSchema = z.strictObject({
+  benchmark: z.enum(BENCHMARKS).default('split-mnist'),
+  strategy: z.enum(STRATEGIES).default('holomind'),
+  seed: z.number().int().min(0).default(42),
+  backend: z.enum(BACKEND_CHOICES).default('auto'),
+  dataDir: z.string().default('/usr/share/datasets/fashion-mnist'),
+  db: z.string().default('sqlite:.holomind/holomind.db'),
+  output: z.string().default('.holomind'),
+  network: networkSection.default(() => networkSection.parse({})),
+  memory: memorySection.default(() => memorySection.parse({})),
+  ewc: ewcSection.default(() => ewcSection.parse({})),
+  training: trainingSection.default(() => trainingSection.parse({})),
+  monitoring: monitoringSection.default(() => monitoringSection.parse({})),
+  performance: performanceSection.default(() => performanceSection.parse({})),
+});
+
+/** A validated configuration with every default filled in. */
+export type HolomindConfig = z.infer<typeof configSchema>;
+/** What a user may write: every field optional. */
+export type HolomindConfigInput = z.input<typeof configSchema>;
