@@ -123,6 +123,21 @@ describe('ExternalMemory.read', () => {
     }
   });
 
+  it('gives the query finite gradients while the memory is empty (the read adds none), and once it is not', () => {
+    const memory = new ExternalMemory({ slots, keySize, heads });
+    const query = tf.tensor2d(seededValues(2 * heads * keySize, 51), [2, heads * keySize]);
+    // d/dq of sum(q) is 1 everywhere; an empty memory's read must add exactly nothing to it.
+    const loss = (q: tf.Tensor) => tf.add(tf.sum(tf.square(tf.add(memory.read(q as tf.Tensor2D), 1))), tf.sum(q));
+    const emptyGradient = tf.grad(loss)(query);
+    expect(Array.from(emptyGradient.dataSync())).toEqual(new Array(2 * heads * keySize).fill(1));
+    const rows = tf.tensor2d(seededValues(heads * keySize, 52), [1, heads * keySize]);
+    memory.write(rows, [1]);
+    const filledGradient = tf.grad(loss)(query);
+    expect(Array.from(filledGradient.dataSync()).every(Number.isFinite)).toBe(true);
+    tf.dispose([query, emptyGradient, rows, filledGradient]);
+    memory.dispose();
+  });
+
   it('leaks no tensor over reads, writes, cleanups and stats', async () => {
     const memory = new ExternalMemory({ slots, keySize, heads });
     const rows = tf.tensor2d(seededValues(6 * heads * keySize, 41), [6, heads * keySize]);

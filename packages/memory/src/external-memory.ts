@@ -96,6 +96,7 @@ export class ExternalMemory {
   private readonly importance: Float32Array;
   private readonly counters = { reads: 0, writes: 0, skippedWrites: 0, rejectedWrites: 0, replacements: 0, evictions: 0 };
   private full = false;
+  private filledSlots = 0;
   private disposed = false;
 
   constructor(options: ExternalMemoryOptions) {
@@ -146,6 +147,7 @@ export class ExternalMemory {
     const track = options.track ?? true;
     const { heads, valueSize, similarity, beta } = this.options;
     const batch = this.checkRows('query', query, this.options.keySize, 'QUERY_SHAPE_MISMATCH');
+    if (this.filledSlots === 0) return this.readEmpty(query, batch, track);
     const result = tf.tidy(() => {
       const query3d = tf.reshape(query, [batch, heads, this.options.keySize]) as tf.Tensor3D;
       const { output, weights } = memoryAttention(query3d, this.keysForRead(), this.values, {
@@ -307,6 +309,15 @@ export class ExternalMemory {
     tf.dispose([this.keys, this.values, this.usage, this.hits, this.mask]);
   }
 
+  // An empty memory reads zeros without attention: memoryAttention's gradient with every slot
+  // masked is NaN (its softmax denominator is clamped at 1e-30, whose square underflows float32).
+  // Usage needs no decay here: empty slots always have usage 0.
+  private readEmpty<T extends tf.Tensor2D | tf.Tensor3D>(query: T, batch: number, track: boolean): T {
+    const { heads, valueSize } = this.options;
+    if (track) this.counters.reads += batch;
+    return tf.zeros(query.rank === 2 ? [batch, heads * valueSize] : [batch, heads, valueSize]) as T;
+  }
+
   private load(arrays: MemoryArrays): void {
     const { slots, heads, keySize, valueSize } = this.options;
     tf.tidy(() => {
@@ -383,7 +394,8 @@ export class ExternalMemory {
   private refreshMask(): void {
     this.mask.dispose();
     this.mask = tf.tensor1d(this.filled);
-    this.full = this.filledCount() === this.options.slots;
+    this.filledSlots = this.filledCount();
+    this.full = this.filledSlots === this.options.slots;
   }
 
   private filledCount(): number {

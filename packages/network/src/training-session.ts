@@ -185,8 +185,12 @@ export class TrainingSession {
       if (query && target.memory) target.memory.write(query, perExample!);
       tf.dispose([rowTensor, batchInputs, targets, value, perExample, query, microDataLoss, previousLoss, previousDataLoss]);
     }
-    this.optimizer.applyGradients(accumulated);
-    tf.dispose(Object.values(accumulated));
+    // tfjs optimizers keep their moments by position in this map, so every step must name every
+    // variable: one without a gradient this step (a memory query while the memory is empty) gets zeros.
+    const complete: tf.NamedTensorMap = {};
+    for (const variable of target.variables) complete[variable.name] = accumulated[variable.name] ?? tf.zerosLike(variable);
+    this.optimizer.applyGradients(complete);
+    tf.dispose(Object.values(complete));
     return { loss, dataLoss };
   }
 
