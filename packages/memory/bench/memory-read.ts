@@ -10,18 +10,29 @@ const backend = process.env.HOLOMIND_BACKEND ?? 'wasm';
 const batch = 32;
 const heads = 4;
 const keySize = 32;
-const repeats = 25;
+const repeats = 15;
 
-async function median(work: () => Promise<void>): Promise<number> {
-  for (let i = 0; i < 3; i++) await work();
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    await work();
-    times.push(performance.now() - start);
+function median(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timed(work: () => Promise<void> | void): Promise<number> {
+  const start = performance.now();
+  await work();
+  return performance.now() - start;
+}
+
+// Rounds visit every case in turn, so load from other processes spreads over all cases alike.
+async function interleavedMedians(cases: (() => Promise<number>)[], rounds: number): Promise<number[]> {
+  const times = cases.map(() => [] as number[]);
+  for (let round = -2; round < rounds; round++) {
+    for (const [index, run] of cases.entries()) {
+      const elapsed = await run();
+      if (round >= 0) times[index]!.push(elapsed);
+    }
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return times.map(median);
 }
 
 function filledMemory(slots: number): ExternalMemory {
@@ -39,27 +50,26 @@ async function main() {
   const query = tf.randomNormal([batch, heads * keySize], 0, 1, 'float32', 7) as tf.Tensor2D;
   const newRows = tf.randomNormal([batch, heads * keySize], 0, 1, 'float32', 8);
   const importance = new Float32Array(batch).fill(2);
-  const rows: { slots: number; read: number; readUntracked: number; write: number; bytes: number }[] = [];
-  for (const slots of [1000, 10000]) {
-    const memory = filledMemory(slots);
-    const read = await median(async () => {
-      const output = memory.read(query);
+  const sizes = [1000, 10000];
+  const memories = sizes.map(filledMemory);
+  const read = (memory: ExternalMemory, track: boolean) => () =>
+    timed(async () => {
+      const output = memory.read(query, { track });
       await output.data();
       output.dispose();
     });
-    const readUntracked = await median(async () => {
-      const output = memory.read(query, { track: false });
-      await output.data();
-      output.dispose();
-    });
-    const write = await median(async () => {
-      memory.write(newRows, importance);
-    });
-    rows.push({ slots, read, readUntracked, write, bytes: memory.stats().bytes });
-    memory.dispose();
-  }
+  const write = (memory: ExternalMemory) => () => timed(() => void memory.write(newRows, importance));
+  const medians = await interleavedMedians(memories.flatMap((memory) => [read(memory, true), read(memory, false), write(memory)]), repeats);
+  const rows = sizes.map((slots, index) => ({
+    slots,
+    read: medians[3 * index]!,
+    readUntracked: medians[3 * index + 1]!,
+    write: medians[3 * index + 2]!,
+    bytes: memories[index]!.stats().bytes,
+  }));
+  memories.forEach((memory) => memory.dispose());
   tf.dispose([query, newRows]);
-  console.log(`ExternalMemory on ${info.name}: batch ${batch} queries, ${heads} heads × keySize ${keySize} (cosine), median of ${repeats}`);
+  console.log(`ExternalMemory on ${info.name}: batch ${batch} queries, ${heads} heads × keySize ${keySize} (cosine), median of ${repeats} interleaved rounds`);
   console.log('| slots | read (tracked) ms | read (untracked) ms | write 32 items ms | bytes |');
   console.log('| ---: | ---: | ---: | ---: | ---: |');
   for (const row of rows) {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ExternalMemory } from '@holomind/memory';
 import { NetworkError } from './errors.js';
 import { SeededRandom } from './seeded-random.js';
-import { createOptimizer, type ResolvedTrainOptions, type StepInfo, type TaskData, type TrainResult } from './training-options.js';
+import { createOptimizer, type ResolvedTrainOptions, type TaskData, type TrainResult } from './training-options.js';
 
 /** What a session trains: one column (and whatever else is unfrozen) of a network. */
 export interface TrainingTarget {
