@@ -13,6 +13,7 @@ describe('@holomind/network installed alone from its tarball (with @holomind/mem
       registryDependencies: {
         '@tensorflow/tfjs-core': '4.22.0',
         '@tensorflow/tfjs-backend-wasm': '4.22.0',
+        '@tensorflow/tfjs-backend-cpu': '4.22.0',
         // Registers tfjs's gradients in plain Node (initBackend imports it when present).
         '@tensorflow/tfjs-layers': '4.22.0',
       },
@@ -50,5 +51,23 @@ describe('@holomind/network installed alone from its tarball (with @holomind/mem
       await disposeBackend();
     `);
     expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({ frozen: true, outputs: 40, same: true, code: 'UNKNOWN_TASK', writes: true, laterals: 1 });
+  });
+
+  it('explains that training needs gradients when nothing registered them', async () => {
+    // No initBackend and no tfjs-layers import: tfjs-core alone registers no gradient.
+    const output = await project.runScript(`
+      import * as tf from '@tensorflow/tfjs-core';
+      import '@tensorflow/tfjs-backend-cpu';
+      import { ProgressiveNetwork, NetworkError } from '@holomind/network';
+      await tf.setBackend('cpu');
+      const network = new ProgressiveNetwork({ inputShape: [3], column: { hiddenSizes: [2] } });
+      network.addTask('a', { outputSize: 2 });
+      const inputs = tf.ones([2, 3]);
+      const forward = network.forward(inputs, 'a').shape;
+      let code = '';
+      try { await network.train({ taskId: 'a', inputs, labels: tf.tensor1d([0, 1], 'int32') }); } catch (error) { code = NetworkError.isInstance(error) ? error.code : String(error); }
+      console.log(JSON.stringify({ forward, code }));
+    `);
+    expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({ forward: [2, 2], code: 'GRADIENTS_MISSING' });
   });
 });
