@@ -1,0 +1,90 @@
+import type { WritePolicy } from './memory-options.js';
+
+/** What the memory looks like to a write or a cleanup: one entry per slot, host-side. */
+export interface SlotBook {
+  /** 1 for a filled slot, 0 for an empty one. */
+  filled: Float32Array;
+  /** Santoro et al.'s usage weight w^u of each slot. */
+  usage: Float32Array;
+  /** Importance the slot's content was written with (decayed by cleanup). */
+  importance: Float32Array;
+}
+
+/** One item of a write and the slot it goes to. */
+export interface SlotAssignment {
+  /** Row of the written batch. */
+  item: number;
+  slot: number;
+  /** The slot held something before (an overwrite, not a fill). */
+  replaced: boolean;
+}
+
+/** Where each item of one write call goes. */
+export interface WritePlan {
+  assignments: SlotAssignment[];
+  /** Items below the importance threshold. */
+  skipped: number;
+  /**
+   * Items at or above the threshold that found no slot: under `least-important`, items no more
+   * important than every stored one; under either policy, items beyond M in one call.
+   */
+  rejected: number;
+}
+
+/**
+ * Chooses slots for a batch of items, most important first: empty slots (lowest index first), then
+ * the filled slot with the lowest score — usage under `least-used` (Santoro et al. 2016's
+ * least-recently-used access), stored importance under `least-important`, where an item only
+ * replaces a less important one. A slot receives at most one item per call; ties go to the lower index.
+ */
+export function planWrite(book: SlotBook, itemImportance: Float32Array, threshold: number, policy: WritePolicy): WritePlan {
+  const slots = book.filled.length;
+  const candidates: number[] = [];
+  let skipped = 0;
+  for (let item = 0; item < itemImportance.length; item++) {
+    if (itemImportance[item]! >= threshold) candidates.push(item);
+    else skipped++;
+  }
+  candidates.sort((a, b) => itemImportance[b]! - itemImportance[a]! || a - b);
+
+  const taken = new Uint8Array(slots);
+  const empty: number[] = [];
+  for (let slot = 0; slot < slots; slot++) if (book.filled[slot] === 0) empty.push(slot);
+  const score = policy === 'least-used' ? book.usage : book.importance;
+
+  const assignments: SlotAssignment[] = [];
+  let rejected = 0;
+  let nextEmpty = 0;
+  for (const item of candidates) {
+    if (nextEmpty < empty.length) {
+      const slot = empty[nextEmpty++]!;
+      taken[slot] = 1;
+      assignments.push({ item, slot, replaced: false });
+      continue;
+    }
+    let victim = -1;
+    for (let slot = 0; slot < slots; slot++) {
+      if (taken[slot] || book.filled[slot] === 0) continue;
+      if (victim < 0 || score[slot]! < score[victim]!) victim = slot;
+    }
+    if (victim < 0 || (policy === 'least-important' && itemImportance[item]! <= book.importance[victim]!)) {
+      rejected++;
+      continue;
+    }
+    taken[victim] = 1;
+    assignments.push({ item, slot: victim, replaced: true });
+  }
+  return { assignments, skipped, rejected };
+}
+
+/**
+ * Slots a cleanup empties: filled slots whose score is below `evictBelow`, lowest first, while at
+ * least ceil(minKeepFraction · filled) slots stay filled. `score` is usage or importance, already decayed.
+ */
+export function planEviction(filled: Float32Array, score: Float32Array, evictBelow: number, minKeepFraction: number): number[] {
+  const filledSlots: number[] = [];
+  for (let slot = 0; slot < filled.length; slot++) if (filled[slot] !== 0) filledSlots.push(slot);
+  const keepAtLeast = Math.ceil(minKeepFraction * filledSlots.length);
+  const evictable = filledSlots.filter((slot) => score[slot]! < evictBelow).sort((a, b) => score[a]! - score[b]! || a - b);
+  return evictable.slice(0, Math.max(0, filledSlots.length - keepAtLeast));
+}

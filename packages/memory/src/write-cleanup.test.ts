@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, disposeBackend } from '@holomind/tensor-kernels';
+import { ExternalMemory } from './external-memory.js';
+
+beforeAll(() => initBackend({ backends: 'wasm' }));
+afterAll(disposeBackend);
+
+// One-hot rows make every slot's content recognisable in the state.
+function oneHotRows(indices: number[], width: number): tf.Tensor2D {
+  return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(indices, 'int32'), width), 'float32') as tf.Tensor2D);
+}
+
+function storedRowIndex(memory: ExternalMemory, slot: number): number {
+  const { keys } = memory.toState().arrays;
+  const width = memory.queryWidth;
+  const row = keys.subarray(slot * width, (slot + 1) * width);
+  return row.indexOf(1);
+}
+
+describe('ExternalMemory.write', () => {
+  it('fills empty slots, then replaces the least-used one: the slot reads did not touch', () => {
+    const memory = new ExternalMemory({ slots: 3, keySize: 6, beta: 50, usageDecay: 0.9 });
+    const first = oneHotRows([0, 1, 2], 6);
+    expect(memory.write(first, [1, 1, 1]).slots).toEqual([0, 1, 2]);
+    // Reads that match items 0 and 2 make slot 1 the least used.
+    const queries = oneHotRows([0, 2, 0, 2], 6);
+    tf.dispose(memory.read(queries));
+    const usage = memory.toState().arrays.usage;
+    expect(usage[1]).toBeLessThan(usage[0]!);
+    expect(usage[1]).toBeLessThan(usage[2]!);
+    const next = oneHotRows([5], 6);
+    const result = memory.write(next, [1]);
+    expect(result).toMatchObject({ slots: [1], written: 1, replaced: 1 });
+    expect(storedRowIndex(memory, 1)).toBe(5);
+    expect(memory.stats()).toMatchObject({ writes: 4, replacements: 1, filled: 3, utilisation: 1 });
+    tf.dispose([first, queries, next]);
+    memory.dispose();
+  });
+
+  it('under least-important, replaces the least important slot and refuses less important items', () => {
+    const memory = new ExternalMemory({ slots: 2, keySize: 4, writePolicy: 'least-important', importanceThreshold: 0.1 });
+    const rows = oneHotRows([0, 1, 2, 3], 4);
+    const result = memory.write(rows, [0.5, 0.3, 0.05, 0.2]);
+    // 0.05 is below the threshold; 0.5 and 0.3 fill the two slots; 0.2 is less important than both.
+    expect(result).toMatchObject({ slots: [0, 1, -1, -1], written: 2, skipped: 1, rejected: 1 });
+    const more = oneHotRows([3], 4);
+    expect(memory.write(more, [0.4]).slots).toEqual([1]); // replaces the 0.3 item
+    expect(storedRowIndex(memory, 1)).toBe(3);
+    expect(memory.stats()).toMatchObject({ writes: 3, skippedWrites: 1, rejectedWrites: 1, replacements: 1 });
+    tf.dispose([rows, more]);
+    memory.dispose();
+  });
+
+  it('stores separate values when given, and needs them when valueSize differs', () => {
+    const memory = new ExternalMemory({ slots: 2, keySize: 3, valueSize: 2, heads: 2 });
+    const keys = tf.ones([1, 6]);
+    const values = tf.tensor2d([[1, 2, 3, 4]]);
+    expect(() => memory.write(keys, [1])).toThrow(/valueSize equals keySize.*pass \{ values \} of width 4/);
+    memory.write(keys, [1], { values });
+    expect(Array.from(memory.toState().arrays.values.subarray(0, 4))).toEqual([1, 2, 3, 4]);
+    const read = memory.read(tf.ones([1, 6]) as tf.Tensor2D);
+    expect(Array.from(read.dataSync())).toEqual([1, 2, 3, 4]); // one filled slot: weight 1
+    tf.dispose([keys, values, read]);
+    memory.dispose();
+  });
+});
+
+describe('ExternalMemory.cleanup', () => {
+  it('decays usage, evicts the rarely used slots, zeroes them and keeps the minimum fraction', () => {
+    const memory = new ExternalMemory({ slots: 8, keySize: 8, beta: 50, usageDecay: 1, cleanupDecay: 0.5, evictBelow: 0.6, minKeepFraction: 0.5 });
+    const rows = oneHotRows([0, 1, 2, 3, 4, 5], 8);
+    memory.write(rows, [1, 1, 1, 1, 1, 1]); // usage 1 each
+    const queries = oneHotRows([0, 0, 1], 8); // slot 0 and 1 gain usage
+    tf.dispose(memory.read(queries));
+    const before = memory.toState().arrays.usage;
+    const result = memory.cleanup();
+    // After halving, slots 2..5 have usage 0.5 < 0.6 and are candidates; 6 filled, keep ceil(3) → evict 3.
+    expect(result).toEqual({ evicted: 3, filled: 3 });
+    const state = memory.toState();
+    const emptied = [2, 3, 4, 5].filter((slot) => state.arrays.mask[slot] === 0);
+    expect(emptied).toHaveLength(3);
+    for (const slot of emptied) {
+      expect(Array.from(state.arrays.keys.subarray(slot * 8, slot * 8 + 8))).toEqual(new Array(8).fill(0));
+      expect(state.arrays.usage[slot]).toBe(0);
+    }
+    expect(state.arrays.usage[0]).toBe(Math.fround(before[0]! * 0.5));
+    expect(memory.stats()).toMatchObject({ evictions: 3, filled: 3 });
+    tf.dispose([rows, queries]);
+    memory.dispose();
+  });
+});

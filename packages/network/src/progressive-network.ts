@@ -1,0 +1,430 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ExternalMemory } from '@holomind/memory';
+import { checkActivation } from './activations.js';
+import { NetworkError } from './errors.js';
+import { FeatureExtractor } from './feature-extractor.js';
+import {
+  dropoutRate,
+  hiddenSizes,
+  positiveInteger,
+  resolveNetworkOptions,
+  type AddTaskOptions,
+  type ProgressiveNetworkOptions,
+  type ResolvedNetworkOptions,
+} from './network-options.js';
+import { NETWORK_STATE_FORMAT, type NetworkDescription, type ProgressiveNetworkState, type TaskRecord } from './network-state.js';
+import { ParameterStore } from './parameters.js';
+import { SeededRandom } from './seeded-random.js';
+import { TaskColumn, type TaskColumnOptions } from './task-column.js';
+import { resolveTrainOptions, type TaskData, type TrainOptions, type TrainResult } from './training-options.js';
+import { TrainingSession, perExampleCrossEntropy, type RunOverrides } from './training-session.js';
+
+/** Options of {@link ProgressiveNetwork.fromState}. */
+export interface FromStateOptions {
+  /** Memory to attach instead of rebuilding the one saved in the state. */
+  memory?: ExternalMemory;
+}
+
+/** Options of {@link ProgressiveNetwork.evaluate}. */
+export interface EvaluateOptions {
+  /** Examples per forward pass. Default 256. */
+  batchSize?: number;
+}
+
+/** Accuracy and mean cross-entropy of one task's data. */
+export interface Evaluation {
+  taskId: string;
+  examples: number;
+  accuracy: number;
+  loss: number;
+}
+
+/**
+ * A Progressive Neural Network (Rusu et al. 2016) over a shared feature extractor: one column per
+ * task, each reading every earlier column through lateral adapters; adding a task freezes every
+ * earlier column (and, by default, the extractor), so earlier tasks' outputs never change. An
+ * attached {@link ExternalMemory} is read by every column and written while training.
+ *
+ * @example
+ * ```ts
+ * const network = new ProgressiveNetwork({ inputShape: [784], extractor: { kind: 'mlp', hiddenSizes: [128] } });
+ * network.addTask('digits-0-1', { outputSize: 2 });
+ * await network.train({ taskId: 'digits-0-1', inputs, labels }, { epochs: 3, batchSize: 32 });
+ * network.addTask('digits-2-3', { outputSize: 2 }); // freezes the first column and the extractor
+ * const logits = network.forward(testInputs, 'digits-0-1'); // [N, 2]
+ * const state = network.toState(); // ProgressiveNetwork.fromState(state) rebuilds it exactly
+ * ```
+ */
+export class ProgressiveNetwork {
+  readonly options: ResolvedNetworkOptions;
+  readonly extractor: FeatureExtractor;
+  readonly memory: ExternalMemory | undefined;
+  private readonly columnList: TaskColumn[] = [];
+  private readonly parameters: ParameterStore;
+  private initRandom: SeededRandom;
+  private trainRandom: SeededRandom;
+  private session: TrainingSession | undefined;
+  private ownsMemory = false;
+  private disposed = false;
+
+  constructor(options: ProgressiveNetworkOptions) {
+    this.options = resolveNetworkOptions(options);
+    if (options.memory !== undefined && !(options.memory instanceof ExternalMemory)) {
+      throw new NetworkError('INVALID_OPTION', 'memory must be an ExternalMemory from @holomind/memory.');
+    }
+    this.memory = options.memory;
+    this.initRandom = new SeededRandom(this.options.seed);
+    this.trainRandom = new SeededRandom(this.options.seed ^ 0x5bd1e995);
+    this.parameters = new ParameterStore(this.initRandom);
+    this.extractor = new FeatureExtractor(this.options.inputShape, this.options.extractor, this.parameters);
+  }
+
+  /**
+   * Rebuilds a network exactly as {@link toState} recorded it: architecture, frozen flags, every
+   * parameter bit for bit, random streams, and the memory (unless `options.memory` replaces it).
+   */
+  static fromState(state: ProgressiveNetworkState, options: FromStateOptions = {}): ProgressiveNetwork {
+    if (state?.format !== NETWORK_STATE_FORMAT) {
+      throw new NetworkError('STATE_MISMATCH', `Network state format must be '${NETWORK_STATE_FORMAT}', got '${String(state?.format)}'.`);
+    }
+    const { config } = state;
+    let memory = options.memory;
+    const ownsMemory = memory === undefined && state.memory !== undefined;
+    if (ownsMemory) memory = ExternalMemory.fromState(state.memory!);
+    if (config.withMemory && memory === undefined) {
+      throw new NetworkError('STATE_MISMATCH', 'This state was saved with a memory attached but holds no memory state; pass { memory } to fromState.');
+    }
+    const network = new ProgressiveNetwork({ ...config.options, memory: config.withMemory ? memory : undefined });
+    network.ownsMemory = ownsMemory;
+    try {
+      for (const { taskId, ...columnOptions } of config.tasks) network.addTask(taskId, columnOptions);
+      if (config.extractorFrozen) network.extractor.freeze();
+      network.parameters.load(state.arrays);
+    } catch (error) {
+      network.dispose();
+      throw error;
+    }
+    network.initRandom.reset(config.random.init);
+    network.trainRandom.reset(config.random.training);
+    return network;
+  }
+
+  /** Task ids, in column order. */
+  get taskIds(): string[] {
+    return this.columnList.map((column) => column.taskId);
+  }
+
+  /** The columns, in task order. */
+  get columns(): readonly TaskColumn[] {
+    return this.columnList;
+  }
+
+  /**
+   * Adds a column for `taskId` with lateral adapters from every existing column, and freezes the
+   * existing columns (and the extractor under `freezeExtractor: 'after-first-task'`).
+   */
+  addTask(taskId: string, options: AddTaskOptions): TaskColumn {
+    this.assertLive();
+    if (typeof taskId !== 'string' || taskId === '') {
+      throw new NetworkError('INVALID_OPTION', `taskId must be a non-empty string, got ${JSON.stringify(taskId)}.`);
+    }
+    if (this.columnList.some((column) => column.taskId === taskId)) {
+      throw new NetworkError('DUPLICATE_TASK', `Task '${taskId}' already has column ${this.columnIndex(taskId)}; choose another id.`);
+    }
+    if (this.columnList.length >= this.options.maxColumns) {
+      throw new NetworkError(
+        'MAX_COLUMNS_REACHED',
+        `Cannot add task '${taskId}': the network already has ${this.columnList.length} columns, its maxColumns ` +
+          `(${this.taskIds.map((id) => `'${id}'`).join(', ')}). Create the network with a larger maxColumns.`,
+      );
+    }
+    const columnOptions = this.resolveColumnOptions(taskId, options);
+    const memoryWidths = this.memory ? { query: this.memory.queryWidth, read: this.memory.valueWidth } : undefined;
+    const column = new TaskColumn(taskId, this.columnList.length, this.extractor.outputSize, columnOptions, this.columnList, memoryWidths, this.parameters);
+    this.endSession();
+    for (const earlier of this.columnList) earlier.freeze();
+    if (this.columnList.length > 0 && this.options.freezeExtractor === 'after-first-task') this.extractor.freeze();
+    this.columnList.push(column);
+    return column;
+  }
+
+  /**
+   * Logits [B, outputSize] of `taskId`'s column for inputs [B, ...inputShape], in inference mode
+   * (no dropout). Runs the extractor and every column up to that task's. The caller owns the result.
+   */
+  forward(inputs: tf.Tensor, taskId: string): tf.Tensor2D {
+    this.assertLive();
+    const index = this.columnIndex(taskId);
+    this.checkInputs(inputs);
+    return tf.tidy(() => this.run(inputs, index, false, 0).logits);
+  }
+
+  /**
+   * Trains `data.taskId`'s column — the newest; earlier ones are frozen — with softmax
+   * cross-entropy plus `options.regularizer`. Starts a new session (ending a kept one).
+   */
+  async train(data: TaskData, options: TrainOptions = {}): Promise<TrainResult> {
+    this.assertLive();
+    const resolved = resolveTrainOptions(options);
+    const index = this.trainableColumn(data);
+    this.requireGradients();
+    if (resolved.memoryWrites && this.memory && this.memory.options.valueSize !== this.memory.options.keySize) {
+      throw new NetworkError(
+        'INVALID_OPTION',
+        `Training writes each example's memory query as key and value (the memory holds the written vectors, as in Santoro et al. 2016), ` +
+          `so the memory needs valueSize = keySize (got ${this.memory.options.valueSize} and ${this.memory.options.keySize}); or train with memoryWrites: false.`,
+      );
+    }
+    this.endSession();
+    const column = this.columnList[index]!;
+    const session = new TrainingSession(
+      {
+        taskId: column.taskId,
+        outputSize: column.options.outputSize,
+        variables: this.trainableVariables(),
+        memory: this.memory,
+        forward: (inputs, dropoutSeed) => this.run(inputs, index, true, dropoutSeed),
+      },
+      resolved,
+      this.trainRandom.nextInt(),
+    );
+    try {
+      return await session.run(data);
+    } finally {
+      if (resolved.preserveState) this.session = session;
+      else session.dispose();
+    }
+  }
+
+  /**
+   * Continues the session a `train(..., { preserveState: true })` kept — same options, optimizer
+   * moments, shuffling stream and batch size — on `newData` of the same task.
+   */
+  async resumeTraining(newData: TaskData, overrides: RunOverrides = {}): Promise<TrainResult> {
+    this.assertLive();
+    const session = this.session;
+    if (!session) {
+      throw new NetworkError(
+        'NO_TRAINING_SESSION',
+        'resumeTraining continues a session kept by train(data, { preserveState: true }); no session is kept (none ran with preserveState, or a task was added since).',
+      );
+    }
+    if (newData?.taskId !== session.taskId) {
+      throw new NetworkError('COLUMN_FROZEN', `The kept session trains task '${session.taskId}', not '${String(newData?.taskId)}'; call train() for another task.`);
+    }
+    this.trainableColumn(newData);
+    return session.run(newData, overrides);
+  }
+
+  /** Accuracy and mean cross-entropy of `data` under its task's column. */
+  async evaluate(data: TaskData, options: EvaluateOptions = {}): Promise<Evaluation> {
+    this.assertLive();
+    const index = this.columnIndex(data.taskId);
+    this.checkInputs(data.inputs);
+    const batchSize = positiveInteger('batchSize', options.batchSize ?? 256);
+    const examples = data.inputs.shape[0]!;
+    const outputSize = this.columnList[index]!.options.outputSize;
+    const classes = tf.tidy(() => (data.labels.rank === 2 ? tf.argMax(data.labels, 1) : tf.cast(data.labels, 'int32')));
+    let correct = 0;
+    let lossSum = 0;
+    try {
+      for (let start = 0; start < examples; start += batchSize) {
+        const size = Math.min(batchSize, examples - start);
+        const [hits, loss] = tf.tidy(() => {
+          const batchInputs = tf.slice(data.inputs, start, size);
+          const batchClasses = tf.slice(classes, start, size) as tf.Tensor1D;
+          const logits = this.run(batchInputs, index, false, 0).logits;
+          const targets = tf.cast(tf.oneHot(batchClasses, outputSize), 'float32') as tf.Tensor2D;
+          return [tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batchClasses), 'float32')), tf.sum(perExampleCrossEntropy(logits, targets))];
+        });
+        correct += (await hits.data())[0]!;
+        lossSum += (await loss.data())[0]!;
+        tf.dispose([hits, loss]);
+      }
+    } finally {
+      classes.dispose();
+    }
+    return { taskId: data.taskId, examples, accuracy: correct / examples, loss: lossSum / examples };
+  }
+
+  /** The shared extractor's variables (frozen or not): what EWC should protect. */
+  sharedVariables(): tf.Variable[] {
+    this.assertLive();
+    return this.extractor.variables();
+  }
+
+  /** Variables of `taskId`'s column: its layers, lateral adapters and memory query. */
+  columnVariables(taskId: string): tf.Variable[] {
+    this.assertLive();
+    return this.columnList[this.columnIndex(taskId)]!.variables();
+  }
+
+  /** What `train` updates now: the newest column, the extractor unless frozen, and a trainable memory. */
+  trainableVariables(): tf.Variable[] {
+    this.assertLive();
+    const newest = this.columnList.at(-1);
+    return [
+      ...(this.extractor.frozen ? [] : this.extractor.variables()),
+      ...(newest?.variables() ?? []),
+      ...(this.memory?.trainableVariables() ?? []),
+    ];
+  }
+
+  /** The architecture as JSON: layers with per-example shapes, lateral links, frozen flags, parameter counts. */
+  describe(): NetworkDescription {
+    this.assertLive();
+    const columns = this.columnList.map((column) => column.describe());
+    const extractorParameters = this.extractor.parameterCount;
+    const total = extractorParameters + columns.reduce((sum, column) => sum + column.parameters, 0);
+    const trainable = (this.extractor.frozen ? 0 : extractorParameters) + (columns.at(-1)?.parameters ?? 0);
+    const memory = this.memory?.options;
+    return {
+      format: NETWORK_STATE_FORMAT,
+      inputShape: [...this.options.inputShape],
+      extractor: {
+        kind: this.extractor.options.kind,
+        frozen: this.extractor.frozen,
+        freeze: this.options.freezeExtractor,
+        outputSize: this.extractor.outputSize,
+        layers: this.extractor.describeLayers(),
+        parameters: extractorParameters,
+      },
+      columns,
+      memory: memory
+        ? {
+            slots: memory.slots, heads: memory.heads, keySize: memory.keySize, valueSize: memory.valueSize,
+            similarity: memory.similarity, queryWidth: memory.heads * memory.keySize, readWidth: memory.heads * memory.valueSize,
+          }
+        : null,
+      maxColumns: this.options.maxColumns,
+      seed: this.options.seed,
+      parameters: { total, trainable, frozen: total - trainable },
+    };
+  }
+
+  /** Config, parameters (copies) and memory state; {@link fromState} rebuilds the network bit for bit. */
+  toState(): ProgressiveNetworkState {
+    this.assertLive();
+    const tasks: TaskRecord[] = this.columnList.map((column) => ({ taskId: column.taskId, ...column.options }));
+    return {
+      format: NETWORK_STATE_FORMAT,
+      config: {
+        options: structuredClone(this.options),
+        tasks,
+        extractorFrozen: this.extractor.frozen,
+        withMemory: this.memory !== undefined,
+        random: { init: this.initRandom.seed, training: this.trainRandom.seed },
+      },
+      arrays: this.parameters.toArrays(),
+      ...(this.memory ? { memory: this.memory.toState() } : {}),
+    };
+  }
+
+  /** Releases every variable and a kept session; also the memory when fromState created it. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.endSession();
+    this.parameters.dispose();
+    if (this.ownsMemory) this.memory?.dispose();
+  }
+
+  // Extractor, then columns 0..target: earlier ones give their hidden activations to the laterals.
+  private run(inputs: tf.Tensor, target: number, training: boolean, dropoutSeed: number): { logits: tf.Tensor2D; query?: tf.Tensor2D } {
+    const features = this.extractor.apply(inputs);
+    const hidden: tf.Tensor2D[][] = [];
+    for (let index = 0; index < target; index++) {
+      hidden.push(this.columnList[index]!.run(features, hidden, { training: false, dropoutSeed, memory: this.memory, withOutput: false }).hidden);
+    }
+    const result = this.columnList[target]!.run(features, hidden, { training, dropoutSeed, memory: this.memory, withOutput: true });
+    return { logits: result.logits!, ...(result.query ? { query: result.query } : {}) };
+  }
+
+  private resolveColumnOptions(taskId: string, options: AddTaskOptions): TaskColumnOptions {
+    if (typeof options !== 'object' || options === null) {
+      throw new NetworkError('INVALID_OPTION', `addTask('${taskId}', options) needs options such as { outputSize: 2 }.`);
+    }
+    const defaults = this.options.column;
+    const sizes = hiddenSizes(`hiddenSizes of task '${taskId}'`, options.hiddenSizes ?? defaults.hiddenSizes);
+    const first = this.columnList[0];
+    if (first && first.options.hiddenSizes.length !== sizes.length) {
+      throw new NetworkError(
+        'INVALID_OPTION',
+        `Task '${taskId}' has ${sizes.length} hidden layers but earlier columns have ${first.options.hiddenSizes.length}; ` +
+          'lateral adapters pair layers, so every column needs the same depth (widths may differ).',
+      );
+    }
+    const adapterSize = options.adapterSize ?? defaults.adapterSize;
+    return {
+      outputSize: positiveInteger(`outputSize of task '${taskId}'`, options.outputSize),
+      hiddenSizes: sizes,
+      activation: checkActivation(`activation of task '${taskId}'`, options.activation ?? defaults.activation),
+      dropout: dropoutRate(`dropout of task '${taskId}'`, options.dropout ?? defaults.dropout),
+      ...(adapterSize === undefined ? {} : { adapterSize: positiveInteger(`adapterSize of task '${taskId}'`, adapterSize) }),
+    };
+  }
+
+  private columnIndex(taskId: string): number {
+    const index = this.columnList.findIndex((column) => column.taskId === taskId);
+    if (index < 0) {
+      const known = this.columnList.length === 0 ? 'none yet' : this.taskIds.map((id) => `'${id}'`).join(', ');
+      throw new NetworkError('UNKNOWN_TASK', `Unknown task '${String(taskId)}'; known tasks: ${known}. Add it first with addTask('${String(taskId)}', { outputSize }).`);
+    }
+    return index;
+  }
+
+  private trainableColumn(data: TaskData): number {
+    if (typeof data !== 'object' || data === null) {
+      throw new NetworkError('INVALID_OPTION', 'Training data must be { taskId, inputs, labels }.');
+    }
+    const index = this.columnIndex(data.taskId);
+    const column = this.columnList[index]!;
+    if (column.frozen) {
+      throw new NetworkError(
+        'COLUMN_FROZEN',
+        `Task '${data.taskId}' (column ${index}) is frozen: adding a later task froze it so its outputs never change. ` +
+          `Only the newest task, '${this.columnList.at(-1)!.taskId}', trains.`,
+      );
+    }
+    this.checkInputs(data.inputs);
+    return index;
+  }
+
+  private checkInputs(inputs: tf.Tensor): void {
+    const expected = [...this.options.inputShape];
+    if (!(inputs instanceof tf.Tensor)) {
+      throw new NetworkError('INPUT_SHAPE_MISMATCH', `Expected inputs as a float32 tf.Tensor of shape [batch, ${expected.join(', ')}], got ${typeof inputs}.`);
+    }
+    const shape = inputs.shape;
+    const fits = shape.length === expected.length + 1 && expected.every((size, axis) => shape[axis + 1] === size);
+    if (!fits) {
+      const perExample = shape.slice(1).reduce((a, b) => a * b, 1);
+      const wanted = expected.reduce((a, b) => a * b, 1);
+      const hint = shape.length >= 1 && perExample === wanted
+        ? `reshape it to [${[shape[0], ...expected].join(', ')}]`
+        : `the network was built with inputShape [${expected.join(', ')}]`;
+      throw new NetworkError('INPUT_SHAPE_MISMATCH', `Expected inputs of shape [batch, ${expected.join(', ')}], got [${shape.join(', ')}]; ${hint}.`);
+    }
+    if (inputs.dtype !== 'float32') {
+      throw new NetworkError('INPUT_SHAPE_MISMATCH', `Expected float32 inputs, got ${inputs.dtype}; convert them with tf.cast(inputs, 'float32').`);
+    }
+  }
+
+  private requireGradients(): void {
+    if (tf.getGradient('BatchMatMul') !== undefined && tf.getGradient('Sum') !== undefined) return;
+    throw new NetworkError(
+      'GRADIENTS_MISSING',
+      "Training needs TensorFlow.js gradients, which are not registered. Import '@tensorflow/tfjs' or '@tensorflow/tfjs-layers' once " +
+        "(or install @tensorflow/tfjs-layers and call initBackend() from @holomind/tensor-kernels).",
+    );
+  }
+
+  private endSession(): void {
+    this.session?.dispose();
+    this.session = undefined;
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new NetworkError('DISPOSED', 'This ProgressiveNetwork was disposed; rebuild it with ProgressiveNetwork.fromState(state).');
+  }
+}

@@ -1,0 +1,221 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ExternalMemory } from '@holomind/memory';
+import { NetworkError } from './errors.js';
+import { SeededRandom } from './seeded-random.js';
+import { createOptimizer, type ResolvedTrainOptions, type TaskData, type TrainResult } from './training-options.js';
+
+/** What a session trains: one column (and whatever else is unfrozen) of a network. */
+export interface TrainingTarget {
+  taskId: string;
+  outputSize: number;
+  /** The variables the optimizer updates. */
+  variables: tf.Variable[];
+  memory: ExternalMemory | undefined;
+  /** Training-mode forward pass: logits [B, outputSize] and the column's memory query when it has one. */
+  forward(inputs: tf.Tensor, dropoutSeed: number): { logits: tf.Tensor2D; query?: tf.Tensor2D };
+}
+
+/** Overrides {@link TrainingSession.run} accepts on top of the session's options. */
+export interface RunOverrides {
+  epochs?: number;
+}
+
+/** Mean over examples of −Σ_c y_c · log softmax(logits)_c: [B]. */
+export function perExampleCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Tensor1D {
+  return tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1)) as tf.Tensor1D;
+}
+
+/** Labels as class indices [N] int32 (checked against outputSize) or soft targets [N, outputSize]. */
+class Labels {
+  private constructor(
+    private readonly tensor: tf.Tensor,
+    private readonly owned: boolean,
+    private readonly outputSize: number,
+  ) {}
+
+  static from(labels: tf.Tensor, examples: number, outputSize: number, taskId: string): Labels {
+    if (!(labels instanceof tf.Tensor)) {
+      throw new NetworkError('LABEL_MISMATCH', `Labels of task '${taskId}' must be a tf.Tensor of [${examples}] class indices or [${examples}, ${outputSize}] targets.`);
+    }
+    if (labels.rank === 2 && labels.shape[0] === examples && labels.shape[1] === outputSize && labels.dtype === 'float32') {
+      return new Labels(labels, false, outputSize);
+    }
+    if (labels.rank === 1 && labels.shape[0] === examples) {
+      const values = labels.dataSync();
+      const bad = values.findIndex((value) => !Number.isInteger(value) || value < 0 || value >= outputSize);
+      if (bad >= 0) {
+        throw new NetworkError(
+          'LABEL_MISMATCH',
+          `Label ${bad} of task '${taskId}' is ${values[bad]}; class indices must be integers in [0, ${outputSize}) (the task's outputSize).`,
+        );
+      }
+      return new Labels(labels.dtype === 'int32' ? labels : tf.cast(labels, 'int32'), labels.dtype !== 'int32', outputSize);
+    }
+    throw new NetworkError(
+      'LABEL_MISMATCH',
+      `Labels of task '${taskId}' must have shape [${examples}] (class indices) or [${examples}, ${outputSize}] (float32 targets), ` +
+        `got [${labels.shape.join(', ')}] ${labels.dtype}.`,
+    );
+  }
+
+  /** Targets [rows, outputSize] float32 of the given examples. */
+  targets(rows: tf.Tensor1D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const picked = tf.gather(this.tensor, rows);
+      return (this.tensor.rank === 1 ? tf.cast(tf.oneHot(picked as tf.Tensor1D, this.outputSize), 'float32') : picked) as tf.Tensor2D;
+    });
+  }
+
+  dispose(): void {
+    if (this.owned) this.tensor.dispose();
+  }
+}
+
+/**
+ * One training run of one column: its optimizer, shuffling generator and batch size. A session
+ * kept with `preserveState` is continued by `resumeTraining`.
+ */
+export class TrainingSession {
+  readonly taskId: string;
+  private readonly optimizer: tf.Optimizer;
+  private readonly ownsOptimizer: boolean;
+  private readonly random: SeededRandom;
+  private epochsDone = 0;
+  private steps = 0;
+  private batchSize: number;
+
+  constructor(
+    private readonly target: TrainingTarget,
+    readonly options: ResolvedTrainOptions,
+    seed: number,
+  ) {
+    this.taskId = target.taskId;
+    ({ optimizer: this.optimizer, owned: this.ownsOptimizer } = createOptimizer(options.optimizer));
+    this.random = new SeededRandom(seed);
+    this.batchSize = options.batchSize;
+  }
+
+  /** Runs `epochs` epochs over `data`; the caller has checked the inputs' shape. */
+  async run(data: TaskData, overrides: RunOverrides = {}): Promise<TrainResult> {
+    const { target, options } = this;
+    const examples = data.inputs.shape[0]!;
+    if (examples === 0) throw new NetworkError('INPUT_SHAPE_MISMATCH', `Task '${target.taskId}' data holds no example; pass at least one.`);
+    const epochs = overrides.epochs ?? options.epochs;
+    const labels = Labels.from(data.labels, examples, target.outputSize, target.taskId);
+    this.checkRegularizer();
+    const writeMemory = target.memory !== undefined && options.memoryWrites;
+    const result: TrainResult = { taskId: target.taskId, epochs, steps: 0, epochLosses: [], batchSize: this.batchSize, batchShrinks: 0 };
+    try {
+      for (let epoch = 0; epoch < epochs; epoch++) {
+        const order = options.shuffle ? this.random.permutation(examples) : Int32Array.from({ length: examples }, (_, i) => i);
+        let lossTotal = tf.scalar(0);
+        for (let position = 0; position < examples; ) {
+          if (options.shrinkBatchAboveBytes !== undefined && this.batchSize > 1 && tf.memory().numBytes > options.shrinkBatchAboveBytes) {
+            this.batchSize = Math.max(1, Math.floor(this.batchSize / 2));
+            result.batchShrinks++;
+          }
+          const microBatches: Int32Array[] = [];
+          for (let micro = 0; micro < options.gradientAccumulation && position < examples; micro++) {
+            microBatches.push(order.subarray(position, Math.min(position + this.batchSize, examples)));
+            position += this.batchSize;
+          }
+          const step = this.step(data.inputs, labels, microBatches, writeMemory);
+          const stepExamples = microBatches.reduce((sum, rows) => sum + rows.length, 0);
+          const previous = lossTotal;
+          lossTotal = tf.tidy(() => tf.add(previous, tf.mul(step.loss, stepExamples)));
+          previous.dispose();
+          this.steps++;
+          result.steps++;
+          if (options.onStep) {
+            const [loss, dataLoss] = [(await step.loss.data())[0]!, (await step.dataLoss.data())[0]!];
+            tf.dispose([step.loss, step.dataLoss]);
+            const { numTensors, numBytes } = tf.memory();
+            await options.onStep({
+              taskId: target.taskId, epoch: this.epochsDone, step: this.steps, loss, dataLoss,
+              batchSize: this.batchSize, examples: stepExamples, numTensors, numBytes,
+            });
+          } else {
+            tf.dispose([step.loss, step.dataLoss]);
+          }
+        }
+        result.epochLosses.push((await lossTotal.data())[0]! / examples);
+        lossTotal.dispose();
+        this.epochsDone++;
+      }
+    } finally {
+      labels.dispose();
+    }
+    result.batchSize = this.batchSize;
+    return result;
+  }
+
+  /** Releases the optimizer (when the session created it). */
+  dispose(): void {
+    if (this.ownsOptimizer) this.optimizer.dispose();
+  }
+
+  // One optimizer step over micro-batches whose gradients add up weighted by size, so the step
+  // follows the gradient of the mean loss over all of their examples.
+  private step(inputs: tf.Tensor, labels: Labels, microBatches: Int32Array[], writeMemory: boolean): { loss: tf.Scalar; dataLoss: tf.Scalar } {
+    const { target, options } = this;
+    const total = microBatches.reduce((sum, rows) => sum + rows.length, 0);
+    let accumulated: tf.NamedTensorMap = {};
+    let loss = tf.scalar(0);
+    let dataLoss = tf.scalar(0);
+    for (const rows of microBatches) {
+      const weight = rows.length / total;
+      const rowTensor = tf.tensor1d(rows, 'int32');
+      const batchInputs = tf.gather(inputs, rowTensor);
+      const targets = labels.targets(rowTensor);
+      const dropoutSeed = this.random.nextInt();
+      let perExample: tf.Tensor1D | undefined;
+      let query: tf.Tensor2D | undefined;
+      let microDataLoss: tf.Scalar = loss; // replaced inside the closure, which always runs
+      const { value, grads } = tf.variableGrads(() => {
+        const output = target.forward(batchInputs, dropoutSeed);
+        const examples = perExampleCrossEntropy(output.logits, targets);
+        perExample = tf.keep(examples);
+        if (writeMemory && output.query) query = tf.keep(output.query);
+        microDataLoss = tf.keep(tf.mean(examples));
+        return options.regularizer ? (tf.add(microDataLoss, options.regularizer()) as tf.Scalar) : microDataLoss;
+      }, target.variables);
+      accumulated = addWeighted(accumulated, grads, weight);
+      const [previousLoss, previousDataLoss] = [loss, dataLoss];
+      [loss, dataLoss] = tf.tidy(() => [tf.add(previousLoss, tf.mul(value, weight)) as tf.Scalar, tf.add(previousDataLoss, tf.mul(microDataLoss, weight)) as tf.Scalar]);
+      if (query && target.memory) target.memory.write(query, perExample!);
+      tf.dispose([rowTensor, batchInputs, targets, value, perExample, query, microDataLoss, previousLoss, previousDataLoss]);
+    }
+    // tfjs optimizers keep their moments by position in this map, so every step must name every
+    // variable: one without a gradient this step (a memory query while the memory is empty) gets zeros.
+    const complete: tf.NamedTensorMap = {};
+    for (const variable of target.variables) complete[variable.name] = accumulated[variable.name] ?? tf.zerosLike(variable);
+    this.optimizer.applyGradients(complete);
+    tf.dispose(Object.values(complete));
+    return { loss, dataLoss };
+  }
+
+  private checkRegularizer(): void {
+    const { regularizer } = this.options;
+    if (!regularizer) return;
+    tf.tidy(() => {
+      const penalty = regularizer();
+      if (!(penalty instanceof tf.Tensor) || penalty.rank !== 0 || penalty.dtype !== 'float32') {
+        const got = penalty instanceof tf.Tensor ? `a ${penalty.dtype} tensor of shape [${penalty.shape.join(', ')}]` : typeof penalty;
+        throw new NetworkError('INVALID_REGULARIZER', `regularizer must return a float32 tf.Scalar, got ${got}; reduce it with tf.sum or tf.mean.`);
+      }
+    });
+  }
+}
+
+// accumulated + weight · grads, by variable name; disposes what it replaces.
+function addWeighted(accumulated: tf.NamedTensorMap, grads: tf.NamedTensorMap, weight: number): tf.NamedTensorMap {
+  const result: tf.NamedTensorMap = { ...accumulated };
+  for (const [name, gradient] of Object.entries(grads)) {
+    const scaled = weight === 1 ? gradient : tf.mul(gradient, weight);
+    if (scaled !== gradient) gradient.dispose();
+    const previous = accumulated[name];
+    result[name] = previous ? tf.add(previous, scaled) : scaled;
+    if (previous) tf.dispose([previous, scaled]);
+  }
+  return result;
+}
