@@ -1,14 +1,16 @@
+import type * as FsPromises from 'node:fs/promises';
+import type * as Zlib from 'node:zlib';
 import { DataError } from './errors.js';
 
 // Node built-ins are imported on first use so that the rest of the package also loads in browsers.
 
 /** `node:fs/promises`, loaded on first use. */
-export function nodeFs(): Promise<typeof import('node:fs/promises')> {
+export function nodeFs(): Promise<typeof FsPromises> {
   return import('node:fs/promises');
 }
 
 /** `node:zlib`, loaded on first use. */
-export function nodeZlib(): Promise<typeof import('node:zlib')> {
+export function nodeZlib(): Promise<typeof Zlib> {
   return import('node:zlib');
 }
 

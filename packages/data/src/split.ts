@@ -199,3 +199,37 @@ export function classCounts(labels: ArrayLike<number>, numClasses?: number): num
   for (let i = 0; i < labels.length; i++) counts[labels[i]!]!++;
   return counts;
 }
+
+/** Input of {@link createDataset}: plain or typed arrays per split. */
+export interface DatasetInput {
+  name?: string;
+  train: SplitInput;
+  test: SplitInput;
+  numClasses: number;
+  classNames?: string[];
+  imageShape?: [number, number];
+}
+
+/**
+ * A {@link Dataset} from arrays you already have (plain or typed), validated: matching lengths,
+ * equal featureShapes, integer labels in [0, numClasses), finite features.
+ */
+export function createDataset(input: DatasetInput): Dataset {
+  if (!Number.isInteger(input.numClasses) || input.numClasses < 1) {
+    throw new DataError('INVALID_ARGUMENT', `numClasses must be a positive integer, got ${String(input.numClasses)}.`, { key: 'numClasses' });
+  }
+  const train = createSplit(input.train, { split: 'train', numClasses: input.numClasses });
+  const test = createSplit(input.test, { split: 'test', numClasses: input.numClasses });
+  if (featureSize(train.featureShape) !== featureSize(test.featureShape) || train.featureShape.length !== test.featureShape.length) {
+    throw new DataError(
+      'FEATURE_SHAPE_MISMATCH',
+      `test samples have featureShape ${JSON.stringify(test.featureShape)} but train samples ${JSON.stringify(train.featureShape)}.`,
+      { split: 'test' },
+    );
+  }
+  const classNames = input.classNames ?? Array.from({ length: input.numClasses }, (_, c) => String(c));
+  if (classNames.length !== input.numClasses) {
+    throw new DataError('INVALID_ARGUMENT', `classNames has ${classNames.length} names for ${input.numClasses} classes.`, { key: 'classNames' });
+  }
+  return { name: input.name ?? 'dataset', train, test, numClasses: input.numClasses, classNames, ...(input.imageShape ? { imageShape: input.imageShape } : {}) };
+}
