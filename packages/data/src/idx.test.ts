@@ -165,7 +165,8 @@ describe('IDX readers on corrupt or wrong input', () => {
 
   it('rejects corrupt gzip data', async () => {
     const compressed = zlib.gzipSync(uint8Idx([200], labels));
-    compressed[compressed.length - 6] ^= 0xff; // inside the CRC-32 trailer
+    const crcByte = compressed.length - 6; // inside the CRC-32 trailer
+    compressed[crcByte] = compressed[crcByte]! ^ 0xff;
     const file = write('bad-crc.gz', compressed);
     expect(await caught(() => readIdxLabels(file))).toMatchObject({ code: 'GZIP_CORRUPT', file });
   });

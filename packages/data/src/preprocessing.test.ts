@@ -190,12 +190,10 @@ describe('PreprocessingPipeline augmentation', () => {
       const pixels = rotated.subarray(sample * 81, (sample + 1) * 81);
       expect(pixels[4 * 9 + 4]).toBeCloseTo(1, 6); // the pivot does not move
       // Centroid of the outer dot (everything but the centre pixel), as an angle on screen (y down).
-      let mass = 0;
       let x = 0;
       let y = 0;
       pixels.forEach((value, index) => {
         if (index === 40) return;
-        mass += value;
         x += value * ((index % 9) - 4);
         y += value * (Math.floor(index / 9) - 4);
       });
