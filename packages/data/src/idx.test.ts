@@ -210,3 +210,20 @@ describe('decodeIdx element types', () => {
     }
   });
 });
+
+describe('IdxDecoder fed in uneven chunks', () => {
+  it('parses a header split across chunks and converts unaligned chunks exactly', async () => {
+    const { IdxDecoder, bytesToUnitFloats } = await import('./idx.js');
+    const pixels = Array.from({ length: 7 * 5 * 3 }, (_, i) => (i * 37) % 256);
+    const bytes = uint8Idx([7, 5, 3], pixels);
+    let images = new Float32Array(0);
+    const decoder = new IdxDecoder('chunks', (header) => {
+      images = new Float32Array(header.dataBytes);
+      return (chunk, offset) => bytesToUnitFloats(chunk, images, offset);
+    });
+    // Chunk sizes 1, 2, 3, ...: the header arrives over five pushes, data chunks start at odd offsets.
+    for (let start = 0, size = 1; start < bytes.length; start += size, size++) decoder.push(bytes.subarray(start, start + size));
+    expect(decoder.end().dims).toEqual([7, 5, 3]);
+    expect(Array.from(images)).toEqual(pixels.map((value) => Math.fround(value / 255)));
+  });
+});

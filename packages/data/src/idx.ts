@@ -77,12 +77,12 @@ export class IdxDecoder {
   push(chunk: Uint8Array): void {
     let bytes = chunk;
     if (!this.header) {
-      const joined = new Uint8Array(this.head.length + bytes.length);
-      joined.set(this.head);
-      joined.set(bytes, this.head.length);
+      // Usually the first chunk holds the whole header: use it in place rather than copying
+      // (for a raw file that chunk is the entire file).
+      const joined = this.head.length === 0 ? bytes : concatenate(this.head, bytes);
       const headerBytes = this.headerLength(joined);
       if (headerBytes === undefined || joined.length < headerBytes) {
-        this.head = joined;
+        this.head = joined.slice(); // the caller may reuse its chunk buffer
         return;
       }
       this.header = this.parseHeader(joined, headerBytes);
@@ -179,6 +179,13 @@ export class IdxDecoder {
       { file: this.source, offset },
     );
   }
+}
+
+function concatenate(first: Uint8Array, second: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(first.length + second.length);
+  joined.set(first);
+  joined.set(second, first.length);
+  return joined;
 }
 
 function describe(header: IdxHeader): string {

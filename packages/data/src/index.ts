@@ -39,7 +39,7 @@ export { splitStatistics } from './statistics.js';
 export type { SplitStatistics } from './statistics.js';
 
 export { PreprocessingPipeline } from './preprocessing.js';
-export type { NormalizationStatistics, PipelineStatistics, PipelineState, ValidationReport, TransformOptions, TransformResult } from './preprocessing.js';
+export type { NormalizationStatistics, PipelineSplits, PipelineStatistics, PipelineState, ValidationReport, TransformOptions, TransformResult } from './preprocessing.js';
 export {
   parsePreprocessingConfig,
   NORMALIZATION_METHODS,

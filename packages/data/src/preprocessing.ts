@@ -60,6 +60,13 @@ export interface TransformOptions {
   split?: string;
 }
 
+/** The splits {@link PreprocessingPipeline.process} takes and returns (a benchmark task fits). */
+export interface PipelineSplits {
+  train: DataSplit;
+  val?: DataSplit;
+  test?: DataSplit;
+}
+
 /** Result of transforming one split. */
 export interface TransformResult {
   split: DataSplit;
@@ -193,16 +200,10 @@ export class PreprocessingPipeline {
     return this.transform(train, { ...options, split: 'train' });
   }
 
-  /** Fits on `train` and transforms every split; only `train` is augmented. */
-  process<Splits extends { train: DataSplit; val?: DataSplit; test?: DataSplit }>(
-    splits: Splits,
-    options: { epoch?: number } = {},
-  ): { train: DataSplit; val?: DataSplit; test?: DataSplit; reports: Record<string, ValidationReport> } {
+  /** Fits on `train` and transforms every split given; only `train` is augmented. */
+  process(splits: PipelineSplits, options: { epoch?: number } = {}): PipelineSplits & { reports: Partial<Record<keyof PipelineSplits, ValidationReport>> } {
     this.fit(splits.train);
-    const result: { train: DataSplit; val?: DataSplit; test?: DataSplit; reports: Record<string, ValidationReport> } = {
-      train: splits.train,
-      reports: {},
-    };
+    const result: PipelineSplits & { reports: Partial<Record<keyof PipelineSplits, ValidationReport>> } = { train: splits.train, reports: {} };
     for (const name of ['train', 'val', 'test'] as const) {
       const split = splits[name];
       if (!split) continue;
