@@ -36,16 +36,16 @@ describe('readCsvDataset', () => {
     expect(Array.from(dataset.features)).toEqual(Array.from(Float32Array.from(rows.flatMap((row) => [row[0] as number, row[1] as number]))));
   });
 
-  it('takes integer labels as class indices, columns by index, and no header', () => {
-    const dataset = parseCsvDataset('1;0.5;2\n0;0.25;4\n', { header: false, delimiter: ';', labelColumn: 0, featureColumns: [2, 1] });
+  it('takes integer labels as class indices, columns by index, and no header', async () => {
+    const dataset = await parseCsvDataset('1;0.5;2\n0;0.25;4\n', { header: false, delimiter: ';', labelColumn: 0, featureColumns: [2, 1] });
     expect(Array.from(dataset.labels)).toEqual([1, 0]);
     expect(Array.from(dataset.features)).toEqual([2, 0.5, 4, 0.25]);
     expect(dataset.featureNames).toEqual(['column2', 'column1']);
     expect(dataset.classNames).toBeUndefined();
   });
 
-  it('turns empty feature cells into NaN for the pipeline to handle', () => {
-    const dataset = parseCsvDataset('a,b,label\n1,,0\n2,3,1\n3,4,0\n');
+  it('turns empty feature cells into NaN for the pipeline to handle', async () => {
+    const dataset = await parseCsvDataset('a,b,label\n1,,0\n2,3,1\n3,4,0\n');
     expect(Number.isNaN(dataset.features[1])).toBe(true);
     const pipeline = PreprocessingPipeline.fromConfig({ validation: { missingValues: 'drop' } });
     expect(pipeline.fit(dataset)).toMatchObject({ missing: { values: 1, sampleIndices: [0] }, samplesOut: 2 });

@@ -1,4 +1,3 @@
-import { parse } from 'csv-parse/sync';
 import { DataError } from './errors.js';
 import { readFileBytes } from './node-io.js';
 import type { DataSplit } from './split.js';
@@ -43,8 +42,13 @@ export async function readCsvDataset(path: string, options: CsvDatasetOptions = 
   return parseCsvDataset(new TextDecoder().decode(bytes), { ...options, source: path });
 }
 
-/** {@link readCsvDataset} on CSV text; `source` names it in errors. */
-export function parseCsvDataset(text: string, options: CsvDatasetOptions & { source?: string } = {}): CsvDataset {
+/**
+ * {@link readCsvDataset} on CSV text; `source` names it in errors. Async because csv-parse is
+ * loaded on first use: its Node build touches `Buffer` when imported, which would break importing
+ * this package in a browser bundle.
+ */
+export async function parseCsvDataset(text: string, options: CsvDatasetOptions & { source?: string } = {}): Promise<CsvDataset> {
+  const { parse } = await import('csv-parse/sync');
   const source = options.source ?? 'CSV text';
   const header = options.header ?? true;
   let rows: CsvRow[];

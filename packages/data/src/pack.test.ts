@@ -33,7 +33,7 @@ describe('@holomind/data installed alone from its tarball', () => {
       import { loadMnist, PreprocessingPipeline, parseCsvDataset, splitBenchmark, DataManager } from '@holomind/data';
       let missing = '';
       try { await loadMnist(); } catch (error) { missing = error.code + ': ' + error.message; }
-      const csv = parseCsvDataset('a,b,label\\n1,2,x\\n3,4,y\\n5,6,x\\n7,8,y\\n');
+      const csv = await parseCsvDataset('a,b,label\\n1,2,x\\n3,4,y\\n5,6,x\\n7,8,y\\n');
       const pipeline = PreprocessingPipeline.fromYaml('normalization: { method: minmax, scope: global }');
       const { split } = pipeline.fitTransform(csv);
       const record = await new DataManager().addTask('csv', { train: csv, test: csv });
