@@ -354,13 +354,14 @@ const safeScale = (scale: number) => (scale > 0 && Number.isFinite(scale) ? scal
 
 function fitNormalization(train: DataSplit, method: NormalizationMethod, scope: NormalizationScope): NormalizationStatistics {
   if (scope === 'global') {
-    const [center, scale] = centerAndScale(Float64Array.from(train.features), method);
+    const [center, scale] = centerAndScale(train.features.slice(), method); // a copy: quantiles reorder it
     return { method, scope, center: [center], scale: [safeScale(scale)] };
   }
-  // Column-major float64 copy: each feature's values contiguous, for the quantile selection.
+  // Column-major copy: each feature's values contiguous, for the quantile selection. Float32 holds
+  // the values exactly; sums are accumulated in float64 by centerAndScale.
   const size = featureSize(train.featureShape);
   const count = train.labels.length;
-  const columns = new Float64Array(count * size);
+  const columns = new Float32Array(count * size);
   for (let sample = 0; sample < count; sample++) {
     for (let j = 0; j < size; j++) columns[j * count + sample] = train.features[sample * size + j]!;
   }
@@ -374,7 +375,7 @@ function fitNormalization(train: DataSplit, method: NormalizationMethod, scope: 
   return { method, scope, center, scale };
 }
 
-function centerAndScale(values: Float64Array, method: NormalizationMethod): [number, number] {
+function centerAndScale(values: Float32Array, method: NormalizationMethod): [number, number] {
   if (method === 'standard') {
     let sum = 0;
     for (const value of values) sum += value;
