@@ -1,0 +1,201 @@
+import { DataError } from './errors.js';
+import { IdxDecoder, bytesToUnitFloats, elementsFromBigEndian, expectIdxLayout, type IdxArray, type IdxDataSink, type IdxHeader } from './idx.js';
+import { nodeZlib, pathExists, readFileBytes } from './node-io.js';
+import type { ImageDataset, ImageSplit } from './split.js';
+
+// 256 KiB output chunks: few enough thread-pool round trips, small enough that converting one chunk
+// on the main thread overlaps with zlib inflating the next one on the pool.
+const GUNZIP_CHUNK_BYTES = 1 << 18;
+
+/**
+ * Streams an IDX file (raw, or gzip detected by its magic bytes) through an {@link IdxDecoder}.
+ * Gzip input is inflated on Node's thread pool while the sink converts the previous chunk.
+ */
+async function decodeIdxFile(path: string, onHeader: (header: IdxHeader) => IdxDataSink): Promise<IdxHeader> {
+  const bytes = await readFileBytes(path, 'IDX file');
+  if (!(bytes[0] === 0x1f && bytes[1] === 0x8b)) {
+    const decoder = new IdxDecoder(path, onHeader, { totalBytes: bytes.length });
+    decoder.push(bytes);
+    return decoder.end();
+  }
+  const zlib = await nodeZlib();
+  const decoder = new IdxDecoder(path, onHeader, { offsetNote: ' (offset in the decompressed data)' });
+  const gunzip = zlib.createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
+  gunzip.end(bytes);
+  try {
+    for await (const chunk of gunzip) decoder.push(chunk as Buffer);
+  } catch (error) {
+    if (DataError.isInstance(error)) throw error;
+    const zlibCode = (error as NodeJS.ErrnoException).code;
+    // Z_BUF_ERROR = the compressed stream stops early. If the IDX data is incomplete too, end()
+    // reports where it stops; otherwise only the gzip trailer is missing or damaged.
+    if (zlibCode === 'Z_BUF_ERROR' && decoder.bytesConsumed < expectedBytes(decoder.parsedHeader)) decoder.end();
+    throw new DataError(
+      'GZIP_CORRUPT',
+      `${path}: corrupt gzip data (${(error as Error).message}) after ${decoder.bytesConsumed} decompressed bytes; ` +
+        `the compressed file has ${bytes.length} bytes. Download or copy the file again.`,
+      { file: path, offset: decoder.bytesConsumed, cause: error },
+    );
+  }
+  return decoder.end();
+}
+
+function expectedBytes(header: IdxHeader | undefined): number {
+  return header ? header.headerBytes + header.dataBytes : Infinity;
+}
+
+/** Reads any IDX file (gzip or raw) into the typed array of its element type. Node only. */
+export async function readIdx(path: string): Promise<IdxArray> {
+  let raw = new Uint8Array(0);
+  const header = await decodeIdxFile(path, (found) => {
+    raw = new Uint8Array(found.dataBytes);
+    return (bytes, offset) => raw.set(bytes, offset);
+  });
+  return { dataType: header.dataType, dims: header.dims, data: elementsFromBigEndian(raw, header.dataType) };
+}
+
+/** Grey-scale images from an IDX uint8 [count, rows, cols] file, as floats in [0, 1]. */
+export interface IdxImages {
+  /** [count, rows * cols], pixel byte / 255. */
+  images: Float32Array;
+  count: number;
+  rows: number;
+  cols: number;
+}
+
+/**
+ * Reads an IDX image file (`*-images-idx3-ubyte`, gzip or raw) into floats in [0, 1]. Node only.
+ * Throws IDX_BAD_MAGIC, IDX_UNSUPPORTED, IDX_TRUNCATED, IDX_TRAILING_BYTES or GZIP_CORRUPT naming
+ * the file and byte offset.
+ */
+export async function readIdxImages(path: string): Promise<IdxImages> {
+  let images = new Float32Array(0);
+  const header = await decodeIdxFile(path, (found) => {
+    expectIdxLayout(found, path, 'uint8', 3, 'an image file');
+    images = new Float32Array(found.dataBytes);
+    return (bytes, offset) => bytesToUnitFloats(bytes, images, offset);
+  });
+  const [count, rows, cols] = header.dims as [number, number, number];
+  return { images, count, rows, cols };
+}
+
+/** Options of {@link readIdxLabels}. */
+export interface ReadIdxLabelsOptions {
+  /** When set, every label must be below it; a larger one fails with its byte offset and sample index. */
+  numClasses?: number;
+}
+
+/** Reads an IDX label file (`*-labels-idx1-ubyte`, gzip or raw). Node only. */
+export async function readIdxLabels(path: string, options: ReadIdxLabelsOptions = {}): Promise<Int32Array> {
+  let labels = new Int32Array(0);
+  const limit = options.numClasses ?? 256;
+  await decodeIdxFile(path, (found) => {
+    expectIdxLayout(found, path, 'uint8', 1, 'a label file');
+    labels = new Int32Array(found.dataBytes);
+    return (bytes, offset) => {
+      for (let i = 0; i < bytes.length; i++) {
+        const label = bytes[i]!;
+        if (label >= limit) {
+          const sampleIndex = offset + i;
+          throw new DataError(
+            'LABEL_OUT_OF_RANGE',
+            `${path}: label of sample ${sampleIndex} (byte offset ${found.headerBytes + sampleIndex}) is ${label}, outside [0, ${limit}). ` +
+              `The file is corrupt or belongs to another data set.`,
+            { file: path, offset: found.headerBytes + sampleIndex, sampleIndex },
+          );
+        }
+        labels[offset + i] = label;
+      }
+    };
+  });
+  return labels;
+}
+
+/** The IDX data sets {@link loadIdxDataset} knows. */
+export type IdxDatasetKind = 'mnist' | 'fashion-mnist';
+
+/** Class names of Fashion-MNIST, by label. */
+export const FASHION_MNIST_CLASS_NAMES: readonly string[] = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
+
+/** Class names of MNIST digits, by label. */
+export const MNIST_CLASS_NAMES: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+
+/** Where Debian's `dataset-fashion-mnist` package installs the four files. */
+export const DEBIAN_FASHION_MNIST_DIRECTORY = '/usr/share/datasets/fashion-mnist';
+
+/** Options of {@link loadIdxDataset}. */
+export interface LoadIdxDatasetOptions {
+  /** Which data set the folder holds: sets the name and class names. */
+  kind: IdxDatasetKind;
+}
+
+async function findIdxFile(directory: string, prefix: 'train' | 't10k', content: 'images' | 'labels'): Promise<string> {
+  const stem = `${prefix}-${content}`;
+  const rank = content === 'images' ? 3 : 1;
+  const names = [`${stem}-idx${rank}-ubyte.gz`, `${stem}-idx${rank}-ubyte`, `${stem}.idx${rank}-ubyte.gz`, `${stem}.idx${rank}-ubyte`];
+  for (const name of names) {
+    const candidate = `${directory.replace(/\/+$/, '')}/${name}`;
+    if (await pathExists(candidate)) return candidate;
+  }
+  throw new DataError(
+    'FILE_NOT_FOUND',
+    `No ${prefix === 'train' ? 'training' : 'test'} ${content} file in '${directory}': looked for ${names.join(', ')}. ` +
+      `Point loadIdxDataset at the folder holding the four IDX files (on Debian: apt-get install dataset-fashion-mnist, folder ${DEBIAN_FASHION_MNIST_DIRECTORY}).`,
+    { file: directory },
+  );
+}
+
+async function loadIdxSplit(directory: string, prefix: 'train' | 't10k', numClasses: number): Promise<{ split: ImageSplit; rows: number; cols: number }> {
+  const [imagesPath, labelsPath] = await Promise.all([findIdxFile(directory, prefix, 'images'), findIdxFile(directory, prefix, 'labels')]);
+  const [images, labels] = await Promise.all([readIdxImages(imagesPath), readIdxLabels(labelsPath, { numClasses })]);
+  if (images.count !== labels.length) {
+    throw new DataError(
+      'LENGTH_MISMATCH',
+      `${imagesPath} holds ${images.count} images but ${labelsPath} holds ${labels.length} labels. The two files must come from the same release.`,
+      { file: labelsPath },
+    );
+  }
+  return {
+    split: { features: images.images, images: images.images, labels, featureShape: [images.rows * images.cols] },
+    rows: images.rows,
+    cols: images.cols,
+  };
+}
+
+/**
+ * Loads MNIST or Fashion-MNIST from a folder holding the four IDX files (gzip or raw, named
+ * `train-images-idx3-ubyte[.gz]`, `train-labels-idx1-ubyte[.gz]`, `t10k-images-idx3-ubyte[.gz]`,
+ * `t10k-labels-idx1-ubyte[.gz]`). Images come flattened to [count, rows * cols], in [0, 1]. Node only.
+ *
+ * @example
+ * const fashion = await loadIdxDataset('/usr/share/datasets/fashion-mnist', { kind: 'fashion-mnist' });
+ * fashion.train.labels.length; // 60000
+ */
+export async function loadIdxDataset(directory: string, options: LoadIdxDatasetOptions): Promise<ImageDataset> {
+  const kind = options?.kind;
+  if (kind !== 'mnist' && kind !== 'fashion-mnist') {
+    throw new DataError('INVALID_ARGUMENT', `kind must be 'mnist' or 'fashion-mnist', got ${JSON.stringify(kind)}.`, { key: 'kind' });
+  }
+  const classNames = [...(kind === 'mnist' ? MNIST_CLASS_NAMES : FASHION_MNIST_CLASS_NAMES)];
+  const train = await loadIdxSplit(directory, 'train', classNames.length);
+  const test = await loadIdxSplit(directory, 't10k', classNames.length);
+  if (train.rows !== test.rows || train.cols !== test.cols) {
+    throw new DataError(
+      'FEATURE_SHAPE_MISMATCH',
+      `In '${directory}' training images are ${train.rows}x${train.cols} but test images are ${test.rows}x${test.cols}; both must match.`,
+      { file: directory },
+    );
+  }
+  return { name: kind, train: train.split, test: test.split, numClasses: classNames.length, classNames, imageShape: [train.rows, train.cols] };
+}
