@@ -158,7 +158,7 @@ export class SqlMetricSink implements MetricSink {
   writePoints(points: readonly MetricPoint[]): void {
     this.assertOpen();
     for (const point of points) this.points.push(point);
-    if (this.points.length >= this.batchSize) this.startWrite();
+    if (this.points.length >= this.batchSize) this.startWrite(true);
   }
 
   writeAlert(alert: AlertRecord): void {
@@ -420,10 +420,14 @@ export class SqlMetricSink implements MetricSink {
     await this.migrate();
   }
 
-  /** Takes what is buffered and queues its write behind earlier writes. */
-  private startWrite(): void {
+  /**
+   * Takes what is buffered and queues its write behind earlier writes. `fullBatchesOnly` leaves a
+   * partial batch of points in the buffer, so every INSERT carries `batchSize` rows.
+   */
+  private startWrite(fullBatchesOnly = false): void {
     const pending: PendingWrite[] = [];
-    if (this.points.length > 0) pending.push({ table: 'points', rows: this.points.splice(0) });
+    const take = fullBatchesOnly ? this.points.length - (this.points.length % this.batchSize) : this.points.length;
+    if (take > 0) pending.push({ table: 'points', rows: this.points.splice(0, take) });
     if (this.alerts.length > 0) pending.push({ table: 'alerts', rows: this.alerts.splice(0) });
     if (this.snapshots.length > 0) pending.push({ table: 'snapshots', rows: this.snapshots.splice(0) });
     if (pending.length === 0) return;
