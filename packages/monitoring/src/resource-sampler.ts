@@ -30,10 +30,10 @@ export interface ResourceSample {
   /** CPU time of this process over wall time since the previous sample, in % of one core (can exceed 100). */
   cpuPercent: number;
   cpuCores: number;
-  /** tf.memory(): live tensors, their bytes, data buffers. */
-  tfNumTensors: number;
-  tfNumBytes: number;
-  tfNumDataBuffers: number;
+  /** tf.memory(): live tensors, their bytes, data buffers; null when no tfjs backend is available. */
+  tfNumTensors: number | null;
+  tfNumBytes: number | null;
+  tfNumDataBuffers: number | null;
   /** Bytes on the GPU when the backend reports them (webgpu, webgl), else null. */
   tfNumBytesInGpu: number | null;
   /** True when the backend cannot count its memory exactly. */
@@ -140,13 +140,14 @@ export class ResourceSampler {
     const elapsedMs = time - this.previousTime;
     this.previousCpu = cpu;
     this.previousTime = time;
-    const tfMemory = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+    let tfMemory: (tf.MemoryInfo & { numBytesInGPU?: number }) | null = null;
     let backend: string | null = null;
     try {
+      tfMemory = tf.memory();
       backend = tf.getBackend() ?? null;
     } catch {
-      // tf.getBackend() throws when no backend could be initialised; "none" is the answer.
-      backend = null;
+      // tf.memory() throws when no backend is registered or none initialises: report "none", not a failure.
+      tfMemory = null;
     }
     const sample: ResourceSample = {
       wallTime: this.now(),
@@ -157,27 +158,25 @@ export class ResourceSampler {
       arrayBuffersBytes: memory.arrayBuffers,
       cpuPercent: elapsedMs > 0 ? (cpuMicros / 1000 / elapsedMs) * 100 : 0,
       cpuCores: os.availableParallelism?.() ?? os.cpus().length,
-      tfNumTensors: tfMemory.numTensors,
-      tfNumBytes: tfMemory.numBytes,
-      tfNumDataBuffers: tfMemory.numDataBuffers,
-      tfNumBytesInGpu: typeof tfMemory.numBytesInGPU === 'number' ? tfMemory.numBytesInGPU : null,
-      tfUnreliable: Boolean(tfMemory.unreliable),
+      tfNumTensors: tfMemory?.numTensors ?? null,
+      tfNumBytes: tfMemory?.numBytes ?? null,
+      tfNumDataBuffers: tfMemory?.numDataBuffers ?? null,
+      tfNumBytesInGpu: typeof tfMemory?.numBytesInGPU === 'number' ? tfMemory.numBytesInGPU : null,
+      tfUnreliable: Boolean(tfMemory?.unreliable),
       backend: this.backendInfo?.name ?? backend,
       adapter: describeAdapter(this.backendInfo?.adapter),
     };
     this.samples.push(sample);
     if (this.samples.length > this.historyLimit) this.samples.shift();
     if (this.tracker) {
-      this.tracker.log(
-        {
-          'system/rss_bytes': sample.rssBytes,
-          'system/heap_used_bytes': sample.heapUsedBytes,
-          'system/cpu_percent': sample.cpuPercent,
-          'tf/num_tensors': sample.tfNumTensors,
-          'tf/num_bytes': sample.tfNumBytes,
-        },
-        { step: this.count, wallTime: sample.wallTime },
-      );
+      const metrics: Record<string, number> = {
+        'system/rss_bytes': sample.rssBytes,
+        'system/heap_used_bytes': sample.heapUsedBytes,
+        'system/cpu_percent': sample.cpuPercent,
+      };
+      if (sample.tfNumTensors !== null) metrics['tf/num_tensors'] = sample.tfNumTensors;
+      if (sample.tfNumBytes !== null) metrics['tf/num_bytes'] = sample.tfNumBytes;
+      this.tracker.log(metrics, { step: this.count, wallTime: sample.wallTime });
     }
     this.count += 1;
     for (const listener of this.listeners) listener(sample);

@@ -53,7 +53,7 @@ export function accuracyMatrixChart(report: Pick<ContinualEvaluationReport, 'tas
   const tasks = [...report.tasks];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: options.title ?? 'Accuracy matrix (row: after training task, column: task evaluated)',
+    title: options.title ?? 'Accuracy matrix',
     width: options.width ?? side,
     height: options.height ?? side,
     data: { values },
@@ -102,11 +102,12 @@ export function memoryUseChart(samples: readonly ResourceSample[], options: Char
   const start = samples[0]?.wallTime ?? 0;
   const values = samples.flatMap((sample) => {
     const seconds = (sample.wallTime - start) / 1000;
-    return [
+    const rows = [
       { seconds, series: 'RSS', mib: sample.rssBytes / MIB },
       { seconds, series: 'V8 heap used', mib: sample.heapUsedBytes / MIB },
-      { seconds, series: 'tf tensors', mib: sample.tfNumBytes / MIB },
     ];
+    if (sample.tfNumBytes !== null) rows.push({ seconds, series: 'tf tensors', mib: sample.tfNumBytes / MIB });
+    return rows;
   });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
