@@ -110,13 +110,15 @@ export class ContinualEvaluator {
 
   /** Records a whole row: accuracies keyed by task, or an array in task order. */
   recordRow(trainedTask: TaskId, accuracies: Record<string, number> | number[]): void {
+    // The trained task is known from here on, so an array row may include it.
+    this.ensureTask(trainedTask);
     const entries: Array<[TaskId, number]> = Array.isArray(accuracies)
       ? accuracies.map((accuracy, index) => {
           const task = this.taskList[index];
           if (task === undefined) {
             throw new MonitoringError(
               'INVALID_ARGUMENT',
-              `recordRow got ${accuracies.length} accuracies but only ${this.taskList.length} tasks are known; key them by task instead.`,
+              `recordRow got ${accuracies.length} accuracies but only ${this.taskList.length} task(s) are known; name the tasks in options.tasks or key the row by task.`,
             );
           }
           return [task, accuracy];

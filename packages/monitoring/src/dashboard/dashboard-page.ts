@@ -68,6 +68,7 @@ export const DASHBOARD_SCRIPT = `'use strict';
     if (value === null || value === undefined) return '–';
     var n = num(value);
     if (!isFinite(n)) return String(n);
+    if (Number.isInteger(n) && Math.abs(n) < 1e6) return String(n);
     if (Math.abs(n) >= 1e6) return (n / 1048576).toFixed(1) + ' Mi';
     return Math.abs(n) >= 100 ? n.toFixed(1) : n.toPrecision(4);
   }

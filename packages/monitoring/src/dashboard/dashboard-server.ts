@@ -120,6 +120,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://dashboard.invalid');
     if (!hostAllowed(request)) return send(response, 403, 'text/plain; charset=utf-8', 'Forbidden: unexpected Host header.\n');
+    // Browsers ask for it without the token; it reveals nothing.
+    if (url.pathname === '/favicon.ico') return send(response, 204, 'image/x-icon', '');
     if (!authorized(request, url)) {
       return send(response, 401, 'text/plain; charset=utf-8', 'Unauthorized: this dashboard needs its token (?token=… or Authorization: Bearer …).\n', {
         'WWW-Authenticate': 'Bearer realm="holomind-dashboard"',

@@ -13,12 +13,15 @@ import { startPostgres, type PostgresServer } from '../test-support/postgres.js'
 import { detectDialect } from './sql-schema.js';
 import { SqlMetricSink } from './sql-sink.js';
 
+/** Any schema: the sink only touches its own tables. */
+type AnyDatabase = Record<string, Record<string, unknown>>;
+
 /** One real database per dialect; the same suite runs against each (the kysely way). */
 interface Harness {
   name: 'sqlite' | 'postgres';
   skipped?: string;
   /** A fresh, empty database; `queries` collects every SQL statement it runs. */
-  open(): Promise<{ db: Kysely<never>; queries: string[] }>;
+  open(): Promise<{ db: Kysely<AnyDatabase>; queries: string[] }>;
   stop(): Promise<void>;
 }
 
@@ -29,7 +32,7 @@ function sqliteHarness(): Harness {
     const queries: string[] = [];
     const database = new Database(path.join(folder, `metrics-${count++}.db`));
     database.pragma('journal_mode = WAL');
-    const db = new Kysely<never>({
+    const db = new Kysely<AnyDatabase>({
       dialect: new SqliteDialect({ database }),
       log: (event: LogEvent) => void queries.push(event.query.sql),
     });
@@ -44,7 +47,7 @@ async function postgresHarness(): Promise<Harness> {
     return { name: 'postgres', skipped: server.skipped, open: () => Promise.reject(new Error(server.skipped)), stop: async () => {} };
   }
   const started: PostgresServer = server;
-  const databases: Array<Kysely<never>> = [];
+  const databases: Array<Kysely<AnyDatabase>> = [];
   let count = 0;
   const admin = new pg.Pool({ host: started.host, port: started.port, user: 'postgres', database: 'postgres', max: 1 });
   return {
@@ -53,7 +56,7 @@ async function postgresHarness(): Promise<Harness> {
       const name = `metrics_${count++}`;
       await admin.query(`CREATE DATABASE ${name}`);
       const queries: string[] = [];
-      const db = new Kysely<never>({
+      const db = new Kysely<AnyDatabase>({
         dialect: new PostgresDialect({ pool: new pg.Pool({ host: started.host, port: started.port, user: 'postgres', database: name, max: 2 }) }),
         log: (event: LogEvent) => void queries.push(event.query.sql),
       });
@@ -228,7 +231,7 @@ describe.each(['sqlite', 'postgres'] as const)('SqlMetricSink on %s', (name) => 
 
 describe('SqlMetricSink options', () => {
   it('rejects what is not a Kysely instance, bad batch sizes and unknown retention keys', async () => {
-    const db = new Kysely<never>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+    const db = new Kysely<AnyDatabase>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
     expect(() => new SqlMetricSink({} as never)).toThrow(/needs a Kysely instance/);
     expect(() => new SqlMetricSink(db, { batchSize: 10_000 })).toThrow(/batchSize 10000 must be an integer in 1..4680/);
     expect(() => new SqlMetricSink(db, { retention: { maxAge: 5 } as never })).toThrow(/retention.maxAge is unknown/);
