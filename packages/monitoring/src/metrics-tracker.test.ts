@@ -99,6 +99,7 @@ describe('MetricsTracker', () => {
     );
     expect(() => tracker.log({ loss: 1 }, { step: 1.5 })).toThrow(/step 1.5 must be a non-negative integer/);
     expect(() => tracker.log({ loss: 1 }, { taskId: Number.NaN })).toThrow(/taskId NaN/);
+    expect(() => tracker.log({ loss: 1 }, { taskId: '' })).toThrow(/taskId "" is not a task; leave taskId out/);
     expect(() => new MetricsTracker({ historyLimit: 0 })).toThrow(/historyLimit 0 must be a positive integer/);
     expect(() => tracker.defineMetric('loss', { goal: 'lower' as never })).toThrow(/goal "lower" must be 'maximize' or 'minimize'/);
   });

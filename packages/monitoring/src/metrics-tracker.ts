@@ -71,6 +71,9 @@ export function normalizeTaskId(taskId: TaskId | null | undefined): string | nul
   if (typeof taskId !== 'number' && typeof taskId !== 'string') {
     throw new MonitoringError('INVALID_ARGUMENT', `taskId ${describeValue(taskId)} must be a number or a string.`);
   }
+  if (taskId === '') {
+    throw new MonitoringError('INVALID_ARGUMENT', 'taskId "" is not a task; leave taskId out for values that belong to no task.');
+  }
   return String(taskId);
 }
 

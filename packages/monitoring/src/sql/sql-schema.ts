@@ -7,18 +7,23 @@ export type SqlDialectName = 'sqlite' | 'postgres';
 
 /** The table names the sink uses. */
 export interface MonitoringTableNames {
+  series: string;
   points: string;
   aggregates: string;
   alerts: string;
   snapshots: string;
 }
 
-/** Table names for a prefix (default `holomind_`): `<prefix>metric_points`, `…metric_aggregates`, `…alerts`, `…snapshots`. */
+/**
+ * Table names for a prefix (default `holomind_`): `<prefix>metric_series`, `…metric_points`,
+ * `…metric_aggregates`, `…alerts`, `…snapshots`.
+ */
 export function monitoringTableNames(prefix = 'holomind_'): MonitoringTableNames {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) {
     throw new MonitoringError('INVALID_ARGUMENT', `tablePrefix ${describeValue(prefix)} must be letters, digits and underscores.`);
   }
   return {
+    series: `${prefix}metric_series`,
     points: `${prefix}metric_points`,
     aggregates: `${prefix}metric_aggregates`,
     alerts: `${prefix}alerts`,
@@ -65,24 +70,35 @@ function idColumn(builder: any, dialect: SqlDialectName): any {
 export async function createMonitoringTables(db: Kysely<any>, dialect: SqlDialectName, prefix = 'holomind_'): Promise<void> {
   const tables = monitoringTableNames(prefix);
   const key = 'varchar(255)';
-  await idColumn(db.schema.createTable(tables.points).ifNotExists(), dialect)
+  // One row per (run, metric, task); points refer to it by an integer id, which keeps point rows
+  // narrow and their index cheap. task_id is '' for points logged without a task.
+  await idColumn(db.schema.createTable(tables.series).ifNotExists(), dialect)
     .addColumn('run_id', key, (column: any) => column.notNull())
     .addColumn('metric', key, (column: any) => column.notNull())
-    .addColumn('task_id', key)
+    .addColumn('task_id', key, (column: any) => column.notNull())
+    .execute();
+  await db.schema
+    .createIndex(`${tables.series}_key`)
+    .ifNotExists()
+    .unique()
+    .on(tables.series)
+    .columns(['run_id', 'metric', 'task_id'])
+    .execute();
+
+  await idColumn(db.schema.createTable(tables.points).ifNotExists(), dialect)
+    .addColumn('series_id', 'bigint', (column: any) => column.notNull())
     .addColumn('step', 'bigint', (column: any) => column.notNull())
     .addColumn('wall_time', 'double precision', (column: any) => column.notNull())
-    // Finite values in `value`; NaN / Infinity / -Infinity as text in `special` (value NULL).
+    // ±Infinity are stored as such by both dialects; NaN too in PostgreSQL, while SQLite turns a
+    // bound NaN into NULL, so NULL reads back as NaN (a value is never absent otherwise).
     .addColumn('value', 'double precision')
-    .addColumn('special', 'varchar(16)')
     .execute();
-  await db.schema.createIndex(`${tables.points}_series`).ifNotExists().on(tables.points).columns(['metric', 'run_id', 'step']).execute();
+  await db.schema.createIndex(`${tables.points}_series`).ifNotExists().on(tables.points).columns(['series_id', 'step']).execute();
   await db.schema.createIndex(`${tables.points}_time`).ifNotExists().on(tables.points).column('wall_time').execute();
 
   // Partial aggregates: several rows may share a bucket; readers merge them (count/sum/min/max merge exactly).
   await idColumn(db.schema.createTable(tables.aggregates).ifNotExists(), dialect)
-    .addColumn('run_id', key, (column: any) => column.notNull())
-    .addColumn('metric', key, (column: any) => column.notNull())
-    .addColumn('task_id', key)
+    .addColumn('series_id', 'bigint', (column: any) => column.notNull())
     .addColumn('bucket_start', 'double precision', (column: any) => column.notNull())
     .addColumn('bucket_ms', 'double precision', (column: any) => column.notNull())
     .addColumn('count', 'bigint', (column: any) => column.notNull())
@@ -97,7 +113,7 @@ export async function createMonitoringTables(db: Kysely<any>, dialect: SqlDialec
     .createIndex(`${tables.aggregates}_series`)
     .ifNotExists()
     .on(tables.aggregates)
-    .columns(['metric', 'run_id', 'bucket_start'])
+    .columns(['series_id', 'bucket_start'])
     .execute();
 
   await idColumn(db.schema.createTable(tables.alerts).ifNotExists(), dialect)
@@ -129,7 +145,7 @@ export async function createMonitoringTables(db: Kysely<any>, dialect: SqlDialec
 /** Drops the sink's tables (the `down` of a migration). */
 export async function dropMonitoringTables(db: Kysely<any>, prefix = 'holomind_'): Promise<void> {
   const tables = monitoringTableNames(prefix);
-  for (const table of [tables.points, tables.aggregates, tables.alerts, tables.snapshots]) {
+  for (const table of [tables.points, tables.aggregates, tables.series, tables.alerts, tables.snapshots]) {
     await db.schema.dropTable(table).ifExists().execute();
   }
 }

@@ -98,7 +98,7 @@ describe.each(['sqlite', 'postgres'] as const)('SqlMetricSink on %s', (name) => 
     tracker.log({ loss: Number.NEGATIVE_INFINITY }, { step: 3, runId: 'run-b', taskId: 7 });
     await tracker.flush();
     const tables = (await db.introspection.getTables()).map((table) => table.name).sort();
-    expect(tables).toEqual(['holomind_alerts', 'holomind_metric_aggregates', 'holomind_metric_points', 'holomind_snapshots']);
+    expect(tables).toEqual(['holomind_alerts', 'holomind_metric_aggregates', 'holomind_metric_points', 'holomind_metric_series', 'holomind_snapshots']);
     expect(await sink.readPoints()).toEqual(tracker.points());
     expect(await sink.readPoints({ metric: 'loss', taskId: null })).toEqual([
       { runId: 'run-a', metric: 'loss', taskId: null, step: 2 ** 40, value: Number.POSITIVE_INFINITY, wallTime: 1_700_000_000_123 },
@@ -233,7 +233,7 @@ describe('SqlMetricSink options', () => {
   it('rejects what is not a Kysely instance, bad batch sizes and unknown retention keys', async () => {
     const db = new Kysely<AnyDatabase>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
     expect(() => new SqlMetricSink({} as never)).toThrow(/needs a Kysely instance/);
-    expect(() => new SqlMetricSink(db, { batchSize: 10_000 })).toThrow(/batchSize 10000 must be an integer in 1..4680/);
+    expect(() => new SqlMetricSink(db, { batchSize: 10_000 })).toThrow(/batchSize 10000 must be an integer in 1..8191/);
     expect(() => new SqlMetricSink(db, { retention: { maxAge: 5 } as never })).toThrow(/retention.maxAge is unknown/);
     expect(() => new SqlMetricSink(db, { tablePrefix: 'x; drop' })).toThrow(/tablePrefix "x; drop"/);
     await db.destroy();

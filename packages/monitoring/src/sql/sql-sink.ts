@@ -23,7 +23,7 @@ export interface SqlMetricSinkOptions {
   dialect?: SqlDialectName;
   /** Table name prefix. Default `holomind_`. */
   tablePrefix?: string;
-  /** Points per INSERT statement (7 parameters each). Default 2,000. */
+  /** Points per INSERT statement (4 parameters each). Default 2,000. */
   batchSize?: number;
   /** Buffered rows are written at least this often (timer is `unref`ed). Default 1,000 ms. */
   flushIntervalMs?: number;
@@ -80,8 +80,16 @@ type PendingWrite =
   | { table: 'alerts'; rows: AlertRecord[] }
   | { table: 'snapshots'; rows: DashboardSnapshot[] };
 
-const PARAMETERS_PER_POINT = 7;
+const POINT_COLUMNS = ['series_id', 'step', 'wall_time', 'value'] as const;
 const DOWNSAMPLE_CHUNK = 10_000;
+
+/** A Kysely-compiled query (the `CompiledQuery` shape), re-run with new parameters. */
+interface CompiledInsert {
+  readonly sql: string;
+  readonly parameters: readonly unknown[];
+  readonly query: unknown;
+  readonly queryId?: unknown;
+}
 
 /**
  * A `MetricSink` storing points, alerts and snapshots in SQL through a Kysely instance the caller
@@ -111,6 +119,10 @@ export class SqlMetricSink implements MetricSink {
   private alerts: AlertRecord[] = [];
   private snapshots: DashboardSnapshot[] = [];
   private ready: Promise<void> | undefined;
+  /** `run\0metric\0task` → series id, filled as series are first written or read. */
+  private readonly seriesIds = new Map<string, number>();
+  /** INSERT statements for `n` point rows, compiled once by Kysely; only the parameters change. */
+  private readonly compiledInserts = new Map<number, CompiledInsert | null>();
   private writing: Promise<void> = Promise.resolve();
   private readonly errors: unknown[] = [];
   private readonly flushTimer: ReturnType<typeof setInterval>;
@@ -131,8 +143,8 @@ export class SqlMetricSink implements MetricSink {
     this.tables = monitoringTableNames(this.tablePrefix);
     this.batchSize = options.batchSize ?? 2000;
     // SQLite allows 32,766 bound parameters per statement, PostgreSQL 65,535.
-    if (!Number.isSafeInteger(this.batchSize) || this.batchSize < 1 || this.batchSize * PARAMETERS_PER_POINT > 32_766) {
-      throw new MonitoringError('INVALID_ARGUMENT', `batchSize ${describeValue(options.batchSize)} must be an integer in 1..4680.`);
+    if (!Number.isSafeInteger(this.batchSize) || this.batchSize < 1 || this.batchSize * POINT_COLUMNS.length > 32_766) {
+      throw new MonitoringError('INVALID_ARGUMENT', `batchSize ${describeValue(options.batchSize)} must be an integer in 1..8191.`);
     }
     this.autoMigrate = options.migrate ?? true;
     this.retention = validateRetention(options.retention ?? {});
@@ -199,15 +211,17 @@ export class SqlMetricSink implements MetricSink {
   /** Stored points, oldest first (by insertion). Non-finite values come back as NaN / ±Infinity. */
   async readPoints(filter: SqlReadFilter = {}): Promise<MetricPoint[]> {
     await this.flushBeforeRead();
-    let query = this.filtered(this.db.selectFrom(this.tables.points).selectAll(), filter, 'wall_time').orderBy('id');
+    let query = this.filtered(this.joinSeries(this.tables.points).selectAll('p').select(['s.run_id', 's.metric', 's.task_id']), filter, 'p.wall_time', 's').orderBy(
+      'p.id',
+    );
     if (filter.limit !== undefined) query = query.limit(filter.limit);
     const rows = await query.execute();
     return rows.map((row: any) => ({
       runId: row.run_id,
       metric: row.metric,
-      taskId: row.task_id,
+      taskId: row.task_id === '' ? null : row.task_id,
       step: Number(row.step),
-      value: readValue(row.value, row.special),
+      value: row.value === null ? Number.NaN : Number(row.value),
       wallTime: Number(row.wall_time),
     }));
   }
@@ -225,10 +239,15 @@ export class SqlMetricSink implements MetricSink {
   /** Downsampled buckets, partial rows merged, sorted by series then bucket. */
   async readAggregates(filter: Omit<SqlReadFilter, 'limit'> = {}): Promise<MetricAggregate[]> {
     await this.flushBeforeRead();
-    const rows = await this.filtered(this.db.selectFrom(this.tables.aggregates).selectAll(), filter, 'bucket_start').execute();
+    const rows = await this.filtered(
+      this.joinSeries(this.tables.aggregates).selectAll('p').select(['s.run_id', 's.metric', 's.task_id']),
+      filter,
+      'p.bucket_start',
+      's',
+    ).execute();
     const merged = new Map<string, MetricAggregate & { sum: number; finite: number }>();
     for (const row of rows as any[]) {
-      const key = `${row.run_id}\u0000${row.metric}\u0000${row.task_id ?? ''}\u0000${row.bucket_start}\u0000${row.bucket_ms}`;
+      const key = `${row.series_id}\u0000${row.bucket_start}\u0000${row.bucket_ms}`;
       const finite = Number(row.finite_count);
       const count = Number(row.count);
       const entry = merged.get(key);
@@ -238,7 +257,7 @@ export class SqlMetricSink implements MetricSink {
         merged.set(key, {
           runId: row.run_id,
           metric: row.metric,
-          taskId: row.task_id,
+          taskId: row.task_id === '' ? null : row.task_id,
           bucketStart: Number(row.bucket_start),
           bucketMs: Number(row.bucket_ms),
           count,
@@ -403,12 +422,23 @@ export class SqlMetricSink implements MetricSink {
     return result;
   }
 
-  private filtered(query: any, filter: SqlReadFilter, timeColumn: string): any {
-    if (filter.metric !== undefined) query = query.where('metric', '=', filter.metric);
-    if (filter.runId !== undefined) query = query.where('run_id', '=', filter.runId);
+  /** `table as p` joined with its series as `s`. */
+  private joinSeries(table: string): any {
+    return this.db.selectFrom(`${table} as p`).innerJoin(`${this.tables.series} as s`, 's.id', 'p.series_id');
+  }
+
+  /**
+   * Applies `filter`. `seriesAlias` is set for queries joined with the series table (points,
+   * aggregates), where "no task" is stored as ''; alerts keep their own columns with NULL.
+   */
+  private filtered(query: any, filter: SqlReadFilter, timeColumn: string, seriesAlias?: 's'): any {
+    const column = (name: string) => (seriesAlias ? `${seriesAlias}.${name}` : name);
+    if (filter.metric !== undefined) query = query.where(column('metric'), '=', filter.metric);
+    if (filter.runId !== undefined) query = query.where(column('run_id'), '=', filter.runId);
     if (filter.taskId !== undefined) {
       const taskId = normalizeTaskId(filter.taskId);
-      query = taskId === null ? query.where('task_id', 'is', null) : query.where('task_id', '=', taskId);
+      if (seriesAlias) query = query.where(column('task_id'), '=', taskId ?? '');
+      else query = taskId === null ? query.where('task_id', 'is', null) : query.where('task_id', '=', taskId);
     }
     if (filter.since !== undefined) query = query.where(timeColumn, '>=', filter.since);
     if (filter.until !== undefined) query = query.where(timeColumn, '<', filter.until);
@@ -436,12 +466,12 @@ export class SqlMetricSink implements MetricSink {
 
   private async write(pending: PendingWrite[]): Promise<void> {
     if (this.autoMigrate) await this.migrate();
+    const points = pending.find((write) => write.table === 'points')?.rows as MetricPoint[] | undefined;
+    if (points) await this.resolveSeries(points);
     await this.db.transaction().execute(async (transaction: any) => {
       for (const write of pending) {
         if (write.table === 'points') {
-          for (let i = 0; i < write.rows.length; i += this.batchSize) {
-            await transaction.insertInto(this.tables.points).values(write.rows.slice(i, i + this.batchSize).map(pointRow)).execute();
-          }
+          for (let i = 0; i < write.rows.length; i += this.batchSize) await this.insertPoints(transaction, write.rows.slice(i, i + this.batchSize));
         } else if (write.table === 'alerts') {
           await transaction.insertInto(this.tables.alerts).values(write.rows.map(alertRow)).execute();
         } else {
@@ -449,6 +479,78 @@ export class SqlMetricSink implements MetricSink {
         }
       }
     });
+  }
+
+  /** Makes sure every series of `points` has a row and its id is cached. */
+  private async resolveSeries(points: readonly MetricPoint[]): Promise<void> {
+    const missing = new Map<string, { run_id: string; metric: string; task_id: string }>();
+    for (const point of points) {
+      const key = seriesKey(point.runId, point.metric, point.taskId ?? '');
+      if (!this.seriesIds.has(key) && !missing.has(key)) missing.set(key, { run_id: point.runId, metric: point.metric, task_id: point.taskId ?? '' });
+    }
+    if (missing.size === 0) return;
+    const rows = [...missing.values()];
+    for (let i = 0; i < rows.length; i += 500) {
+      // Another writer may have created the same series: the unique key makes that a no-op.
+      await this.db
+        .insertInto(this.tables.series)
+        .values(rows.slice(i, i + 500))
+        .onConflict((conflict: any) => conflict.columns(['run_id', 'metric', 'task_id']).doNothing())
+        .execute();
+    }
+    const runIds = [...new Set(rows.map((row) => row.run_id))];
+    const metrics = [...new Set(rows.map((row) => row.metric))];
+    for (let i = 0; i < metrics.length; i += 500) {
+      const found = await this.db
+        .selectFrom(this.tables.series)
+        .select(['id', 'run_id', 'metric', 'task_id'])
+        .where('run_id', 'in', runIds)
+        .where('metric', 'in', metrics.slice(i, i + 500))
+        .execute();
+      for (const row of found as any[]) this.seriesIds.set(seriesKey(row.run_id, row.metric, row.task_id), Number(row.id));
+    }
+  }
+
+  /**
+   * One multi-row INSERT. The SQL for `rows.length` rows is compiled by Kysely once and reused with
+   * new parameters: building and compiling a 2,000-row query per batch would cost more than SQLite's insert.
+   */
+  private async insertPoints(transaction: any, points: readonly MetricPoint[]): Promise<void> {
+    const parameters: unknown[] = new Array(points.length * POINT_COLUMNS.length);
+    let offset = 0;
+    for (const point of points) {
+      parameters[offset++] = this.seriesIds.get(seriesKey(point.runId, point.metric, point.taskId ?? ''));
+      parameters[offset++] = point.step;
+      parameters[offset++] = point.wallTime;
+      parameters[offset++] = point.value;
+    }
+    const compiled = this.compiledInsert(points.length);
+    if (compiled) {
+      await transaction.executeQuery({ ...compiled, parameters });
+      return;
+    }
+    const rows = [];
+    for (let i = 0; i < parameters.length; i += POINT_COLUMNS.length) {
+      rows.push(Object.fromEntries(POINT_COLUMNS.map((column, j) => [column, parameters[i + j]])));
+    }
+    await transaction.insertInto(this.tables.points).values(rows).execute();
+  }
+
+  /**
+   * Kysely's compiled INSERT for `count` rows, or null when its parameters do not come out in
+   * row-major column order (checked with numbered placeholders), in which case the builder is used.
+   */
+  private compiledInsert(count: number): CompiledInsert | null {
+    if (this.compiledInserts.has(count)) return this.compiledInserts.get(count)!;
+    let n = 0;
+    const template = Array.from({ length: count }, () => Object.fromEntries(POINT_COLUMNS.map((column) => [column, n++])));
+    const compiled = this.db.insertInto(this.tables.points).values(template).compile() as CompiledInsert;
+    const ordered = compiled.parameters.length === n && compiled.parameters.every((value, index) => value === index);
+    const result = ordered ? compiled : null;
+    // Keep a few sizes: full batches and the occasional remainder.
+    if (this.compiledInserts.size > 8) this.compiledInserts.clear();
+    this.compiledInserts.set(count, result);
+    return result;
   }
 
   private recordError(error: unknown): void {
@@ -474,15 +576,8 @@ function readValue(value: unknown, special: string | null): number {
   return value === null ? Number.NaN : Number(value);
 }
 
-function pointRow(point: MetricPoint) {
-  return {
-    run_id: point.runId,
-    metric: point.metric,
-    task_id: point.taskId,
-    step: point.step,
-    wall_time: point.wallTime,
-    ...splitValue(point.value),
-  };
+function seriesKey(runId: string, metric: string, taskId: string): string {
+  return `${runId}\u0000${metric}\u0000${taskId}`;
 }
 
 function alertRow(alert: AlertRecord) {
@@ -514,35 +609,24 @@ function snapshotRow(snapshot: DashboardSnapshot) {
 }
 
 function aggregateRows(rows: any[], bucketMs: number) {
-  const buckets = new Map<string, { run_id: string; metric: string; task_id: string | null; bucket_start: number; bucket_ms: number; count: number; finite_count: number; sum: number; min: number | null; max: number | null; first_step: number; last_step: number }>();
+  const buckets = new Map<
+    string,
+    { series_id: number; bucket_start: number; bucket_ms: number; count: number; finite_count: number; sum: number; min: number | null; max: number | null; first_step: number; last_step: number }
+  >();
   for (const row of rows) {
-    const wallTime = Number(row.wall_time);
-    const bucketStart = Math.floor(wallTime / bucketMs) * bucketMs;
-    const key = `${row.run_id}\u0000${row.metric}\u0000${row.task_id ?? ''}\u0000${bucketStart}`;
+    const bucketStart = Math.floor(Number(row.wall_time) / bucketMs) * bucketMs;
+    const key = `${row.series_id}\u0000${bucketStart}`;
     const step = Number(row.step);
     let bucket = buckets.get(key);
     if (bucket === undefined) {
-      bucket = {
-        run_id: row.run_id,
-        metric: row.metric,
-        task_id: row.task_id,
-        bucket_start: bucketStart,
-        bucket_ms: bucketMs,
-        count: 0,
-        finite_count: 0,
-        sum: 0,
-        min: null,
-        max: null,
-        first_step: step,
-        last_step: step,
-      };
+      bucket = { series_id: Number(row.series_id), bucket_start: bucketStart, bucket_ms: bucketMs, count: 0, finite_count: 0, sum: 0, min: null, max: null, first_step: step, last_step: step };
       buckets.set(key, bucket);
     }
     bucket.count += 1;
     bucket.first_step = Math.min(bucket.first_step, step);
     bucket.last_step = Math.max(bucket.last_step, step);
-    if (row.special === null && row.value !== null) {
-      const value = Number(row.value);
+    const value = row.value === null ? Number.NaN : Number(row.value);
+    if (Number.isFinite(value)) {
       bucket.finite_count += 1;
       bucket.sum += value;
       bucket.min = bucket.min === null ? value : Math.min(bucket.min, value);

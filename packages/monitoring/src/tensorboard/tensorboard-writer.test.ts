@@ -4,6 +4,7 @@ import path from 'node:path';
 import { crc32 as zlibCrc32, inflateSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MetricsTracker } from '../metrics-tracker.js';
+import { valueStatistics } from '../tensor-statistics.js';
 import { crc32, crc32c } from './checksums.js';
 import { TensorBoardWriter, tensorBoardSink } from './tensorboard-writer.js';
 
@@ -230,6 +231,22 @@ describe('TensorBoardWriter', () => {
     const expected = limits.map((limit, i) => values.filter((value) => value <= limit && (i === 0 || value > limits[i - 1]!)).length);
     expect(counts).toEqual(expected);
     expect(counts.reduce((a, b) => a + b, 0)).toBe(1000);
+  });
+
+  it('writes one histogram per named tensor statistics entry', () => {
+    const folder = temporaryFolder();
+    const writer = new TensorBoardWriter(folder);
+    const kernel = [0.5, -0.25, 1, 2];
+    writer.addHistograms('weights', { tensors: { 'dense/kernel': valueStatistics(kernel, { bins: 3 }), 'dense/bias': valueStatistics([0, 0]) }, globalL2Norm: 0 }, 9);
+    writer.close();
+    const events = readEvents(path.join(folder, readdirSync(folder)[0]!)).slice(1);
+    expect(events.map((event) => [event.values[0]!.tag, event.step])).toEqual([
+      ['weights/dense/kernel', 9],
+      ['weights/dense/bias', 9],
+    ]);
+    const histogram = decode(one(events[0]!.values[0]!.fields, 5)!.bytes!);
+    expect(packedDoubles(one(histogram, 6))).toEqual([0.5, 1.25, 2]); // limits: min + width·(i + 1), the last exactly max
+    expect(packedDoubles(one(histogram, 7))).toEqual([2, 1, 1]); // −0.25, 0.5 | 1 | 2
   });
 
   it('writes an image as a PNG whose pixels decode back to the input, and text for the text plugin', () => {

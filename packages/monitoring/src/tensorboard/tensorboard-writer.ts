@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MonitoringError, describeValue } from '../errors.js';
-import { valueStatistics, type Histogram } from '../tensor-statistics.js';
+import { valueStatistics, type Histogram, type NamedStatistics } from '../tensor-statistics.js';
 import type { MetricPoint, MetricSink } from '../types.js';
 import { maskedCrc32c } from './checksums.js';
 import { encodePng, readPngHeader, type RawImage } from './png.js';
@@ -99,6 +99,11 @@ export class TensorBoardWriter {
           .packedDoubles(HISTOGRAM.bucket, histogram.bucketCounts),
       ),
     );
+  }
+
+  /** One histogram per tensor of `namedStatistics` (weights or gradients), tagged `<prefix>/<name>`. */
+  addHistograms(prefix: string, statistics: NamedStatistics, step: number, wallTime?: number): void {
+    for (const [name, one] of Object.entries(statistics.tensors)) this.addHistogram(`${prefix}/${name}`, one.histogram, step, { wallTime });
   }
 
   /** An image: PNG bytes (e.g. from `renderPng`) or raw 8-bit pixels, which are PNG-encoded. */
