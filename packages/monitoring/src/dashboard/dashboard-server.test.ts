@@ -103,6 +103,8 @@ describe('dashboard in headless Chromium', () => {
   beforeAll(async () => {
     if (!existsSync(chromiumPath)) {
       skipReason = `no Chromium at ${chromiumPath} (apt-get install -y chromium, or set HOLOMIND_CHROMIUM)`;
+      // CI sets this so a missing browser fails the run instead of hiding behind a skip.
+      if (process.env.HOLOMIND_REQUIRE_BROWSER === '1') throw new Error(skipReason);
       console.warn(`SKIPPED dashboard browser tests: ${skipReason}`);
       return;
     }
