@@ -1,5 +1,5 @@
 import { MonitoringError, describeValue } from './errors.js';
-import { normalizeTaskId } from './metrics-tracker.js';
+import { normalizeTaskId, type MetricsTracker } from './metrics-tracker.js';
 import type { TaskId } from './types.js';
 
 /** Options of {@link ContinualEvaluator}. */
@@ -11,6 +11,14 @@ export interface ContinualEvaluatorOptions {
    * e.g. a randomly initialised network). Needed for forward transfer only.
    */
   baseline?: Record<string, number> | number[];
+  /**
+   * When given, every recorded accuracy is also logged as `metric` with the evaluated task as
+   * `taskId`, so alert rules (forgetting) and dashboards see it. The step is the one passed to
+   * `record`, else the tracker's next step.
+   */
+  tracker?: MetricsTracker;
+  /** Metric name for `tracker`. Default `accuracy`. */
+  metric?: string;
 }
 
 /** Forgetting of one task (Chaudhry et al. 2018). */
@@ -65,8 +73,12 @@ export class ContinualEvaluator {
   private readonly cells = new Map<string, Map<string, number>>();
   private readonly baseline = new Map<string, number>();
   private readonly listeners = new Set<(report: ContinualEvaluationReport) => void>();
+  private readonly tracker: MetricsTracker | undefined;
+  private readonly metric: string;
 
   constructor(options: ContinualEvaluatorOptions = {}) {
+    this.tracker = options.tracker;
+    this.metric = options.metric ?? 'accuracy';
     for (const task of options.tasks ?? []) this.ensureTask(task);
     if (Array.isArray(options.baseline)) {
       options.baseline.forEach((accuracy, index) => {
@@ -95,13 +107,14 @@ export class ContinualEvaluator {
   }
 
   /** Records the accuracy on `evaluatedTask` measured after training `trainedTask`. NaN is kept and propagates. */
-  record(trainedTask: TaskId, evaluatedTask: TaskId, accuracy: number): void {
+  record(trainedTask: TaskId, evaluatedTask: TaskId, accuracy: number, context: { step?: number } = {}): void {
     const trained = this.ensureTask(trainedTask);
     const evaluated = this.ensureTask(evaluatedTask);
     const value = checkAccuracy(accuracy, `accuracy on task ${evaluated} after task ${trained}`);
     let row = this.cells.get(trained);
     if (row === undefined) this.cells.set(trained, (row = new Map()));
     row.set(evaluated, value);
+    this.tracker?.log({ [this.metric]: value }, { taskId: evaluated, step: context.step });
     if (this.listeners.size > 0) {
       const report = this.toJSON();
       for (const listener of this.listeners) listener(report);
@@ -109,7 +122,7 @@ export class ContinualEvaluator {
   }
 
   /** Records a whole row: accuracies keyed by task, or an array in task order. */
-  recordRow(trainedTask: TaskId, accuracies: Record<string, number> | number[]): void {
+  recordRow(trainedTask: TaskId, accuracies: Record<string, number> | number[], context: { step?: number } = {}): void {
     // The trained task is known from here on, so an array row may include it.
     this.ensureTask(trainedTask);
     const entries: Array<[TaskId, number]> = Array.isArray(accuracies)
@@ -124,7 +137,7 @@ export class ContinualEvaluator {
           return [task, accuracy];
         })
       : Object.entries(accuracies);
-    for (const [task, accuracy] of entries) this.record(trainedTask, task, accuracy);
+    for (const [task, accuracy] of entries) this.record(trainedTask, task, accuracy, context);
   }
 
   /** Calls `listener` with the new report after every `record`. Returns the unsubscribe function. */
