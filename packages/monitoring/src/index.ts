@@ -1,0 +1,59 @@
+export { MetricsTracker, normalizeTaskId } from './metrics-tracker.js';
+export type { LogContext, MetricsTrackerOptions, SeriesFilter, MetricSeries, MetricListener } from './metrics-tracker.js';
+export type { RunningStatistics } from './series-buffer.js';
+export type {
+  TaskId,
+  MetricGoal,
+  MetricDefinition,
+  MetricPoint,
+  MetricSink,
+  AlertSeverity,
+  AlertKind,
+  AlertRecord,
+  HealthStatus,
+  DashboardSnapshot,
+} from './types.js';
+
+export { SqlMetricSink } from './sql/sql-sink.js';
+export type { SqlMetricSinkOptions, RetentionPolicy, RetentionResult, SqlReadFilter, MetricAggregate } from './sql/sql-sink.js';
+export { createMonitoringTables, dropMonitoringTables, monitoringTableNames, detectDialect } from './sql/sql-schema.js';
+export type { SqlDialectName, MonitoringTableNames } from './sql/sql-schema.js';
+
+export { ContinualEvaluator, EVALUATION_DEFINITIONS } from './continual-evaluator.js';
+export type { ContinualEvaluatorOptions, ContinualEvaluationReport, TaskForgetting } from './continual-evaluator.js';
+
+export { AlertManager } from './alert-manager.js';
+export type { AlertManagerOptions, AlertHandler, AlertFilter, AlertSummary, HealthReport } from './alert-manager.js';
+export { SEVERITIES } from './alert-rules.js';
+export type { AlertRule, ThresholdRule, ForgettingRule, SeverityThresholds, ResolvedRule } from './alert-rules.js';
+export { consoleAlertHandler, fileAlertHandler, callbackAlertHandler, alertToJson } from './alert-handlers.js';
+export type { AlertConsole } from './alert-handlers.js';
+
+export { ResourceSampler, RESOURCE_METRICS } from './resource-sampler.js';
+export type { ResourceSample, ResourceSamplerOptions, BackendLike, AdapterLike } from './resource-sampler.js';
+
+export { valueStatistics, tensorStatistics, namedStatistics, logStatistics } from './tensor-statistics.js';
+export type { Histogram, TensorStatistics, NamedStatistics, StatisticsOptions } from './tensor-statistics.js';
+
+export { TensorBoardWriter, tensorBoardSink } from './tensorboard/tensorboard-writer.js';
+export type { TensorBoardWriterOptions, TensorBoardSinkOptions } from './tensorboard/tensorboard-writer.js';
+export { encodePng, readPngHeader } from './tensorboard/png.js';
+export type { RawImage, PngHeader } from './tensorboard/png.js';
+export { crc32c, crc32, maskedCrc32c } from './tensorboard/checksums.js';
+
+export { PerformanceMonitor } from './performance-monitor.js';
+export type { PerformanceStats, OperationTotals, TrackedTiming } from './performance-monitor.js';
+
+export { toCsv, metricPointsToCsv, alertsToCsv, accuracyMatrixToCsv, toJson } from './reports/csv.js';
+export { taskAccuracyChart, accuracyMatrixChart, forgettingChart, memoryUseChart, renderSvg, renderPng } from './reports/plots.js';
+export type { VegaLiteSpec, ChartOptions, PngOptions } from './reports/plots.js';
+export { buildReport, writeReport } from './reports/report.js';
+export type { ReportSources, WriteReportOptions } from './reports/report.js';
+
+export { DashboardData } from './dashboard/dashboard-data.js';
+export type { DashboardDataOptions, DashboardDataView, MetricSummary, Trend } from './dashboard/dashboard-data.js';
+export { startDashboardServer, generateDashboardToken } from './dashboard/dashboard-server.js';
+export type { DashboardServer, DashboardServerOptions } from './dashboard/dashboard-server.js';
+
+export { MonitoringError } from './errors.js';
+export type { MonitoringErrorCode } from './errors.js';
