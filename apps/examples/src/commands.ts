@@ -1,0 +1,166 @@
+import path from 'node:path';
+import { ExperimentRepository } from '@holomind/db';
+import { DashboardData, startDashboardServer, MetricsTracker, ContinualEvaluator } from '@holomind/monitoring';
+import { StateStore } from '@holomind/state';
+import { ProgressiveNetwork } from '@holomind/network';
+import { disposeBackend } from '@holomind/tensor-kernels';
+import * as tf from '@tensorflow/tfjs-core';
+import { deepMerge, loadConfigFile, parseConfig } from './config/load-config.js';
+import type { HolomindConfig, HolomindConfigInput } from './config/schema.js';
+import { startBackend } from './pipeline/backend.js';
+import { buildBenchmark } from './pipeline/benchmark.js';
+import { loadLatestCheckpoint, RUN_STATE_ID } from './pipeline/checkpoint.js';
+import { openDatabase } from './pipeline/database.js';
+import { formatMatrix, writeRunReport } from './pipeline/report.js';
+import { silentReporter, terminalReporter } from './pipeline/reporter.js';
+import { mean, runTraining, type RunSummary } from './pipeline/run-training.js';
+import { planStrategy } from './pipeline/strategy.js';
+
+/** The configuration from an optional YAML file with the command line's flags on top. */
+export async function resolveConfig(configFile: string | undefined, overrides: HolomindConfigInput): Promise<HolomindConfig> {
+  return configFile ? loadConfigFile(configFile, overrides) : parseConfig(deepMerge({}, overrides as Record<string, unknown>));
+}
+
+const percent = (value: number) => `${(value * 100).toFixed(2)}`;
+
+function printSummary(summary: RunSummary, reportPath: string): void {
+  const out = process.stdout;
+  out.write(`\n${summary.benchmark} (${summary.scenario}), strategy ${summary.strategy}, backend ${summary.backend.name}, ${summary.seconds.toFixed(1)} s\n`);
+  out.write(`average accuracy ${percent(summary.averageAccuracy)}%, largest forgetting ${percent(summary.maxForgetting)} points, ${summary.alerts} forgetting alert(s)\n`);
+  out.write(`\nAccuracy matrix (%), row = after training task i, column = task j:\n${formatMatrix(summary.matrix)}\n`);
+  out.write(`\nTensorBoard logs: ${summary.tensorboardDir}\nReport: ${reportPath}\n`);
+}
+
+async function trainAndReport(config: HolomindConfig, resume: boolean): Promise<void> {
+  const summary = await runTraining({ config, resume, reporter: terminalReporter() });
+  const db = await openDatabase(config.db);
+  try {
+    const reportPath = await writeRunReport(path.join(config.output, 'report'), new ExperimentRepository(db), summary.experimentId, summary.matrix);
+    printSummary(summary, reportPath);
+  } finally {
+    await db.destroy();
+    await disposeBackend();
+  }
+}
+
+export async function trainCommand(configFile: string | undefined, overrides: HolomindConfigInput): Promise<void> {
+  await trainAndReport(await resolveConfig(configFile, overrides), false);
+}
+
+export async function resumeCommand(configFile: string | undefined, overrides: HolomindConfigInput): Promise<void> {
+  await trainAndReport(await resolveConfig(configFile, overrides), true);
+}
+
+async function withStore<T>(config: HolomindConfig, work: (store: StateStore, experiments: ExperimentRepository) => Promise<T>): Promise<T> {
+  const db = await openDatabase(config.db);
+  try {
+    return await work(new StateStore({ directory: path.join(config.output, 'states'), db }), new ExperimentRepository(db));
+  } finally {
+    await db.destroy();
+  }
+}
+
+export async function evaluateCommand(configFile: string | undefined, overrides: HolomindConfigInput): Promise<void> {
+  const requested = await resolveConfig(configFile, overrides);
+  await withStore(requested, async (store) => {
+    const checkpoint = await loadLatestCheckpoint(store);
+    const config = checkpoint.progress.config;
+    await startBackend({ ...config, backend: requested.backend });
+    const benchmark = await buildBenchmark(config);
+    const plan = planStrategy(config, benchmark.scenario);
+    const network = ProgressiveNetwork.fromState(checkpoint.network);
+    try {
+      const learned = network.taskIds.length === 0 ? 0 : plan.columnPerTask ? network.taskIds.length : checkpoint.progress.taskIndex;
+      const accuracies: number[] = [];
+      for (let j = 0; j < learned; j++) {
+        const task = benchmark.tasks[j]!;
+        const examples = task.test.labels.length;
+        const inputs = tf.tensor2d(task.test.features, [examples, task.test.features.length / examples]);
+        const labels = tf.tensor1d(task.test.labels, 'int32');
+        const evaluation = await network.evaluate({ taskId: plan.columnPerTask ? `task-${j}` : 'shared', inputs, labels });
+        tf.dispose([inputs, labels]);
+        accuracies.push(evaluation.accuracy);
+        process.stdout.write(`task ${j + 1} [${task.classes.join(',')}]: ${percent(evaluation.accuracy)}% of ${examples}\n`);
+      }
+      process.stdout.write(`average accuracy ${percent(mean(accuracies))}% (checkpoint version ${checkpoint.version})\n`);
+    } finally {
+      network.dispose();
+      await disposeBackend();
+    }
+  });
+}
+
+export async function reportCommand(configFile: string | undefined, overrides: HolomindConfigInput): Promise<void> {
+  const config = await resolveConfig(configFile, overrides);
+  await withStore(config, async (store, experiments) => {
+    const checkpoint = await loadLatestCheckpoint(store);
+    const file = await writeRunReport(path.join(config.output, 'report'), experiments, checkpoint.progress.experimentId, checkpoint.progress.matrix);
+    process.stdout.write(`${formatMatrix(checkpoint.progress.matrix)}\nReport: ${file}\n`);
+  });
+}
+
+export async function dashboardCommand(configFile: string | undefined, overrides: HolomindConfigInput, port?: number): Promise<void> {
+  const config = await resolveConfig(configFile, overrides);
+  const db = await openDatabase(config.db);
+  const checkpoint = await loadLatestCheckpoint(new StateStore({ directory: path.join(config.output, 'states'), db }));
+  const experiments = new ExperimentRepository(db);
+  const tracker = new MetricsTracker({ runId: checkpoint.progress.experimentId, metrics: { accuracy: { goal: 'maximize' }, loss: { goal: 'minimize' } } });
+  for (const point of await experiments.history({ experimentIds: [checkpoint.progress.experimentId] })) {
+    if (point.metric === 'test_accuracy') tracker.log({ accuracy: point.value }, { taskId: `task-${point.task}`, step: point.task * 1000 + point.step });
+    if (point.metric === 'loss') tracker.log({ loss: point.value }, { taskId: `task-${point.task}`, step: point.task * 1000 + point.step });
+  }
+  const evaluator = new ContinualEvaluator();
+  checkpoint.progress.matrix.forEach((row, i) => evaluator.recordRow(`task-${i}`, row));
+  const server = await startDashboardServer({ data: new DashboardData({ tracker, evaluator }), port: port ?? config.monitoring.dashboardPort });
+  process.stdout.write(`Dashboard of experiment ${checkpoint.progress.experimentId}: ${server.url}\n(Ctrl-C to stop)\n`);
+  await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+  await server.close();
+  await db.destroy();
+}
+
+/** Van de Ven & Tolias 2019, "Three scenarios for continual learning", Table 2 (accuracy %). */
+export const REFERENCE_RESULTS: Record<string, Partial<Record<string, number>>> = {
+  'split-mnist': { finetune: 87.19, ewc: 98.64, 'online-ewc': 99.12 },
+  'permuted-mnist': { finetune: 78.51, ewc: 94.31, 'online-ewc': 94.42 },
+};
+
+export async function compareCommand(configFile: string | undefined, overrides: HolomindConfigInput, strategies: string[]): Promise<void> {
+  const base = await resolveConfig(configFile, overrides);
+  const rows: Array<{ strategy: string; summary: RunSummary }> = [];
+  for (const strategy of strategies) {
+    const config = parseConfig({ ...base, strategy, output: path.join(base.output, 'compare', strategy) });
+    process.stdout.write(`training ${strategy} on ${config.benchmark}...\n`);
+    rows.push({ strategy, summary: await runTraining({ config, reporter: silentReporter }) });
+  }
+  await disposeBackend();
+  const references = REFERENCE_RESULTS[base.benchmark] ?? {};
+  const lines = [
+    `${base.benchmark}, ${rows[0]?.summary.scenario ?? ''}, ${base.training.tasks} tasks, ${base.training.epochs} epoch(s)/task, seed ${base.seed}`,
+    '| strategy | average accuracy % | worst earlier-task drop (points) | first task at the end % | van de Ven & Tolias 2019 % | seconds |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(({ strategy, summary }) =>
+      `| ${strategy} | ${percent(summary.averageAccuracy)} | ${percent(summary.maxForgetting)} | ${percent(summary.matrix.at(-1)?.[0] ?? Number.NaN)} | ${references[strategy]?.toFixed(2) ?? '—'} | ${summary.seconds.toFixed(0)} |`,
+    ),
+  ];
+  process.stdout.write(`\n${lines.join('\n')}\n`);
+}
+
+export async function statesCommand(action: 'list' | 'show' | 'rollback', configFile: string | undefined, overrides: HolomindConfigInput, version?: number): Promise<void> {
+  const config = await resolveConfig(configFile, overrides);
+  await withStore(config, async (store) => {
+    if (action === 'list') {
+      const history = await store.history(RUN_STATE_ID);
+      for (const entry of history) process.stdout.write(`v${entry.version}  ${entry.createdAt.toISOString()}  ${entry.description ?? ''}  ${JSON.stringify(entry.metrics ?? {})}\n`);
+      if (history.length === 0) process.stdout.write('no checkpoints yet\n');
+      return;
+    }
+    if (action === 'show') {
+      const checkpoint = await loadLatestCheckpoint(store, version);
+      const { progress } = checkpoint;
+      process.stdout.write(`version ${checkpoint.version}: experiment ${progress.experimentId}, ${progress.config.benchmark}/${progress.config.strategy}, next task ${progress.taskIndex + 1}, ${progress.epochsDone} epoch(s) into it\n${formatMatrix(progress.matrix)}\n`);
+      return;
+    }
+    const saved = await store.rollback(RUN_STATE_ID, version!);
+    process.stdout.write(`version ${version} is now the latest as v${saved.version}; \`holomind resume\` continues from it.\n`);
+  });
+}
