@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { metrics } from '@tensorflow/tfjs-layers';
 import { EwcError } from './errors.js';
 
@@ -8,20 +8,15 @@ export type LossFunction = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
 /** The loss names {@link EwcConsolidator.loss} accepts besides a function, as in `model.compile`. */
 export type LossName =
   | 'categoricalCrossentropy'
-  | 'sparseCategoricalCrossentropy'
   | 'binaryCrossentropy'
   | 'meanSquaredError'
   | 'meanAbsoluteError';
 
 // tfjs-layers' own loss functions are not exported; its metrics of the same names are the same functions.
+// No sparse categorical loss: model.fit accepts class-index targets only for its own sparse loss,
+// recognised by identity, so a wrapped one could never receive them.
 const NAMED_LOSSES: Record<LossName, LossFunction> = {
   categoricalCrossentropy: (yTrue, yPred) => metrics.categoricalCrossentropy(yTrue, yPred),
-  sparseCategoricalCrossentropy: (yTrue, yPred) => tf.tidy(() => {
-    const classes = yPred.shape[yPred.rank - 1]!;
-    const indices = tf.cast(tf.floor(tf.reshape(yTrue, [-1])), 'int32');
-    const oneHot = tf.reshape(tf.oneHot(indices, classes), yPred.shape);
-    return metrics.categoricalCrossentropy(oneHot, yPred);
-  }),
   binaryCrossentropy: (yTrue, yPred) => metrics.binaryCrossentropy(yTrue, yPred),
   meanSquaredError: (yTrue, yPred) => metrics.meanSquaredError(yTrue, yPred),
   meanAbsoluteError: (yTrue, yPred) => metrics.meanAbsoluteError(yTrue, yPred),
