@@ -11,7 +11,7 @@ export function checkFinite(fisher: Importances): void {
       throw new EwcError(
         'NON_FINITE_FISHER',
         `The Fisher of variable '${name}' holds ${values[index]} at flat index ${index}. Check the parameters and inputs ` +
-          'for NaN/Inf, and the loss for log(0) (a model ending in softmax should output probabilities, or logits without softmax).',
+          'for NaN, Inf or huge values (the Fisher squares activations and gradients), and a custom loss for log(0) or sqrt of negatives.',
       );
     }
   }

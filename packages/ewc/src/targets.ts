@@ -29,8 +29,20 @@ function isVariable(value: unknown): value is tf.Variable {
     && typeof (value as tf.Variable).name === 'string' && Array.isArray((value as tf.Variable).shape);
 }
 
-function fromLayerVariables(weights: readonly LayerVariable[]): NamedParameter[] {
-  return weights.map((weight) => ({ name: weight.name, variable: weight.read() as tf.Variable }));
+/**
+ * A model's weights under `<layer name>/<weight>` (tfjs-layers' originalName), which stays the same
+ * when the model is rebuilt, in this process or another; tfjs appends `_1`, `_2` to the variable
+ * names of a rebuilt model. Layer names are unique within a model; should two weights still share
+ * a name (nested models), they keep their unique variable names.
+ */
+export function modelParameters(model: LayersModel, which: 'trainable' | 'all'): NamedParameter[] {
+  const weights: readonly LayerVariable[] = which === 'trainable' ? model.trainableWeights : model.weights;
+  const counts = new Map<string, number>();
+  for (const weight of model.weights) counts.set(weight.originalName, (counts.get(weight.originalName) ?? 0) + 1);
+  return weights.map((weight) => ({
+    name: counts.get(weight.originalName) === 1 ? weight.originalName : weight.name,
+    variable: weight.read() as tf.Variable,
+  }));
 }
 
 function checkVariables(target: readonly unknown[]): NamedParameter[] {
@@ -49,7 +61,7 @@ function checkVariables(target: readonly unknown[]): NamedParameter[] {
 
 /** The parameters whose Fisher is computed: a model's trainable weights, or the variables themselves. */
 export function trainableParameters(target: EwcTarget): NamedParameter[] {
-  if (isLayersModel(target)) return fromLayerVariables(target.trainableWeights);
+  if (isLayersModel(target)) return modelParameters(target, 'trainable');
   if (Array.isArray(target)) return checkVariables(target);
   throw new EwcError('UNSUPPORTED_TARGET', `target must be a tfjs-layers model or an array of tf.Variable, got ${describeTarget(target)}.`);
 }
@@ -59,6 +71,6 @@ export function trainableParameters(target: EwcTarget): NamedParameter[] {
  * so freezing a consolidated layer later does not make it "missing".
  */
 export function parametersByName(target: EwcTarget): Map<string, tf.Variable> {
-  const parameters = isLayersModel(target) ? fromLayerVariables(target.weights) : trainableParameters(target);
+  const parameters = isLayersModel(target) ? modelParameters(target, 'all') : trainableParameters(target);
   return new Map(parameters.map(({ name, variable }) => [name, variable]));
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel, LayerVariable } from '@tensorflow/tfjs-layers';
 import { fisherDiagonal, probeGradients } from '@holomind/tensor-kernels';
 import { perSampleNegativeLogLikelihood, type OutputKind } from '../likelihood.js';
-import type { NamedParameter } from '../targets.js';
+import { modelParameters, type NamedParameter } from '../targets.js';
 import { accumulate, accumulateAll, disposeSums, perSampleSquaredGradients, type SquaredGradientSums } from './squared-gradients.js';
 
 /** A tfjs-layers layer (the class itself is not exported under a name). */
@@ -78,10 +78,11 @@ function isSoftmaxOverLastAxis(layer: Layer, inputRank: number): boolean {
 export function planLayerWalk(model: LayersModel, oneSample: tf.Tensor, categorical: boolean): LayerWalk | undefined {
   const layers = chainOfLayers(model);
   if (!layers) return undefined;
-  const trainableNames = new Set(model.trainableWeights.map((weight) => weight.name));
-  const trainableOf = (layer: Layer): NamedParameter[] => layer.trainableWeights
-    .filter((weight) => trainableNames.has(weight.name))
-    .map((weight) => ({ name: weight.name, variable: weight.read() as tf.Variable }));
+  const trainable = new Map(modelParameters(model, 'trainable').map((parameter) => [parameter.variable, parameter]));
+  const trainableOf = (layer: Layer): NamedParameter[] => layer.trainableWeights.flatMap((weight) => {
+    const parameter = trainable.get(weight.read() as tf.Variable);
+    return parameter ? [parameter] : [];
+  });
 
   const steps: WalkStep[] = [];
   let skipFinalSoftmax = false;
@@ -90,15 +91,15 @@ export function planLayerWalk(model: LayersModel, oneSample: tf.Tensor, categori
     layers.forEach((layer, index) => {
       const isLast = index === layers.length - 1;
       const output = layer.apply(hidden, { training: false }) as tf.Tensor;
-      const trainable = trainableOf(layer);
+      const parameters = trainableOf(layer);
       const activation = activationOf(layer);
       const [kernel, bias] = [layer.weights.find((w) => w.shape.length === 2), layer.weights.find((w) => w.shape.length === 1)];
       if (isLast && categorical && isSoftmaxOverLastAxis(layer, hidden.rank)) skipFinalSoftmax = true;
-      if (layer.getClassName() === 'Dense' && hidden.rank === 2 && activation && kernel && trainable.length > 0) {
+      if (layer.getClassName() === 'Dense' && hidden.rank === 2 && activation && kernel && parameters.length > 0) {
         if (isLast && categorical && activation.getClassName() === 'softmax') skipFinalSoftmax = true;
-        steps.push({ kind: 'dense', layer, kernel, ...(bias ? { bias } : {}), activation, trainable, outputShape: output.shape.slice(1) });
-      } else if (trainable.length > 0) {
-        steps.push({ kind: 'layer', layer, trainable, outputShape: output.shape.slice(1) });
+        steps.push({ kind: 'dense', layer, kernel, ...(bias ? { bias } : {}), activation, trainable: parameters, outputShape: output.shape.slice(1) });
+      } else if (parameters.length > 0) {
+        steps.push({ kind: 'layer', layer, trainable: parameters, outputShape: output.shape.slice(1) });
       } else {
         steps.push({ kind: 'plain', layer });
       }
@@ -158,11 +159,11 @@ export function walkSquaredGradientSums(walk: LayerWalk, inputs: tf.Tensor, targ
     probed.forEach((step, index) => {
       const [stepInputs, stepGradients] = [inputsOfSteps[index]!, gradients[index]!];
       if (step.kind === 'dense') {
-        const trainable = new Set(step.trainable.map(({ name }) => name));
         const fisher = fisherDiagonal(stepInputs as tf.Tensor2D, stepGradients as tf.Tensor2D);
         // fisherDiagonal returns means over the batch; the caller sums batches, then divides once.
         for (const [weight, mean] of [[step.kernel, fisher.kernel], [step.bias, fisher.bias]] as const) {
-          if (weight && trainable.has(weight.name)) accumulate(sums, weight.name, tf.mul(mean, samples));
+          const parameter = weight && step.trainable.find(({ variable }) => variable === weight.read());
+          if (parameter) accumulate(sums, parameter.name, tf.mul(mean, samples));
           mean.dispose();
         }
       } else {
