@@ -7,6 +7,7 @@ export type EwcErrorCode =
   | 'VARIABLE_MISSING'
   | 'SHAPE_CHANGED'
   | 'NON_FINITE_FISHER'
+  | 'BACKEND_UNSUPPORTED'
   | 'INVALID_STATE';
 
 const marker = Symbol.for('@holomind/ewc/error');

@@ -36,7 +36,8 @@ export function lossTargets(labels: tf.Tensor, outputShape: readonly number[], l
   const perSample = outputShape.slice(1);
   const labelsPerSample = labels.shape.slice(1);
   if (likelihood === 'categorical' && labels.rank === outputShape.length - 1 && labelsPerSample.every((size, i) => size === perSample[i])) {
-    return tf.tidy(() => tf.oneHot(tf.cast(labels, 'int32'), outputShape[outputShape.length - 1]!, 1, 0, 'float32'));
+    // oneHot(..., 'float32') on tfjs-backend-wasm 4.22 writes the int bit patterns (1 -> 1.4e-45): cast instead.
+    return tf.tidy(() => tf.cast(tf.oneHot(tf.cast(labels, 'int32'), outputShape[outputShape.length - 1]!), 'float32'));
   }
   if (labelsPerSample.length !== perSample.length || labelsPerSample.some((size, i) => size !== perSample[i])) {
     const indices = likelihood === 'categorical' ? ` or class indices ${shapeText(['N', ...perSample.slice(0, -1)])}` : '';

@@ -1,6 +1,7 @@
 // Independent references the package is checked against: the Fisher by its definition, one
 // backward pass per sample, each gradient read back and squared into float64 on the host.
 import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 
 /**
  * The naive per-sample Fisher: for each of `count` samples, one backward pass of that sample's loss
@@ -83,4 +84,16 @@ export function worstRelativeDifference(
   }
   if (process.env.EWC_PRINT_DIFFERENCES) console.log('worst relative difference', result);
   return result;
+}
+
+/** A model's trainable variables, in order. */
+export function variablesOf(model: LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((weight) => weight.read() as tf.Variable);
+}
+
+/** The naive Fisher of a categorical model through its own `model.apply`, with the given one-hot labels. */
+export function naiveModelFisher(model: LayersModel, inputs: tf.Tensor, oneHot: tf.Tensor, probabilities: boolean): Map<string, Float64Array> {
+  const crossEntropy = probabilities ? crossEntropyFromProbabilities : crossEntropyFromLogits;
+  return naivePerSampleFisher(variablesOf(model), inputs.shape[0]!, (n) => tf.tidy(() =>
+    crossEntropy(model.apply(tf.slice(inputs, n, 1), { training: false }) as tf.Tensor, tf.slice(oneHot, n, 1))));
 }

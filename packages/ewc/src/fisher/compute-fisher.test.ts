@@ -7,7 +7,9 @@ import {
   crossEntropyFromLogits,
   crossEntropyFromProbabilities,
   naiveBatchedFisher,
+  naiveModelFisher,
   naivePerSampleFisher,
+  variablesOf,
   worstRelativeDifference,
 } from '../../test/references.js';
 import { convClassifier, denseClassifier, embeddingClassifier, seededData, seededTokens, seedWeights } from '../../test/models.js';
@@ -19,17 +21,6 @@ const TOLERANCE = 1e-4;
 
 beforeAll(() => initBackend({ backends: 'cpu' }));
 afterAll(disposeBackend);
-
-function variablesOf(model: tfl.LayersModel): tf.Variable[] {
-  return model.trainableWeights.map((weight) => weight.read() as tf.Variable);
-}
-
-/** The naive Fisher of a categorical model through model.apply, with the given one-hot labels. */
-function naiveModelFisher(model: tfl.LayersModel, inputs: tf.Tensor, oneHot: tf.Tensor, probabilities: boolean) {
-  const crossEntropy = probabilities ? crossEntropyFromProbabilities : crossEntropyFromLogits;
-  return naivePerSampleFisher(variablesOf(model), inputs.shape[0]!, (n) => tf.tidy(() =>
-    crossEntropy(model.apply(tf.slice(inputs, n, 1), { training: false }) as tf.Tensor, tf.slice(oneHot, n, 1))));
-}
 
 describe('computeFisher, empirical, against the naive per-sample loop', () => {
   it('dense MLP (one-pass route) matches within 1e-4 relative over ragged batches, and leaks nothing', async () => {

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel, LayerVariable } from '@tensorflow/tfjs-layers';
-import { fisherDiagonal, probeGradients } from '@holomind/tensor-kernels';
+import { probeGradients } from '@holomind/tensor-kernels';
+import { EwcError } from '../errors.js';
 import { perSampleNegativeLogLikelihood, type OutputKind } from '../likelihood.js';
 import { modelParameters, type NamedParameter } from '../targets.js';
+import { denseFisher, matMulForProbes } from './dense-fisher.js';
 import { accumulate, accumulateAll, disposeSums, perSampleSquaredGradients, type SquaredGradientSums } from './squared-gradients.js';
 
 /** A tfjs-layers layer (the class itself is not exported under a name). */
@@ -110,11 +112,18 @@ export function planLayerWalk(model: LayersModel, oneSample: tf.Tensor, categori
   return { steps, outputKind, skipFinalSoftmax };
 }
 
-/**
- * Runs the walk. With `probes` (one per dense/layer step, [N, ...output]) each is added to that
- * step's pre-activation (dense) or output (layer), and each such step's input is pushed, kept, onto `inputsOfSteps`.
- */
-export function walkForward(walk: LayerWalk, inputs: tf.Tensor, probes?: tf.Tensor[], inputsOfSteps?: tf.Tensor[]): tf.Tensor {
+/** What the probe pass adds to {@link walkForward}: one probe per dense/layer step, and where the steps' inputs go. */
+interface ProbePass {
+  /** [N, ...that step's output], added to its pre-activation (dense) or output (layer). */
+  probes: tf.Tensor[];
+  /** Filled with each probed step's input, kept. */
+  inputsOfSteps: tf.Tensor[];
+  /** Wᵀ of each probed dense step (undefined for layer steps), for {@link matMulForProbes}. */
+  transposedKernels: (tf.Tensor2D | undefined)[];
+}
+
+/** Runs the walk: the model's outputs (logits when a final softmax is skipped), with probes when given. */
+export function walkForward(walk: LayerWalk, inputs: tf.Tensor, probePass?: ProbePass): tf.Tensor {
   let hidden = inputs;
   let probeIndex = 0;
   walk.steps.forEach((step, index) => {
@@ -123,15 +132,20 @@ export function walkForward(walk: LayerWalk, inputs: tf.Tensor, probes?: tf.Tens
       if (!(isLast && walk.skipFinalSoftmax)) hidden = step.layer.apply(hidden, { training: false }) as tf.Tensor;
       return;
     }
-    if (probes) inputsOfSteps?.push(tf.keep(hidden));
-    const probe = probes?.[probeIndex++];
+    const probe = probePass?.probes[probeIndex];
+    const kernelTransposed = probePass?.transposedKernels[probeIndex];
+    probeIndex++;
+    probePass?.inputsOfSteps.push(tf.keep(hidden));
     if (step.kind === 'layer') {
       const output = step.layer.apply(hidden, { training: false }) as tf.Tensor;
       hidden = probe ? tf.add(output, probe) : output;
       return;
     }
     // [N, in] x [in, out] -> [N, out]; the probe sits where the bias gradient is read.
-    let preActivation = tf.matMul(hidden as tf.Tensor2D, step.kernel.read() as tf.Tensor2D) as tf.Tensor;
+    const kernel = step.kernel.read() as tf.Tensor2D;
+    let preActivation: tf.Tensor = kernelTransposed
+      ? matMulForProbes(hidden as tf.Tensor2D, kernel, kernelTransposed)
+      : tf.matMul(hidden as tf.Tensor2D, kernel);
     if (probe) preActivation = tf.add(preActivation, probe);
     if (step.bias) preActivation = tf.add(preActivation, step.bias.read());
     hidden = isLast && walk.skipFinalSoftmax ? preActivation : step.activation.apply(preActivation);
@@ -139,27 +153,63 @@ export function walkForward(walk: LayerWalk, inputs: tf.Tensor, probes?: tf.Tens
   return hidden;
 }
 
+// Gradient kernels some backends lack (tfjs-backend-wasm 4.22 has neither), by layer class. A
+// backward pass that fails on a missing kernel leaks the tensors tfjs saved for it, so check first.
+const GRADIENT_KERNELS: Record<string, string[]> = {
+  Conv1D: ['Conv2DBackpropFilter'],
+  Conv2D: ['Conv2DBackpropFilter'],
+  Conv2DTranspose: ['Conv2DBackpropFilter'],
+  Conv3D: ['Conv3DBackpropFilterV2'],
+  DepthwiseConv2D: ['DepthwiseConv2dNativeBackpropFilter'],
+  SeparableConv2D: ['DepthwiseConv2dNativeBackpropFilter', 'Conv2DBackpropFilter'],
+  Embedding: ['UnsortedSegmentSum'],
+};
+
+function unsupported(layer: Layer, missing: string, cause?: unknown): EwcError {
+  return new EwcError(
+    'BACKEND_UNSUPPORTED',
+    `The Fisher of layer '${layer.name}' (${layer.getClassName()}) needs gradients the '${tf.getBackend()}' backend lacks ` +
+      `(${missing}); consolidate on the cpu or webgpu backend, where TensorFlow.js can also train this layer.`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** Runs a layer's per-sample fallback, explaining a backend that lacks the layer's gradient kernels. */
+function withLayerContext<T>(layer: Layer, work: () => T): T {
+  const backend = tf.getBackend();
+  const missing = (GRADIENT_KERNELS[layer.getClassName()] ?? []).filter((kernel) => tf.getKernel(kernel, backend) === undefined);
+  if (missing.length > 0) throw unsupported(layer, `no '${missing.join("', '")}' kernel`);
+  try {
+    return work();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!/not registered for backend/.test(message)) throw error;
+    throw unsupported(layer, message, error);
+  }
+}
+
 /**
  * Σ over the batch of every trainable parameter's squared per-sample gradient of −log p(y|x).
  * One backward pass gives each sample's gradient at every probed step (`probeGradients`); dense
- * layers turn it into their exact Fisher with one matmul (`fisherDiagonal`); other layers replay
+ * layers turn it into their exact Fisher with one matmul (`fisherDiagonal`, see {@link denseFisher}); other layers replay
  * only themselves per sample (`perSampleSquaredGradients`: N × that layer's forward + backward).
  */
 export function walkSquaredGradientSums(walk: LayerWalk, inputs: tf.Tensor, targets: tf.Tensor): SquaredGradientSums {
   const samples = inputs.shape[0]!;
   const probed = walk.steps.filter((step) => step.kind !== 'plain');
   const inputsOfSteps: tf.Tensor[] = [];
+  const transposedKernels = probed.map((step) => (step.kind === 'dense' ? tf.transpose(step.kernel.read() as tf.Tensor2D) : undefined));
   const sums: SquaredGradientSums = new Map();
   let gradients: tf.Tensor[] = [];
   try {
     gradients = probeGradients(
-      (probes) => tf.sum(perSampleNegativeLogLikelihood(walkForward(walk, inputs, probes, inputsOfSteps), targets, walk.outputKind)),
+      (probes) => tf.sum(perSampleNegativeLogLikelihood(walkForward(walk, inputs, { probes, inputsOfSteps, transposedKernels }), targets, walk.outputKind)),
       probed.map((step) => [samples, ...step.outputShape]),
     );
     probed.forEach((step, index) => {
       const [stepInputs, stepGradients] = [inputsOfSteps[index]!, gradients[index]!];
       if (step.kind === 'dense') {
-        const fisher = fisherDiagonal(stepInputs as tf.Tensor2D, stepGradients as tf.Tensor2D);
+        const fisher = denseFisher(stepInputs as tf.Tensor2D, stepGradients as tf.Tensor2D);
         // fisherDiagonal returns means over the batch; the caller sums batches, then divides once.
         for (const [weight, mean] of [[step.kernel, fisher.kernel], [step.bias, fisher.bias]] as const) {
           const parameter = weight && step.trainable.find(({ variable }) => variable === weight.read());
@@ -167,10 +217,10 @@ export function walkSquaredGradientSums(walk: LayerWalk, inputs: tf.Tensor, targ
           mean.dispose();
         }
       } else {
-        accumulateAll(sums, perSampleSquaredGradients(step.trainable, samples, (sample) => {
+        accumulateAll(sums, withLayerContext(step.layer, () => perSampleSquaredGradients(step.trainable, samples, (sample) => {
           const output = step.layer.apply(tf.slice(stepInputs, sample, 1), { training: false }) as tf.Tensor;
           return tf.sum(tf.mul(output, tf.slice(stepGradients, sample, 1)));
-        }));
+        })));
       }
     });
     return sums;
@@ -178,7 +228,7 @@ export function walkSquaredGradientSums(walk: LayerWalk, inputs: tf.Tensor, targ
     disposeSums(sums);
     throw error;
   } finally {
-    tf.dispose(gradients);
+    tf.dispose([...gradients, ...transposedKernels.filter((tensor) => tensor !== undefined)]);
     tf.dispose(inputsOfSteps.filter((tensor) => tensor !== inputs));
   }
 }
