@@ -11,16 +11,23 @@ function isWasm(): boolean {
 }
 
 /**
- * The exact Fisher of a dense layer from its inputs X [N, in] and per-sample pre-activation
- * gradients G [N, out]: `fisherDiagonal` of @holomind/tensor-kernels (fused kernels where the
- * backend has them), or on wasm the same (X∘X)ᵀ(G∘G)/N with the transpose made explicit.
+ * Σ over the N samples of a dense layer's squared per-sample gradients, from its inputs X [N, in]
+ * and per-sample pre-activation gradients G [N, out]: kernel (X∘X)ᵀ(G∘G), bias Σ_n G∘G. Uses
+ * `fisherDiagonal` of @holomind/tensor-kernels (fused kernels where the backend has them; it
+ * returns means, hence × N), or on wasm the same product with the transpose made explicit.
  */
-export function denseFisher(inputs: tf.Tensor2D, outputGradients: tf.Tensor2D): DenseFisher {
-  if (!isWasm()) return fisherDiagonal(inputs, outputGradients);
+export function denseSquaredGradientSums(inputs: tf.Tensor2D, outputGradients: tf.Tensor2D): DenseFisher {
+  const samples = inputs.shape[0];
+  if (!isWasm()) {
+    const means = fisherDiagonal(inputs, outputGradients);
+    const sums = tf.tidy(() => ({ kernel: tf.mul(means.kernel, samples) as tf.Tensor2D, bias: tf.mul(means.bias, samples) as tf.Tensor1D }));
+    tf.dispose([means.kernel, means.bias]);
+    return sums;
+  }
   return tf.tidy(() => {
     const squaredGradients = tf.square(outputGradients);
-    const kernel = tf.div(tf.matMul(tf.transpose(tf.square(inputs)), squaredGradients), inputs.shape[0]) as tf.Tensor2D;
-    const bias = tf.mean(squaredGradients, 0) as tf.Tensor1D;
+    const kernel = tf.matMul(tf.transpose(tf.square(inputs)), squaredGradients) as tf.Tensor2D;
+    const bias = tf.sum(squaredGradients, 0) as tf.Tensor1D;
     return { kernel, bias };
   });
 }

@@ -4,7 +4,7 @@ import { probeGradients } from '@holomind/tensor-kernels';
 import { EwcError } from '../errors.js';
 import { perSampleNegativeLogLikelihood, type OutputKind } from '../likelihood.js';
 import { modelParameters, type NamedParameter } from '../targets.js';
-import { denseFisher, matMulForProbes } from './dense-fisher.js';
+import { denseSquaredGradientSums, matMulForProbes } from './dense-fisher.js';
 import { accumulate, accumulateAll, disposeSums, perSampleSquaredGradients, type SquaredGradientSums } from './squared-gradients.js';
 
 /** A tfjs-layers layer (the class itself is not exported under a name). */
@@ -191,7 +191,7 @@ function withLayerContext<T>(layer: Layer, work: () => T): T {
 /**
  * Σ over the batch of every trainable parameter's squared per-sample gradient of −log p(y|x).
  * One backward pass gives each sample's gradient at every probed step (`probeGradients`); dense
- * layers turn it into their exact Fisher with one matmul (`fisherDiagonal`, see {@link denseFisher}); other layers replay
+ * layers turn it into their exact Fisher with one matmul (`fisherDiagonal`, see {@link denseSquaredGradientSums}); other layers replay
  * only themselves per sample (`perSampleSquaredGradients`: N × that layer's forward + backward).
  */
 export function walkSquaredGradientSums(walk: LayerWalk, inputs: tf.Tensor, targets: tf.Tensor): SquaredGradientSums {
@@ -209,12 +209,11 @@ export function walkSquaredGradientSums(walk: LayerWalk, inputs: tf.Tensor, targ
     probed.forEach((step, index) => {
       const [stepInputs, stepGradients] = [inputsOfSteps[index]!, gradients[index]!];
       if (step.kind === 'dense') {
-        const fisher = denseFisher(stepInputs as tf.Tensor2D, stepGradients as tf.Tensor2D);
-        // fisherDiagonal returns means over the batch; the caller sums batches, then divides once.
-        for (const [weight, mean] of [[step.kernel, fisher.kernel], [step.bias, fisher.bias]] as const) {
+        const fisher = denseSquaredGradientSums(stepInputs as tf.Tensor2D, stepGradients as tf.Tensor2D);
+        for (const [weight, sum] of [[step.kernel, fisher.kernel], [step.bias, fisher.bias]] as const) {
           const parameter = weight && step.trainable.find(({ variable }) => variable === weight.read());
-          if (parameter) accumulate(sums, parameter.name, tf.mul(mean, samples));
-          mean.dispose();
+          if (parameter) accumulate(sums, parameter.name, sum);
+          else sum.dispose();
         }
       } else {
         accumulateAll(sums, withLayerContext(step.layer, () => perSampleSquaredGradients(step.trainable, samples, (sample) => {
