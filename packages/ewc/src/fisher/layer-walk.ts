@@ -174,11 +174,15 @@ function unsupported(layer: Layer, missing: string, cause?: unknown): EwcError {
   );
 }
 
-/** Runs a layer's per-sample fallback, explaining a backend that lacks the layer's gradient kernels. */
-function withLayerContext<T>(layer: Layer, work: () => T): T {
+/** Throws BACKEND_UNSUPPORTED before any work when a known layer's gradient kernels are missing. */
+function expectGradientKernels(layer: Layer): void {
   const backend = tf.getBackend();
   const missing = (GRADIENT_KERNELS[layer.getClassName()] ?? []).filter((kernel) => tf.getKernel(kernel, backend) === undefined);
   if (missing.length > 0) throw unsupported(layer, `no '${missing.join("', '")}' kernel`);
+}
+
+/** Runs a layer's per-sample fallback, explaining a backend that lacks one of its gradient kernels. */
+function withLayerContext<T>(layer: Layer, work: () => T): T {
   try {
     return work();
   } catch (error) {
@@ -191,12 +195,13 @@ function withLayerContext<T>(layer: Layer, work: () => T): T {
 /**
  * Σ over the batch of every trainable parameter's squared per-sample gradient of −log p(y|x).
  * One backward pass gives each sample's gradient at every probed step (`probeGradients`); dense
- * layers turn it into their exact Fisher with one matmul (`fisherDiagonal`, see {@link denseSquaredGradientSums}); other layers replay
- * only themselves per sample (`perSampleSquaredGradients`: N × that layer's forward + backward).
+ * layers turn it into their exact Fisher with one matmul ({@link denseSquaredGradientSums}); other
+ * layers replay only themselves per sample (`perSampleSquaredGradients`: N × that layer's forward + backward).
  */
 export function walkSquaredGradientSums(walk: LayerWalk, inputs: tf.Tensor, targets: tf.Tensor): SquaredGradientSums {
   const samples = inputs.shape[0]!;
   const probed = walk.steps.filter((step) => step.kind !== 'plain');
+  for (const step of probed) if (step.kind === 'layer') expectGradientKernels(step.layer);
   const inputsOfSteps: tf.Tensor[] = [];
   const transposedKernels = probed.map((step) => (step.kind === 'dense' ? tf.transpose(step.kernel.read() as tf.Tensor2D) : undefined));
   const sums: SquaredGradientSums = new Map();
