@@ -96,6 +96,12 @@ function batchedSums(source: FisherSource, inputs: tf.Tensor, labels: tf.Tensor,
 /**
  * The diagonal Fisher of `target` on `data` at its current parameters; see {@link FisherKind}.
  * Works in batches of `batchSize` samples (the exact kinds) or `minibatchSize` (`batched`).
+ *
+ * @example
+ * ```ts
+ * const { fisher, route } = await computeFisher(model, { inputs, labels }, 'empirical');
+ * console.log(route, fisher.get('dense_1/kernel')); // 'one-pass', Float32Array [784 * 400]
+ * ```
  */
 export async function computeFisher(target: EwcTarget, data: ConsolidationData, kind: FisherKind, options: ConsolidateOptions = {}): Promise<FisherResult> {
   const available = checkData(data);
