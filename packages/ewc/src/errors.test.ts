@@ -105,7 +105,7 @@ describe('EwcConsolidator.consolidate errors', () => {
     model.dispose();
   });
 
-  it('explains what a variables target needs, and that the true Fisher needs predict', async () => {
+  it('explains what a variables target needs, that the true Fisher needs predict, and refuses a sigmoid model', async () => {
     const w = tf.variable(tf.zeros([4, 2]), true, 'needs-predict');
     const { inputs, labels } = seededData(3, [4], 2, 4);
     await expectEwcError(() => new EwcConsolidator({ lambda: 1 }).consolidate([w], { inputs, labels }), 'INVALID_OPTION', /needs 'predict'.*or 'loss'/);
@@ -115,6 +115,9 @@ describe('EwcConsolidator.consolidate errors', () => {
       /'true' Fisher samples labels.*give 'predict'/,
     );
     await expectEwcError(() => new EwcConsolidator({ lambda: 1 }).consolidate(42 as never, { inputs, labels }), 'UNSUPPORTED_TARGET', /tfjs-layers model or an array of tf.Variable, got number/);
+    const binary = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [4], activation: 'sigmoid' })] });
+    await expectEwcError(() => new EwcConsolidator({ lambda: 1 }).consolidate(binary, { inputs, labels }), 'UNSUPPORTED_TARGET', /ends in sigmoid/);
+    binary.dispose();
     tf.dispose([w, inputs, labels]);
   });
 });

@@ -4,7 +4,7 @@ import { EwcError } from '../errors.js';
 import { lossTargets, perSampleNegativeLogLikelihood, sampledTargets, type OutputKind } from '../likelihood.js';
 import type { ConsolidateOptions, Likelihood } from '../options.js';
 import { isLayersModel, trainableParameters, type EwcTarget, type NamedParameter } from '../targets.js';
-import { endsInSoftmax, planLayerWalk, walkForward, walkSquaredGradientSums } from './layer-walk.js';
+import { endsInSoftmax, finalActivation, planLayerWalk, walkForward, walkSquaredGradientSums } from './layer-walk.js';
 import { perSampleSquaredGradients, type SquaredGradientSums } from './squared-gradients.js';
 
 /** A target seen as a differentiable loss per sample; what every Fisher kind is computed from. */
@@ -34,6 +34,13 @@ function modelSource(model: LayersModel, oneSample: tf.Tensor, likelihood: Likel
   }
   const parameters = trainableParameters(model);
   const categorical = likelihood === 'categorical';
+  if (categorical && finalActivation(model) === 'sigmoid') {
+    throw new EwcError(
+      'UNSUPPORTED_TARGET',
+      "The model ends in sigmoid (independent Bernoulli outputs), which the 'categorical' likelihood does not describe; " +
+        "end it in softmax, or pass its variables with your own 'loss' (empirical or batched Fisher).",
+    );
+  }
   const outputShape = (samples: number) => [samples, ...(model.outputs[0]!.shape.slice(1) as number[])];
   const walk = planLayerWalk(model, oneSample, categorical);
   const outputKind: OutputKind = walk?.outputKind ?? (!categorical ? 'mean' : endsInSoftmax(model) ? 'probabilities' : 'logits');

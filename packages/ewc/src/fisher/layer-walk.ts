@@ -58,10 +58,16 @@ export function chainOfLayers(model: LayersModel): Layer[] | undefined {
   return chained ? layers : undefined;
 }
 
+/** The activation the model's output layer ends in ('softmax', 'sigmoid', 'linear', ...), if any. */
+export function finalActivation(model: LayersModel): string | undefined {
+  const last = model.outputs[0]?.sourceLayer;
+  if (!last) return undefined;
+  return last.getClassName() === 'Softmax' ? 'softmax' : activationOf(last)?.getClassName();
+}
+
 /** Whether the model's output layer ends in softmax: its outputs are then probabilities. */
 export function endsInSoftmax(model: LayersModel): boolean {
-  const last = model.outputs[0]?.sourceLayer;
-  return last !== undefined && (last.getClassName() === 'Softmax' || activationOf(last)?.getClassName() === 'softmax');
+  return finalActivation(model) === 'softmax';
 }
 
 function isSoftmaxOverLastAxis(layer: Layer, inputRank: number): boolean {
