@@ -2,7 +2,7 @@
 // 1. Fisher timing on wasm, MLP 784-400-400-10, N = 1024 real digits: exact one-pass vs the naive
 //    per-sample loop (N backward passes of batch 1) vs Avalanche's batched approximation.
 // 2. Permuted MNIST, 5 tasks, 3 seeds: fine-tuning vs EWC (each Fisher kind) vs online EWC.
-// Everything is measured in this one run; nothing here gates CI.
+// Everything is measured in this one run; nothing here gates CI. EWC_BENCH=fisher|mnist runs one part.
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { fisherDiagonal, initBackend } from '@holomind/tensor-kernels';
@@ -148,6 +148,8 @@ async function permutedMnist(): Promise<void> {
   }
 }
 
+// EWC_BENCH=fisher or =mnist runs one part only.
+const part = process.env.EWC_BENCH ?? 'all';
 await initBackend({ backends: 'wasm' });
-await fisherTiming();
-await permutedMnist();
+if (part !== 'mnist') await fisherTiming();
+if (part !== 'fisher') await permutedMnist();
