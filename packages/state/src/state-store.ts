@@ -227,32 +227,34 @@ export class StateStore {
 
   // ---- internals ----
 
-  /** Migrates (with retries when another process migrates at the same moment), registers the store, claims the directory. */
+  /** Runs `start` once; a failed start (database down, say) is retried by the next call instead of sticking. */
   private prepare(): Promise<void> {
-    this.ready ??= (async () => {
-      if (this.options.migrate ?? true) {
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await migrateToLatest(this.db);
-            break;
-          } catch (error) {
-            if (!isLockContentionError((error as { cause?: unknown }).cause ?? error) || attempt >= 5) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
-          }
-        }
-      }
-      await this.db
-        .insertInto('holomind_state_stores')
-        .values({ name: this.storeName, created_at: nowTimestamp(), commits: 0 })
-        .onConflict((conflict) => conflict.column('name').doNothing())
-        .execute();
-      this.claimDirectory();
-    })();
-    // A failed start (database down, say) is retried by the next call instead of sticking.
-    this.ready.catch(() => {
+    this.ready ??= this.start().catch((error: unknown) => {
       this.ready = undefined;
+      throw isLockContentionError(error) ? busyError(this.storeName, error) : error;
     });
     return this.ready;
+  }
+
+  /** Migrates (with retries when another process migrates at the same moment), registers the store, claims the directory. */
+  private async start(): Promise<void> {
+    if (this.options.migrate ?? true) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await migrateToLatest(this.db);
+          break;
+        } catch (error) {
+          if (!isLockContentionError((error as { cause?: unknown }).cause ?? error) || attempt >= 5) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+        }
+      }
+    }
+    await this.db
+      .insertInto('holomind_state_stores')
+      .values({ name: this.storeName, created_at: nowTimestamp(), commits: 0 })
+      .onConflict((conflict) => conflict.column('name').doNothing())
+      .execute();
+    this.claimDirectory();
   }
 
   /** Marks the directory as this store's, so two stores never sweep each other's files. */
@@ -288,15 +290,7 @@ export class StateStore {
         return work(trx);
       });
     } catch (error) {
-      if (isLockContentionError(error)) {
-        throw new StateError(
-          'STORE_BUSY',
-          `State store '${this.storeName}' is busy: another process held its database lock longer than the busy timeout. ` +
-            `Nothing was committed; retry, or raise busyTimeoutMs in createDatabase().`,
-          { cause: error },
-        );
-      }
-      throw error;
+      throw isLockContentionError(error) ? busyError(this.storeName, error) : error;
     }
   }
 
@@ -486,6 +480,15 @@ export class StateStore {
     }
     return result;
   }
+}
+
+function busyError(storeName: string, cause: unknown): StateError {
+  return new StateError(
+    'STORE_BUSY',
+    `State store '${storeName}' is busy: another process held its database lock longer than the busy timeout. ` +
+      `Nothing was committed; retry, or raise busyTimeoutMs in createDatabase().`,
+    { cause },
+  );
 }
 
 function byteLengthOf(tensor: VersionTensor): number {
