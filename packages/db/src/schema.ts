@@ -72,6 +72,8 @@ export interface StateVersionTensorsTable {
 export interface StateBlobsTable {
   store_name: string;
   hash: string;
+  /** Hash of dtype, shape and sampled bytes: different fingerprints prove different content without reading it all. */
+  fingerprint: string;
   file: string;
   dataset: string;
   dtype: string;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -58,6 +59,13 @@ describe('saved files in HDF5 tools', () => {
     expect(header).toContain('"after task 3"');
     expect(header).toContain('(0): "{"accuracy":0.97}"');
     expect(header).toContain('(0): "mnist-ewc"');
+    // The root 'tensors' attribute is a manifest other readers can use: dtype, shape, sha256, source.
+    const { stdout: manifestDump } = await run(hdf5Tool('h5dump'), ['-a', '/tensors', file]);
+    const manifest = JSON.parse(/\(0\): "(.*)"\s*$/m.exec(manifestDump)![1]!) as Record<string, { dtype: string; shape: number[]; sha256: string; source: string }>;
+    const biasBytes = Buffer.from(Float32Array.of(0.5, -1.25, 3).buffer);
+    const biasHash = createHash('sha256').update('float32\n[3]\n').update(biasBytes).digest('hex');
+    expect(manifest['dense_1/bias']).toEqual({ dtype: 'float32', shape: [3], sha256: biasHash, source: 'tensors/dense_1/bias' });
+    expect(Object.keys(manifest).sort()).toEqual(['dense_1/bias', 'dense_1/kernel', 'ewc/lambda', 'memory/labels']);
   });
 
   it('links unchanged tensors to the file that holds them, resolvable by HDF5 tools from any folder', async () => {

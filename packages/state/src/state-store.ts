@@ -11,18 +11,19 @@ import {
   type Transaction,
 } from '@holomind/db';
 import { diffStates } from './diff.js';
-import { ensureDurableFolder, publishFile, removeFilesDurably, TEMPORARY_PREFIX, uniqueFileName } from './durable-files.js';
+import { ensureDurableFolder, fsyncFileInBackground, publishFile, removeFilesDurably, TEMPORARY_PREFIX, uniqueFileName } from './durable-files.js';
 import { StateError, describeValue } from './errors.js';
-import { readDatasets, writeVersionFile, type DatasetRequest, type StoredLocation } from './hdf5-file.js';
+import { readDatasets, TENSOR_GROUP, VersionFileWriter, type DatasetRequest, type StoredLocation, type VersionFileAttributes } from './hdf5-file.js';
 import { ByteLruCache } from './lru-cache.js';
 import { findStoredBlobs, inChunks, resolveVersion, versionInfos, versionMetadata, type LocatedTensor } from './metadata-queries.js';
 import { checkStateId, checkTag, checkVersion, stateFolder } from './names.js';
 import { pruneStore } from './prune.js';
-import { hashTensor, prepareState, type LoadedTensor, type PreparedTensor, type StateInput, type StateTypedArray } from './tensors.js';
+import { hashTensor, prepareState, type LoadedTensor, type StateDtype, type StateInput, type StateTypedArray } from './tensors.js';
 import type {
   LoadedState,
   LoadOptions,
   PruneReport,
+  SavePhase,
   RetentionPolicy,
   SavedVersion,
   SaveOptions,
@@ -40,8 +41,18 @@ const markerFileName = 'holomind-state-store.json';
 // A save retries when a prune removed content it meant to link to between its check and its commit.
 const saveAttempts = 3;
 
-/** A tensor to put in a version: its data is needed only when its hash is not stored yet. */
-type VersionTensor = Omit<PreparedTensor, 'data'> & { data?: StateTypedArray };
+/**
+ * A tensor to put in a version. A saved tensor has data and a fingerprint, and gets its hash
+ * during the save; a rolled-back one has only its hash (its content is stored).
+ */
+interface VersionTensor {
+  name: string;
+  dtype: StateDtype;
+  shape: number[];
+  data?: StateTypedArray;
+  fingerprint?: string;
+  hash?: string;
+}
 
 class StaleBlobsError extends Error {
   constructor(readonly hashes: string[]) {
@@ -306,21 +317,22 @@ export class StateStore {
     const createdAt = nowTimestamp();
     const mustWrite = new Set<string>();
     for (let attempt = 1; ; attempt++) {
-      const stored = await findStoredBlobs(this.db, this.storeName, tensors.map((tensor) => tensor.hash));
+      await this.hashPossibleDuplicates(tensors);
+      const stored = await findStoredBlobs(this.db, this.storeName, tensors.flatMap((tensor) => (tensor.hash ? [tensor.hash] : [])));
       for (const hash of mustWrite) stored.delete(hash);
-      const missing = tensors.find((tensor) => !stored.has(tensor.hash) && !tensor.data);
+      const missing = tensors.find((tensor) => !tensor.data && !stored.has(tensor.hash!));
       if (missing) {
         throw new StateError('NOT_FOUND', `Tensor '${missing.name}' of state '${stateId}' is no longer stored (a concurrent prune removed it); nothing was saved.`);
       }
       const fileName = `${stateId}/${uniqueFileName('.h5')}`;
       const finalFile = path.join(this.directory, fileName);
       const temporaryFile = path.join(folder, uniqueFileName('.h5', TEMPORARY_PREFIX));
-      const report = (phase: Parameters<NonNullable<StateStoreOptions['onSavePhase']>>[0]) => this.options.onSavePhase?.(phase, { stateId, file: fileName });
+      const report = (phase: SavePhase) => this.options.onSavePhase?.(phase, { stateId, file: fileName });
       report('prepared');
       ensureDurableFolder(folder);
       let written: Map<string, string>;
       try {
-        written = await writeVersionFile(temporaryFile, fileName, tensors as PreparedTensor[], stored, { stateId, createdAt, ...options, values });
+        written = await this.writeFile(temporaryFile, fileName, tensors, stored, { stateId, createdAt, ...options, values });
         report('file-written');
         publishFile(temporaryFile, finalFile);
       } catch (error) {
@@ -328,14 +340,10 @@ export class StateStore {
         throw error;
       }
       report('file-published');
-      const result = (version: number): SavedVersion => {
-        const writtenBytes = tensors.filter((tensor) => written.get(tensor.hash) === `tensors/${tensor.name}`).reduce((sum, tensor) => sum + byteLengthOf(tensor), 0);
-        const totalBytes = tensors.reduce((sum, tensor) => sum + byteLengthOf(tensor), 0);
-        return { stateId, version, createdAt: new Date(createdAt), file: fileName, tensorCount: tensors.length, writtenBytes, reusedBytes: totalBytes - writtenBytes };
-      };
+      const newBlobs = tensors.filter((tensor) => written.get(tensor.hash!) === `${TENSOR_GROUP}/${tensor.name}`);
       let version: number;
       try {
-        version = await this.commitVersion(stateId, fileName, tensors, written, stored, values, options, restoredFrom, createdAt);
+        version = await this.commitVersion(stateId, fileName, tensors, newBlobs, stored, values, options, restoredFrom, createdAt);
       } catch (error) {
         // An error while confirming COMMIT can hide a success: look before deleting the file.
         const landed = await this.versionUsingFile(fileName);
@@ -355,8 +363,79 @@ export class StateStore {
         }
       }
       report('committed');
-      return result(version);
+      const writtenBytes = newBlobs.reduce((sum, tensor) => sum + byteLengthOf(tensor), 0);
+      const totalBytes = tensors.reduce((sum, tensor) => sum + byteLengthOf(tensor), 0);
+      return { stateId, version, createdAt: new Date(createdAt), file: fileName, tensorCount: tensors.length, writtenBytes, reusedBytes: totalBytes - writtenBytes };
     }
+  }
+
+  /**
+   * Computes the full hash of every tensor that might already be stored: its fingerprint matches
+   * stored content or another tensor of this save. The others are provably new; they are hashed
+   * later, while their file is being synced to disk.
+   */
+  private async hashPossibleDuplicates(tensors: VersionTensor[]): Promise<void> {
+    const unhashed = tensors.filter((tensor) => tensor.hash === undefined);
+    const fingerprints = unhashed.map((tensor) => tensor.fingerprint!);
+    const occurrences = new Map<string, number>();
+    for (const fingerprint of fingerprints) occurrences.set(fingerprint, (occurrences.get(fingerprint) ?? 0) + 1);
+    const stored = new Set<string>();
+    for (const chunk of inChunks([...occurrences.keys()])) {
+      const rows = await this.db.selectFrom('holomind_state_blobs').select('fingerprint').where('store_name', '=', this.storeName).where('fingerprint', 'in', chunk).execute();
+      for (const row of rows) stored.add(row.fingerprint);
+    }
+    for (const tensor of unhashed) {
+      if (stored.has(tensor.fingerprint!) || occurrences.get(tensor.fingerprint!)! > 1) tensor.hash = hashTensor(tensor.dtype, tensor.shape, tensor.data!);
+    }
+  }
+
+  /**
+   * Writes the version file: links for stored or repeated content, datasets for the rest. The
+   * provably new tensors are hashed while the operating system syncs their bytes (the two take
+   * about as long), then their hashes and the metadata are added and the file closed. Returns,
+   * per hash written here, its dataset path.
+   */
+  private async writeFile(
+    temporaryFile: string,
+    fileName: string,
+    tensors: VersionTensor[],
+    stored: ReadonlyMap<string, StoredLocation>,
+    attributes: VersionFileAttributes,
+  ): Promise<Map<string, string>> {
+    const writer = await VersionFileWriter.create(temporaryFile, fileName);
+    const written = new Map<string, string>();
+    let finished = false;
+    try {
+      const deferred: Array<{ tensor: VersionTensor; datasetPath: string }> = [];
+      for (const tensor of tensors) {
+        const here = tensor.hash === undefined ? undefined : written.get(tensor.hash);
+        const elsewhere = tensor.hash === undefined ? undefined : stored.get(tensor.hash);
+        const entry = { dtype: tensor.dtype, shape: tensor.shape, sha256: tensor.hash ?? '' };
+        if (here) writer.linkHere(tensor.name, here, entry);
+        else if (elsewhere) writer.linkElsewhere(tensor.name, elsewhere, entry);
+        else {
+          const datasetPath = writer.writeDataset(tensor.name, tensor.dtype, tensor.shape, tensor.data!, tensor.hash);
+          if (tensor.hash === undefined) deferred.push({ tensor, datasetPath });
+          else written.set(tensor.hash, datasetPath);
+        }
+      }
+      writer.flush();
+      const syncing = fsyncFileInBackground(temporaryFile);
+      try {
+        for (const { tensor, datasetPath } of deferred) {
+          tensor.hash = hashTensor(tensor.dtype, tensor.shape, tensor.data!);
+          written.set(tensor.hash, datasetPath);
+        }
+      } finally {
+        await syncing;
+      }
+      for (const { tensor } of deferred) writer.setHash(tensor.name, tensor.hash!);
+      finished = true;
+      writer.finish(attributes);
+    } finally {
+      if (!finished) writer.abandon();
+    }
+    return written;
   }
 
   /** The metadata transaction of one save: lock, recheck linked content, blobs, version row, tensors, tags. */
@@ -364,7 +443,7 @@ export class StateStore {
     stateId: string,
     fileName: string,
     tensors: VersionTensor[],
-    written: Map<string, string>,
+    newBlobs: VersionTensor[],
     stored: Map<string, StoredLocation>,
     values: Record<string, JsonValue>,
     options: Required<SaveOptions>,
@@ -372,21 +451,22 @@ export class StateStore {
     createdAt: string,
   ): Promise<number> {
     return this.writeTransaction(async (trx) => {
-      const linked = [...new Set(tensors.filter((tensor) => !written.has(tensor.hash)).map((tensor) => tensor.hash))];
+      const newHashes = new Set(newBlobs.map((tensor) => tensor.hash!));
+      const linked = [...new Set(tensors.map((tensor) => tensor.hash!).filter((hash) => !newHashes.has(hash)))];
       const stillStored = await findStoredBlobs(trx, this.storeName, linked);
       const gone = linked.filter((hash) => stillStored.get(hash)?.file !== stored.get(hash)?.file);
       if (gone.length > 0) throw new StaleBlobsError(gone);
 
-      const newBlobs = tensors.filter((tensor, index) => written.get(tensor.hash) === `tensors/${tensor.name}` && tensors.findIndex((other) => other.hash === tensor.hash) === index);
       for (const chunk of inChunks(newBlobs, 200)) {
         await trx
           .insertInto('holomind_state_blobs')
           .values(
             chunk.map((tensor) => ({
               store_name: this.storeName,
-              hash: tensor.hash,
+              hash: tensor.hash!,
+              fingerprint: tensor.fingerprint!,
               file: fileName,
-              dataset: `tensors/${tensor.name}`,
+              dataset: `${TENSOR_GROUP}/${tensor.name}`,
               dtype: tensor.dtype,
               shape: toJsonColumn(tensor.shape),
               byte_length: byteLengthOf(tensor),
@@ -422,7 +502,7 @@ export class StateStore {
       for (const chunk of inChunks(tensors, 200)) {
         await trx
           .insertInto('holomind_state_version_tensors')
-          .values(chunk.map((tensor) => ({ store_name: this.storeName, state_id: stateId, version, name: tensor.name, hash: tensor.hash })))
+          .values(chunk.map((tensor) => ({ store_name: this.storeName, state_id: stateId, version, name: tensor.name, hash: tensor.hash! })))
           .execute();
       }
       await upsertTags(trx, this.storeName, stateId, version, options.tags);

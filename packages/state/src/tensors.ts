@@ -37,13 +37,13 @@ export interface LoadedTensor {
   dtype: StateDtype;
 }
 
-/** A tensor ready to write: bytes, shape, dtype and content hash. */
+/** A tensor ready to write: bytes, shape, dtype, and a cheap fingerprint (the full hash comes later). */
 export interface PreparedTensor {
   name: string;
   dtype: StateDtype;
   shape: number[];
   data: StateTypedArray;
-  hash: string;
+  fingerprint: string;
 }
 
 /** A typed-array class: `new Float32Array(n)` and `Float32Array.from(values)`. */
@@ -118,6 +118,27 @@ export function hashTensor(dtype: StateDtype, shape: readonly number[], data: St
     .digest('hex');
 }
 
+const fingerprintWindows = 64;
+const fingerprintWindowBytes = 256;
+
+/**
+ * A cheap stand-in for the content hash: SHA-256 over dtype, shape, byte length and 64 windows
+ * of 256 bytes spread evenly over the data (all of it when small). Equal content always gives
+ * equal fingerprints, so a fingerprint that matches nothing stored proves the tensor is new
+ * without hashing all its bytes first; a match only means "hash it to find out".
+ */
+export function fingerprintTensor(dtype: StateDtype, shape: readonly number[], data: StateTypedArray): string {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const digest = createHash('sha256').update(`${dtype}\n${JSON.stringify(shape)}\n${bytes.byteLength}\n`);
+  if (bytes.byteLength <= fingerprintWindows * fingerprintWindowBytes * 4) return digest.update(bytes).digest('hex');
+  const stride = (bytes.byteLength - fingerprintWindowBytes) / (fingerprintWindows - 1);
+  for (let window = 0; window < fingerprintWindows; window++) {
+    const start = Math.floor(window * stride);
+    digest.update(bytes.subarray(start, start + fingerprintWindowBytes));
+  }
+  return digest.digest('hex');
+}
+
 async function prepareTensor(name: string, tensor: TensorLike): Promise<PreparedTensor> {
   if (tensor.isDisposed) throw new StateError('INVALID_TENSOR', `Tensor '${name}' is disposed; save it before calling dispose().`);
   if (!isStateDtype(tensor.dtype)) {
@@ -128,7 +149,7 @@ async function prepareTensor(name: string, tensor: TensorLike): Promise<Prepared
   // tfjs hands bool tensors out as Uint8Array and float32/int32 as their own arrays.
   const data = dtypeOfArray(values) === (dtype === 'bool' ? 'uint8' : dtype) ? (values as StateTypedArray) : arrayTypeOf(dtype).from(values as ArrayLike<number>);
   const shape = checkShape(name, tensor.shape, data.length);
-  return { name, dtype, shape, data, hash: hashTensor(dtype, shape, data) };
+  return { name, dtype, shape, data, fingerprint: fingerprintTensor(dtype, shape, data) };
 }
 
 function prepareArray(name: string, array: NamedArray): PreparedTensor {
@@ -141,7 +162,7 @@ function prepareArray(name: string, array: NamedArray): PreparedTensor {
     throw new StateError('INVALID_TENSOR', `Array '${name}' says dtype ${describeValue(dtype)} but holds a ${array.data.constructor.name}; drop dtype or pass the matching typed array.`);
   }
   const shape = checkShape(name, array.shape, array.data.length);
-  return { name, dtype, shape, data: array.data, hash: hashTensor(dtype, shape, array.data) };
+  return { name, dtype, shape, data: array.data, fingerprint: fingerprintTensor(dtype, shape, array.data) };
 }
 
 function checkJson(value: unknown, path: string): void {
@@ -162,7 +183,7 @@ function checkJson(value: unknown, path: string): void {
 }
 
 /**
- * Splits a state into tensors (tfjs tensors and `{ data, shape }` arrays, read and hashed) and
+ * Splits a state into tensors (tfjs tensors and `{ data, shape }` arrays, read and fingerprinted) and
  * JSON values. Tensors are read with `data()`, so nothing is created or disposed here.
  */
 export async function prepareState(state: StateInput): Promise<{ tensors: PreparedTensor[]; values: Record<string, JsonValue> }> {

@@ -34,6 +34,7 @@ export const stateMetadata = {
       .createTable('holomind_state_blobs')
       .addColumn('store_name', 'varchar(200)', (column) => column.notNull().references('holomind_state_stores.name'))
       .addColumn('hash', 'varchar(128)', (column) => column.notNull())
+      .addColumn('fingerprint', 'varchar(128)', (column) => column.notNull())
       .addColumn('file', 'text', (column) => column.notNull())
       .addColumn('dataset', 'text', (column) => column.notNull())
       .addColumn('dtype', 'varchar(16)', (column) => column.notNull())
@@ -42,6 +43,7 @@ export const stateMetadata = {
       .addPrimaryKeyConstraint('holomind_state_blobs_pk', ['store_name', 'hash'])
       .execute();
     await db.schema.createIndex('holomind_state_blobs_by_file').on('holomind_state_blobs').columns(['store_name', 'file']).execute();
+    await db.schema.createIndex('holomind_state_blobs_by_fingerprint').on('holomind_state_blobs').columns(['store_name', 'fingerprint']).execute();
 
     await db.schema
       .createTable('holomind_state_version_tensors')
