@@ -1,6 +1,6 @@
 import { readdirSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import type { Database, Kysely, Transaction } from '@holomind/db';
+import type { Database, Transaction } from '@holomind/db';
 import { removeFilesDurably, TEMPORARY_PREFIX } from './durable-files.js';
 import { StateError, describeValue } from './errors.js';
 import { inChunks } from './metadata-queries.js';
@@ -8,7 +8,6 @@ import type { PruneReport, RetentionPolicy } from './types.js';
 
 /** What pruning needs from the store. */
 export interface PruneContext {
-  db: Kysely<Database>;
   directory: string;
   storeName: string;
   writeTransaction<Result>(work: (trx: Transaction<Database>) => Promise<Result>): Promise<Result>;
@@ -49,15 +48,12 @@ async function selectVersionsToRemove(trx: Transaction<Database>, storeName: str
   });
 }
 
-async function referencedFiles(db: Kysely<Database> | Transaction<Database>, storeName: string, files?: string[]): Promise<Set<string>> {
+/** Which of `files` a version or blob row still names. */
+async function referencedFiles(trx: Transaction<Database>, storeName: string, files: string[]): Promise<Set<string>> {
   const referenced = new Set<string>();
-  for (const chunk of files ? inChunks(files) : [undefined]) {
-    let versions = db.selectFrom('holomind_state_versions').select('file').where('store_name', '=', storeName);
-    let blobs = db.selectFrom('holomind_state_blobs').select('file').where('store_name', '=', storeName);
-    if (chunk) {
-      versions = versions.where('file', 'in', chunk);
-      blobs = blobs.where('file', 'in', chunk);
-    }
+  for (const chunk of inChunks(files)) {
+    const versions = trx.selectFrom('holomind_state_versions').select('file').where('store_name', '=', storeName).where('file', 'in', chunk);
+    const blobs = trx.selectFrom('holomind_state_blobs').select('file').where('store_name', '=', storeName).where('file', 'in', chunk);
     for (const row of await versions.union(blobs).execute()) referenced.add(row.file);
   }
   return referenced;
@@ -79,10 +75,20 @@ function listStoreFiles(directory: string): Array<{ relative: string; stats: Sta
   return files;
 }
 
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch (error) {
+    // Already gone (an earlier prune crashed after its commit): nothing to free.
+    if ((error as { code?: string }).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
 /** Implements `StateStore.prune`: metadata in one transaction, then files, then the orphan sweep. */
 export async function pruneStore(context: PruneContext, policy: RetentionPolicy): Promise<PruneReport> {
   checkPolicy(policy);
-  const { db, directory, storeName } = context;
+  const { directory, storeName } = context;
   const { removedVersions, doomedFiles } = await context.writeTransaction(async (trx) => {
     const victims = await selectVersionsToRemove(trx, storeName, policy);
     for (const victim of victims) {
@@ -110,16 +116,29 @@ export async function pruneStore(context: PruneContext, policy: RetentionPolicy)
     };
   });
 
-  // Orphans: files no row references, old enough that no save in flight can still commit them.
+  const sizes = new Map(doomedFiles.map((file) => [file, fileSize(path.join(directory, file))]));
+  removeFilesDurably(doomedFiles.map((file) => path.join(directory, file)));
+
+  // Orphans: files no row references, old enough that no save in flight should still want them.
+  // They are deleted while holding the store's lock, after rechecking references there, and a
+  // save checks its file still exists under the same lock before committing: so a row can never
+  // end up naming a deleted file, even with orphanGraceMs: 0 while other processes save.
   const graceMs = policy.orphanGraceMs ?? defaultOrphanGraceMs;
   const listed = listStoreFiles(directory);
-  const referenced = await referencedFiles(db, storeName);
   const now = Date.now();
-  const orphans = listed.filter((file) => !referenced.has(file.relative) && !doomedFiles.includes(file.relative) && now - file.stats.mtimeMs >= graceMs).map((file) => file.relative);
+  const candidates = listed.filter((file) => !doomedFiles.includes(file.relative) && now - file.stats.mtimeMs >= graceMs);
+  const orphans =
+    candidates.length === 0
+      ? []
+      : await context.writeTransaction(async (trx) => {
+          const referenced = await referencedFiles(trx, storeName, candidates.map((file) => file.relative));
+          const unreferenced = candidates.filter((file) => !referenced.has(file.relative)).map((file) => file.relative);
+          removeFilesDurably(unreferenced.map((file) => path.join(directory, file)));
+          return unreferenced;
+        });
 
   const removedFiles = [...doomedFiles, ...orphans];
-  const sizes = new Map(listed.map((file) => [file.relative, file.stats.size]));
+  for (const file of listed) sizes.set(file.relative, file.stats.size);
   const freedBytes = removedFiles.reduce((sum, file) => sum + (sizes.get(file) ?? 0), 0);
-  removeFilesDurably(removedFiles.map((file) => path.join(directory, file)));
   return { removedVersions, removedFiles, freedBytes };
 }

@@ -54,6 +54,7 @@ interface VersionTensor {
   hash?: string;
 }
 
+/** Rolls back a commit that a concurrent prune raced: the save writes its file again. */
 class StaleBlobsError extends Error {
   constructor(readonly hashes: string[]) {
     super('content removed by a concurrent prune');
@@ -230,7 +231,7 @@ export class StateStore {
     await this.prepare();
     if (policy.stateId !== undefined) checkStateId(policy.stateId);
     const report = await pruneStore(
-      { db: this.db, directory: this.directory, storeName: this.storeName, writeTransaction: (work) => this.writeTransaction(work) },
+      { directory: this.directory, storeName: this.storeName, writeTransaction: (work) => this.writeTransaction(work) },
       policy,
     );
     return report;
@@ -327,19 +328,19 @@ export class StateStore {
       const fileName = `${stateId}/${uniqueFileName('.h5')}`;
       const finalFile = path.join(this.directory, fileName);
       const temporaryFile = path.join(folder, uniqueFileName('.h5', TEMPORARY_PREFIX));
-      const report = (phase: SavePhase) => this.options.onSavePhase?.(phase, { stateId, file: fileName });
-      report('prepared');
+      const report = async (phase: SavePhase) => this.options.onSavePhase?.(phase, { stateId, file: fileName });
+      await report('prepared');
       ensureDurableFolder(folder);
       let written: Map<string, string>;
       try {
         written = await this.writeFile(temporaryFile, fileName, tensors, stored, { stateId, createdAt, ...options, values });
-        report('file-written');
+        await report('file-written');
         publishFile(temporaryFile, finalFile);
       } catch (error) {
         rmSync(temporaryFile, { force: true });
         throw error;
       }
-      report('file-published');
+      await report('file-published');
       const newBlobs = tensors.filter((tensor) => written.get(tensor.hash!) === `${TENSOR_GROUP}/${tensor.name}`);
       let version: number;
       try {
@@ -362,7 +363,7 @@ export class StateStore {
           throw error;
         }
       }
-      report('committed');
+      await report('committed');
       const writtenBytes = newBlobs.reduce((sum, tensor) => sum + byteLengthOf(tensor), 0);
       const totalBytes = tensors.reduce((sum, tensor) => sum + byteLengthOf(tensor), 0);
       return { stateId, version, createdAt: new Date(createdAt), file: fileName, tensorCount: tensors.length, writtenBytes, reusedBytes: totalBytes - writtenBytes };
@@ -451,6 +452,8 @@ export class StateStore {
     createdAt: string,
   ): Promise<number> {
     return this.writeTransaction(async (trx) => {
+      // Under the lock: a prune sweeping orphans (with a tiny grace period) may have taken our file.
+      if (!existsSync(path.join(this.directory, fileName))) throw new StaleBlobsError([]);
       const newHashes = new Set(newBlobs.map((tensor) => tensor.hash!));
       const linked = [...new Set(tensors.map((tensor) => tensor.hash!).filter((hash) => !newHashes.has(hash)))];
       const stillStored = await findStoredBlobs(trx, this.storeName, linked);

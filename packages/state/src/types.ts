@@ -16,8 +16,11 @@ export interface StateStoreOptions {
   storeName?: string;
   /** Run `migrateToLatest(db)` before first use (default true). */
   migrate?: boolean;
-  /** Called at each phase of every save: progress reporting, and fault-injection in tests. */
-  onSavePhase?: (phase: SavePhase, detail: { stateId: string; file: string }) => void;
+  /**
+   * Called at each phase of every save, and awaited: progress reporting, and fault injection in
+   * tests. An error it throws fails the save like any other error at that point.
+   */
+  onSavePhase?: (phase: SavePhase, detail: { stateId: string; file: string }) => void | Promise<void>;
 }
 
 /** Options of `StateStore.save`. */

@@ -266,6 +266,33 @@ export function describeStateStoreBehaviour(label: string, openHome: () => Promi
       expect(sameBits((await store.load('run', { verify: true })).tensors.frozen!.data, frozen)).toBe(true);
     });
 
+    it('never commits a row for a file that a concurrent prune swept', async () => {
+      const home = await openHome();
+      homes.push(home);
+      const sweeper = new StateStore({ directory: home.directory, db: home.db });
+      const sweeps: string[][] = [];
+      let attempts = 0;
+      const store = new StateStore({
+        directory: home.directory,
+        db: home.db,
+        // Between publishing its file and committing, another process prunes with no grace period.
+        async onSavePhase(phase) {
+          if (phase !== 'file-published') return;
+          attempts += 1;
+          if (attempts === 1) sweeps.push((await sweeper.prune({ orphanGraceMs: 0 })).removedFiles);
+          if (attempts === 2) sweeps.push((await sweeper.prune()).removedFiles); // default grace: keeps it
+        },
+      });
+      const data = seededFloat32(1000, 77);
+      const saved = await store.save('raced', { w: array(data, [1000]) });
+      expect(attempts).toBe(2); // the first file was swept, the save wrote it again
+      expect(sweeps[0]).toHaveLength(1);
+      expect(sweeps[1]).toEqual([]);
+      expect(saved.version).toBe(1);
+      expect(existsSync(path.join(home.directory, saved.file))).toBe(true);
+      expect(sameBits((await store.load('raced', { verify: true })).tensors.w!.data, data)).toBe(true);
+    });
+
     it('serves repeated loads from a byte-bounded LRU cache and hands out private copies', async () => {
       const { store, home } = await openStore({ cacheBytes: 10_000 });
       const small = seededFloat32(1000, 21); // 4000 bytes
