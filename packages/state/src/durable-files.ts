@@ -1,5 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { close, closeSync, fsync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -16,14 +15,22 @@ export function fsyncFile(file: string): void {
   }
 }
 
-/** `fsyncFile` on libuv's thread pool, so the main thread can compute meanwhile. */
-export async function fsyncFileInBackground(file: string): Promise<void> {
-  const handle = await open(file, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+/**
+ * `fsyncFile` on libuv's thread pool, so the main thread can compute meanwhile. The file is opened
+ * synchronously and the fsync queued at once: a promise chain (open, then sync) would not reach
+ * its fsync until the main thread yields, which is exactly what the caller is not about to do.
+ */
+export function fsyncFileInBackground(file: string): Promise<void> {
+  const descriptor = openSync(file, 'r');
+  return new Promise((resolve, reject) => {
+    fsync(descriptor, (syncError) => {
+      close(descriptor, (closeError) => {
+        const error = syncError ?? closeError;
+        if (error) reject(error);
+        else resolve();
+      });
+    });
+  });
 }
 
 /**
