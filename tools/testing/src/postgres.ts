@@ -62,9 +62,16 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'holomind-pg-'));
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
-    const { stdout } = await run('id', ['-u', 'postgres']);
-    const { stdout: group } = await run('id', ['-g', 'postgres']);
-    chownSync(folder, Number(stdout.trim()), Number(group.trim()));
+    let user: string;
+    let group: string;
+    try {
+      user = (await run('id', ['-u', 'postgres'])).stdout;
+      group = (await run('id', ['-g', 'postgres'])).stdout;
+    } catch (error) {
+      rmSync(folder, { recursive: true, force: true });
+      throw new Error("initdb refuses to run as root and there is no 'postgres' user to run it as; apt-get install -y postgresql creates one, or run the tests as a normal user.", { cause: error });
+    }
+    chownSync(folder, Number(user.trim()), Number(group.trim()));
   }
   // initdb and pg_ctl as the folder's owner; arguments are quoted for the shell `su -c` runs.
   const runTool = async (tool: string, args: string[]): Promise<void> => {
