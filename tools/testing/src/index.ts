@@ -3,3 +3,5 @@ export { useSoftwareWebGpuIfInstalled, webGpuRequired } from './software-webgpu.
 export { tensorsLeakedBy, maxRelativeDifference, maxAbsoluteDifference, seededValues } from './tensors.js';
 export { installPackedPackages } from './pack.js';
 export type { PackedInstallOptions, PackedProject } from './pack.js';
+export { startPostgresServer, findPostgresBinaries } from './postgres.js';
+export type { PostgresServer } from './postgres.js';

@@ -1,0 +1,107 @@
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { DatabaseError } from './errors.js';
+import type { Database } from './schema.js';
+
+/** Options of {@link createDatabase}. */
+export interface CreateDatabaseOptions {
+  /** SQLite: how long a writer waits for another process's lock before SQLITE_BUSY (ms, default 5000). */
+  busyTimeoutMs?: number;
+  /** PostgreSQL: connections in the pool (default 10). */
+  poolSize?: number;
+}
+
+/** The shape of `better-sqlite3`'s default export that we use. */
+interface BetterSqlite3Module {
+  default: new (filename: string, options?: { timeout?: number }) => {
+    pragma(source: string): unknown;
+    close(): void;
+  };
+}
+
+/** The shape of `pg`'s module that we use. */
+interface PgModule {
+  default?: { Pool: new (config: { connectionString: string; max?: number }) => unknown };
+  Pool?: new (config: { connectionString: string; max?: number }) => unknown;
+}
+
+/**
+ * Opens a database from a URL and returns a Kysely instance typed with HoloMind's tables:
+ * `sqlite:<path>` (or `sqlite::memory:`) through `better-sqlite3`, `postgres://` or
+ * `postgresql://` through `pg`. The driver packages are optional peers, loaded only here.
+ * SQLite opens in WAL mode with `synchronous=FULL` and foreign keys on, so a committed
+ * transaction survives a crash of the process or the machine. Call `migrateToLatest(db)` next,
+ * and `db.destroy()` when done.
+ *
+ * @example
+ * const db = await createDatabase('sqlite:./holomind.db');
+ * await migrateToLatest(db);
+ */
+export async function createDatabase(url: string, options: CreateDatabaseOptions = {}): Promise<Kysely<Database>> {
+  if (typeof url !== 'string' || url.length === 0) {
+    throw new DatabaseError('INVALID_DATABASE_URL', `Expected a database URL string, got ${JSON.stringify(url)}; use 'sqlite:<path>' or 'postgres://user@host:port/db'.`);
+  }
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), options);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, options);
+  throw new DatabaseError(
+    'INVALID_DATABASE_URL',
+    `Unsupported database URL '${redactPassword(url)}'; use 'sqlite:<path>', 'sqlite::memory:' or 'postgres://user@host:port/db'.`,
+  );
+}
+
+async function openSqlite(filename: string, options: CreateDatabaseOptions): Promise<Kysely<Database>> {
+  if (filename.length === 0 || filename.includes('\0')) {
+    throw new DatabaseError('INVALID_DATABASE_URL', `The SQLite URL needs a file path after 'sqlite:' (got ${JSON.stringify(filename)}); e.g. 'sqlite:./holomind.db' or 'sqlite::memory:'.`);
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new DatabaseError('INVALID_ARGUMENT', `busyTimeoutMs must be a non-negative integer of milliseconds, got ${busyTimeoutMs}.`);
+  }
+  const driver = await importDriver<BetterSqlite3Module>('better-sqlite3', 'sqlite:');
+  let database: InstanceType<BetterSqlite3Module['default']>;
+  try {
+    database = new driver.default(filename, { timeout: busyTimeoutMs });
+  } catch (error) {
+    throw new DatabaseError('DRIVER_UNAVAILABLE', `better-sqlite3 could not open '${filename}': ${(error as Error).message}`, { cause: error });
+  }
+  // WAL lets readers run beside a writer; FULL syncs the WAL on every commit (durable across power loss).
+  if (filename !== ':memory:') database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma('foreign_keys = ON');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: database as never }) });
+}
+
+async function openPostgres(url: string, options: CreateDatabaseOptions): Promise<Kysely<Database>> {
+  const driver = await importDriver<PgModule>('pg', 'postgres:');
+  const Pool = driver.Pool ?? driver.default?.Pool;
+  if (!Pool) throw new DatabaseError('DRIVER_UNAVAILABLE', `The installed 'pg' package exports no Pool; install pg@^8.`);
+  const pool = new Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
+}
+
+async function importDriver<Module>(packageName: string, scheme: string): Promise<Module> {
+  try {
+    return (await import(packageName)) as Module;
+  } catch (error) {
+    if (isModuleNotFound(error, packageName)) {
+      throw new DatabaseError(
+        'DRIVER_PACKAGE_MISSING',
+        `A '${scheme}' database URL needs the package '${packageName}', which is not installed. Install it (npm i ${packageName}) or use another URL.`,
+        { cause: error },
+      );
+    }
+    throw new DatabaseError('DRIVER_UNAVAILABLE', `The '${packageName}' package failed to load: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+// Node says ERR_MODULE_NOT_FOUND; bundlers and vite's module runner word it their own way.
+function isModuleNotFound(error: unknown, packageName: string): boolean {
+  // A package that is installed but misses one of its own files must not read as "not installed".
+  const message = String((error as Error).message ?? '');
+  if (!message.includes(`'${packageName}'`) && !message.includes(`"${packageName}"`)) return false;
+  const code = (error as { code?: string }).code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /cannot find (package|module)|could not resolve|failed to (load|resolve)/i.test(message);
+}
+
+function redactPassword(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+}

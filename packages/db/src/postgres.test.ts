@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgresServer, type PostgresServer } from '@holomind/testing';
+import { SqlArchiveStore } from './archives/sql-archive-store.js';
+import { createDatabase } from './create-database.js';
+import { sqlDialectOf } from './dialect.js';
+import { migrateToLatest } from './migrate.js';
+import { describeArchiveConformance } from './test-support/archive-conformance.js';
+import { describeSqlConformance } from './test-support/sql-conformance.js';
+import { openTemporaryPostgres } from './test-support/sql-targets.js';
+
+// One real server for the file (initdb + pg_ctl as the postgres user); a fresh database per suite.
+let server: PostgresServer | undefined;
+let starting: Promise<PostgresServer> | undefined;
+function serverUrl(): Promise<string> {
+  starting ??= startPostgresServer().then((started) => (server = started));
+  return starting.then((started) => started.url);
+}
+afterAll(() => server?.stop());
+
+describeSqlConformance('PostgreSQL', async () => openTemporaryPostgres(await serverUrl()));
+describeArchiveConformance('PostgreSQL', async () => {
+  const opened = await openTemporaryPostgres(await serverUrl());
+  await migrateToLatest(opened.db);
+  return { store: new SqlArchiveStore(opened.db), close: opened.close };
+});
+
+describe('createDatabase with postgres://', () => {
+  beforeAll(serverUrl);
+
+  it('connects through pg and reports the postgres dialect', async () => {
+    const db = await createDatabase((await serverUrl()).replace('postgres://', 'postgresql://'), { poolSize: 2 });
+    expect(sqlDialectOf(db)).toBe('postgres');
+    await db.destroy();
+  });
+});

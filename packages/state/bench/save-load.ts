@@ -1,0 +1,122 @@
+// pnpm --filter @holomind/state bench
+// Saves and loads 100 MiB of float32 through StateStore (SQLite metadata, HDF5 files, fsync and
+// rename) and compares with writing the same bytes with fs.writeFile + fsync and reading them
+// with fs.readFile, alternating the two in one run. Prints medians and throughput ratios; a ratio
+// is the median over repetitions of (plain fs time / StateStore time) of adjacent measurements, so
+// load from other processes on a shared machine hits both sides of each pair alike.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { open, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createDatabase, migrateToLatest } from '@holomind/db';
+import { StateStore, type NamedArray } from '../src/index.js';
+
+const totalBytes = 100 * 1024 * 1024;
+const repetitions = Number(process.env.HOLOMIND_BENCH_REPETITIONS ?? 7);
+
+interface Layout {
+  label: string;
+  tensors: number;
+}
+const layouts: Layout[] = [
+  { label: '1 tensor of 100 MiB', tensors: 1 },
+  { label: '100 tensors of 1 MiB', tensors: 100 },
+];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return performance.now() - start;
+}
+
+async function writeAndSync(file: string, bytes: Uint8Array): Promise<void> {
+  await writeFile(file, bytes);
+  const handle = await open(file, 'r');
+  await handle.sync();
+  await handle.close();
+}
+
+function makeState(layout: Layout): Record<string, NamedArray> {
+  const perTensor = totalBytes / 4 / layout.tensors;
+  const state: Record<string, NamedArray> = {};
+  for (let index = 0; index < layout.tensors; index++) {
+    const data = new Float32Array(perTensor);
+    for (let i = 0; i < perTensor; i++) data[i] = Math.sin(i * 0.001 + index);
+    state[`layer_${index}/kernel`] = { data, shape: [perTensor / 1024, 1024] };
+  }
+  return state;
+}
+
+const folder = mkdtempSync(path.join(os.tmpdir(), 'holomind-bench-'));
+const db = await createDatabase(`sqlite:${path.join(folder, 'metadata.db')}`);
+await migrateToLatest(db);
+// The LRU cache is off so every load reads its file; a cached load is timed separately below.
+const store = new StateStore({ directory: path.join(folder, 'states'), db, cacheBytes: 0 });
+const cachedStore = new StateStore({ directory: path.join(folder, 'states'), db, cacheBytes: 2 * totalBytes });
+
+const rows: string[][] = [];
+try {
+  for (const layout of layouts) {
+    const state = makeState(layout);
+    const stateId = `bench-${layout.tensors}`;
+    // One contiguous copy of the same bytes for the baseline.
+    const plain = new Uint8Array(totalBytes);
+    let offset = 0;
+    for (const entry of Object.values(state)) {
+      plain.set(new Uint8Array(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength), offset);
+      offset += entry.data.byteLength;
+    }
+    const saveTimes: number[] = [];
+    const writeTimes: number[] = [];
+    const loadTimes: number[] = [];
+    const readTimes: number[] = [];
+    // Repetition 0 warms up (wasm heap growth, page cache) and is not counted.
+    for (let repetition = 0; repetition <= repetitions; repetition++) {
+      // New content every time, or content addressing would (rightly) skip the write.
+      for (const entry of Object.values(state)) entry.data[0] = repetition + 0.5;
+      plain[0] = repetition;
+      const baselineFile = path.join(folder, `plain-${repetition}.bin`);
+      const saveTime = await timed(() => store.save(stateId, state));
+      const writeTime = await timed(() => writeAndSync(baselineFile, plain));
+      const loadTime = await timed(() => store.load(stateId));
+      const readTime = await timed(() => readFile(baselineFile));
+      if (repetition > 0) {
+        saveTimes.push(saveTime);
+        writeTimes.push(writeTime);
+        loadTimes.push(loadTime);
+        readTimes.push(readTime);
+      }
+      await rm(baselineFile);
+      await store.prune({ stateId, keepLast: 1 });
+    }
+    await cachedStore.load(stateId);
+    const cachedTimes: number[] = [];
+    for (let repetition = 0; repetition < repetitions; repetition++) cachedTimes.push(await timed(() => cachedStore.load(stateId)));
+
+    const mib = totalBytes / 2 ** 20;
+    const throughput = (ms: number) => `${((mib / ms) * 1000).toFixed(0)} MiB/s`;
+    const [save, write, load, read, cached] = [saveTimes, writeTimes, loadTimes, readTimes, cachedTimes].map(median) as [number, number, number, number, number];
+    const pairedRatio = (plain: number[], ours: number[]) => `${(median(plain.map((time, index) => time / ours[index]!)) * 100).toFixed(0)}%`;
+    rows.push([layout.label, 'save vs writeFile+fsync', `${save.toFixed(1)} ms (${throughput(save)})`, `${write.toFixed(1)} ms (${throughput(write)})`, pairedRatio(writeTimes, saveTimes)]);
+    rows.push([layout.label, 'load vs readFile', `${load.toFixed(1)} ms (${throughput(load)})`, `${read.toFixed(1)} ms (${throughput(read)})`, pairedRatio(readTimes, loadTimes)]);
+    rows.push([layout.label, 'load from LRU cache vs readFile', `${cached.toFixed(1)} ms (${throughput(cached)})`, `${read.toFixed(1)} ms (${throughput(read)})`, `${((read / cached) * 100).toFixed(0)}%`]);
+  }
+} finally {
+  await db.destroy();
+  rmSync(folder, { recursive: true, force: true });
+}
+
+const header = ['layout (100 MiB float32)', 'operation', 'StateStore median', 'plain fs median', 'throughput ratio'];
+const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+const format = (row: string[]) => `| ${row.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
+console.log(`StateStore bench: ${repetitions} repetitions each (after one warm-up), ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.versions.node}, SQLite metadata, files in ${os.tmpdir()}`);
+console.log(format(header));
+console.log(format(widths.map((width) => '-'.repeat(width))));
+for (const row of rows) console.log(format(row));
+console.log('throughput ratio = median over repetitions of plain fs time / StateStore time (target >= 50% for save and for load).');

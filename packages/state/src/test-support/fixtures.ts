@@ -1,0 +1,58 @@
+import type { NamedArray } from '../tensors.js';
+
+/** mulberry32: deterministic uint32 stream from a seed (shared by the parent test and its children). */
+function* uint32Stream(seed: number): Generator<number> {
+  let state = seed >>> 0;
+  for (;;) {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    yield (t ^ (t >>> 14)) >>> 0;
+  }
+}
+
+/** Float32 values whose bit patterns are random finite floats (exercises every mantissa bit). */
+export function seededFloat32(count: number, seed: number): Float32Array {
+  const values = new Float32Array(count);
+  const stream = uint32Stream(seed);
+  for (let i = 0; i < count; i++) values[i] = ((stream.next().value as number) / 2 ** 32 - 0.5) * 2 ** ((i % 40) - 20);
+  return values;
+}
+
+/** Int32 values over the whole range. */
+export function seededInt32(count: number, seed: number): Int32Array {
+  const values = new Int32Array(count);
+  const stream = uint32Stream(seed);
+  for (let i = 0; i < count; i++) values[i] = (stream.next().value as number) | 0;
+  return values;
+}
+
+const kernelLength = 256 * 512;
+let pool: Float32Array | undefined;
+let frozen: Float32Array | undefined;
+
+/** A distinct window of a fixed random pool: cheap to make, so the crash-test child spends its time saving. */
+function window(seed: number): Float32Array {
+  pool ??= seededFloat32(kernelLength * 2, 99);
+  const offset = (Math.imul(seed, 2654435761) >>> 0) % kernelLength;
+  return pool.slice(offset, offset + kernelLength);
+}
+
+/**
+ * The state the crash-test child saves at iteration `iteration` of run `run`: one tensor that
+ * never changes (shared content), one that changes every save, one int tensor, and one that
+ * repeats the kernel every third save (content repeated inside one file). About 1.3 MiB.
+ */
+export function crashTestState(run: number, iteration: number): Record<string, NamedArray | number[]> {
+  const seed = run * 100_003 + iteration;
+  const kernel = window(seed);
+  frozen ??= seededFloat32(64 * 1024, 7);
+  return {
+    'frozen/embedding': { data: frozen, shape: [64, 1024] },
+    'layer/kernel': { data: kernel, shape: [256, 512] },
+    'layer/bias': { data: seededInt32(512, seed + 1), shape: [512] },
+    'ewc/fisher': iteration % 3 === 0 ? { data: kernel, shape: [256, 512] } : { data: window(seed + 50_000), shape: [256, 512] },
+    seed: [run, iteration],
+  };
+}
