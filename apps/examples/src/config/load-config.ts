@@ -86,10 +86,10 @@ function deepMerge(base: Record<string, unknown>, overrides: Record<string, unkn
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
     const existing = merged[key];
-    merged[key] =
-      typeof value === 'object' && value !== null && !Array.isArray(value) && typeof existing === 'object' && existing !== null
-        ? deepMerge(existing as Record<string, unknown>, value as Record<string, unknown>)
-        : value;
+    const isPlainObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+    const base = typeof existing === 'object' && existing !== null && !Array.isArray(existing) ? (existing as Record<string, unknown>) : {};
+    // Recurse even without a base so nested undefined overrides are dropped, not kept as keys.
+    merged[key] = isPlainObject ? deepMerge(base, value as Record<string, unknown>) : value;
   }
   return merged;
 }

@@ -34,7 +34,6 @@ export async function buildBenchmark(config: HolomindConfig): Promise<ContinualB
   const common = {
     tasks: training.tasks,
     seed,
-    validationFraction: 0,
     trainSamplesPerTask: training.trainPerTask,
     testSamplesPerTask: training.testPerTask,
   };
