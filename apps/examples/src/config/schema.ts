@@ -31,10 +31,13 @@ const memorySection = z.strictObject({
 });
 
 const ewcSection = z.strictObject({
+  /** Penalty strength; with `normalize` each task's Fisher peaks at 1, so λ is in loss units per squared weight. */
   lambda: z.number().min(0).default(1000),
+  normalize: z.boolean().default(true),
   gamma: z.number().gt(0).max(1).default(0.9),
   fisher: z.enum(['empirical', 'true', 'batched']).default('empirical'),
-  samples: positiveInt.default(1024),
+  /** Samples the Fisher is estimated from, per task. */
+  samples: positiveInt.default(256),
 });
 
 const trainingSection = z.strictObject({

@@ -124,7 +124,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
       const experiment = await experiments.create({ name: `${config.benchmark}/${config.strategy}`, hyperparameters: JSON.parse(JSON.stringify(config)) });
       progress = { experimentId: experiment.id, taskIndex: 0, epochsDone: 0, matrix: [], config };
       network = buildNetwork(config, plan, benchmark.inputShape);
-      ewc = plan.ewc ? new EwcConsolidator({ lambda: config.ewc.lambda, mode: plan.ewc, gamma: config.ewc.gamma, fisher: config.ewc.fisher }) : undefined;
+      ewc = plan.ewc ? new EwcConsolidator({ lambda: config.ewc.lambda, mode: plan.ewc, gamma: config.ewc.gamma, fisher: config.ewc.fisher, normalize: config.ewc.normalize }) : undefined;
     }
     disposables.push(network);
     if (ewc) disposables.push(ewc);

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: install what HoloMind needs, build it, and train Split MNIST with
+# the combined `holomind` strategy on embedded defaults (SQLite file and HDF5 checkpoints under
+# .holomind/, the best available backend). Extra arguments go to `holomind train`, e.g.
+#   bash scripts/main.sh --strategy ewc --epochs 3
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export TURBO_TELEMETRY_DISABLED=1
+
+# better-sqlite3 (the embedded database) compiles with node-gyp: it needs python3, make and g++.
+missing=()
+for tool in python3 make g++; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 make g++ >/dev/null
+  else
+    echo "holomind needs ${missing[*]} to build its SQLite driver; install them (e.g. sudo apt-get install python3 make g++) and run again." >&2
+    exit 1
+  fi
+fi
+
+pnpm_version=$(node -p "require('./package.json').packageManager.split('@')[1]")
+if [[ "$(pnpm --version 2>/dev/null || true)" != "$pnpm_version" ]]; then
+  npm install -g --no-audit --no-fund "pnpm@$pnpm_version" >/dev/null
+fi
+[[ -d /usr/include/node ]] && export npm_config_nodedir=/usr
+pnpm install --frozen-lockfile --reporter=silent
+pnpm build --output-logs=errors-only >/dev/null
+exec node apps/examples/dist/cli.js train "$@"
