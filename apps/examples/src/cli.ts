@@ -21,14 +21,14 @@ function withRunOptions(command: Command): Command {
   return command
     .option('-c, --config <file>', 'YAML configuration (sections: network, memory, ewc, training, monitoring, performance)')
     .option('-o, --output <folder>', 'run folder: checkpoints, TensorBoard logs, report (default .holomind)')
-    .option('--db <url>', 'experiment database: sqlite:<path> (default sqlite:.holomind/holomind.db) or postgres://...');
+    .option('--db <url>', 'experiment database: sqlite:<path> (default sqlite:.holomind/holomind.db) or postgres://...')
+    .addOption(new Option('--backend <name>', 'tensor backend (auto skips a software WebGPU adapter)').choices(BACKEND_CHOICES));
 }
 
 function withTrainingOptions(command: Command): Command {
   return withRunOptions(command)
     .addOption(new Option('-b, --benchmark <name>', 'benchmark').choices(BENCHMARKS))
     .addOption(new Option('-s, --strategy <name>', 'continual-learning strategy').choices(STRATEGIES))
-    .addOption(new Option('--backend <name>', 'tensor backend (auto skips a software WebGPU adapter)').choices(BACKEND_CHOICES))
     .option('--epochs <n>', 'epochs per task', integer)
     .option('--batch-size <n>', 'examples per batch', integer)
     .option('--learning-rate <rate>', 'Adam learning rate', number)
