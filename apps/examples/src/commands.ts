@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ExperimentRepository } from '@holomind/db';
-import { DashboardData, startDashboardServer, MetricsTracker, ContinualEvaluator } from '@holomind/monitoring';
+import { DashboardData, startDashboardServer } from '@holomind/monitoring';
 import { StateStore } from '@holomind/state';
 import { ProgressiveNetwork } from '@holomind/network';
 import { disposeBackend } from '@holomind/tensor-kernels';
@@ -11,7 +11,7 @@ import { startBackend } from './pipeline/backend.js';
 import { buildBenchmark } from './pipeline/benchmark.js';
 import { loadLatestCheckpoint, RUN_STATE_ID } from './pipeline/checkpoint.js';
 import { openDatabase } from './pipeline/database.js';
-import { formatMatrix, writeRunReport } from './pipeline/report.js';
+import { formatMatrix, replayRun, writeRunReport } from './pipeline/report.js';
 import { silentReporter, terminalReporter } from './pipeline/reporter.js';
 import { mean, runTraining, type RunSummary } from './pipeline/run-training.js';
 import { planStrategy } from './pipeline/strategy.js';
@@ -104,14 +104,7 @@ export async function dashboardCommand(configFile: string | undefined, overrides
   const config = await resolveConfig(configFile, overrides);
   const db = await openDatabase(config.db);
   const checkpoint = await loadLatestCheckpoint(new StateStore({ directory: path.join(config.output, 'states'), db }));
-  const experiments = new ExperimentRepository(db);
-  const tracker = new MetricsTracker({ runId: checkpoint.progress.experimentId, metrics: { accuracy: { goal: 'maximize' }, loss: { goal: 'minimize' } } });
-  for (const point of await experiments.history({ experimentIds: [checkpoint.progress.experimentId] })) {
-    if (point.metric === 'test_accuracy') tracker.log({ accuracy: point.value }, { taskId: `task-${point.task}`, step: point.task * 1000 + point.step });
-    if (point.metric === 'loss') tracker.log({ loss: point.value }, { taskId: `task-${point.task}`, step: point.task * 1000 + point.step });
-  }
-  const evaluator = new ContinualEvaluator();
-  checkpoint.progress.matrix.forEach((row, i) => evaluator.recordRow(`task-${i}`, row));
+  const { tracker, evaluator } = await replayRun(new ExperimentRepository(db), checkpoint.progress.experimentId, checkpoint.progress.matrix);
   const server = await startDashboardServer({ data: new DashboardData({ tracker, evaluator }), port: port ?? config.monitoring.dashboardPort });
   process.stdout.write(`Dashboard of experiment ${checkpoint.progress.experimentId}: ${server.url}\n(Ctrl-C to stop)\n`);
   await new Promise<void>((resolve) => process.once('SIGINT', resolve));

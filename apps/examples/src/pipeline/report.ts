@@ -18,19 +18,28 @@ export function formatMatrix(matrix: readonly number[][]): string {
 }
 
 /**
+ * A tracker and evaluator rebuilt from an experiment's stored metrics and its accuracy matrix, for
+ * reports and the dashboard of a finished (or crashed) run. Steps are `task × 1000 + epoch`.
+ */
+export async function replayRun(experiments: ExperimentRepository, experimentId: string, matrix: number[][]) {
+  const tracker = new MetricsTracker({ runId: experimentId, metrics: { accuracy: { goal: 'maximize' }, loss: { goal: 'minimize' } } });
+  const evaluator = new ContinualEvaluator({ tasks: matrix.map((_, i) => `task-${i}`) });
+  for (const point of await experiments.history({ experimentIds: [experimentId] })) {
+    const context = { taskId: `task-${point.task}`, step: point.task * 1000 + point.step };
+    if (point.metric === 'test_accuracy') tracker.log({ accuracy: point.value }, context);
+    if (point.metric === 'loss') tracker.log({ loss: point.value }, context);
+  }
+  matrix.forEach((row, i) => evaluator.recordRow(`task-${i}`, row));
+  return { tracker, evaluator };
+}
+
+/**
  * Writes `<folder>/report.html`: the accuracy matrix, average accuracy / BWT / forgetting, and the
  * charts @holomind/monitoring renders (SVG + PNG) from the experiment's metrics in the database.
  */
 export async function writeRunReport(folder: string, experiments: ExperimentRepository, experimentId: string, matrix: number[][]): Promise<string> {
   const experiment = await experiments.get(experimentId);
-  const tracker = new MetricsTracker({ runId: experimentId, metrics: { accuracy: { goal: 'maximize' }, loss: { goal: 'minimize' } } });
-  const evaluator = new ContinualEvaluator({ tasks: matrix.map((_, i) => `task-${i}`) });
-  const points = await experiments.history({ experimentIds: [experimentId] });
-  for (const point of points) {
-    if (point.metric === 'test_accuracy') tracker.log({ accuracy: point.value }, { taskId: `task-${point.task}`, step: point.task * 1000 + point.step });
-    if (point.metric === 'loss') tracker.log({ loss: point.value }, { taskId: `task-${point.task}`, step: point.task * 1000 + point.step });
-  }
-  matrix.forEach((row, i) => evaluator.recordRow(`task-${i}`, row));
+  const { tracker, evaluator } = await replayRun(experiments, experimentId, matrix);
   const files = await writeReport(folder, { tracker, evaluator });
   await tracker.close();
   const evaluation = matrix.length ? evaluator.toJSON() : undefined;
