@@ -157,7 +157,9 @@ async function findIdxFile(directory: string, prefix: 'train' | 't10k', content:
 }
 
 async function loadIdxSplit(directory: string, prefix: 'train' | 't10k', numClasses: number): Promise<{ split: ImageSplit; rows: number; cols: number }> {
-  const [imagesPath, labelsPath] = await Promise.all([findIdxFile(directory, prefix, 'images'), findIdxFile(directory, prefix, 'labels')]);
+  // One after the other: when both are missing, the error always names the images file first.
+  const imagesPath = await findIdxFile(directory, prefix, 'images');
+  const labelsPath = await findIdxFile(directory, prefix, 'labels');
   const [images, labels] = await Promise.all([readIdxImages(imagesPath), readIdxLabels(labelsPath, { numClasses })]);
   if (images.count !== labels.length) {
     throw new DataError(
