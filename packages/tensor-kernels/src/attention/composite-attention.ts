@@ -4,7 +4,8 @@ import type { MemoryAttentionOptions, MemoryAttentionResult } from './memory-att
 // Smallest norm a cosine similarity divides by: keeps zero vectors (fresh memory slots) finite.
 export const COSINE_EPSILON = 1e-8;
 
-function l2Normalize(x: tf.Tensor3D): tf.Tensor3D {
+/** x / max(|x|, COSINE_EPSILON) along the last axis; differentiable with tfjs's own gradients. */
+export function l2Normalize(x: tf.Tensor3D): tf.Tensor3D {
   const norm = tf.maximum(tf.norm(x, 'euclidean', -1, true), COSINE_EPSILON);
   return tf.div(x, norm);
 }
