@@ -33,6 +33,8 @@ export interface ProgramUniform {
 /** The part of tfjs-backend-webgpu's `WebGPUBackend` that the fused kernels use. */
 export interface WebGPUBackendLike {
   device: GPUDevice;
+  /** What the adapter said about itself (tfjs-backend-webgpu's AdapterInfo). */
+  adapterInfo?: { vendor?: string; architecture?: string };
   runWebGPUProgram(
     program: WebGPUProgramLike,
     inputs: TensorInfo[],

@@ -19,7 +19,13 @@ export function each4x4(line: (i: number, j: number) => string, separator = '\n'
  * `c4 * 4`, of row `row` and head `h` of a [rows, heads, width] input, zero from `rowLimit` on and
  * past `width`. `vectorized` (width a multiple of 4, input bound as vec4) makes it one load.
  */
-export function rowReader(name: string, input: string, width: number, vectorized: boolean, headsUniform = 'uniforms.heads'): string {
+export function rowReader(
+  name: string,
+  input: string,
+  width: number | string,
+  vectorized: boolean,
+  headsUniform = 'uniforms.heads',
+): string {
   const load = vectorized
     ? `if (c4 * 4 < ${width}) { x = vec4<f32>(${input}[((row * ${headsUniform} + h) * ${width}) / 4 + c4]); }`
     : `let base = (row * ${headsUniform} + h) * ${width} + c4 * 4;
@@ -41,7 +47,7 @@ export function rowReader(name: string, input: string, width: number, vectorized
  * `result[base + c4 * 4 + i]`. `vectorized` (result bound as vec4, `base` and `width` multiples of
  * 4) makes it one store.
  */
-export function rowWriter(name: string, width: number, vectorized: boolean, accumulate = false): string {
+export function rowWriter(name: string, width: number | string, vectorized: boolean, accumulate = false): string {
   if (vectorized) {
     const write = accumulate ? 'result[base / 4 + c4] = result[base / 4 + c4] + x;' : 'result[base / 4 + c4] = x;';
     return `
