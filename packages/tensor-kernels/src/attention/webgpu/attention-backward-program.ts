@@ -65,7 +65,7 @@ export class AttentionBackwardProgram implements WebGPUProgramLike {
   readonly workgroupSize: [number, number, number];
   readonly dispatchLayout = GRID_LAYOUT;
   readonly dispatch: [number, number, number];
-  readonly uniforms = 'batch : i32, heads : i32, slots : i32, slotsPerChunk : i32, scale : f32,';
+  readonly uniforms = 'batch : i32, heads : i32, slots : i32, slotsPerChunk : i32, scale : f32, keyDim : i32, valueDim : i32,';
   readonly outputComponent: number;
   readonly variableComponents: number[];
   private readonly vectorized: boolean;
@@ -80,7 +80,8 @@ export class AttentionBackwardProgram implements WebGPUProgramLike {
     this.outputShape = [backwardLayout(sizes).total];
     this.workgroupSize = [backwardInvocations(tiles, sizes.keyDim, sizes.valueDim), 1, 1];
     this.dispatch = [sizes.chunks, sizes.heads, 1];
-    this.shaderKey = `holomindAttentionBackward_${tiles.queries}_${tiles.slots}_${sizes.keyDim}_${sizes.valueDim}`;
+    const { keyWidth, valueWidth } = paddedWidths(sizes.keyDim, sizes.valueDim);
+    this.shaderKey = `holomindAttentionBackward_${tiles.queries}_${tiles.slots}_${keyWidth}_${valueWidth}_${this.vectorized}`;
   }
 
   getUserCode(): string {
@@ -90,8 +91,6 @@ export class AttentionBackwardProgram implements WebGPUProgramLike {
     return `
   const TQ : i32 = ${tq};
   const TM : i32 = ${tm};
-  const D : i32 = ${keyDim};
-  const DV : i32 = ${valueDim};
   const D4 : i32 = ${keyWidth / 4};
   const DV4 : i32 = ${valueWidth / 4};
   const WG : i32 = ${this.workgroupSize[0]};
@@ -113,13 +112,13 @@ export class AttentionBackwardProgram implements WebGPUProgramLike {
   var<workgroup> lseSh : array<f32, ${tq}>;
   var<workgroup> deltaSh : array<f32, ${tq}>;
   var<workgroup> chunkRange : vec2<i32>;
-  ${rowReader('readQ', 'Q', keyDim, this.vectorized)}
-  ${rowReader('readK', 'K', keyDim, this.vectorized)}
-  ${rowReader('readV', 'V', valueDim, this.vectorized)}
-  ${rowReader('readDO', 'dO', valueDim, this.vectorized)}
-  ${rowWriter('writeKeyColumns', keyDim, this.vectorized)}
-  ${rowWriter('writeValueColumns', valueDim, this.vectorized)}
-  ${rowWriter('addKeyColumns', keyDim, this.vectorized, true)}
+  ${rowReader('readQ', 'Q', 'uniforms.keyDim', this.vectorized)}
+  ${rowReader('readK', 'K', 'uniforms.keyDim', this.vectorized)}
+  ${rowReader('readV', 'V', 'uniforms.valueDim', this.vectorized)}
+  ${rowReader('readDO', 'dO', 'uniforms.valueDim', this.vectorized)}
+  ${rowWriter('writeKeyColumns', 'uniforms.keyDim', this.vectorized)}
+  ${rowWriter('writeValueColumns', 'uniforms.valueDim', this.vectorized)}
+  ${rowWriter('addKeyColumns', 'uniforms.keyDim', this.vectorized, true)}
 
   fn main() {
     let lane = i32(localIndex);
@@ -130,8 +129,8 @@ export class AttentionBackwardProgram implements WebGPUProgramLike {
       chunkRange = vec2<i32>(first, min(first + uniforms.slotsPerChunk, uniforms.slots));
     }
     let range = workgroupUniformLoad(&chunkRange);
-    let valuesOffset = uniforms.slots * uniforms.heads * D;
-    let queryOffset = valuesOffset + uniforms.slots * uniforms.heads * DV;
+    let valuesOffset = uniforms.slots * uniforms.heads * uniforms.keyDim;
+    let queryOffset = valuesOffset + uniforms.slots * uniforms.heads * uniforms.valueDim;
 
     // Score block (phase A).
     let sq = (lane / SLOT_BLOCKS) * 4;
@@ -225,12 +224,8 @@ export class AttentionBackwardProgram implements WebGPUProgramLike {
           }
           ${each4(
             (i) => `if (q0 + dq + ${i} < uniforms.batch) {
-            let base = queryOffset + ((chunk * uniforms.batch + q0 + dq + ${i}) * uniforms.heads + h) * D;
-            if (tile == range.x) {
-              ${each4((k) => `writeKeyColumns(base, dc + ${k}, r${i}${k} * uniforms.scale);`, ' ')}
-            } else {
-              ${each4((k) => `addKeyColumns(base, dc + ${k}, r${i}${k} * uniforms.scale);`, ' ')}
-            }
+            let base = queryOffset + ((chunk * uniforms.batch + q0 + dq + ${i}) * uniforms.heads + h) * uniforms.keyDim;
+            ${each4((k) => `addKeyColumns(base, dc + ${k}, r${i}${k} * uniforms.scale, tile != range.x);`, ' ')}
           }`,
           )}
         }
@@ -240,10 +235,10 @@ export class AttentionBackwardProgram implements WebGPUProgramLike {
       ${each4(
         (j) => `if (tile + gm + ${j} < range.y) {
         if (valueLane) {
-          let base = valuesOffset + ((tile + gm + ${j}) * uniforms.heads + h) * DV;
+          let base = valuesOffset + ((tile + gm + ${j}) * uniforms.heads + h) * uniforms.valueDim;
           ${each4((k) => `writeValueColumns(base, gc + ${k}, g${j}${k});`, ' ')}
         } else if (keyLane) {
-          let base = ((tile + gm + ${j}) * uniforms.heads + h) * D;
+          let base = ((tile + gm + ${j}) * uniforms.heads + h) * uniforms.keyDim;
           ${each4((k) => `writeKeyColumns(base, gc + ${k}, g${j}${k});`, ' ')}
         }
       }`,

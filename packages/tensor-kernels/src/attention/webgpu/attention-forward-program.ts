@@ -59,7 +59,7 @@ export class AttentionForwardProgram implements WebGPUProgramLike {
   readonly workgroupSize: [number, number, number];
   readonly dispatchLayout = GRID_LAYOUT;
   readonly dispatch: [number, number, number];
-  readonly uniforms = 'batch : i32, heads : i32, slots : i32, slotsPerSplit : i32, scale : f32,';
+  readonly uniforms = 'batch : i32, heads : i32, slots : i32, slotsPerSplit : i32, scale : f32, keyDim : i32, valueDim : i32,';
   readonly variableComponents: number[];
   private readonly vectorized: boolean;
 
@@ -74,7 +74,8 @@ export class AttentionForwardProgram implements WebGPUProgramLike {
     const invocations = forwardInvocations(tiles, keyDim, valueDim);
     this.workgroupSize = [invocations, 1, 1];
     this.dispatch = [Math.ceil(batch / tiles.queries), heads, splits];
-    this.shaderKey = `holomindAttentionForward_${tiles.queries}_${tiles.slots}_${keyDim}_${valueDim}`;
+    const { keyWidth, valueWidth } = paddedWidths(keyDim, valueDim);
+    this.shaderKey = `holomindAttentionForward_${tiles.queries}_${tiles.slots}_${keyWidth}_${valueWidth}_${this.vectorized}`;
   }
 
   getUserCode(): string {
@@ -83,8 +84,6 @@ export class AttentionForwardProgram implements WebGPUProgramLike {
     return `
   const TQ : i32 = ${this.tiles.queries};
   const TM : i32 = ${this.tiles.slots};
-  const D : i32 = ${keyDim};
-  const DV : i32 = ${valueDim};
   const D4 : i32 = ${keyWidth / 4};
   const DV4 : i32 = ${valueWidth / 4};
   const WG : i32 = ${this.workgroupSize[0]};
@@ -106,9 +105,9 @@ export class AttentionForwardProgram implements WebGPUProgramLike {
   var<workgroup> rowSum : array<f32, ${this.tiles.queries}>;
   var<workgroup> rowScale : array<f32, ${this.tiles.queries}>;
   var<workgroup> slotRange : vec2<i32>;
-  ${rowReader('readQ', 'Q', keyDim, this.vectorized)}
-  ${rowReader('readK', 'K', keyDim, this.vectorized)}
-  ${rowReader('readV', 'V', valueDim, this.vectorized)}
+  ${rowReader('readQ', 'Q', 'uniforms.keyDim', this.vectorized)}
+  ${rowReader('readK', 'K', 'uniforms.keyDim', this.vectorized)}
+  ${rowReader('readV', 'V', 'uniforms.valueDim', this.vectorized)}
 
   fn pendingSum(row : i32) -> f32 {
     var total = 0.0;
@@ -206,21 +205,21 @@ export class AttentionForwardProgram implements WebGPUProgramLike {
     if (lane < OUTPUT_BLOCKS) {
       ${each4(
         (i) => `if (q0 + oq + ${i} < uniforms.batch) {
-        let base = ((split * uniforms.batch + q0 + oq + ${i}) * uniforms.heads + h) * (DV + 2);
+        let base = ((split * uniforms.batch + q0 + oq + ${i}) * uniforms.heads + h) * (uniforms.valueDim + 2);
         ${each4((j) => `writeColumns(base, oc + ${j}, o${i}${j});`, ' ')}
       }`,
       )}
     }
     if (lane < TQ && q0 + lane < uniforms.batch) {
-      let base = ((split * uniforms.batch + q0 + lane) * uniforms.heads + h) * (DV + 2);
-      result[base + DV] = rowMax[lane];
-      result[base + DV + 1] = rowSum[lane];
+      let base = ((split * uniforms.batch + q0 + lane) * uniforms.heads + h) * (uniforms.valueDim + 2);
+      result[base + uniforms.valueDim] = rowMax[lane];
+      result[base + uniforms.valueDim + 1] = rowSum[lane];
     }
   }
 
   fn writeColumns(base : i32, c4 : i32, x : vec4<f32>) {
     for (var i = 0; i < 4; i++) {
-      if (c4 * 4 + i < DV) { result[base + c4 * 4 + i] = x[i]; }
+      if (c4 * 4 + i < uniforms.valueDim) { result[base + c4 * 4 + i] = x[i]; }
     }
   }`;
   }

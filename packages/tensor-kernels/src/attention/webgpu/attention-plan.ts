@@ -55,7 +55,10 @@ export function planAttention(
   if (!forwardTiles || !backwardTiles || weightsTile === undefined) return undefined;
   const queryTiles = Math.ceil(batch / forwardTiles.queries);
   const forward = spread(slots, forwardTiles.slots, Math.ceil(TARGET_WORKGROUPS / (queryTiles * heads)));
-  const backward = spread(slots, backwardTiles.slots, Math.ceil(TARGET_WORKGROUPS / heads));
+  // Each chunk keeps its own partial dQ [B, H, d]; capping chunks at M / (2 d) keeps those partial
+  // sums below half the size of the [B, H, M] scores the fused path exists to avoid.
+  const maxChunks = Math.max(1, Math.floor(slots / (2 * keyDim)));
+  const backward = spread(slots, backwardTiles.slots, Math.min(maxChunks, Math.ceil(TARGET_WORKGROUPS / heads)));
   return {
     forwardTiles,
     backwardTiles,

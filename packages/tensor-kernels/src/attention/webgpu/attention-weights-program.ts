@@ -23,7 +23,7 @@ export class AttentionWeightsProgram implements WebGPUProgramLike {
   readonly workgroupSize: [number, number, number];
   readonly dispatchLayout = GRID_LAYOUT;
   readonly dispatch: [number, number, number];
-  readonly uniforms = 'batch : i32, heads : i32, slots : i32, scale : f32,';
+  readonly uniforms = 'batch : i32, heads : i32, slots : i32, scale : f32, keyDim : i32,';
   readonly variableComponents: number[];
   private readonly vectorized: boolean;
 
@@ -39,22 +39,21 @@ export class AttentionWeightsProgram implements WebGPUProgramLike {
     this.variableComponents = this.vectorized ? [4, 4, 1, 1] : [1, 1, 1, 1];
     this.workgroupSize = [(tile / 4) * (tile / 4), 1, 1];
     this.dispatch = [Math.ceil(slots / tile), heads, Math.ceil(batch / tile)];
-    this.shaderKey = `holomindAttentionWeights_${tile}_${keyDim}`;
+    this.shaderKey = `holomindAttentionWeights_${tile}_${roundUp(keyDim, 16)}_${this.vectorized}`;
   }
 
   getUserCode(): string {
     const keyWidth = roundUp(this.keyDim, 16);
     return `
   const T : i32 = ${this.tile};
-  const D : i32 = ${this.keyDim};
   const D4 : i32 = ${keyWidth / 4};
   const WG : i32 = ${this.workgroupSize[0]};
   var<workgroup> Qsh : array<vec4<f32>, ${this.tile * (keyWidth / 4)}>;
   var<workgroup> Ksh : array<vec4<f32>, ${this.tile * (keyWidth / 4)}>;
   var<workgroup> filledSh : array<f32, ${this.tile}>;
   var<workgroup> lseSh : array<f32, ${this.tile}>;
-  ${rowReader('readQ', 'Q', this.keyDim, this.vectorized)}
-  ${rowReader('readK', 'K', this.keyDim, this.vectorized)}
+  ${rowReader('readQ', 'Q', 'uniforms.keyDim', this.vectorized)}
+  ${rowReader('readK', 'K', 'uniforms.keyDim', this.vectorized)}
 
   fn main() {
     let lane = i32(localIndex);

@@ -54,7 +54,7 @@ function forwardKernel(params: { inputs: NamedTensorInfoMap; backend: object; at
     new AttentionForwardProgram({ ...sizes, splits, slotsPerSplit }, plan.forwardTiles),
     [query, keys, values, mask],
     'float32',
-    [int32(batch), int32(heads), int32(slots), int32(slotsPerSplit), float32(scale)],
+    [int32(batch), int32(heads), int32(slots), int32(slotsPerSplit), float32(scale), int32(sizes.keyDim), int32(valueDim)],
   );
   const combineUniforms = [int32(splits), int32(batch * heads), int32(valueDim)];
   const output = backend.runWebGPUProgram(
@@ -89,7 +89,7 @@ function backwardGradients(
   const flat = runProgramAsTensor<tf.Tensor1D>(
     new AttentionBackwardProgram(backwardSizes, plan.backwardTiles),
     [query, keys, values, mask, dOutput, logSumExp, delta],
-    [int32(batch), int32(heads), int32(slots), int32(plan.slotsPerChunk), float32(scale)],
+    [int32(batch), int32(heads), int32(slots), int32(plan.slotsPerChunk), float32(scale), int32(keyDim), int32(valueDim)],
   );
   const unpack = (offset: number, shape: number[]) => {
     const program = new UnpackProgram(shape, offset);
@@ -134,7 +134,7 @@ function weightsKernel(params: { inputs: NamedTensorInfoMap; backend: object; at
     new AttentionWeightsProgram(batch, heads, keyDim, slots, plan.weightsTile),
     [query, keys, mask, logSumExp],
     'float32',
-    [int32(batch), int32(heads), int32(slots), float32(params.attrs!.scale as number)],
+    [int32(batch), int32(heads), int32(slots), float32(params.attrs!.scale as number), int32(keyDim)],
   );
 }
 
