@@ -36,7 +36,10 @@ export function compositeMemoryAttention(
       const masked = tf.where(filled, scores, tf.fill(scores.shape, -3.4e38));
       const shifted = tf.sub(masked, tf.max(masked, -1, true));
       const exps = tf.where(filled, tf.exp(shifted), tf.zerosLike(shifted));
-      weights = tf.div(exps, tf.maximum(tf.sum(exps, -1, true), 1e-30)) as tf.Tensor3D;
+      // With any slot filled each row sums to >= 1 (its max contributes exp(0)); with none, every
+      // row sums to 0 and is divided by 1, which keeps its gradient 0 instead of 0/0.
+      const noSlotFilled = tf.cast(tf.equal(tf.sum(tf.cast(filled, 'float32')), 0), 'float32');
+      weights = tf.div(exps, tf.add(tf.sum(exps, -1, true), noSlotFilled)) as tf.Tensor3D;
     } else {
       weights = tf.softmax(scores) as tf.Tensor3D;
     }
