@@ -34,7 +34,7 @@ describe.skipIf(skipped !== undefined)('fused WebGPU memoryAttention', () => {
         const composite = attentionGradients(inputs, { ...options, implementation: 'composite' }, outputWeights);
         for (let i = 0; i < 3; i++) {
           const expected = await composite[i]!.data();
-          const scale = expected.reduce((largest, value) => Math.max(largest, Math.abs(value)), 0);
+          const scale = Array.from(expected).reduce((largest, value) => Math.max(largest, Math.abs(value)), 0);
           expect(maxAbsoluteDifference(await fused[i]!.data(), expected)).toBeLessThan(1e-5 * Math.max(1, scale));
         }
         tf.dispose([...Object.values(inputs), outputWeights, ...fused, ...composite]);
