@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { maxAbsoluteDifference, seededValues } from '@holomind/testing';
 import {
   attentionData,
@@ -11,14 +11,25 @@ import {
 import { recordPrograms } from '../../test/record-programs.js';
 import { startBackend } from '../../test/start-backend.js';
 import { disposeBackend } from '../init-backend.js';
+import { forceTileStaging, type TileStaging } from '../webgpu/staging.js';
 import { memoryAttention } from './memory-attention.js';
 import type { AttentionSizes } from '../../test/references.js';
 
 const skipped = await startBackend('webgpu');
 afterAll(disposeBackend);
+afterEach(() => forceTileStaging(undefined));
 
-describe.skipIf(skipped !== undefined)('fused WebGPU memoryAttention', () => {
-  describeAttentionChecks('webgpu', 'fused');
+// The backward has two forms (see TileStaging): FlashAttention-2 tiles in workgroup memory for
+// GPUs, barrier-free chunked passes for CPU adapters. Both run here on whatever adapter there is.
+const STAGINGS: TileStaging[] = ['registers', 'workgroup'];
+const BACKWARD_SHADER: Record<TileStaging, RegExp> = {
+  registers: /holomindAttentionChunkScores.*holomindAttentionChunkProduct/,
+  workgroup: /holomindAttentionBackward/,
+};
+
+for (const staging of STAGINGS) describe.skipIf(skipped !== undefined)(`fused WebGPU memoryAttention, ${staging} staging`, () => {
+  beforeEach(() => forceTileStaging(staging));
+  describeAttentionChecks(`webgpu, ${staging}`, 'fused');
 
   const compared: AttentionSizes[] = [
     { batch: 64, heads: 2, keyDim: 64, valueDim: 64, slots: 1000 },
@@ -58,7 +69,9 @@ describe.skipIf(skipped !== undefined)('fused WebGPU memoryAttention', () => {
     };
     const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
     const fused = await recordPrograms(forwardAndBackward('auto'));
-    expect(fused.map((run) => run.shaderKey).join(' ')).toMatch(/holomindAttentionForward.*holomindAttentionBackward/);
+    const keys = fused.map((run) => run.shaderKey).join(' ');
+    expect(keys).toMatch(/holomindAttentionForward/);
+    expect(keys).toMatch(BACKWARD_SHADER[staging]);
     expect(fused.filter((run) => size(run.outputShape) === scores)).toEqual([]);
     const composite = await recordPrograms(forwardAndBackward('composite'));
     expect(composite.filter((run) => size(run.outputShape) === scores).length).toBeGreaterThan(0);

@@ -35,12 +35,16 @@ export interface WebGPUBackendLike {
   device: GPUDevice;
   /** What the adapter said about itself (tfjs-backend-webgpu's AdapterInfo). */
   adapterInfo?: { vendor?: string; architecture?: string };
+  /** Runs `program`; with `output`, writes into that tensor's buffer instead of a new one. */
   runWebGPUProgram(
     program: WebGPUProgramLike,
     inputs: TensorInfo[],
     outputDtype: 'float32',
     uniforms?: ProgramUniform[],
+    output?: TensorInfo,
   ): TensorInfo;
+  /** A new tensor's data (uninitialised when `values` is omitted); the engine does not track it yet. */
+  makeTensorInfo(shape: number[], dtype: 'float32', values?: Float32Array): TensorInfo;
   disposeData(dataId: DataId): boolean;
 }
 

@@ -2,7 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { float32, int32, runProgramAsTensor, webgpuBackend, type WebGPUBackendLike } from '../../webgpu/webgpu-program.js';
 import { SumPartsProgram, UnpackProgram, unpackUniforms } from '../../webgpu/flat-programs.js';
+import { tileStagingFor } from '../../webgpu/staging.js';
+import { vectorizable } from '../../webgpu/wgsl-snippets.js';
 import { AttentionBackwardProgram, backwardLayout } from './attention-backward-program.js';
+import { ChunkProductProgram, ChunkScoresProgram, chunkSlots } from './chunked-backward-programs.js';
 import { AttentionCombineProgram } from './attention-combine-program.js';
 import { AttentionForwardProgram } from './attention-forward-program.js';
 import { planAttention, type AttentionPlan } from './attention-plan.js';
@@ -74,7 +77,7 @@ function forwardKernel(params: { inputs: NamedTensorInfoMap; backend: object; at
 }
 
 // Runs the fused backward once and cuts its flat output into the three gradients.
-function backwardGradients(
+function tiledBackwardGradients(
   dOutput: tf.Tensor,
   saved: tf.Tensor[],
   scale: number,
@@ -105,6 +108,79 @@ function backwardGradients(
       int32(plan.chunks),
     ]),
   };
+}
+
+// The backward as barrier-free passes over chunks of slots (software adapters; see TileStaging):
+// per chunk, P and dS for every query go to a [2, B, H, C] scratch tensor, then dV and dK rows of
+// the chunk's slots are written and dQ accumulates, all straight into the three gradients.
+function chunkedBackwardGradients(
+  dOutput: tf.Tensor,
+  saved: tf.Tensor[],
+  scale: number,
+): { query: tf.Tensor; keys: tf.Tensor; values: tf.Tensor } {
+  const [query, keys, values, mask, output, logSumExp] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  const { batch, heads, keyDim, valueDim, slots } = sizesOf(query, values);
+  const backend = webgpuBackend();
+  const vectorized = vectorizable(keyDim, valueDim);
+  const chunk = chunkSlots(batch * heads, slots);
+  const delta = tf.sum(tf.mul(dOutput, output), -1); // [B, H]
+  const gradients = {
+    query: backend.makeTensorInfo([batch, heads, keyDim], 'float32'),
+    keys: backend.makeTensorInfo([slots, heads, keyDim], 'float32'),
+    values: backend.makeTensorInfo([slots, heads, valueDim], 'float32'),
+  };
+  const scoreInputs = [query, keys, values, mask, dOutput, logSumExp, delta];
+  const secondHalf = batch * heads * chunk;
+  for (let start = 0; start < slots; start += chunk) {
+    const scratch = backend.runWebGPUProgram(
+      new ChunkScoresProgram(batch, heads, chunk, vectorized),
+      scoreInputs,
+      'float32',
+      [
+        int32(batch), int32(heads), int32(slots), int32(start), int32(chunk), float32(scale),
+        int32(keyDim), int32(valueDim), int32(Math.ceil(keyDim / 4)), int32(Math.ceil(valueDim / 4)),
+      ],
+    );
+    const product = (
+      kind: 'slots' | 'queries',
+      target: TensorInfo,
+      other: tf.Tensor,
+      width: number,
+      weightsOffset: number,
+      factor: number,
+    ) =>
+      backend.runWebGPUProgram(
+        new ChunkProductProgram(kind, target.shape, batch, heads, chunk, width, vectorized),
+        [scratch, other],
+        'float32',
+        [
+          int32(batch), int32(heads), int32(slots), int32(start), int32(chunk), int32(width),
+          int32(weightsOffset), float32(factor), int32(start > 0 ? 1 : 0),
+        ],
+        target,
+      );
+    product('slots', gradients.values, dOutput, valueDim, 0, 1);
+    product('slots', gradients.keys, query, keyDim, secondHalf, scale);
+    product('queries', gradients.query, keys, keyDim, secondHalf, scale);
+    backend.disposeData(scratch.dataId);
+  }
+  tf.dispose(delta);
+  const engine = tf.engine();
+  return {
+    query: engine.makeTensorFromTensorInfo(gradients.query),
+    keys: engine.makeTensorFromTensorInfo(gradients.keys),
+    values: engine.makeTensorFromTensorInfo(gradients.values),
+  };
+}
+
+function backwardGradients(
+  dOutput: tf.Tensor,
+  saved: tf.Tensor[],
+  scale: number,
+): { query: tf.Tensor; keys: tf.Tensor; values: tf.Tensor } {
+  return tileStagingFor(webgpuBackend()) === 'registers'
+    ? chunkedBackwardGradients(dOutput, saved, scale)
+    : tiledBackwardGradients(dOutput, saved, scale);
 }
 
 const forwardGradient: GradConfig = {
