@@ -44,20 +44,22 @@ export function rowReader(
 
 /**
  * `fn name(base, c4, x)`: writes the components of `x` that fall before `width` at
- * `result[base + c4 * 4 + i]`. With `accumulate`, `fn name(base, c4, x, add)` adds `x` to what is
- * there when `add` is true. `vectorized` (result bound as vec4, `base` and `width` multiples of 4)
- * makes it one access.
+ * `result[base + c4 * 4 + i]`. With `accumulate`, `fn name(base, c4, x, add, keep)` writes
+ * `keep * old + x` when `add` is true. `vectorized` (result bound as vec4, `base` and `width`
+ * multiples of 4) makes it one access.
  */
 export function rowWriter(name: string, width: number | string, vectorized: boolean, accumulate = false): string {
-  const parameters = accumulate ? 'base : i32, c4 : i32, x : vec4<f32>, add : bool' : 'base : i32, c4 : i32, x : vec4<f32>';
+  const parameters = accumulate
+    ? 'base : i32, c4 : i32, x : vec4<f32>, add : bool, keep : f32'
+    : 'base : i32, c4 : i32, x : vec4<f32>';
   if (vectorized) {
-    const value = accumulate ? 'select(x, result[base / 4 + c4] + x, add)' : 'x';
+    const value = accumulate ? 'select(x, result[base / 4 + c4] * keep + x, add)' : 'x';
     return `
   fn ${name}(${parameters}) {
     if (c4 * 4 < ${width}) { result[base / 4 + c4] = ${value}; }
   }`;
   }
-  const value = accumulate ? 'select(x[i], result[base + c4 * 4 + i] + x[i], add)' : 'x[i]';
+  const value = accumulate ? 'select(x[i], result[base + c4 * 4 + i] * keep + x[i], add)' : 'x[i]';
   return `
   fn ${name}(${parameters}) {
     for (var i = 0; i < 4; i++) {

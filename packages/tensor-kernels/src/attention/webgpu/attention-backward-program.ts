@@ -225,7 +225,7 @@ export class AttentionBackwardProgram implements WebGPUProgramLike {
           ${each4(
             (i) => `if (q0 + dq + ${i} < uniforms.batch) {
             let base = queryOffset + ((chunk * uniforms.batch + q0 + dq + ${i}) * uniforms.heads + h) * uniforms.keyDim;
-            ${each4((k) => `addKeyColumns(base, dc + ${k}, r${i}${k} * uniforms.scale, tile != range.x);`, ' ')}
+            ${each4((k) => `addKeyColumns(base, dc + ${k}, r${i}${k} * uniforms.scale, tile != range.x, 1.0);`, ' ')}
           }`,
           )}
         }

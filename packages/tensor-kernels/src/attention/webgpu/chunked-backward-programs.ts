@@ -109,13 +109,16 @@ export class ChunkScoresProgram implements WebGPUProgramLike {
 export type ChunkProduct = 'slots' | 'queries';
 
 /**
- * Backward pass 2 for one chunk, without workgroup memory, writing into a gradient that
+ * A product over one chunk of slots, without workgroup memory, writing into a tensor that
  * every chunk's dispatch shares (runWebGPUProgram's `output`):
  * - `slots`: out[m] = scale Σ_b W[b, m] X[b] for the chunk's slots m (dV from P and dO; dK from dS
  *   and q). Each slot belongs to one chunk, so its rows are written exactly once.
- * - `queries`: out[b] (+)= scale Σ_m W[b, m] X[m] over the chunk's slots (dQ from dS and K),
- *   adding to what earlier chunks wrote; the dispatches run in order, so no two touch it at once.
- * Bindings: result (the gradient); W, the [2, B, H, C] chunk scratch read at `weightsOffset`;
+ * - `queries`: out[b] = keep * out[b] + scale Σ_m W[b, m] X[m] over the chunk's slots (dQ from dS
+ *   and K with keep = 1; the forward's O from P and V with keep = the softmax rescale factor that
+ *   W carries in column `rescaleColumn`); the first chunk writes, later ones update in order, so
+ *   no two dispatches touch it at once.
+ * Bindings: result; W, rows of `weightsStride` floats from `weightsOffset` (the [2, B, H, C]
+ * backward scratch, or the forward's [B, H, C + 4] probabilities and running statistics);
  * X [rows, H, width]. Grid: x = lanes / 64, y = heads; each lane owns 8 rows x 16 columns.
  */
 export class ChunkProductProgram implements WebGPUProgramLike {
@@ -126,7 +129,7 @@ export class ChunkProductProgram implements WebGPUProgramLike {
   readonly dispatchLayout = GRID_LAYOUT;
   readonly dispatch: [number, number, number];
   readonly uniforms =
-    'batch : i32, heads : i32, slots : i32, chunkStart : i32, chunk : i32, width : i32, weightsOffset : i32, scale : f32, add : i32,';
+    'batch : i32, heads : i32, slots : i32, chunkStart : i32, chunk : i32, width : i32, weightsOffset : i32, scale : f32, add : i32, weightsStride : i32, rescaleColumn : i32,';
   readonly outputComponent: number;
   readonly variableComponents: number[];
 
@@ -153,7 +156,13 @@ export class ChunkProductProgram implements WebGPUProgramLike {
   ${rowWriter('writeColumns', 'uniforms.width', this.vectorized, true)}
   // Four consecutive slots' weights of query row b, starting at chunk column j (a multiple of 4).
   fn weights4(b : i32, h : i32, j : i32) -> vec4<f32> {
-    return W[(uniforms.weightsOffset + (b * uniforms.heads + h) * uniforms.chunk + j) / 4];
+    return W[(uniforms.weightsOffset + (b * uniforms.heads + h) * uniforms.weightsStride + j) / 4];
+  }
+  // What the existing output of row b is multiplied by before adding: 1, or W's rescale column.
+  fn keepFactor(b : i32, h : i32) -> f32 {
+    if (uniforms.rescaleColumn < 0) { return 1.0; }
+    let index = uniforms.weightsOffset + (b * uniforms.heads + h) * uniforms.weightsStride + uniforms.rescaleColumn;
+    return W[index / 4][index % 4];
   }`;
     return io + (this.product === 'slots' ? this.slotsCode() : this.queriesCode());
   }
@@ -180,7 +189,7 @@ export class ChunkProductProgram implements WebGPUProgramLike {
         each4(
           (j) => `if (uniforms.chunkStart + j0 + ${4 * r + j} < uniforms.slots) {
       let base = ((uniforms.chunkStart + j0 + ${4 * r + j}) * uniforms.heads + h) * uniforms.width;
-      ${each4((k) => `writeColumns(base, c0 + ${k}, a${r}${j}${k} * uniforms.scale, false);`, ' ')}
+      ${each4((k) => `writeColumns(base, c0 + ${k}, a${r}${j}${k} * uniforms.scale, false, 1.0);`, ' ')}
     }`,
         ),
       '\n    ',
@@ -214,7 +223,8 @@ export class ChunkProductProgram implements WebGPUProgramLike {
         each4(
           (i) => `if (b0 + ${4 * r + i} < uniforms.batch) {
       let base = ((b0 + ${4 * r + i}) * uniforms.heads + h) * uniforms.width;
-      ${each4((k) => `writeColumns(base, c0 + ${k}, a${r}${i}${k} * uniforms.scale, uniforms.add != 0);`, ' ')}
+      let keep = keepFactor(b0 + ${4 * r + i}, h);
+      ${each4((k) => `writeColumns(base, c0 + ${k}, a${r}${i}${k} * uniforms.scale, uniforms.add != 0, keep);`, ' ')}
     }`,
         ),
       '\n    ',

@@ -6,6 +6,7 @@ import { tileStagingFor } from '../../webgpu/staging.js';
 import { vectorizable } from '../../webgpu/wgsl-snippets.js';
 import { AttentionBackwardProgram, backwardLayout } from './attention-backward-program.js';
 import { ChunkProductProgram, ChunkScoresProgram, chunkSlots } from './chunked-backward-programs.js';
+import { AttentionNormalizeProgram, ChunkSoftmaxProgram } from './chunked-forward-programs.js';
 import { AttentionCombineProgram } from './attention-combine-program.js';
 import { AttentionForwardProgram } from './attention-forward-program.js';
 import { planAttention, type AttentionPlan } from './attention-plan.js';
@@ -45,35 +46,76 @@ function planOrThrow(backend: WebGPUBackendLike, sizes: AttentionSizes): Attenti
   return plan;
 }
 
-function forwardKernel(params: { inputs: NamedTensorInfoMap; backend: object; attrs?: NamedAttrMap }): TensorInfo[] {
-  const { query, keys, values, mask } = params.inputs as Record<'query' | 'keys' | 'values' | 'mask', TensorInfo>;
-  const scale = params.attrs!.scale as number;
-  const backend = params.backend as WebGPUBackendLike;
-  const sizes = sizesOf(query, values);
+// FlashAttention-2 forward with tiles in workgroup memory: slots split across workgroups, merged.
+function tiledForward(backend: WebGPUBackendLike, inputs: TensorInfo[], sizes: AttentionSizes, scale: number): TensorInfo[] {
   const plan = planOrThrow(backend, sizes);
   const { batch, heads, valueDim, slots } = sizes;
   const { splits, slotsPerSplit } = plan;
   const partial = backend.runWebGPUProgram(
     new AttentionForwardProgram({ ...sizes, splits, slotsPerSplit }, plan.forwardTiles),
-    [query, keys, values, mask],
+    inputs,
     'float32',
     [int32(batch), int32(heads), int32(slots), int32(slotsPerSplit), float32(scale), int32(sizes.keyDim), int32(valueDim)],
   );
   const combineUniforms = [int32(splits), int32(batch * heads), int32(valueDim)];
-  const output = backend.runWebGPUProgram(
-    new AttentionCombineProgram('output', batch, heads, valueDim),
-    [partial],
-    'float32',
-    combineUniforms,
-  );
-  const logSumExp = backend.runWebGPUProgram(
-    new AttentionCombineProgram('logSumExp', batch, heads, valueDim),
-    [partial],
-    'float32',
-    combineUniforms,
+  const results = (['output', 'logSumExp'] as const).map((target) =>
+    backend.runWebGPUProgram(new AttentionCombineProgram(target, batch, heads, valueDim), [partial], 'float32', combineUniforms),
   );
   backend.disposeData(partial.dataId);
-  return [output, logSumExp];
+  return results;
+}
+
+// The forward as barrier-free passes over chunks of slots (software adapters; see TileStaging):
+// per chunk, the probabilities against the running max and the running statistics, then the
+// output accumulated so far is rescaled and P V added; finally divided by the running sum.
+function chunkedForward(backend: WebGPUBackendLike, inputs: TensorInfo[], sizes: AttentionSizes, scale: number): TensorInfo[] {
+  const [query, keys, values, mask] = inputs as [TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+  const { batch, heads, keyDim, valueDim, slots } = sizes;
+  const vectorized = vectorizable(keyDim, valueDim);
+  const chunk = chunkSlots(batch * heads, slots);
+  const accumulated = backend.makeTensorInfo([batch, heads, valueDim], 'float32');
+  let statistics = backend.makeTensorInfo([4], 'float32', new Float32Array(4)); // unread by the first chunk
+  for (let start = 0; start < slots; start += chunk) {
+    const next = backend.runWebGPUProgram(
+      new ChunkSoftmaxProgram(batch, heads, chunk, vectorized),
+      [query, keys, mask, statistics],
+      'float32',
+      [
+        int32(batch), int32(heads), int32(slots), int32(start), int32(chunk), float32(scale),
+        int32(keyDim), int32(Math.ceil(keyDim / 4)), int32(start === 0 ? 1 : 0),
+      ],
+    );
+    backend.disposeData(statistics.dataId);
+    statistics = next;
+    backend.runWebGPUProgram(
+      new ChunkProductProgram('queries', accumulated.shape, batch, heads, chunk, valueDim, vectorized),
+      [statistics, values],
+      'float32',
+      [
+        int32(batch), int32(heads), int32(slots), int32(start), int32(chunk), int32(valueDim),
+        int32(0), float32(1), int32(start > 0 ? 1 : 0), int32(chunk + 4), int32(chunk + 2),
+      ],
+      accumulated,
+    );
+  }
+  const results = (['output', 'logSumExp'] as const).map((target) =>
+    backend.runWebGPUProgram(
+      new AttentionNormalizeProgram(target, batch, heads, valueDim),
+      [accumulated, statistics],
+      'float32',
+      [int32(batch * heads), int32(valueDim), int32(chunk)],
+    ),
+  );
+  backend.disposeData(accumulated.dataId);
+  backend.disposeData(statistics.dataId);
+  return results;
+}
+
+function forwardKernel(params: { inputs: NamedTensorInfoMap; backend: object; attrs?: NamedAttrMap }): TensorInfo[] {
+  const { query, keys, values, mask } = params.inputs as Record<'query' | 'keys' | 'values' | 'mask', TensorInfo>;
+  const backend = params.backend as WebGPUBackendLike;
+  const forward = tileStagingFor(backend) === 'registers' ? chunkedForward : tiledForward;
+  return forward(backend, [query, keys, values, mask], sizesOf(query, values), params.attrs!.scale as number);
 }
 
 // Runs the fused backward once and cuts its flat output into the three gradients.
@@ -155,7 +197,7 @@ function chunkedBackwardGradients(
         'float32',
         [
           int32(batch), int32(heads), int32(slots), int32(start), int32(chunk), int32(width),
-          int32(weightsOffset), float32(factor), int32(start > 0 ? 1 : 0),
+          int32(weightsOffset), float32(factor), int32(start > 0 ? 1 : 0), int32(chunk), int32(-1),
         ],
         target,
       );
