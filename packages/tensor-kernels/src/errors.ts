@@ -5,7 +5,8 @@ export type TensorKernelsErrorCode =
   | 'BACKEND_UNAVAILABLE'
   | 'NO_BACKEND_AVAILABLE'
   | 'INVALID_ARGUMENT'
-  | 'GRADIENTS_MISSING';
+  | 'GRADIENTS_MISSING'
+  | 'FUSED_KERNEL_UNAVAILABLE';
 
 const marker = Symbol.for('@holomind/tensor-kernels/error');
 

@@ -13,5 +13,6 @@ export type {
 export { fisherDiagonal, compositeFisherDiagonal } from './fisher/fisher-diagonal.js';
 export type { DenseFisher, FisherDiagonalOptions } from './fisher/fisher-diagonal.js';
 export { probeGradients } from './fisher/probe-gradients.js';
+export { ATTENTION_WEIGHTS, FUSED_ATTENTION } from './attention/webgpu/fused-attention-kernels.js';
 export { TensorKernelsError } from './errors.js';
 export type { TensorKernelsErrorCode } from './errors.js';

@@ -1,15 +1,18 @@
 // Independent float64 references written with plain loops; the kernels are checked against these.
 
+/** Sizes of an attention call. */
+export interface AttentionSizes { batch: number; heads: number; keyDim: number; valueDim: number; slots: number }
+
 /** Attention of [B,H,d] queries over [M,H,d] keys / [M,H,dv] values, in float64. */
 export function float64Attention(
-  query: Float32Array, keys: Float32Array, values: Float32Array,
-  sizes: { batch: number; heads: number; keyDim: number; valueDim: number; slots: number },
-  options: { similarity: 'dot' | 'cosine'; beta?: number; mask?: Float32Array },
+  query: ArrayLike<number>, keys: ArrayLike<number>, values: ArrayLike<number>,
+  sizes: AttentionSizes,
+  options: { similarity: 'dot' | 'cosine'; beta?: number; mask?: ArrayLike<number> },
 ): { output: Float64Array; weights: Float64Array } {
   const { batch, heads, keyDim, valueDim, slots } = sizes;
   const output = new Float64Array(batch * heads * valueDim);
   const weights = new Float64Array(batch * heads * slots);
-  const norm = (data: Float32Array, offset: number) => {
+  const norm = (data: ArrayLike<number>, offset: number) => {
     let sum = 0;
     for (let i = 0; i < keyDim; i++) sum += data[offset + i]! ** 2;
     return Math.max(Math.sqrt(sum), 1e-8);
@@ -61,4 +64,40 @@ export function float64DenseFisher(
     }
   }
   return { kernel, bias };
+}
+
+/**
+ * Gradients of the scalar L = Σ outputWeights∘O + Σ weightWeights∘W (O and W from
+ * float64Attention) with respect to every entry of query, keys and values, by central differences
+ * in float64 (step 1e-5: truncation ~1e-10, rounding ~1e-11).
+ */
+export function finiteDifferenceAttentionGradients(
+  query: ArrayLike<number>, keys: ArrayLike<number>, values: ArrayLike<number>,
+  sizes: AttentionSizes,
+  options: { similarity: 'dot' | 'cosine'; beta?: number; mask?: ArrayLike<number> },
+  outputWeights: ArrayLike<number>, weightWeights?: ArrayLike<number>,
+): { query: Float64Array; keys: Float64Array; values: Float64Array } {
+  const inputs = [Float64Array.from(query), Float64Array.from(keys), Float64Array.from(values)] as const;
+  const loss = () => {
+    const { output, weights } = float64Attention(inputs[0], inputs[1], inputs[2], sizes, options);
+    let total = 0;
+    for (let i = 0; i < output.length; i++) total += outputWeights[i]! * output[i]!;
+    if (weightWeights) for (let i = 0; i < weights.length; i++) total += weightWeights[i]! * weights[i]!;
+    return total;
+  };
+  const step = 1e-5;
+  const [dQuery, dKeys, dValues] = inputs.map((input) => {
+    const gradient = new Float64Array(input.length);
+    for (let i = 0; i < input.length; i++) {
+      const saved = input[i]!;
+      input[i] = saved + step;
+      const up = loss();
+      input[i] = saved - step;
+      const down = loss();
+      input[i] = saved;
+      gradient[i] = (up - down) / (2 * step);
+    }
+    return gradient;
+  }) as [Float64Array, Float64Array, Float64Array];
+  return { query: dQuery, keys: dKeys, values: dValues };
 }

@@ -4,7 +4,8 @@ import type { MemoryAttentionOptions, MemoryAttentionResult } from './memory-att
 // Smallest norm a cosine similarity divides by: keeps zero vectors (fresh memory slots) finite.
 export const COSINE_EPSILON = 1e-8;
 
-function l2Normalize(x: tf.Tensor3D): tf.Tensor3D {
+/** x / max(|x|, COSINE_EPSILON) along the last axis; differentiable with tfjs's own gradients. */
+export function l2Normalize(x: tf.Tensor3D): tf.Tensor3D {
   const norm = tf.maximum(tf.norm(x, 'euclidean', -1, true), COSINE_EPSILON);
   return tf.div(x, norm);
 }
@@ -35,7 +36,10 @@ export function compositeMemoryAttention(
       const masked = tf.where(filled, scores, tf.fill(scores.shape, -3.4e38));
       const shifted = tf.sub(masked, tf.max(masked, -1, true));
       const exps = tf.where(filled, tf.exp(shifted), tf.zerosLike(shifted));
-      weights = tf.div(exps, tf.maximum(tf.sum(exps, -1, true), 1e-30)) as tf.Tensor3D;
+      // With any slot filled each row sums to >= 1 (its max contributes exp(0)); with none, every
+      // row sums to 0 and is divided by 1, which keeps its gradient 0 instead of 0/0.
+      const noSlotFilled = tf.cast(tf.equal(tf.sum(tf.cast(filled, 'float32')), 0), 'float32');
+      weights = tf.div(exps, tf.add(tf.sum(exps, -1, true), noSlotFilled)) as tf.Tensor3D;
     } else {
       weights = tf.softmax(scores) as tf.Tensor3D;
     }

@@ -22,7 +22,8 @@ const REPORTED_LIMITS = [
   'maxStorageBuffersPerShaderStage',
 ] as const;
 
-const SOFTWARE_ADAPTER = /software|llvmpipe|lavapipe|swiftshader|warp|microsoft basic render/i;
+/** Adapter descriptions of WebGPU implementations that run on the CPU. */
+export const SOFTWARE_ADAPTER = /software|llvmpipe|lavapipe|swiftshader|warp|microsoft basic render/i;
 
 // The Dawn instance must outlive every device made from it: if it is garbage-collected while a
 // device lives, Dawn crashes the process. We keep it here (and as navigator.gpu) until release().

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxRelativeDifference, seededValues, tensorsLeakedBy } from '@holomind/testing';
+import { describeFisherChecks } from '../../test/fisher-suite.js';
 import { float64DenseFisher } from '../../test/references.js';
 import { disposeBackend, initBackend } from '../init-backend.js';
 import { fisherDiagonal } from './fisher-diagonal.js';
@@ -8,6 +9,8 @@ import { probeGradients } from './probe-gradients.js';
 
 beforeAll(() => initBackend({ backends: 'cpu' }));
 afterAll(disposeBackend);
+
+describeFisherChecks('cpu', 'auto');
 
 describe('fisherDiagonal', () => {
   it('equals the float64 per-sample loop (N=37, in=29, out=13)', () => {
@@ -26,6 +29,14 @@ describe('fisherDiagonal', () => {
     expect(() => fisherDiagonal(tf.zeros([4, 3]) as tf.Tensor2D, tf.zeros([5, 2]) as tf.Tensor2D)).toThrow(/outputGradients samples.*got 5, expected 4/);
     expect(() => fisherDiagonal(tf.zeros([0, 3]) as tf.Tensor2D, tf.zeros([0, 2]) as tf.Tensor2D)).toThrow(/0 samples/);
     expect(() => fisherDiagonal(tf.zeros([4, 3], 'int32') as tf.Tensor2D, tf.zeros([4, 2]) as tf.Tensor2D)).toThrow(/inputs must be float32/);
+    expect(() => fisherDiagonal(tf.zeros([4, 3]) as tf.Tensor2D, tf.zeros([4, 2], 'int32') as tf.Tensor2D)).toThrow(/outputGradients must be float32/);
+    expect(() => fisherDiagonal(tf.zeros([4, 3, 1]) as unknown as tf.Tensor2D, tf.zeros([4, 2]) as tf.Tensor2D)).toThrow(/inputs must have shape \[samples, in\]/);
+  });
+
+  it("refuses implementation 'fused' off WebGPU", () => {
+    expect(() => fisherDiagonal(tf.ones([4, 3]) as tf.Tensor2D, tf.ones([4, 2]) as tf.Tensor2D, { implementation: 'fused' })).toThrow(
+      expect.objectContaining({ code: 'FUSED_KERNEL_UNAVAILABLE', message: expect.stringMatching(/current backend is 'cpu'/) }),
+    );
   });
 });
 

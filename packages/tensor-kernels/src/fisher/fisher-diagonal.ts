@@ -1,7 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TensorKernelsError } from '../errors.js';
+import { chooseImplementation } from '../implementation.js';
 import { expectEqual, expectFloat32 } from '../validate.js';
+import { float32, int32, runProgramAsTensor, webgpuBackend, workgroupStorageLimit } from '../webgpu/webgpu-program.js';
 import type { KernelImplementation } from '../attention/memory-attention-options.js';
+import { tileStagingFor } from '../webgpu/staging.js';
+import { FISHER_SHARED_BYTES, FisherProgram } from './webgpu/fisher-program.js';
 
 /** Options of {@link fisherDiagonal}. */
 export interface FisherDiagonalOptions {
@@ -21,7 +25,8 @@ export interface DenseFisher {
  * The exact empirical Fisher diagonal of a dense layer y = xW + b from its per-sample inputs and the
  * per-sample gradients of each sample's own loss at its pre-activation. Sample n's weight gradient
  * is the outer product x_n ⊗ g_n, so its square is x_n² ⊗ g_n², and the mean over n is one matmul:
- * kernel = (X∘X)ᵀ(G∘G) / N, bias = mean(G∘G) — instead of N backward passes.
+ * kernel = (X∘X)ᵀ(G∘G) / N, bias = mean(G∘G) — instead of N backward passes. On the webgpu
+ * backend `auto` runs a fused WGSL kernel that squares X and G while loading its tiles.
  *
  * @example
  * ```ts
@@ -33,7 +38,7 @@ export interface DenseFisher {
 export function fisherDiagonal(
   inputs: tf.Tensor2D,
   outputGradients: tf.Tensor2D,
-  _options: FisherDiagonalOptions = {},
+  options: FisherDiagonalOptions = {},
 ): DenseFisher {
   expectFloat32('inputs', inputs, 2, '[samples, in]');
   expectFloat32('outputGradients', outputGradients, 2, '[samples, out]');
@@ -47,7 +52,29 @@ export function fisherDiagonal(
     samples,
     'pass the gradients of the same samples',
   );
-  return compositeFisherDiagonal(inputs, outputGradients);
+  const implementation = chooseImplementation(options.implementation, 'fisherDiagonal', () => {
+    const backend = webgpuBackend();
+    if (tileStagingFor(backend) === 'registers' || FISHER_SHARED_BYTES <= workgroupStorageLimit(backend)) return undefined;
+    return `the device offers ${workgroupStorageLimit(backend)} bytes of workgroup memory, the kernel needs ${FISHER_SHARED_BYTES}`;
+  });
+  return implementation === 'fused'
+    ? fusedFisherDiagonal(inputs, outputGradients)
+    : compositeFisherDiagonal(inputs, outputGradients);
+}
+
+/** fisherDiagonal's kernel part as one fused WGSL dispatch; the bias is a cheap [N, out] mean. */
+function fusedFisherDiagonal(inputs: tf.Tensor2D, outputGradients: tf.Tensor2D): DenseFisher {
+  const [samples, inUnits] = inputs.shape;
+  const outUnits = outputGradients.shape[1];
+  const program = new FisherProgram(inUnits, outUnits, tileStagingFor(webgpuBackend()));
+  const kernel = runProgramAsTensor<tf.Tensor2D>(program, [inputs, outputGradients], [
+    int32(samples),
+    int32(inUnits),
+    int32(outUnits),
+    float32(1 / samples),
+  ]);
+  const bias = tf.tidy(() => tf.mean(tf.square(outputGradients), 0) as tf.Tensor1D);
+  return { kernel, bias };
 }
 
 /** fisherDiagonal composed from built-in ops; the reference for the fused kernel. */
