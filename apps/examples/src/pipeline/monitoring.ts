@@ -23,7 +23,7 @@ export function startMonitoring(config: HolomindConfig, runId: string, onAlert: 
     runId,
     metrics: {
       loss: { goal: 'minimize' },
-      'train/accuracy': { goal: 'maximize' },
+      'current_task/test_accuracy': { goal: 'maximize' },
       accuracy: { goal: 'maximize' },
       'average_accuracy': { goal: 'maximize' },
     },
@@ -36,6 +36,7 @@ export function startMonitoring(config: HolomindConfig, runId: string, onAlert: 
     handlers: [fileAlertHandler(path.join(config.output, 'alerts.jsonl')), callbackAlertHandler(onAlert), ...(process.env.HOLOMIND_QUIET ? [] : [consoleAlertHandler()])],
   });
   const evaluator = new ContinualEvaluator({ tracker, metric: 'accuracy' });
+  let closed = false;
   return {
     tracker,
     evaluator,
@@ -43,6 +44,8 @@ export function startMonitoring(config: HolomindConfig, runId: string, onAlert: 
     tensorboard,
     tensorboardDir,
     async close() {
+      if (closed) return;
+      closed = true;
       await alerts.close();
       await tracker.close(); // flushes and closes the TensorBoard sink
     },

@@ -101,6 +101,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
   const store = new StateStore({ directory: path.join(config.output, 'states'), db });
   const experiments = new ExperimentRepository(db);
   const disposables: Array<{ dispose(): void }> = [];
+  // Closed on every way out, so TensorBoard files and queued alerts are flushed even when a task fails.
+  let closeMonitoring: (() => Promise<void>) | undefined;
   try {
     // The backend named on the command line (or in the file) wins over the one a resumed run used.
     const backend = await startBackend(config);
@@ -130,6 +132,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
     if (ewc) disposables.push(ewc);
     let alertCount = 0;
     const monitoring = startMonitoring(config, progress.experimentId, () => void alertCount++);
+    closeMonitoring = () => monitoring.close();
     progress.matrix.forEach((row, index) => monitoring.evaluator.recordRow(`task-${index}`, row));
 
     const tasks = benchmark.tasks.slice(0, config.training.tasks);
@@ -167,7 +170,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
           sessionKept = true;
           const evaluation = await network.evaluate(test);
           const loss = result.epochLosses.at(-1) ?? Number.NaN;
-          monitoring.tracker.log({ loss, 'train/accuracy': evaluation.accuracy }, { taskId: `task-${taskIndex}`, step: taskIndex * config.training.epochs + epoch });
+          monitoring.tracker.log({ loss, 'current_task/test_accuracy': evaluation.accuracy }, { taskId: `task-${taskIndex}`, step: taskIndex * config.training.epochs + epoch });
           await experiments.logMetrics(progress.experimentId, { task: taskIndex, step: epoch, metrics: { loss, test_accuracy: evaluation.accuracy } });
           reporter.endEpoch(epoch, loss, evaluation.accuracy);
           if (network.memory && (epoch + 1) % config.performance.cleanupEvery === 0) network.memory.cleanup();
@@ -196,7 +199,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
       reporter.endTask(taskIndex, row);
     }
 
-    await monitoring.close();
+    await monitoring.close(); // drains the alert queue before alerts are counted
     const finalRow = progress.matrix.at(-1) ?? [];
     const summary: RunSummary = {
       experimentId: progress.experimentId,
@@ -214,6 +217,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
     await experiments.finish(progress.experimentId, { metrics: { average_accuracy: summary.averageAccuracy, max_forgetting: summary.maxForgetting } });
     return summary;
   } finally {
+    await closeMonitoring?.();
     for (const disposable of disposables) disposable.dispose();
     if (!options.db) await db.destroy();
   }
