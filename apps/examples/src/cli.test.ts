@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDatabase, ExperimentRepository } from '@holomind/db';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -21,8 +21,6 @@ function finalAverage(output: string): number {
   if (!match) throw new Error(`no average accuracy in:\n${output}`);
   return Number(match[1]);
 }
-
-afterAll(() => undefined);
 
 describe('holomind train / kill -9 / resume', () => {
   it('reaches the uninterrupted run\'s accuracy after a SIGKILL mid-task, with experiment, metrics and TensorBoard files', async () => {

@@ -81,7 +81,8 @@ export async function loadConfigFile(path: string, overrides: HolomindConfigInpu
   return parseConfig(deepMerge(raw as Record<string, unknown>, overrides as Record<string, unknown>), path, document, lineCounter);
 }
 
-function deepMerge(base: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {
+/** `overrides` laid over `base`, recursively; undefined overrides leave the base value. */
+export function deepMerge(base: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
@@ -94,4 +95,3 @@ function deepMerge(base: Record<string, unknown>, overrides: Record<string, unkn
   return merged;
 }
 
-export { deepMerge };

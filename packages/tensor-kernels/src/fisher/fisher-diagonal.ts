@@ -82,7 +82,14 @@ export function compositeFisherDiagonal(inputs: tf.Tensor2D, outputGradients: tf
   return tf.tidy(() => {
     const samples = inputs.shape[0];
     const squaredGradients = tf.square(outputGradients);
-    const kernel = tf.div(tf.matMul(tf.square(inputs), squaredGradients, true, false), samples) as tf.Tensor2D;
+    // tfjs-backend-wasm 4.22 runs a matMul with a transposed operand ~8-10x slower than an explicit
+    // transpose followed by a plain matMul ([1024,784]ᵀ x [1024,400]: 393 ms vs 43 ms); elsewhere
+    // the transposed form is the cheaper one.
+    const squaredInputs = tf.square(inputs);
+    const product = tf.getBackend() === 'wasm'
+      ? tf.matMul(tf.transpose(squaredInputs), squaredGradients)
+      : tf.matMul(squaredInputs, squaredGradients, true, false);
+    const kernel = tf.div(product, samples) as tf.Tensor2D;
     const bias = tf.mean(squaredGradients, 0) as tf.Tensor1D;
     return { kernel, bias };
   });
