@@ -8,6 +8,12 @@ export interface CreateDatabaseOptions {
   busyTimeoutMs?: number;
   /** PostgreSQL: connections in the pool (default 10). */
   poolSize?: number;
+  /**
+   * PostgreSQL: called when an idle pooled connection dies (server restart, admin shutdown). The pool
+   * drops that connection and opens a new one on the next query, so this is not fatal; default: a
+   * console warning. Without a listener, pg's 'error' event would crash the whole process.
+   */
+  onIdleConnectionError?: (error: Error) => void;
 }
 
 /** The shape of `better-sqlite3`'s default export that we use. */
@@ -20,8 +26,12 @@ interface BetterSqlite3Module {
 
 /** The shape of `pg`'s module that we use. */
 interface PgModule {
-  default?: { Pool: new (config: { connectionString: string; max?: number }) => unknown };
-  Pool?: new (config: { connectionString: string; max?: number }) => unknown;
+  default?: { Pool: new (config: { connectionString: string; max?: number }) => PgPool };
+  Pool?: new (config: { connectionString: string; max?: number }) => PgPool;
+}
+
+interface PgPool {
+  on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /**
@@ -75,6 +85,7 @@ async function openPostgres(url: string, options: CreateDatabaseOptions): Promis
   const Pool = driver.Pool ?? driver.default?.Pool;
   if (!Pool) throw new DatabaseError('DRIVER_UNAVAILABLE', `The installed 'pg' package exports no Pool; install pg@^8.`);
   const pool = new Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  pool.on('error', options.onIdleConnectionError ?? ((error) => console.warn(`@holomind/db: an idle PostgreSQL connection closed (${error.message}); the pool will reconnect.`)));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
 }
 

@@ -33,3 +33,21 @@ describe('createDatabase with postgres://', () => {
     await db.destroy();
   });
 });
+
+describe('createDatabase with postgres:// when the server goes away', () => {
+  it('reports the dead idle connection to onIdleConnectionError instead of crashing the process', async () => {
+    const ownServer = await startPostgresServer();
+    const errors: Error[] = [];
+    const db = await createDatabase(ownServer.url, { poolSize: 1, onIdleConnectionError: (error) => errors.push(error) });
+    try {
+      await migrateToLatest(db); // leaves one idle connection in the pool
+      await ownServer.stop(); // pg_ctl -m fast terminates it
+      for (let waited = 0; errors.length === 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.message).toMatch(/terminating connection/);
+    } finally {
+      await db.destroy();
+      await ownServer.stop();
+    }
+  });
+});
