@@ -5,9 +5,8 @@
 // Everything is measured in this one run; nothing here gates CI. EWC_BENCH=fisher|mnist runs one part.
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { fisherDiagonal, initBackend } from '@holomind/tensor-kernels';
-import { computeFisher, type FisherResult } from '../src/index.js';
-import { denseSquaredGradientSums } from '../src/fisher/dense-fisher.js';
+import { initBackend } from '@holomind/tensor-kernels';
+import { computeFisher } from '../src/index.js';
 import { worstRelativeDifference } from '../test/references.js';
 import { mlp, runContinual, type Budget, type ContinualResult, type Method } from '../test/support/continual.js';
 import { buildPermutedMnist } from '../test/support/permuted-mnist.js';
@@ -20,15 +19,32 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-async function timed<T>(repeats: number, work: () => Promise<T>): Promise<{ milliseconds: number; result: T }> {
-  let result = await work(); // warm-up: kernels compiled, memory grown
-  const times: number[] = [];
-  for (let repeat = 0; repeat < repeats; repeat++) {
-    const started = performance.now();
-    result = await work();
-    times.push(performance.now() - started);
+interface Timed<T> {
+  milliseconds: number;
+  times: number[];
+  result: T;
+}
+
+/**
+ * Times every method in interleaved rounds (each round: every method `repeats[name]` times), after
+ * one warm-up each, so a slow spell of this shared machine falls on all methods alike instead of on
+ * whichever happened to run then. Medians over all rounds.
+ */
+async function timedInRounds<K extends string, T>(rounds: number, methods: Record<K, { repeats: number; work: () => Promise<T> }>): Promise<Record<K, Timed<T>>> {
+  const entries = Object.entries(methods) as [K, { repeats: number; work: () => Promise<T> }][];
+  const timed = {} as Record<K, Timed<T>>;
+  for (const [name, { work }] of entries) timed[name] = { milliseconds: 0, times: [], result: await work() };
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, { repeats, work }] of entries) {
+      for (let repeat = 0; repeat < repeats; repeat++) {
+        const started = performance.now();
+        timed[name].result = await work();
+        timed[name].times.push(performance.now() - started);
+      }
+    }
   }
-  return { milliseconds: median(times), result };
+  for (const [name] of entries) timed[name].milliseconds = median(timed[name].times);
+  return timed;
 }
 
 /** The naive reference: N backward passes of batch 1, squares summed on the device, read once. */
@@ -61,15 +77,18 @@ async function fisherTiming(): Promise<void> {
   const oneHot = tf.oneHot(labels, 10);
   const model = mlp([400, 400], 1);
   const task = { inputs, labels };
-  const onePass = await timed(7, () => computeFisher(model, task, 'empirical', { batchSize: SAMPLES }));
-  const onePass256 = await timed(7, () => computeFisher(model, task, 'empirical', { batchSize: 256 }));
-  const batched32 = await timed(7, () => computeFisher(model, task, 'batched', { minibatchSize: 32 }));
-  const batchedAll = await timed(7, () => computeFisher(model, task, 'batched', { minibatchSize: SAMPLES }));
-  const naive = await timed(2, () => naiveFisher(model, inputs, oneHot));
-  const difference = (result: FisherResult) => worstRelativeDifference(result.fisher, naive.result).worst;
+  const ROUNDS = 3;
+  const { naive, onePass, onePass256, batched32, batchedAll } = await timedInRounds(ROUNDS, {
+    naive: { repeats: 1, work: () => naiveFisher(model, inputs, oneHot) },
+    onePass: { repeats: 3, work: async () => (await computeFisher(model, task, 'empirical', { batchSize: SAMPLES })).fisher },
+    onePass256: { repeats: 3, work: async () => (await computeFisher(model, task, 'empirical', { batchSize: 256 })).fisher },
+    batched32: { repeats: 3, work: async () => (await computeFisher(model, task, 'batched', { minibatchSize: 32 })).fisher },
+    batchedAll: { repeats: 3, work: async () => (await computeFisher(model, task, 'batched', { minibatchSize: SAMPLES })).fisher },
+  });
+  const difference = (fisher: Map<string, Float32Array>) => worstRelativeDifference(fisher, naive.result).worst;
 
   console.log(`\n## Fisher of an MLP 784-400-400-10 on wasm, N = ${SAMPLES} MNIST digits\n`);
-  console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, Node ${process.version}, backend ${tf.getBackend()}; medians of 7 runs (naive: 2)\n`);
+  console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, Node ${process.version}, backend ${tf.getBackend()}; ${ROUNDS} interleaved rounds, medians of ${onePass.times.length} runs (naive: ${naive.times.length})\n`);
   console.log('| method | backward passes | median ms | vs naive | vs batched (32) | max rel. diff from naive |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: |');
   const row = (name: string, passes: string, milliseconds: number, diff: string) =>
@@ -85,14 +104,7 @@ async function fisherTiming(): Promise<void> {
   console.log(`\ntargets: one-pass >= 50x faster than naive: ${ratioNaive.toFixed(1)}x (${ratioNaive >= 50 ? 'met' : 'MISSED'}); ` +
     `<= 2x batched: ${ratioBatched.toFixed(2)}x (${ratioBatched <= 2 ? 'met' : 'MISSED'})`);
 
-  // Why dense-fisher.ts routes around fisherDiagonal on wasm: its transposed matMul (same FLOPs; sums vs means).
-  const hidden = tf.randomUniform([SAMPLES, 784], 0, 1, 'float32', 2) as tf.Tensor2D;
-  const gradients = tf.randomUniform([SAMPLES, 400], -1, 1, 'float32', 3) as tf.Tensor2D;
-  const viaKernels = await timed(5, async () => { const f = fisherDiagonal(hidden, gradients); await f.kernel.data(); tf.dispose([f.kernel, f.bias]); });
-  const viaTranspose = await timed(5, async () => { const f = denseSquaredGradientSums(hidden, gradients); await f.kernel.data(); tf.dispose([f.kernel, f.bias]); });
-  console.log(`\nlayer 784x400 alone: tensor-kernels fisherDiagonal ${viaKernels.milliseconds.toFixed(0)} ms (matMul transposeA), ` +
-    `explicit transpose ${viaTranspose.milliseconds.toFixed(0)} ms`);
-  tf.dispose([hidden, gradients, oneHot]);
+  oneHot.dispose();
   model.dispose();
   data.dispose();
 }

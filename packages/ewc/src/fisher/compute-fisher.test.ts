@@ -43,6 +43,34 @@ describe('computeFisher, empirical, against the naive per-sample loop', () => {
     model.dispose();
   });
 
+  it('every dense activation route matches: fused sigmoid/linear without bias, and the generic probe for elu/softplus', async () => {
+    // sigmoid and a bias-free linear layer take probedDense (derivative read off the output);
+    // elu and softplus add a zero probe before tfjs's own activation. Logits out, no softmax.
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.dense({ units: 6, inputShape: [5], activation: 'sigmoid' }),
+        tfl.layers.dense({ units: 5, activation: 'elu' }),
+        tfl.layers.dense({ units: 4, activation: 'linear', useBias: false }),
+        tfl.layers.dense({ units: 4, activation: 'softplus' }),
+        tfl.layers.dense({ units: 3 }),
+      ],
+    });
+    seedWeights(model, 41);
+    const { inputs, labels } = seededData(13, [5], 3, 8);
+    const oneHot = tf.oneHot(labels, 3);
+    const expected = naiveModelFisher(model, inputs, oneHot, false);
+    const leaked = await tensorsLeakedBy(async () => {
+      const result = await computeFisher(model, { inputs, labels }, 'empirical', { batchSize: 6 });
+      expect(result.route).toBe('one-pass');
+      const { worst, variable } = worstRelativeDifference(result.fisher, expected);
+      expect(worst, variable).toBeLessThan(TOLERANCE);
+    });
+    expect(leaked).toBe(0);
+    for (const [name, values] of expected) if (name.endsWith('kernel')) expect(Math.max(...values), name).toBeGreaterThan(1e-6);
+    tf.dispose([inputs, labels, oneHot]);
+    model.dispose();
+  });
+
   it('Conv2D + max-pooling + dense (per-layer fallback route) matches within 1e-4 relative', async () => {
     const model = convClassifier(3);
     const { inputs, labels } = seededData(11, [6, 6, 2], 4, 4);

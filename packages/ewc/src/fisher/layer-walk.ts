@@ -4,7 +4,7 @@ import { probeGradients } from '@holomind/tensor-kernels';
 import { EwcError } from '../errors.js';
 import { perSampleNegativeLogLikelihood, type OutputKind } from '../likelihood.js';
 import { modelParameters, type NamedParameter } from '../targets.js';
-import { denseSquaredGradientSums, matMulForProbes } from './dense-fisher.js';
+import { denseSquaredGradientSums, isProbedActivation, matMulForProbes, probedDense } from './dense-fisher.js';
 import { accumulate, accumulateAll, disposeSums, perSampleSquaredGradients, type SquaredGradientSums } from './squared-gradients.js';
 
 /** A tfjs-layers layer (the class itself is not exported under a name). */
@@ -124,7 +124,7 @@ interface ProbePass {
   probes: tf.Tensor[];
   /** Filled with each probed step's input, kept. */
   inputsOfSteps: tf.Tensor[];
-  /** Wᵀ of each probed dense step (undefined for layer steps), for {@link matMulForProbes}. */
+  /** Wᵀ of each probed dense step whose inputs need a gradient (undefined otherwise), for the backward pass. */
   transposedKernels: (tf.Tensor2D | undefined)[];
 }
 
@@ -149,6 +149,12 @@ export function walkForward(walk: LayerWalk, inputs: tf.Tensor, probePass?: Prob
     }
     // [N, in] x [in, out] -> [N, out]; the probe sits where the bias gradient is read.
     const kernel = step.kernel.read() as tf.Tensor2D;
+    const activation = isLast && walk.skipFinalSoftmax ? 'linear' : step.activation.getClassName();
+    if (probe && isProbedActivation(activation)) {
+      const bias = step.bias?.read();
+      hidden = probedDense(hidden as tf.Tensor2D, probe, { kernel, activation, ...(kernelTransposed ? { kernelTransposed } : {}), ...(bias ? { bias } : {}) });
+      return;
+    }
     let preActivation: tf.Tensor = kernelTransposed
       ? matMulForProbes(hidden as tf.Tensor2D, kernel, kernelTransposed)
       : tf.matMul(hidden as tf.Tensor2D, kernel);
@@ -209,7 +215,8 @@ export function walkSquaredGradientSums(walk: LayerWalk, inputs: tf.Tensor, targ
   const probed = walk.steps.filter((step) => step.kind !== 'plain');
   for (const step of probed) if (step.kind === 'layer') expectGradientKernels(step.layer);
   const inputsOfSteps: tf.Tensor[] = [];
-  const transposedKernels = probed.map((step) => (step.kind === 'dense' ? tf.transpose(step.kernel.read() as tf.Tensor2D) : undefined));
+  // Wᵀ for the backward pass through each dense step whose inputs depend on an earlier probe.
+  const transposedKernels = probed.map((step, index) => (step.kind === 'dense' && index > 0 ? tf.transpose(step.kernel.read() as tf.Tensor2D) : undefined));
   const sums: SquaredGradientSums = new Map();
   let gradients: tf.Tensor[] = [];
   try {
