@@ -113,7 +113,8 @@ export async function computeFisher(target: EwcTarget, data: ConsolidationData, 
   const subset = samples < available ? tf.tensor1d(seededSubset(available, samples, seed), 'int32') : undefined;
   const inputs = subset ? tf.gather(data.inputs, subset) : data.inputs;
   const labels = subset ? tf.gather(data.labels, subset) : data.labels;
-  const oneSample = tf.slice(inputs, 0, 1);
+  // Only its shape matters (to plan the walk); a [1, ...] slice of a large tensor costs ~1 ms on wasm.
+  const oneSample = tf.zeros([1, ...inputs.shape.slice(1)], inputs.dtype);
   let sums: SquaredGradientSums | undefined;
   try {
     const source = fisherSource(target, oneSample, options);
