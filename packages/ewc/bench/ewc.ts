@@ -2,7 +2,8 @@
 // 1. Fisher timing on wasm, MLP 784-400-400-10, N = 1024 real digits: exact one-pass vs the naive
 //    per-sample loop (N backward passes of batch 1) vs Avalanche's batched approximation.
 // 2. Permuted MNIST, 5 tasks, 3 seeds: fine-tuning vs EWC (each Fisher kind) vs online EWC.
-// Everything is measured in this one run; nothing here gates CI. EWC_BENCH=fisher|mnist runs one part.
+// Everything is measured in this one run; nothing here gates CI. EWC_BENCH=fisher|mnist runs one part;
+// EWC_BENCH_TIMES=1 also prints every timed run of part 1.
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@holomind/tensor-kernels';
@@ -18,6 +19,10 @@ function median(values: number[]): number {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
+
+// `pnpm bench` runs node with --expose-gc: collecting before each timed run keeps one method's
+// garbage (the naive loop leaves ~10^5 tensor objects per run) from being swept inside another's time.
+const collectGarbage = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
 interface Timed<T> {
   milliseconds: number;
@@ -37,6 +42,7 @@ async function timedInRounds<K extends string, T>(rounds: number, methods: Recor
   for (let round = 0; round < rounds; round++) {
     for (const [name, { repeats, work }] of entries) {
       for (let repeat = 0; repeat < repeats; repeat++) {
+        collectGarbage();
         const started = performance.now();
         timed[name].result = await work();
         timed[name].times.push(performance.now() - started);
@@ -44,6 +50,9 @@ async function timedInRounds<K extends string, T>(rounds: number, methods: Recor
     }
   }
   for (const [name] of entries) timed[name].milliseconds = median(timed[name].times);
+  if (process.env.EWC_BENCH_TIMES) {
+    for (const [name] of entries) console.log(`${name} runs (ms): ${timed[name].times.map((time) => time.toFixed(0)).join(' ')}`);
+  }
   return timed;
 }
 
