@@ -31,7 +31,7 @@ interface Timed<T> {
 }
 
 /**
- * Times every method in interleaved rounds (each round: every method `repeats[name]` times), after
+ * Times every method in interleaved rounds (each round: every method its `repeats` times), after
  * one warm-up each, so a slow spell of this shared machine falls on all methods alike instead of on
  * whichever happened to run then. Medians over all rounds.
  */
@@ -87,7 +87,7 @@ async function naiveFisher(model: ReturnType<typeof mlp>, inputs: tf.Tensor, one
  * under the true floor: XNNPACK keeps these right operands packed between calls, whereas the route's
  * Fisher products get fresh ones.
  */
-function matrixProductFloor(samples: number, units: number[]): () => Promise<Map<string, Float32Array>> {
+function matrixProductFloor(samples: number, units: number[]): { work: () => Promise<Map<string, Float32Array>>; dispose: () => void } {
   const layers = units.slice(1).map((out, index) => ({ in: units[index]!, out }));
   const operand = (rows: number, columns: number, seed: number) => tf.randomUniform([rows, columns], 0, 1, 'float32', seed) as tf.Tensor2D;
   const shapes: [number, number, number][] = [
@@ -96,30 +96,33 @@ function matrixProductFloor(samples: number, units: number[]): () => Promise<Map
     ...layers.map((layer): [number, number, number] => [layer.in, samples, layer.out]), // Fisher
   ];
   const operands = shapes.map(([m, k, n], index) => [operand(m, k, 2 * index), operand(k, n, 2 * index + 1)] as const);
-  return async () => {
+  const work = async () => {
     for (const [left, right] of operands) {
       const product = tf.matMul(left, right);
       await product.data();
       product.dispose();
     }
-    return new Map();
+    return new Map<string, Float32Array>();
   };
+  return { work, dispose: () => tf.dispose(operands.flat()) };
 }
 
 async function fisherTiming(): Promise<void> {
+  const tensorsBefore = tf.memory().numTensors;
   const data = buildPermutedMnist({ seed: 1, tasks: 1, trainPerTask: SAMPLES, testPerTask: 1 });
   const { inputs, labels } = data.tasks[0]!.train;
   const oneHot = tf.oneHot(labels, 10);
   const model = mlp([400, 400], 1);
   const task = { inputs, labels };
   const ROUNDS = 3;
+  const floor = matrixProductFloor(SAMPLES, [784, 400, 400, 10]);
   const { naive, onePass, onePass256, batched32, batchedAll, products } = await timedInRounds(ROUNDS, {
     naive: { repeats: 1, work: () => naiveFisher(model, inputs, oneHot) },
     onePass: { repeats: 3, work: async () => (await computeFisher(model, task, 'empirical', { batchSize: SAMPLES })).fisher },
     onePass256: { repeats: 3, work: async () => (await computeFisher(model, task, 'empirical', { batchSize: 256 })).fisher },
     batched32: { repeats: 3, work: async () => (await computeFisher(model, task, 'batched', { minibatchSize: 32 })).fisher },
     batchedAll: { repeats: 3, work: async () => (await computeFisher(model, task, 'batched', { minibatchSize: SAMPLES })).fisher },
-    products: { repeats: 3, work: matrixProductFloor(SAMPLES, [784, 400, 400, 10]) },
+    products: { repeats: 3, work: floor.work },
   });
   const difference = (fisher: Map<string, Float32Array>) => worstRelativeDifference(fisher, naive.result).worst;
 
@@ -142,9 +145,12 @@ async function fisherTiming(): Promise<void> {
   console.log(`\ntargets: one-pass >= 50x faster than naive: ${ratioNaive.toFixed(1)}x (${ratioNaive >= 50 ? 'met' : 'MISSED'}); ` +
     `<= 2x batched: ${ratioBatched.toFixed(2)}x (${ratioBatched <= 2 ? 'met' : 'MISSED'})`);
 
+  floor.dispose();
   oneHot.dispose();
   model.dispose();
   data.dispose();
+  const leaked = tf.memory().numTensors - tensorsBefore;
+  if (leaked !== 0) console.log(`\nWARNING: ${leaked} tensors were not disposed by the Fisher timing`);
 }
 
 const BUDGET: Omit<Budget, 'seed'> = { hiddenUnits: [100, 100], epochs: 4, batchSize: 32, learningRate: 0.002, optimizer: 'adam', fisherSamples: 500 };
