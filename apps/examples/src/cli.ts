@@ -2,7 +2,15 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliError } from './errors.js';
 import { BACKEND_CHOICES, BENCHMARKS, STRATEGIES, type HolomindConfigInput } from './config/schema.js';
-import { compareCommand, dashboardCommand, evaluateCommand, reportCommand, resumeCommand, statesCommand, trainCommand } from './commands.js';
+import {
+  compareCommand,
+  dashboardCommand,
+  evaluateCommand,
+  reportCommand,
+  resumeCommand,
+  statesCommand,
+  trainCommand,
+} from './commands.js';
 
 function integer(value: string): number {
   const parsed = Number(value);
@@ -64,7 +72,13 @@ export function flagsToConfig(flags: TrainingFlags): HolomindConfigInput {
     db: flags.db,
     output: flags.output,
     dataDir: flags.dataDir,
-    training: { epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.learningRate, tasks: flags.tasks, trainPerTask: flags.trainPerTask },
+    training: {
+      epochs: flags.epochs,
+      batchSize: flags.batchSize,
+      learningRate: flags.learningRate,
+      tasks: flags.tasks,
+      trainPerTask: flags.trainPerTask,
+    },
   };
 }
 
@@ -73,33 +87,56 @@ const program = new Command()
   .description('Continual learning without catastrophic forgetting: train, resume, evaluate and compare on real benchmarks.')
   .showHelpAfterError();
 
-withTrainingOptions(program.command('train').description('train on a benchmark, task after task (default: split-mnist with the holomind strategy)'))
-  .action((flags: TrainingFlags) => trainCommand(flags.config, flagsToConfig(flags)));
-withTrainingOptions(program.command('resume').description('continue from the latest checkpoint (after a crash too) and go on to further tasks'))
-  .action((flags: TrainingFlags) => resumeCommand(flags.config, flagsToConfig(flags)));
-withRunOptions(program.command('evaluate').description('evaluate the latest checkpoint on every task it has learned'))
-  .action((flags: TrainingFlags) => evaluateCommand(flags.config, flagsToConfig(flags)));
-withRunOptions(program.command('report').description('write the HTML report (plots, accuracy matrix) of the latest run'))
-  .action((flags: TrainingFlags) => reportCommand(flags.config, flagsToConfig(flags)));
+withTrainingOptions(
+  program.command('train').description('train on a benchmark, task after task (default: split-mnist with the holomind strategy)'),
+).action((flags: TrainingFlags) => trainCommand(flags.config, flagsToConfig(flags)));
+withTrainingOptions(
+  program.command('resume').description('continue from the latest checkpoint (after a crash too) and go on to further tasks'),
+).action((flags: TrainingFlags) => resumeCommand(flags.config, flagsToConfig(flags)));
+withRunOptions(program.command('evaluate').description('evaluate the latest checkpoint on every task it has learned')).action(
+  (flags: TrainingFlags) => evaluateCommand(flags.config, flagsToConfig(flags)),
+);
+withRunOptions(program.command('report').description('write the HTML report (plots, accuracy matrix) of the latest run')).action(
+  (flags: TrainingFlags) => reportCommand(flags.config, flagsToConfig(flags)),
+);
 withRunOptions(program.command('dashboard').description('serve the live dashboard of the latest run on 127.0.0.1'))
   .option('--port <n>', 'port (default from the configuration, 6007)', integer)
   .action((flags: TrainingFlags & { port?: number }) => dashboardCommand(flags.config, flagsToConfig(flags), flags.port));
-withTrainingOptions(program.command('compare').description('train several strategies on one benchmark and print them beside published numbers'))
+withTrainingOptions(
+  program.command('compare').description('train several strategies on one benchmark and print them beside published numbers'),
+)
   .option('--strategies <list>', 'comma-separated strategies', 'finetune,ewc,online-ewc,pnn,holomind')
-  .action((flags: TrainingFlags & { strategies: string }) => compareCommand(flags.config, flagsToConfig(flags), flags.strategies.split(',').map((s) => s.trim())));
+  .action((flags: TrainingFlags & { strategies: string }) =>
+    compareCommand(
+      flags.config,
+      flagsToConfig(flags),
+      flags.strategies.split(',').map((s) => s.trim()),
+    ),
+  );
 const states = program.command('states').description('list, show or roll back checkpoints');
-withRunOptions(states.command('list').description('every checkpoint version of the run')).action((flags: TrainingFlags) => statesCommand('list', flags.config, flagsToConfig(flags)));
-withRunOptions(states.command('show').description('one version (default: latest)').argument('[version]', 'version number', integer))
-  .action((version: number | undefined, flags: TrainingFlags) => statesCommand('show', flags.config, flagsToConfig(flags), version));
-withRunOptions(states.command('rollback').description('make an earlier version the latest (resume then continues from it)').argument('<version>', 'version number', integer))
-  .action((version: number, flags: TrainingFlags) => statesCommand('rollback', flags.config, flagsToConfig(flags), version));
+withRunOptions(states.command('list').description('every checkpoint version of the run')).action((flags: TrainingFlags) =>
+  statesCommand('list', flags.config, flagsToConfig(flags)),
+);
+withRunOptions(
+  states.command('show').description('one version (default: latest)').argument('[version]', 'version number', integer),
+).action((version: number | undefined, flags: TrainingFlags) =>
+  statesCommand('show', flags.config, flagsToConfig(flags), version),
+);
+withRunOptions(
+  states
+    .command('rollback')
+    .description('make an earlier version the latest (resume then continues from it)')
+    .argument('<version>', 'version number', integer),
+).action((version: number, flags: TrainingFlags) => statesCommand('rollback', flags.config, flagsToConfig(flags), version));
 
 function describeFailure(error: unknown): string {
   if (CliError.isInstance(error)) return error.message;
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown })?.code;
   // Every HoloMind package's errors carry a stable code and a message that already names the fix.
-  return typeof code === 'string' && /^[A-Z_]+$/.test(code) ? `${message} (${code})` : `Unexpected failure: ${message}. Run again with HOLOMIND_DEBUG=1 for the stack trace, and report it if it persists.`;
+  return typeof code === 'string' && /^[A-Z_]+$/.test(code)
+    ? `${message} (${code})`
+    : `Unexpected failure: ${message}. Run again with HOLOMIND_DEBUG=1 for the stack trace, and report it if it persists.`;
 }
 
 try {

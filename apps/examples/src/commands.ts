@@ -25,8 +25,12 @@ const percent = (value: number) => `${(value * 100).toFixed(2)}`;
 
 function printSummary(summary: RunSummary, reportPath: string): void {
   const out = process.stdout;
-  out.write(`\n${summary.benchmark} (${summary.scenario}), strategy ${summary.strategy}, backend ${summary.backend.name}, ${summary.seconds.toFixed(1)} s\n`);
-  out.write(`average accuracy ${percent(summary.averageAccuracy)}%, largest forgetting ${percent(summary.maxForgetting)} points, ${summary.alerts} forgetting alert(s)\n`);
+  out.write(
+    `\n${summary.benchmark} (${summary.scenario}), strategy ${summary.strategy}, backend ${summary.backend.name}, ${summary.seconds.toFixed(1)} s\n`,
+  );
+  out.write(
+    `average accuracy ${percent(summary.averageAccuracy)}%, largest forgetting ${percent(summary.maxForgetting)} points, ${summary.alerts} forgetting alert(s)\n`,
+  );
   out.write(`\nAccuracy matrix (%), row = after training task i, column = task j:\n${formatMatrix(summary.matrix)}\n`);
   out.write(`\nTensorBoard logs: ${summary.tensorboardDir}\nReport: ${reportPath}\n`);
 }
@@ -35,7 +39,12 @@ async function trainAndReport(config: HolomindConfig, resume: boolean, resumeTas
   const summary = await runTraining({ config, resume, resumeTasks, reporter: terminalReporter() });
   const db = await openDatabase(config.db);
   try {
-    const reportPath = await writeRunReport(path.join(config.output, 'report'), new ExperimentRepository(db), summary.experimentId, summary.matrix);
+    const reportPath = await writeRunReport(
+      path.join(config.output, 'report'),
+      new ExperimentRepository(db),
+      summary.experimentId,
+      summary.matrix,
+    );
     printSummary(summary, reportPath);
   } finally {
     await db.destroy();
@@ -52,7 +61,10 @@ export async function resumeCommand(configFile: string | undefined, overrides: H
   await trainAndReport(await resolveConfig(configFile, overrides), true, overrides.training?.tasks);
 }
 
-async function withStore<T>(config: HolomindConfig, work: (store: StateStore, experiments: ExperimentRepository) => Promise<T>): Promise<T> {
+async function withStore<T>(
+  config: HolomindConfig,
+  work: (store: StateStore, experiments: ExperimentRepository) => Promise<T>,
+): Promise<T> {
   const db = await openDatabase(config.db);
   try {
     return await work(new StateStore({ directory: path.join(config.output, 'states'), db }), new ExperimentRepository(db));
@@ -71,7 +83,8 @@ export async function evaluateCommand(configFile: string | undefined, overrides:
     const plan = planStrategy(config, benchmark.scenario);
     const network = ProgressiveNetwork.fromState(checkpoint.network);
     try {
-      const learned = network.taskIds.length === 0 ? 0 : plan.columnPerTask ? network.taskIds.length : checkpoint.progress.taskIndex;
+      const learned =
+        network.taskIds.length === 0 ? 0 : plan.columnPerTask ? network.taskIds.length : checkpoint.progress.taskIndex;
       const accuracies: number[] = [];
       for (let j = 0; j < learned; j++) {
         const task = benchmark.tasks[j]!;
@@ -95,17 +108,33 @@ export async function reportCommand(configFile: string | undefined, overrides: H
   const config = await resolveConfig(configFile, overrides);
   await withStore(config, async (store, experiments) => {
     const checkpoint = await loadLatestCheckpoint(store);
-    const file = await writeRunReport(path.join(config.output, 'report'), experiments, checkpoint.progress.experimentId, checkpoint.progress.matrix);
+    const file = await writeRunReport(
+      path.join(config.output, 'report'),
+      experiments,
+      checkpoint.progress.experimentId,
+      checkpoint.progress.matrix,
+    );
     process.stdout.write(`${formatMatrix(checkpoint.progress.matrix)}\nReport: ${file}\n`);
   });
 }
 
-export async function dashboardCommand(configFile: string | undefined, overrides: HolomindConfigInput, port?: number): Promise<void> {
+export async function dashboardCommand(
+  configFile: string | undefined,
+  overrides: HolomindConfigInput,
+  port?: number,
+): Promise<void> {
   const config = await resolveConfig(configFile, overrides);
   const db = await openDatabase(config.db);
   const checkpoint = await loadLatestCheckpoint(new StateStore({ directory: path.join(config.output, 'states'), db }));
-  const { tracker, evaluator } = await replayRun(new ExperimentRepository(db), checkpoint.progress.experimentId, checkpoint.progress.matrix);
-  const server = await startDashboardServer({ data: new DashboardData({ tracker, evaluator }), port: port ?? config.monitoring.dashboardPort });
+  const { tracker, evaluator } = await replayRun(
+    new ExperimentRepository(db),
+    checkpoint.progress.experimentId,
+    checkpoint.progress.matrix,
+  );
+  const server = await startDashboardServer({
+    data: new DashboardData({ tracker, evaluator }),
+    port: port ?? config.monitoring.dashboardPort,
+  });
   process.stdout.write(`Dashboard of experiment ${checkpoint.progress.experimentId}: ${server.url}\n(Ctrl-C to stop)\n`);
   await new Promise<void>((resolve) => process.once('SIGINT', resolve));
   await server.close();
@@ -118,7 +147,11 @@ export const REFERENCE_RESULTS: Record<string, Partial<Record<string, number>>> 
   'permuted-mnist': { finetune: 78.51, ewc: 94.31, 'online-ewc': 94.42 },
 };
 
-export async function compareCommand(configFile: string | undefined, overrides: HolomindConfigInput, strategies: string[]): Promise<void> {
+export async function compareCommand(
+  configFile: string | undefined,
+  overrides: HolomindConfigInput,
+  strategies: string[],
+): Promise<void> {
   const base = await resolveConfig(configFile, overrides);
   const rows: Array<{ strategy: string; summary: RunSummary }> = [];
   for (const strategy of strategies) {
@@ -132,26 +165,37 @@ export async function compareCommand(configFile: string | undefined, overrides: 
     `${base.benchmark}, ${rows[0]?.summary.scenario ?? ''}, ${base.training.tasks} tasks, ${base.training.epochs} epoch(s)/task, seed ${base.seed}`,
     '| strategy | average accuracy % | worst earlier-task drop (points) | first task at the end % | van de Ven & Tolias 2019 % | seconds |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map(({ strategy, summary }) =>
-      `| ${strategy} | ${percent(summary.averageAccuracy)} | ${percent(summary.maxForgetting)} | ${percent(summary.matrix.at(-1)?.[0] ?? Number.NaN)} | ${references[strategy]?.toFixed(2) ?? '—'} | ${summary.seconds.toFixed(0)} |`,
+    ...rows.map(
+      ({ strategy, summary }) =>
+        `| ${strategy} | ${percent(summary.averageAccuracy)} | ${percent(summary.maxForgetting)} | ${percent(summary.matrix.at(-1)?.[0] ?? Number.NaN)} | ${references[strategy]?.toFixed(2) ?? '—'} | ${summary.seconds.toFixed(0)} |`,
     ),
   ];
   process.stdout.write(`\n${lines.join('\n')}\n`);
 }
 
-export async function statesCommand(action: 'list' | 'show' | 'rollback', configFile: string | undefined, overrides: HolomindConfigInput, version?: number): Promise<void> {
+export async function statesCommand(
+  action: 'list' | 'show' | 'rollback',
+  configFile: string | undefined,
+  overrides: HolomindConfigInput,
+  version?: number,
+): Promise<void> {
   const config = await resolveConfig(configFile, overrides);
   await withStore(config, async (store) => {
     if (action === 'list') {
       const history = await store.history(RUN_STATE_ID);
-      for (const entry of history) process.stdout.write(`v${entry.version}  ${entry.createdAt.toISOString()}  ${entry.description ?? ''}  ${JSON.stringify(entry.metrics ?? {})}\n`);
+      for (const entry of history)
+        process.stdout.write(
+          `v${entry.version}  ${entry.createdAt.toISOString()}  ${entry.description ?? ''}  ${JSON.stringify(entry.metrics ?? {})}\n`,
+        );
       if (history.length === 0) process.stdout.write('no checkpoints yet\n');
       return;
     }
     if (action === 'show') {
       const checkpoint = await loadLatestCheckpoint(store, version);
       const { progress } = checkpoint;
-      process.stdout.write(`version ${checkpoint.version}: experiment ${progress.experimentId}, ${progress.config.benchmark}/${progress.config.strategy}, next task ${progress.taskIndex + 1}, ${progress.epochsDone} epoch(s) into it\n${formatMatrix(progress.matrix)}\n`);
+      process.stdout.write(
+        `version ${checkpoint.version}: experiment ${progress.experimentId}, ${progress.config.benchmark}/${progress.config.strategy}, next task ${progress.taskIndex + 1}, ${progress.epochsDone} epoch(s) into it\n${formatMatrix(progress.matrix)}\n`,
+      );
       return;
     }
     const saved = await store.rollback(RUN_STATE_ID, version!);

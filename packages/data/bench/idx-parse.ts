@@ -50,15 +50,27 @@ const loadMs = median(timings.loadAndParse);
 const fastestGunzip = Math.min(gunzipSyncMs, gunzipAsyncMs);
 const best = (values: number[]) => Math.min(...values);
 const [load1, load5] = os.loadavg();
-console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${load1!.toFixed(1)} / ${load5!.toFixed(1)} (1 / 5 min)`);
-console.log(`file: ${file} (${compressed.length} bytes gzip, 47,040,016 bytes IDX, 60000 x 28 x 28); ${runs} interleaved runs after 1 warm-up`);
+console.log(
+  `machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${load1!.toFixed(1)} / ${load5!.toFixed(1)} (1 / 5 min)`,
+);
+console.log(
+  `file: ${file} (${compressed.length} bytes gzip, 47,040,016 bytes IDX, 60000 x 28 x 28); ${runs} interleaved runs after 1 warm-up`,
+);
 console.table({
   'zlib.gunzipSync(bytes in memory)': { median_ms: +gunzipSyncMs.toFixed(1), best_ms: +best(timings.gunzipSync).toFixed(1) },
-  'zlib.gunzip (async, bytes in memory)': { median_ms: +gunzipAsyncMs.toFixed(1), best_ms: +best(timings.gunzipAsync).toFixed(1) },
-  'readIdxImages(file): read + gunzip + parse -> Float32Array': { median_ms: +loadMs.toFixed(1), best_ms: +best(timings.loadAndParse).toFixed(1) },
+  'zlib.gunzip (async, bytes in memory)': {
+    median_ms: +gunzipAsyncMs.toFixed(1),
+    best_ms: +best(timings.gunzipAsync).toFixed(1),
+  },
+  'readIdxImages(file): read + gunzip + parse -> Float32Array': {
+    median_ms: +loadMs.toFixed(1),
+    best_ms: +best(timings.loadAndParse).toFixed(1),
+  },
 });
 const ratio = loadMs / fastestGunzip;
-console.log(`ratio of medians, load+parse / fastest gunzip alone = ${ratio.toFixed(2)}x (target <= 1.5x): ${ratio <= 1.5 ? 'MET' : 'NOT MET'}`);
+console.log(
+  `ratio of medians, load+parse / fastest gunzip alone = ${ratio.toFixed(2)}x (target <= 1.5x): ${ratio <= 1.5 ? 'MET' : 'NOT MET'}`,
+);
 console.log(
   `ratio of best runs = ${(best(timings.loadAndParse) / Math.min(best(timings.gunzipSync), best(timings.gunzipAsync))).toFixed(2)}x; ` +
     `load+parse overlaps inflating (thread pool) with converting (main thread), so it needs a second idle core: ` +

@@ -23,7 +23,9 @@ describe('batchIterator', () => {
         const [x, y] = await Promise.all([xs.data(), ys.data()]);
         indices.forEach((index, row) => {
           expect(y[row]).toBe(mnist.labels[index]);
-          expect(Array.from(x.subarray(row * 784, (row + 1) * 784))).toEqual(Array.from(mnist.features.subarray(index * 784, (index + 1) * 784)));
+          expect(Array.from(x.subarray(row * 784, (row + 1) * 784))).toEqual(
+            Array.from(mnist.features.subarray(index * 784, (index + 1) * 784)),
+          );
         });
         seen.push(...indices);
         xs.dispose();
@@ -74,13 +76,17 @@ describe('batchIterator', () => {
     const [batch] = batchIterator(mnist, { batchSize: 16, seed: 5, oneHot: 10 });
     const labels = await batch!.ys.array();
     expect(batch!.ys.shape).toEqual([16, 10]);
-    (labels as number[][]).forEach((row, i) => expect(row).toEqual(Array.from({ length: 10 }, (_, c) => (c === mnist.labels[batch!.indices[i]!] ? 1 : 0))));
+    (labels as number[][]).forEach((row, i) =>
+      expect(row).toEqual(Array.from({ length: 10 }, (_, c) => (c === mnist.labels[batch!.indices[i]!] ? 1 : 0))),
+    );
     batch!.xs.dispose();
     batch!.ys.dispose();
   });
 
   it('rejects a bad batch size, and labels beyond oneHot with the sample index', () => {
-    expect(() => batchIterator(mnist, { batchSize: 0 }).next()).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', key: 'batchSize' }));
+    expect(() => batchIterator(mnist, { batchSize: 0 }).next()).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', key: 'batchSize' }),
+    );
     try {
       batchIterator(mnist, { batchSize: 8, oneHot: 5 }).next();
       expect.unreachable();

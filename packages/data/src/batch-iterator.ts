@@ -44,24 +44,38 @@ export interface Batch {
 export function* batchIterator(split: DataSplit, options: BatchIteratorOptions): Generator<Batch, void, undefined> {
   const { batchSize, seed = 0, shuffle = true, epoch = 0, dropRemainder = false, oneHot } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new DataError('INVALID_ARGUMENT', `batchSize must be a positive integer, got ${String(batchSize)}.`, { key: 'batchSize' });
+    throw new DataError('INVALID_ARGUMENT', `batchSize must be a positive integer, got ${String(batchSize)}.`, {
+      key: 'batchSize',
+    });
   }
   assertSeed(seed);
   assertSeed(epoch, 'epoch');
   if (oneHot !== undefined && !(Number.isInteger(oneHot) && oneHot > 0)) {
-    throw new DataError('INVALID_ARGUMENT', `oneHot must be the number of classes (a positive integer), got ${String(oneHot)}.`, { key: 'oneHot' });
+    throw new DataError('INVALID_ARGUMENT', `oneHot must be the number of classes (a positive integer), got ${String(oneHot)}.`, {
+      key: 'oneHot',
+    });
   }
   validateSplit(split, { split: 'split', numClasses: oneHot, allowEmpty: true, checkFinite: false });
   const count = split.labels.length;
   const size = featureSize(split.featureShape);
-  const order = shuffle ? shuffledIndices(count, createRandom(deriveSeed(seed, 'batches', epoch))) : Int32Array.from({ length: count }, (_, i) => i);
+  const order = shuffle
+    ? shuffledIndices(count, createRandom(deriveSeed(seed, 'batches', epoch)))
+    : Int32Array.from({ length: count }, (_, i) => i);
   const end = dropRemainder ? count - (count % batchSize) : count;
   for (let start = 0; start < end; start += batchSize) {
     const indices = order.slice(start, Math.min(start + batchSize, end));
     const features = new Float32Array(indices.length * size);
-    indices.forEach((index, position) => features.set(split.features.subarray(index * size, (index + 1) * size), position * size));
+    indices.forEach((index, position) =>
+      features.set(split.features.subarray(index * size, (index + 1) * size), position * size),
+    );
     const xs = tf.tensor(features, [indices.length, ...split.featureShape], 'float32');
-    const ys = oneHot === undefined ? tf.tensor1d(Int32Array.from(indices, (index) => split.labels[index]!), 'int32') : oneHotTensor(split.labels, indices, oneHot);
+    const ys =
+      oneHot === undefined
+        ? tf.tensor1d(
+            Int32Array.from(indices, (index) => split.labels[index]!),
+            'int32',
+          )
+        : oneHotTensor(split.labels, indices, oneHot);
     yield { xs, ys, indices };
   }
 }

@@ -91,18 +91,38 @@ describe.skipIf(missing)('benchmarks on the real Fashion-MNIST', () => {
   });
 
   it('split: classOrder fixes the canonical pairs', () => {
-    const tasks = splitBenchmark(fashion, { tasks: 5, seed: 1, scenario: 'domain-incremental', classOrder: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], testSamplesPerTask: 50, trainSamplesPerTask: 100 });
-    expect(tasks.map((task) => task.classes)).toEqual([[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]]);
+    const tasks = splitBenchmark(fashion, {
+      tasks: 5,
+      seed: 1,
+      scenario: 'domain-incremental',
+      classOrder: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      testSamplesPerTask: 50,
+      trainSamplesPerTask: 100,
+    });
+    expect(tasks.map((task) => task.classes)).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+      [6, 7],
+      [8, 9],
+    ]);
     expect(tasks.map((task) => task.targetLabels)).toEqual(new Array(5).fill([0, 1]));
   });
 
   it('permuted: one fixed pixel permutation per task, reproducible, different for another seed', () => {
-    const options = { tasks: 3, seed: 5, scenario: 'class-incremental' as const, trainSamplesPerTask: 3_000, testSamplesPerTask: 1_000 };
+    const options = {
+      tasks: 3,
+      seed: 5,
+      scenario: 'class-incremental' as const,
+      trainSamplesPerTask: 3_000,
+      testSamplesPerTask: 1_000,
+    };
     const tasks = permutedBenchmark(fashion, options);
     expect(fingerprint(permutedBenchmark(fashion, options))).toBe(fingerprint(tasks));
     expect(fingerprint(permutedBenchmark(fashion, { ...options, seed: 6 }))).not.toBe(fingerprint(tasks));
     const permutations = tasks.map((task) => Array.from(task.permutation!));
-    for (const permutation of permutations) expect([...permutation].sort((a, b) => a - b)).toEqual(Array.from({ length: 784 }, (_, i) => i));
+    for (const permutation of permutations)
+      expect([...permutation].sort((a, b) => a - b)).toEqual(Array.from({ length: 784 }, (_, i) => i));
     expect(new Set(permutations.map((permutation) => permutation.join(','))).size).toBe(3);
     for (const task of tasks) {
       expect(task.classes).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -121,7 +141,13 @@ describe.skipIf(missing)('benchmarks on the real Fashion-MNIST', () => {
   });
 
   it('rotated: seeded angles; 90 and 180 degrees are exact index rotations of the source', () => {
-    const options = { tasks: 3, seed: 8, scenario: 'domain-incremental' as const, trainSamplesPerTask: 1_000, testSamplesPerTask: 200 };
+    const options = {
+      tasks: 3,
+      seed: 8,
+      scenario: 'domain-incremental' as const,
+      trainSamplesPerTask: 1_000,
+      testSamplesPerTask: 200,
+    };
     const tasks = rotatedBenchmark(fashion, options);
     expect(fingerprint(rotatedBenchmark(fashion, options))).toBe(fingerprint(tasks));
     const other = rotatedBenchmark(fashion, { ...options, seed: 9 });
@@ -137,7 +163,12 @@ describe.skipIf(missing)('benchmarks on the real Fashion-MNIST', () => {
         for (let y = 0; y < 28; y++) {
           for (let x = 0; x < 28; x++) {
             // Counter-clockwise (numpy.rot90): out[y][x] = in[x][27 - y]; twice: in[27 - y][27 - x].
-            const expected = task.angle === 0 ? source[y * 28 + x] : task.angle === 90 ? source[x * 28 + (27 - y)] : source[(27 - y) * 28 + (27 - x)];
+            const expected =
+              task.angle === 0
+                ? source[y * 28 + x]
+                : task.angle === 90
+                  ? source[x * 28 + (27 - y)]
+                  : source[(27 - y) * 28 + (27 - x)];
             if (rotated[y * 28 + x] !== expected) wrong++;
           }
         }
@@ -170,7 +201,13 @@ describe('rotation of an off-centre dot', () => {
       test: { features: image, labels: [0], featureShape: [29, 29] },
       numClasses: 1,
     });
-    const [task] = rotatedBenchmark(dataset, { tasks: 1, seed: 0, scenario: 'domain-incremental', angles: [30], validationFraction: 0.5 });
+    const [task] = rotatedBenchmark(dataset, {
+      tasks: 1,
+      seed: 0,
+      scenario: 'domain-incremental',
+      angles: [30],
+      validationFraction: 0.5,
+    });
     const rotated = task!.test.features;
     let mass = 0;
     let sumX = 0;
@@ -195,31 +232,56 @@ describe('benchmark option errors', () => {
   });
 
   it('names the option and the allowed values', () => {
-    expect(caught(() => splitBenchmark(tiny, { tasks: 3, seed: 1, scenario: 'class-incremental' }))).toMatchObject({ code: 'INVALID_ARGUMENT', key: 'tasks' });
+    expect(caught(() => splitBenchmark(tiny, { tasks: 3, seed: 1, scenario: 'class-incremental' }))).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      key: 'tasks',
+    });
     const scenario = caught(() => splitBenchmark(tiny, { tasks: 2, seed: 1, scenario: 'online' as never }));
     expect(scenario).toMatchObject({ code: 'INVALID_ARGUMENT', key: 'scenario' });
     expect(scenario.message).toContain('task-incremental, domain-incremental, class-incremental');
-    expect(caught(() => permutedBenchmark(tiny, { tasks: 2, seed: 1.5, scenario: 'class-incremental' }))).toMatchObject({ key: 'seed' });
-    expect(caught(() => permutedBenchmark(tiny, { tasks: 2, seed: 1, scenario: 'class-incremental', validationFraction: 0 }))).toMatchObject({ key: 'validationFraction' });
-    expect(caught(() => splitBenchmark(tiny, { tasks: 2, seed: 1, scenario: 'class-incremental', classOrder: [0, 0, 1, 2] }))).toMatchObject({ key: 'classOrder' });
-    expect(caught(() => rotatedBenchmark(tiny, { tasks: 2, seed: 1, scenario: 'class-incremental' }))).toMatchObject({ code: 'FEATURE_SHAPE_MISMATCH', key: 'imageShape' });
+    expect(caught(() => permutedBenchmark(tiny, { tasks: 2, seed: 1.5, scenario: 'class-incremental' }))).toMatchObject({
+      key: 'seed',
+    });
+    expect(
+      caught(() => permutedBenchmark(tiny, { tasks: 2, seed: 1, scenario: 'class-incremental', validationFraction: 0 })),
+    ).toMatchObject({ key: 'validationFraction' });
+    expect(
+      caught(() => splitBenchmark(tiny, { tasks: 2, seed: 1, scenario: 'class-incremental', classOrder: [0, 0, 1, 2] })),
+    ).toMatchObject({ key: 'classOrder' });
+    expect(caught(() => rotatedBenchmark(tiny, { tasks: 2, seed: 1, scenario: 'class-incremental' }))).toMatchObject({
+      code: 'FEATURE_SHAPE_MISMATCH',
+      key: 'imageShape',
+    });
   });
 
   it('rejects a source whose labels exceed numClasses, naming the sample', () => {
-    const broken = { ...tiny, train: { ...tiny.train, labels: Int32Array.from(tiny.train.labels, (label, i) => (i === 17 ? 9 : label)) } };
-    expect(caught(() => splitBenchmark(broken, { tasks: 2, seed: 1, scenario: 'class-incremental' }))).toMatchObject({ code: 'LABEL_OUT_OF_RANGE', split: 'train', sampleIndex: 17 });
+    const broken = {
+      ...tiny,
+      train: { ...tiny.train, labels: Int32Array.from(tiny.train.labels, (label, i) => (i === 17 ? 9 : label)) },
+    };
+    expect(caught(() => splitBenchmark(broken, { tasks: 2, seed: 1, scenario: 'class-incremental' }))).toMatchObject({
+      code: 'LABEL_OUT_OF_RANGE',
+      split: 'train',
+      sampleIndex: 17,
+    });
   });
 });
 
 describe('trainTestSplit', () => {
   it('holds out the same share of every class, reproducibly', () => {
     const labels = Array.from({ length: 300 }, (_, i) => (i < 200 ? 0 : i < 280 ? 1 : 2));
-    const split = { features: Float32Array.from({ length: 300 }, (_, i) => i), labels: Int32Array.from(labels), featureShape: [1] };
+    const split = {
+      features: Float32Array.from({ length: 300 }, (_, i) => i),
+      labels: Int32Array.from(labels),
+      featureShape: [1],
+    };
     const { train, test } = trainTestSplit(split, { testFraction: 0.25, seed: 4 });
     expect(classCounts(test.labels, 3)).toEqual([50, 20, 5]);
     expect(classCounts(train.labels, 3)).toEqual([150, 60, 15]);
     expect(new Set([...train.features, ...test.features]).size).toBe(300);
     expect(Array.from(trainTestSplit(split, { testFraction: 0.25, seed: 4 }).test.features)).toEqual(Array.from(test.features));
-    expect(Array.from(trainTestSplit(split, { testFraction: 0.25, seed: 5 }).test.features)).not.toEqual(Array.from(test.features));
+    expect(Array.from(trainTestSplit(split, { testFraction: 0.25, seed: 5 }).test.features)).not.toEqual(
+      Array.from(test.features),
+    );
   });
 });

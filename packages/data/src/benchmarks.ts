@@ -150,25 +150,36 @@ export function rotatedBenchmark(source: BenchmarkSource, options: RotatedBenchm
   const layout: ImageLayout = imageLayout(source.train.featureShape, options.imageShape ?? source.imageShape, 'imageShape');
   const maxAngle = options.maxAngle ?? 180;
   if (!(Number.isFinite(maxAngle) && maxAngle > 0)) {
-    throw new DataError('INVALID_ARGUMENT', `maxAngle must be a positive number of degrees, got ${String(maxAngle)}.`, { key: 'maxAngle' });
+    throw new DataError('INVALID_ARGUMENT', `maxAngle must be a positive number of degrees, got ${String(maxAngle)}.`, {
+      key: 'maxAngle',
+    });
   }
   const angleRandom = createRandom(deriveSeed(seed, 'angles'));
   const angles = options.angles ?? Array.from({ length: tasks }, () => angleRandom() * maxAngle);
   if (angles.length !== tasks || !angles.every(Number.isFinite)) {
-    throw new DataError('INVALID_ARGUMENT', `angles must hold ${tasks} finite numbers (one per task), got ${JSON.stringify(angles)}.`, { key: 'angles' });
+    throw new DataError(
+      'INVALID_ARGUMENT',
+      `angles must hold ${tasks} finite numbers (one per task), got ${JSON.stringify(angles)}.`,
+      { key: 'angles' },
+    );
   }
   return buildTasks(
     source,
     options,
     angles.map((angle, taskId) => {
       const table = rotationTable(layout.height, layout.width, angle);
-      const transform: SampleTransform = (from, fromOffset, to, toOffset) => rotateImage(table, layout, from, fromOffset, to, toOffset);
+      const transform: SampleTransform = (from, fromOffset, to, toOffset) =>
+        rotateImage(table, layout, from, fromOffset, to, toOffset);
       return { ...sameClassesPlan(source, options, taskId), transform, extra: { angle } };
     }),
   );
 }
 
-function sameClassesPlan(source: BenchmarkSource, options: BenchmarkOptions, taskId: number): Omit<TaskPlan, 'transform' | 'extra'> {
+function sameClassesPlan(
+  source: BenchmarkSource,
+  options: BenchmarkOptions,
+  taskId: number,
+): Omit<TaskPlan, 'transform' | 'extra'> {
   const classes = Array.from({ length: source.numClasses }, (_, c) => c);
   const incremental = options.scenario === 'class-incremental';
   return {
@@ -229,7 +240,9 @@ export function trainTestSplit(split: DataSplit, options: TrainTestSplitOptions)
   const { testFraction, seed } = options;
   assertSeed(seed);
   if (!(typeof testFraction === 'number' && testFraction > 0 && testFraction < 1)) {
-    throw new DataError('INVALID_ARGUMENT', `testFraction must be a number in (0, 1), got ${String(testFraction)}.`, { key: 'testFraction' });
+    throw new DataError('INVALID_ARGUMENT', `testFraction must be a number in (0, 1), got ${String(testFraction)}.`, {
+      key: 'testFraction',
+    });
   }
   validateSplit(split, { split: 'split', checkFinite: false });
   const all = Array.from({ length: split.labels.length }, (_, i) => i);
@@ -243,7 +256,9 @@ export function trainTestSplit(split: DataSplit, options: TrainTestSplitOptions)
 
 function checkOptions(source: BenchmarkSource, options: BenchmarkOptions): { tasks: number; seed: number; scenario: Scenario } {
   if (typeof options !== 'object' || options === null) {
-    throw new DataError('INVALID_ARGUMENT', `Benchmark options are required: { tasks, seed, scenario, validationFraction? }.`, { key: 'options' });
+    throw new DataError('INVALID_ARGUMENT', `Benchmark options are required: { tasks, seed, scenario, validationFraction? }.`, {
+      key: 'options',
+    });
   }
   const { tasks, seed, scenario, validationFraction = 0.1 } = options;
   if (!Number.isInteger(tasks) || tasks < 1) {
@@ -251,10 +266,14 @@ function checkOptions(source: BenchmarkSource, options: BenchmarkOptions): { tas
   }
   assertSeed(seed);
   if (!SCENARIOS.includes(scenario)) {
-    throw new DataError('INVALID_ARGUMENT', `scenario ${JSON.stringify(scenario)} is not one of ${SCENARIOS.join(', ')}.`, { key: 'scenario' });
+    throw new DataError('INVALID_ARGUMENT', `scenario ${JSON.stringify(scenario)} is not one of ${SCENARIOS.join(', ')}.`, {
+      key: 'scenario',
+    });
   }
   if (!(typeof validationFraction === 'number' && validationFraction > 0 && validationFraction < 1)) {
-    throw new DataError('INVALID_ARGUMENT', `validationFraction must be a number in (0, 1), got ${String(validationFraction)}.`, { key: 'validationFraction' });
+    throw new DataError('INVALID_ARGUMENT', `validationFraction must be a number in (0, 1), got ${String(validationFraction)}.`, {
+      key: 'validationFraction',
+    });
   }
   for (const key of ['trainSamplesPerTask', 'testSamplesPerTask'] as const) {
     const value = options[key];
@@ -263,7 +282,11 @@ function checkOptions(source: BenchmarkSource, options: BenchmarkOptions): { tas
     }
   }
   if (!Number.isInteger(source?.numClasses) || source.numClasses < 1) {
-    throw new DataError('INVALID_ARGUMENT', `The data set needs numClasses (a positive integer), got ${String(source?.numClasses)}.`, { key: 'numClasses' });
+    throw new DataError(
+      'INVALID_ARGUMENT',
+      `The data set needs numClasses (a positive integer), got ${String(source?.numClasses)}.`,
+      { key: 'numClasses' },
+    );
   }
   // Structure and labels only: a pass over every feature for NaN belongs to DataManager.addTask.
   validateSplit(source.train, { split: 'train', numClasses: source.numClasses, checkFinite: false });
@@ -280,9 +303,16 @@ function checkOptions(source: BenchmarkSource, options: BenchmarkOptions): { tas
 
 function checkClassOrder(classOrder: number[], numClasses: number, tasks: number): void {
   const distinct = new Set(classOrder);
-  const valid = Array.isArray(classOrder) && distinct.size === classOrder.length && classOrder.every((c) => Number.isInteger(c) && c >= 0 && c < numClasses);
+  const valid =
+    Array.isArray(classOrder) &&
+    distinct.size === classOrder.length &&
+    classOrder.every((c) => Number.isInteger(c) && c >= 0 && c < numClasses);
   if (!valid) {
-    throw new DataError('INVALID_ARGUMENT', `classOrder must list distinct classes in [0, ${numClasses}), got ${JSON.stringify(classOrder)}.`, { key: 'classOrder' });
+    throw new DataError(
+      'INVALID_ARGUMENT',
+      `classOrder must list distinct classes in [0, ${numClasses}), got ${JSON.stringify(classOrder)}.`,
+      { key: 'classOrder' },
+    );
   }
   if (classOrder.length % tasks !== 0) {
     throw new DataError(
@@ -311,7 +341,12 @@ function subsample(pool: number[], limit: number | undefined, random: Random): n
 }
 
 // Per class, round(count * fraction) seeded picks go to validation: both splits keep the class mix.
-function carveValidation(pool: number[], labels: Int32Array, fraction: number, random: Random): { train: number[]; val: number[] } {
+function carveValidation(
+  pool: number[],
+  labels: Int32Array,
+  fraction: number,
+  random: Random,
+): { train: number[]; val: number[] } {
   const byClass = new Map<number, number[]>();
   for (const index of pool) {
     const label = labels[index]!;
@@ -328,7 +363,12 @@ function carveValidation(pool: number[], labels: Int32Array, fraction: number, r
   return { train, val };
 }
 
-function materialise(source: DataSplit, indices: number[], labelMap: Map<number, number>, transform: SampleTransform | undefined): DataSplit {
+function materialise(
+  source: DataSplit,
+  indices: number[],
+  labelMap: Map<number, number>,
+  transform: SampleTransform | undefined,
+): DataSplit {
   const size = featureSize(source.featureShape);
   const features = new Float32Array(indices.length * size);
   const labels = new Int32Array(indices.length);

@@ -33,11 +33,18 @@ describe('readCsvDataset', () => {
     expect(dataset.numClasses).toBe(3);
     expect(dataset.featureShape).toEqual([2]);
     expect(Array.from(dataset.labels)).toEqual([0, 1, 2, 0]);
-    expect(Array.from(dataset.features)).toEqual(Array.from(Float32Array.from(rows.flatMap((row) => [row[0] as number, row[1] as number]))));
+    expect(Array.from(dataset.features)).toEqual(
+      Array.from(Float32Array.from(rows.flatMap((row) => [row[0] as number, row[1] as number]))),
+    );
   });
 
   it('takes integer labels as class indices, columns by index, and no header', async () => {
-    const dataset = await parseCsvDataset('1;0.5;2\n0;0.25;4\n', { header: false, delimiter: ';', labelColumn: 0, featureColumns: [2, 1] });
+    const dataset = await parseCsvDataset('1;0.5;2\n0;0.25;4\n', {
+      header: false,
+      delimiter: ';',
+      labelColumn: 0,
+      featureColumns: [2, 1],
+    });
     expect(Array.from(dataset.labels)).toEqual([1, 0]);
     expect(Array.from(dataset.features)).toEqual([2, 0.5, 4, 0.25]);
     expect(dataset.featureNames).toEqual(['column2', 'column1']);
@@ -60,15 +67,32 @@ describe('readCsvDataset', () => {
   });
 
   it('names the line of a row with the wrong number of fields', () => {
-    return expect(caught(() => parseCsvDataset('x,y,label\n1,2,0\n3,1\n', { source: 'short.csv' }))).resolves.toMatchObject({ code: 'CSV_INVALID', file: 'short.csv', line: 3 });
+    return expect(caught(() => parseCsvDataset('x,y,label\n1,2,0\n3,1\n', { source: 'short.csv' }))).resolves.toMatchObject({
+      code: 'CSV_INVALID',
+      file: 'short.csv',
+      line: 3,
+    });
   });
 
   it('rejects labels that are fractional, out of range or unknown, naming the line', async () => {
-    expect(await caught(() => parseCsvDataset('x,label\n1,0\n2,1.5\n'))).toMatchObject({ code: 'LABEL_NOT_INTEGER', line: 3, sampleIndex: 1 });
-    expect(await caught(() => parseCsvDataset('x,label\n1,0\n2,7\n', { numClasses: 3 }))).toMatchObject({ code: 'LABEL_OUT_OF_RANGE', line: 3 });
-    expect(await caught(() => parseCsvDataset('x,label\n1,cat\n2,dog\n', { classNames: ['cat'] }))).toMatchObject({ code: 'LABEL_OUT_OF_RANGE', line: 3 });
+    expect(await caught(() => parseCsvDataset('x,label\n1,0\n2,1.5\n'))).toMatchObject({
+      code: 'LABEL_NOT_INTEGER',
+      line: 3,
+      sampleIndex: 1,
+    });
+    expect(await caught(() => parseCsvDataset('x,label\n1,0\n2,7\n', { numClasses: 3 }))).toMatchObject({
+      code: 'LABEL_OUT_OF_RANGE',
+      line: 3,
+    });
+    expect(await caught(() => parseCsvDataset('x,label\n1,cat\n2,dog\n', { classNames: ['cat'] }))).toMatchObject({
+      code: 'LABEL_OUT_OF_RANGE',
+      line: 3,
+    });
     expect(await caught(() => parseCsvDataset('x,label\n1,\n'))).toMatchObject({ code: 'CSV_INVALID', line: 2 });
     expect(await caught(() => readCsvDataset(path.join(scratch, 'missing.csv')))).toMatchObject({ code: 'FILE_NOT_FOUND' });
-    expect(await caught(() => parseCsvDataset('x,label\n1,0\n', { labelColumn: 'class' }))).toMatchObject({ code: 'INVALID_ARGUMENT', key: 'labelColumn' });
+    expect(await caught(() => parseCsvDataset('x,label\n1,0\n', { labelColumn: 'class' }))).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      key: 'labelColumn',
+    });
   });
 });

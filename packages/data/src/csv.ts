@@ -53,10 +53,20 @@ export async function parseCsvDataset(text: string, options: CsvDatasetOptions &
   const header = options.header ?? true;
   let rows: CsvRow[];
   try {
-    rows = parse(text, { delimiter: options.delimiter ?? ',', skip_empty_lines: true, trim: true, info: true, bom: true }) as unknown as CsvRow[];
+    rows = parse(text, {
+      delimiter: options.delimiter ?? ',',
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+      bom: true,
+    }) as unknown as CsvRow[];
   } catch (error) {
     const line = (error as { lines?: number }).lines;
-    throw new DataError('CSV_INVALID', `${source}${line ? ` line ${line}` : ''}: ${(error as Error).message}`, { file: source, line, cause: error });
+    throw new DataError('CSV_INVALID', `${source}${line ? ` line ${line}` : ''}: ${(error as Error).message}`, {
+      file: source,
+      line,
+      cause: error,
+    });
   }
   if (rows.length === 0) throw new DataError('EMPTY_SPLIT', `${source} has no rows.`, { file: source });
   const width = rows[0]!.record.length;
@@ -66,13 +76,23 @@ export async function parseCsvDataset(text: string, options: CsvDatasetOptions &
   const column = (ref: string | number, key: string): number => {
     const index = typeof ref === 'number' ? ref : names.indexOf(ref);
     if (!Number.isInteger(index) || index < 0 || index >= width) {
-      throw new DataError('INVALID_ARGUMENT', `${key} ${JSON.stringify(ref)} is not a column of ${source}; columns: ${names.join(', ')}.`, { file: source, key });
+      throw new DataError(
+        'INVALID_ARGUMENT',
+        `${key} ${JSON.stringify(ref)} is not a column of ${source}; columns: ${names.join(', ')}.`,
+        { file: source, key },
+      );
     }
     return index;
   };
   const labelIndex = column(options.labelColumn ?? width - 1, 'labelColumn');
-  const featureIndices = (options.featureColumns ?? names.map((_, i) => i).filter((i) => i !== labelIndex)).map((ref) => column(ref, 'featureColumns'));
-  if (featureIndices.length === 0) throw new DataError('INVALID_ARGUMENT', `${source} has no feature column besides the label.`, { file: source, key: 'featureColumns' });
+  const featureIndices = (options.featureColumns ?? names.map((_, i) => i).filter((i) => i !== labelIndex)).map((ref) =>
+    column(ref, 'featureColumns'),
+  );
+  if (featureIndices.length === 0)
+    throw new DataError('INVALID_ARGUMENT', `${source} has no feature column besides the label.`, {
+      file: source,
+      key: 'featureColumns',
+    });
 
   const size = featureIndices.length;
   const features = new Float32Array(body.length * size);
@@ -81,24 +101,44 @@ export async function parseCsvDataset(text: string, options: CsvDatasetOptions &
       const cell = record[index]!;
       const value = cell === '' ? Number.NaN : Number(cell);
       if (cell !== '' && Number.isNaN(value)) {
-        throw new DataError('CSV_INVALID', `${source} line ${info.lines}, column '${names[index]}': ${JSON.stringify(cell)} is not a number.`, {
-          file: source,
-          line: info.lines,
-          sampleIndex: sample,
-        });
+        throw new DataError(
+          'CSV_INVALID',
+          `${source} line ${info.lines}, column '${names[index]}': ${JSON.stringify(cell)} is not a number.`,
+          {
+            file: source,
+            line: info.lines,
+            sampleIndex: sample,
+          },
+        );
       }
       features[sample * size + j] = value;
     });
   });
   const { labels, classNames, numClasses } = csvLabels(body, labelIndex, source, options);
-  return { features, labels, featureShape: [size], featureNames: featureIndices.map((i) => names[i]!), numClasses, ...(classNames ? { classNames } : {}) };
+  return {
+    features,
+    labels,
+    featureShape: [size],
+    featureNames: featureIndices.map((i) => names[i]!),
+    numClasses,
+    ...(classNames ? { classNames } : {}),
+  };
 }
 
-function csvLabels(body: CsvRow[], labelIndex: number, source: string, options: CsvDatasetOptions): { labels: Int32Array; classNames?: string[]; numClasses: number } {
+function csvLabels(
+  body: CsvRow[],
+  labelIndex: number,
+  source: string,
+  options: CsvDatasetOptions,
+): { labels: Int32Array; classNames?: string[]; numClasses: number } {
   const cells = body.map(({ record }) => record[labelIndex]!);
   const fail = (sample: number, code: 'CSV_INVALID' | 'LABEL_NOT_INTEGER' | 'LABEL_OUT_OF_RANGE', why: string): never => {
     const line = body[sample]!.info.lines;
-    throw new DataError(code, `${source} line ${line}: label ${JSON.stringify(cells[sample])} ${why}.`, { file: source, line, sampleIndex: sample });
+    throw new DataError(code, `${source} line ${line}: label ${JSON.stringify(cells[sample])} ${why}.`, {
+      file: source,
+      line,
+      sampleIndex: sample,
+    });
   };
   cells.forEach((cell, sample) => cell === '' && fail(sample, 'CSV_INVALID', 'is empty; every row needs a label'));
   const numeric = !options.classNames && cells.every((cell) => !Number.isNaN(Number(cell)));
@@ -115,6 +155,10 @@ function csvLabels(body: CsvRow[], labelIndex: number, source: string, options: 
   }
   const classNames = options.classNames ?? [...new Set(cells)].sort();
   const index = new Map(classNames.map((name, i) => [name, i]));
-  const labels = Int32Array.from(cells, (cell, sample) => index.get(cell) ?? fail(sample, 'LABEL_OUT_OF_RANGE', `is not one of the classNames ${JSON.stringify(classNames)}`));
+  const labels = Int32Array.from(
+    cells,
+    (cell, sample) =>
+      index.get(cell) ?? fail(sample, 'LABEL_OUT_OF_RANGE', `is not one of the classNames ${JSON.stringify(classNames)}`),
+  );
   return { labels, classNames, numClasses: classNames.length };
 }

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { DataError, DataManager, loadMnist, splitBenchmark, type SplitInput, type TaskSplitsInput } from './index.js';
 import { seededValues } from '@holomind/testing';
 
-function split(count: number, size: number, seed: number, numClasses = 3): { features: Float32Array; labels: Int32Array; featureShape: number[] } {
+function split(
+  count: number,
+  size: number,
+  seed: number,
+  numClasses = 3,
+): { features: Float32Array; labels: Int32Array; featureShape: number[] } {
   return {
     features: seededValues(count * size, seed),
     labels: Int32Array.from({ length: count }, (_, i) => (i * 7 + seed) % numClasses),
@@ -10,7 +15,9 @@ function split(count: number, size: number, seed: number, numClasses = 3): { fea
   };
 }
 
-function task(seed = 1): TaskSplitsInput & { train: ReturnType<typeof split>; val: ReturnType<typeof split>; test: ReturnType<typeof split> } {
+function task(
+  seed = 1,
+): TaskSplitsInput & { train: ReturnType<typeof split>; val: ReturnType<typeof split>; test: ReturnType<typeof split> } {
   return { train: split(40, 5, seed), val: split(10, 5, seed + 100), test: split(12, 5, seed + 200) };
 }
 
@@ -49,18 +56,35 @@ describe('DataManager.addTask validation', () => {
   it('rejects labels out of range or not integers, with the sample index', async () => {
     const outOfRange = task();
     outOfRange.train.labels[31] = 3;
-    expect(await caught(() => manager.addTask('a', outOfRange))).toMatchObject({ code: 'LABEL_OUT_OF_RANGE', split: 'train', sampleIndex: 31 });
+    expect(await caught(() => manager.addTask('a', outOfRange))).toMatchObject({
+      code: 'LABEL_OUT_OF_RANGE',
+      split: 'train',
+      sampleIndex: 31,
+    });
     const negative = task();
     negative.val.labels[2] = -1;
-    expect(await caught(() => manager.addTask('a', negative))).toMatchObject({ code: 'LABEL_OUT_OF_RANGE', split: 'val', sampleIndex: 2 });
-    const fractional: SplitInput = { ...task().train, labels: Float32Array.from(task().train.labels, (label, i) => (i === 5 ? 1.5 : label)) };
-    expect(await caught(() => manager.addTask('a', { ...task(), train: fractional }))).toMatchObject({ code: 'LABEL_NOT_INTEGER', split: 'train', sampleIndex: 5 });
+    expect(await caught(() => manager.addTask('a', negative))).toMatchObject({
+      code: 'LABEL_OUT_OF_RANGE',
+      split: 'val',
+      sampleIndex: 2,
+    });
+    const fractional: SplitInput = {
+      ...task().train,
+      labels: Float32Array.from(task().train.labels, (label, i) => (i === 5 ? 1.5 : label)),
+    };
+    expect(await caught(() => manager.addTask('a', { ...task(), train: fractional }))).toMatchObject({
+      code: 'LABEL_NOT_INTEGER',
+      split: 'train',
+      sampleIndex: 5,
+    });
   });
 
   it('uses metadata.numClasses over the manager default', async () => {
     const fourClasses = task();
     fourClasses.train.labels[0] = 3;
-    await expect(new DataManager({ numClasses: 3 }).addTask('a', fourClasses, { numClasses: 4 })).resolves.toMatchObject({ current: { numClasses: 4 } });
+    await expect(new DataManager({ numClasses: 3 }).addTask('a', fourClasses, { numClasses: 4 })).resolves.toMatchObject({
+      current: { numClasses: 4 },
+    });
   });
 
   it('rejects an empty split and a featureShape that differs between splits', async () => {
@@ -68,7 +92,10 @@ describe('DataManager.addTask validation', () => {
     expect(await caught(() => manager.addTask('a', empty))).toMatchObject({ code: 'EMPTY_SPLIT', split: 'val' });
     const reshaped = task();
     const test = { ...reshaped.test, features: new Float32Array(12 * 6), featureShape: [6] };
-    expect(await caught(() => manager.addTask('a', { ...reshaped, test }))).toMatchObject({ code: 'FEATURE_SHAPE_MISMATCH', split: 'test' });
+    expect(await caught(() => manager.addTask('a', { ...reshaped, test }))).toMatchObject({
+      code: 'FEATURE_SHAPE_MISMATCH',
+      split: 'test',
+    });
     expect(manager.list()).toEqual([]);
   });
 });
@@ -164,7 +191,12 @@ describe('DataManager records', () => {
     const manager = new DataManager();
     const error = (() => {
       try {
-        manager.importManifest({ format: 'holomind-data-manifest', formatVersion: 1, exportedAt: '', tasks: [{ taskId: 'a', history: [{ version: 'abc' }] }] } as never);
+        manager.importManifest({
+          format: 'holomind-data-manifest',
+          formatVersion: 1,
+          exportedAt: '',
+          tasks: [{ taskId: 'a', history: [{ version: 'abc' }] }],
+        } as never);
       } catch (thrown) {
         return thrown as DataError;
       }
@@ -176,7 +208,8 @@ describe('DataManager records', () => {
   it('stores a real Split MNIST benchmark task by task', async () => {
     const tasks = splitBenchmark(await loadMnist(), { tasks: 5, seed: 1, scenario: 'class-incremental' });
     const manager = new DataManager({ numClasses: 10 });
-    for (const benchmarkTask of tasks) await manager.addTask(benchmarkTask.taskId, benchmarkTask, { classes: benchmarkTask.classes });
+    for (const benchmarkTask of tasks)
+      await manager.addTask(benchmarkTask.taskId, benchmarkTask, { classes: benchmarkTask.classes });
     const records = manager.list();
     expect(records).toHaveLength(5);
     expect(new Set(records.map((record) => record.current.version)).size).toBe(5);

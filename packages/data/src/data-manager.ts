@@ -98,7 +98,11 @@ export class DataManager {
     assertTaskId(taskId);
     const safeMetadata = jsonCopy(metadata, 'metadata');
     if (typeof splits !== 'object' || splits === null || !splits.train || !splits.test) {
-      throw new DataError('INVALID_ARGUMENT', `Task ${JSON.stringify(taskId)}: addTask needs { train, test } splits (val is optional).`, { key: 'splits' });
+      throw new DataError(
+        'INVALID_ARGUMENT',
+        `Task ${JSON.stringify(taskId)}: addTask needs { train, test } splits (val is optional).`,
+        { key: 'splits' },
+      );
     }
     const numClasses = this.numClassesFor(splits, safeMetadata);
     const validated: Partial<Record<SplitName, DataSplit>> = {};
@@ -132,7 +136,9 @@ export class DataManager {
       metadata: safeMetadata,
       featureShape: [...validated.train!.featureShape],
       numClasses,
-      statistics: Object.fromEntries(Object.entries(validated).map(([name, split]) => [name, splitStatistics(split, numClasses)])),
+      statistics: Object.fromEntries(
+        Object.entries(validated).map(([name, split]) => [name, splitStatistics(split, numClasses)]),
+      ),
     };
     const next: StoredTask = { history: [...(stored?.history ?? []), entry], splits: validated };
     this.tasks.set(taskId, next);
@@ -228,7 +234,9 @@ export class DataManager {
 
 function assertTaskId(taskId: unknown): asserts taskId is TaskId {
   if (!(typeof taskId === 'string' && taskId.length > 0) && !(typeof taskId === 'number' && Number.isFinite(taskId))) {
-    throw new DataError('INVALID_ARGUMENT', `taskId must be a non-empty string or a finite number, got ${String(taskId)}.`, { key: 'taskId' });
+    throw new DataError('INVALID_ARGUMENT', `taskId must be a non-empty string or a finite number, got ${String(taskId)}.`, {
+      key: 'taskId',
+    });
   }
 }
 
@@ -244,18 +252,26 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 function jsonCopy(value: Record<string, unknown>, key: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new DataError('INVALID_ARGUMENT', `${key} must be a plain object of JSON values, got ${JSON.stringify(value)}.`, { key });
+    throw new DataError('INVALID_ARGUMENT', `${key} must be a plain object of JSON values, got ${JSON.stringify(value)}.`, {
+      key,
+    });
   }
   try {
     return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
   } catch (error) {
-    throw new DataError('INVALID_ARGUMENT', `${key} must hold JSON values only: ${(error as Error).message}.`, { key, cause: error });
+    throw new DataError('INVALID_ARGUMENT', `${key} must hold JSON values only: ${(error as Error).message}.`, {
+      key,
+      cause: error,
+    });
   }
 }
 
 async function sha256(bytes: ArrayBufferView | string): Promise<Uint8Array> {
   // Typed arrays over a SharedArrayBuffer are not accepted by WebCrypto; ours are never shared.
-  const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
+  const data =
+    typeof bytes === 'string'
+      ? new TextEncoder().encode(bytes)
+      : new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
   return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', data));
 }
 
@@ -287,7 +303,11 @@ function parseManifest(manifest: DataManifest | string): DataManifest {
     }
   }
   const fail = (key: string, expected: string): never => {
-    throw new DataError('INVALID_MANIFEST', `Manifest key ${key} must be ${expected}. Use a manifest written by DataManager.exportManifest().`, { key });
+    throw new DataError(
+      'INVALID_MANIFEST',
+      `Manifest key ${key} must be ${expected}. Use a manifest written by DataManager.exportManifest().`,
+      { key },
+    );
   };
   const document = value as Partial<DataManifest>;
   if (typeof document !== 'object' || document === null) fail('(root)', 'an object');
@@ -300,9 +320,11 @@ function parseManifest(manifest: DataManifest | string): DataManifest {
     if (!Array.isArray(task.history) || task.history.length === 0) fail(`${at}.history`, 'a non-empty array');
     task.history.forEach((version, v) => {
       const vAt = `${at}.history[${v}]`;
-      if (typeof version?.version !== 'string' || !/^[0-9a-f]{64}$/.test(version.version)) fail(`${vAt}.version`, 'a SHA-256 hex string');
+      if (typeof version?.version !== 'string' || !/^[0-9a-f]{64}$/.test(version.version))
+        fail(`${vAt}.version`, 'a SHA-256 hex string');
       if (!Number.isInteger(version.revision) || version.revision < 1) fail(`${vAt}.revision`, 'a positive integer');
-      if (typeof version.addedAt !== 'string' || Number.isNaN(Date.parse(version.addedAt))) fail(`${vAt}.addedAt`, 'an ISO-8601 time');
+      if (typeof version.addedAt !== 'string' || Number.isNaN(Date.parse(version.addedAt)))
+        fail(`${vAt}.addedAt`, 'an ISO-8601 time');
       if (typeof version.metadata !== 'object' || version.metadata === null) fail(`${vAt}.metadata`, 'an object');
       if (!Array.isArray(version.featureShape)) fail(`${vAt}.featureShape`, 'an array of integers');
       if (!Number.isInteger(version.numClasses)) fail(`${vAt}.numClasses`, 'an integer');

@@ -1,5 +1,13 @@
 import { DataError } from './errors.js';
-import { IdxDecoder, bytesToUnitFloats, elementsFromBigEndian, expectIdxLayout, type IdxArray, type IdxDataSink, type IdxHeader } from './idx.js';
+import {
+  IdxDecoder,
+  bytesToUnitFloats,
+  elementsFromBigEndian,
+  expectIdxLayout,
+  type IdxArray,
+  type IdxDataSink,
+  type IdxHeader,
+} from './idx.js';
 import { nodeZlib, pathExists, readFileBytes } from './node-io.js';
 import type { ImageDataset, ImageSplit } from './split.js';
 
@@ -143,7 +151,12 @@ export interface LoadIdxDatasetOptions {
 async function findIdxFile(directory: string, prefix: 'train' | 't10k', content: 'images' | 'labels'): Promise<string> {
   const stem = `${prefix}-${content}`;
   const rank = content === 'images' ? 3 : 1;
-  const names = [`${stem}-idx${rank}-ubyte.gz`, `${stem}-idx${rank}-ubyte`, `${stem}.idx${rank}-ubyte.gz`, `${stem}.idx${rank}-ubyte`];
+  const names = [
+    `${stem}-idx${rank}-ubyte.gz`,
+    `${stem}-idx${rank}-ubyte`,
+    `${stem}.idx${rank}-ubyte.gz`,
+    `${stem}.idx${rank}-ubyte`,
+  ];
   for (const name of names) {
     const candidate = `${directory.replace(/\/+$/, '')}/${name}`;
     if (await pathExists(candidate)) return candidate;
@@ -156,7 +169,11 @@ async function findIdxFile(directory: string, prefix: 'train' | 't10k', content:
   );
 }
 
-async function loadIdxSplit(directory: string, prefix: 'train' | 't10k', numClasses: number): Promise<{ split: ImageSplit; rows: number; cols: number }> {
+async function loadIdxSplit(
+  directory: string,
+  prefix: 'train' | 't10k',
+  numClasses: number,
+): Promise<{ split: ImageSplit; rows: number; cols: number }> {
   // One after the other: when both are missing, the error always names the images file first.
   const imagesPath = await findIdxFile(directory, prefix, 'images');
   const labelsPath = await findIdxFile(directory, prefix, 'labels');
@@ -187,7 +204,9 @@ async function loadIdxSplit(directory: string, prefix: 'train' | 't10k', numClas
 export async function loadIdxDataset(directory: string, options: LoadIdxDatasetOptions): Promise<ImageDataset> {
   const kind = options?.kind;
   if (kind !== 'mnist' && kind !== 'fashion-mnist') {
-    throw new DataError('INVALID_ARGUMENT', `kind must be 'mnist' or 'fashion-mnist', got ${JSON.stringify(kind)}.`, { key: 'kind' });
+    throw new DataError('INVALID_ARGUMENT', `kind must be 'mnist' or 'fashion-mnist', got ${JSON.stringify(kind)}.`, {
+      key: 'kind',
+    });
   }
   const classNames = [...(kind === 'mnist' ? MNIST_CLASS_NAMES : FASHION_MNIST_CLASS_NAMES)];
   const train = await loadIdxSplit(directory, 'train', classNames.length);
@@ -199,5 +218,12 @@ export async function loadIdxDataset(directory: string, options: LoadIdxDatasetO
       { file: directory },
     );
   }
-  return { name: kind, train: train.split, test: test.split, numClasses: classNames.length, classNames, imageShape: [train.rows, train.cols] };
+  return {
+    name: kind,
+    train: train.split,
+    test: test.split,
+    numClasses: classNames.length,
+    classNames,
+    imageShape: [train.rows, train.cols],
+  };
 }

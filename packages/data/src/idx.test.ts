@@ -22,7 +22,13 @@ function write(name: string, bytes: Uint8Array): string {
 }
 
 /** An IDX file written the documented way: 00 00 type rank, big-endian dims, big-endian elements. */
-function encodeIdx(typeCode: number, dims: number[], values: number[], elementBytes: number, writeElement: (view: DataView, offset: number, value: number) => void): Uint8Array {
+function encodeIdx(
+  typeCode: number,
+  dims: number[],
+  values: number[],
+  elementBytes: number,
+  writeElement: (view: DataView, offset: number, value: number) => void,
+): Uint8Array {
   const header = 4 + 4 * dims.length;
   const bytes = new Uint8Array(header + values.length * elementBytes);
   const view = new DataView(bytes.buffer);
@@ -32,7 +38,8 @@ function encodeIdx(typeCode: number, dims: number[], values: number[], elementBy
   values.forEach((value, i) => writeElement(view, header + i * elementBytes, value));
   return bytes;
 }
-const uint8Idx = (dims: number[], values: number[]) => encodeIdx(0x08, dims, values, 1, (view, offset, value) => view.setUint8(offset, value));
+const uint8Idx = (dims: number[], values: number[]) =>
+  encodeIdx(0x08, dims, values, 1, (view, offset, value) => view.setUint8(offset, value));
 
 async function caught(work: () => unknown): Promise<DataError> {
   try {
@@ -65,7 +72,8 @@ describe.skipIf(missing)('loadIdxDataset on the real Fashion-MNIST files', () =>
       expect(rawImages.readUInt32BE(0)).toBe(0x803);
       expect(rawImages.readUInt32BE(4)).toBe(count);
       let worst = 0;
-      for (let i = 0; i < split.features.length; i++) worst = Math.max(worst, Math.abs(split.features[i]! * 255 - rawImages[16 + i]!));
+      for (let i = 0; i < split.features.length; i++)
+        worst = Math.max(worst, Math.abs(split.features[i]! * 255 - rawImages[16 + i]!));
       expect(worst).toBeLessThan(1e-4);
       expect(Array.from(split.labels)).toEqual(Array.from(rawLabels.subarray(8)));
     }
@@ -121,7 +129,9 @@ describe('IDX readers on corrupt or wrong input', () => {
     const badType = uint8Idx([200], labels);
     badType[2] = 0x07;
     expect(await caught(() => readIdxLabels(write('bad-type', badType)))).toMatchObject({ code: 'IDX_BAD_MAGIC', offset: 2 });
-    expect(() => decodeIdx(new Uint8Array([0, 0, 8, 0]), 'rank0')).toThrow(expect.objectContaining({ code: 'IDX_BAD_MAGIC', offset: 3, file: 'rank0' }));
+    expect(() => decodeIdx(new Uint8Array([0, 0, 8, 0]), 'rank0')).toThrow(
+      expect.objectContaining({ code: 'IDX_BAD_MAGIC', offset: 3, file: 'rank0' }),
+    );
   });
 
   it('tells gzip bytes apart from a bad magic number when decoding bytes directly', () => {
@@ -201,7 +211,12 @@ describe('decodeIdx element types', () => {
       [0x0d, 4, (v: DataView, o: number, x: number) => v.setFloat32(o, x / 8, false), 'float32'],
       [0x0e, 8, (v: DataView, o: number, x: number) => v.setFloat64(o, x / 3, false), 'float64'],
     ] as const;
-    const expected = { int16: values, int32: values.map((x) => x * 1000), float32: values.map((x) => x / 8), float64: values.map((x) => x / 3) };
+    const expected = {
+      int16: values,
+      int32: values.map((x) => x * 1000),
+      float32: values.map((x) => x / 8),
+      float64: values.map((x) => x / 3),
+    };
     for (const [code, bytes, writeElement, type] of cases) {
       const decoded = decodeIdx(encodeIdx(code, [5, 1], values, bytes, writeElement));
       expect(decoded.dataType).toBe(type);

@@ -175,7 +175,9 @@ export class IdxDecoder {
     throw new DataError(
       'IDX_BAD_MAGIC',
       `${this.source}: bad IDX magic number '${magic}' at byte offset ${offset}${this.offsetNote}: ${reason}. ` +
-        (gzip ? 'The bytes are gzip-compressed: read the file with readIdx/readIdxImages, which gunzip it.' : 'Is this an IDX file (e.g. train-images-idx3-ubyte)?'),
+        (gzip
+          ? 'The bytes are gzip-compressed: read the file with readIdx/readIdxImages, which gunzip it.'
+          : 'Is this an IDX file (e.g. train-images-idx3-ubyte)?'),
       { file: this.source, offset },
     );
   }

@@ -13,7 +13,11 @@ export interface ImageLayout {
  * channels must equal the sample size), else a [h, w] or [h, w, c] featureShape. `key` names the
  * option in errors.
  */
-export function imageLayout(featureShape: readonly number[], imageShape: readonly number[] | undefined, key: string): ImageLayout {
+export function imageLayout(
+  featureShape: readonly number[],
+  imageShape: readonly number[] | undefined,
+  key: string,
+): ImageLayout {
   const size = featureSize(featureShape);
   if (imageShape !== undefined) {
     const [height, width] = imageShape;

@@ -24,5 +24,7 @@ function isModuleNotFound(error: unknown, packageName: string): boolean {
   const code = (error as { code?: string }).code;
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return true;
   const message = String((error as Error).message ?? '');
-  return message.includes(packageName) && /cannot find (package|module)|could not resolve|failed to (load|resolve)/i.test(message);
+  return (
+    message.includes(packageName) && /cannot find (package|module)|could not resolve|failed to (load|resolve)/i.test(message)
+  );
 }

@@ -1,7 +1,16 @@
 export { DataError } from './errors.js';
 export type { DataErrorCode, DataErrorLocation } from './errors.js';
 
-export { createSplit, createDataset, validateSplit, selectSamples, withFeatureShape, featureSize, sampleCount, classCounts } from './split.js';
+export {
+  createSplit,
+  createDataset,
+  validateSplit,
+  selectSamples,
+  withFeatureShape,
+  featureSize,
+  sampleCount,
+  classCounts,
+} from './split.js';
 export type { DataSplit, Dataset, DatasetInput, ImageSplit, ImageDataset, SplitInput, ValidateSplitOptions } from './split.js';
 
 export { IdxDecoder, decodeIdx } from './idx.js';
@@ -34,12 +43,29 @@ export type {
 } from './benchmarks.js';
 
 export { DataManager } from './data-manager.js';
-export type { TaskId, SplitName, TaskSplitsInput, TaskVersion, TaskRecord, TaskEntry, DataManifest, DataManagerOptions } from './data-manager.js';
+export type {
+  TaskId,
+  SplitName,
+  TaskSplitsInput,
+  TaskVersion,
+  TaskRecord,
+  TaskEntry,
+  DataManifest,
+  DataManagerOptions,
+} from './data-manager.js';
 export { splitStatistics } from './statistics.js';
 export type { SplitStatistics } from './statistics.js';
 
 export { PreprocessingPipeline } from './preprocessing.js';
-export type { NormalizationStatistics, PipelineSplits, PipelineStatistics, PipelineState, ValidationReport, TransformOptions, TransformResult } from './preprocessing.js';
+export type {
+  NormalizationStatistics,
+  PipelineSplits,
+  PipelineStatistics,
+  PipelineState,
+  ValidationReport,
+  TransformOptions,
+  TransformResult,
+} from './preprocessing.js';
 export {
   parsePreprocessingConfig,
   NORMALIZATION_METHODS,

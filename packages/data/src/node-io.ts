@@ -21,10 +21,14 @@ export async function readFileBytes(path: string, what = 'file'): Promise<Buffer
     return await fs.readFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new DataError('FILE_NOT_FOUND', `The ${what} '${path}' does not exist. Check the path (relative paths start at ${process.cwd()}).`, {
-        file: path,
-        cause: error,
-      });
+      throw new DataError(
+        'FILE_NOT_FOUND',
+        `The ${what} '${path}' does not exist. Check the path (relative paths start at ${process.cwd()}).`,
+        {
+          file: path,
+          cause: error,
+        },
+      );
     }
     throw error;
   }

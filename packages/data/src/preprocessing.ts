@@ -112,11 +112,15 @@ export class PreprocessingPipeline {
     if (problem) {
       const offset = problem.pos[0];
       const line = lineCounter.linePos(offset).line;
-      throw new DataError('INVALID_YAML', `${source} line ${line}: ${problem.message.split('\n')[0]}. Only plain YAML mappings, lists and scalars are accepted.`, {
-        file: source,
-        offset,
-        line,
-      });
+      throw new DataError(
+        'INVALID_YAML',
+        `${source} line ${line}: ${problem.message.split('\n')[0]}. Only plain YAML mappings, lists and scalars are accepted.`,
+        {
+          file: source,
+          offset,
+          line,
+        },
+      );
     }
     let value: unknown;
     try {
@@ -171,7 +175,12 @@ export class PreprocessingPipeline {
     const { mean, std } = finiteMeanStd(train.features, size);
     const statistics: PipelineStatistics = { featureShape: [...train.featureShape], mean, std };
     const cleaned = this.clean(train, statistics, 'train');
-    if (this.config.normalization) statistics.normalization = fitNormalization(cleaned.split, this.config.normalization.method, this.config.normalization.scope);
+    if (this.config.normalization)
+      statistics.normalization = fitNormalization(
+        cleaned.split,
+        this.config.normalization.method,
+        this.config.normalization.scope,
+      );
     this.fittedStatistics = statistics;
     return cleaned.report;
   }
@@ -201,9 +210,15 @@ export class PreprocessingPipeline {
   }
 
   /** Fits on `train` and transforms every split given; only `train` is augmented. */
-  process(splits: PipelineSplits, options: { epoch?: number } = {}): PipelineSplits & { reports: Partial<Record<keyof PipelineSplits, ValidationReport>> } {
+  process(
+    splits: PipelineSplits,
+    options: { epoch?: number } = {},
+  ): PipelineSplits & { reports: Partial<Record<keyof PipelineSplits, ValidationReport>> } {
     this.fit(splits.train);
-    const result: PipelineSplits & { reports: Partial<Record<keyof PipelineSplits, ValidationReport>> } = { train: splits.train, reports: {} };
+    const result: PipelineSplits & { reports: Partial<Record<keyof PipelineSplits, ValidationReport>> } = {
+      train: splits.train,
+      reports: {},
+    };
     for (const name of ['train', 'val', 'test'] as const) {
       const split = splits[name];
       if (!split) continue;
@@ -216,7 +231,10 @@ export class PreprocessingPipeline {
 
   private requireStatistics(): PipelineStatistics {
     if (!this.fittedStatistics) {
-      throw new DataError('NOT_FITTED', 'The pipeline has no statistics yet: call fit(trainSplit) (or fromJSON with saved statistics) before transform.');
+      throw new DataError(
+        'NOT_FITTED',
+        'The pipeline has no statistics yet: call fit(trainSplit) (or fromJSON with saved statistics) before transform.',
+      );
     }
     return this.fittedStatistics;
   }
@@ -271,10 +289,16 @@ export class PreprocessingPipeline {
     for (let sample = 0; sample < count; sample++) (drop[sample] ? dropped : kept).push(sample);
     const warnings: string[] = [];
     if (outliers?.policy === 'warn' && outlierCount > 0) {
-      warnings.push(`${name}: ${outlierCount} values in ${outlierSamples.length} samples have |z| > ${outliers.zScore}; kept as they are (policy warn).`);
+      warnings.push(
+        `${name}: ${outlierCount} values in ${outlierSamples.length} samples have |z| > ${outliers.zScore}; kept as they are (policy warn).`,
+      );
     }
-    if (missingCount > 0 && missingValues === 'impute-mean') warnings.push(`${name}: ${missingCount} missing values replaced by the training mean.`);
-    const cleaned = dropped.length === 0 ? { features, labels: new Int32Array(split.labels), featureShape: [...split.featureShape] } : keep(features, split, kept, size);
+    if (missingCount > 0 && missingValues === 'impute-mean')
+      warnings.push(`${name}: ${missingCount} missing values replaced by the training mean.`);
+    const cleaned =
+      dropped.length === 0
+        ? { features, labels: new Int32Array(split.labels), featureShape: [...split.featureShape] }
+        : keep(features, split, kept, size);
     return {
       split: cleaned,
       report: {
@@ -282,7 +306,11 @@ export class PreprocessingPipeline {
         samplesIn: count,
         samplesOut: kept.length,
         missing: { policy: missingValues, values: missingCount, sampleIndices: missingSamples },
-        ...(outliers ? { outliers: { policy: outliers.policy, zScore: outliers.zScore, values: outlierCount, sampleIndices: outlierSamples } } : {}),
+        ...(outliers
+          ? {
+              outliers: { policy: outliers.policy, zScore: outliers.zScore, values: outlierCount, sampleIndices: outlierSamples },
+            }
+          : {}),
         droppedSampleIndices: dropped,
         warnings,
       },
@@ -293,7 +321,9 @@ export class PreprocessingPipeline {
     const size = featureSize(split.featureShape);
     const random = createRandom(deriveSeed(this.config.seed, 'augmentation', epoch));
     const needsImages = this.config.augmentation.some((step) => step.type !== 'noise');
-    const layout: ImageLayout | undefined = needsImages ? imageLayout(split.featureShape, this.config.imageShape, 'imageShape') : undefined;
+    const layout: ImageLayout | undefined = needsImages
+      ? imageLayout(split.featureShape, this.config.imageShape, 'imageShape')
+      : undefined;
     const scratch = new Float32Array(size);
     for (let sample = 0; sample < split.labels.length; sample++) {
       const offset = sample * size;
@@ -305,7 +335,15 @@ export class PreprocessingPipeline {
         }
         scratch.set(split.features.subarray(offset, offset + size));
         if (step.type === 'flip') flipImage(step.axis, layout!, scratch, 0, split.features, offset);
-        else rotateImage(rotationTable(layout!.height, layout!.width, uniform(random, -step.maxDegrees, step.maxDegrees)), layout!, scratch, 0, split.features, offset);
+        else
+          rotateImage(
+            rotationTable(layout!.height, layout!.width, uniform(random, -step.maxDegrees, step.maxDegrees)),
+            layout!,
+            scratch,
+            0,
+            split.features,
+            offset,
+          );
       }
     }
   }
@@ -416,17 +454,25 @@ function normalize(features: Float32Array, statistics: NormalizationStatistics):
 
 function checkStatistics(statistics: PipelineStatistics): PipelineStatistics {
   const size = Array.isArray(statistics?.featureShape) ? featureSize(statistics.featureShape) : -1;
-  const lengthOk = (values: unknown, length: number) => Array.isArray(values) && values.length === length && values.every((v) => typeof v === 'number');
+  const lengthOk = (values: unknown, length: number) =>
+    Array.isArray(values) && values.length === length && values.every((v) => typeof v === 'number');
   let valid = size > 0 && lengthOk(statistics.mean, size) && lengthOk(statistics.std, size);
   const normalization = statistics?.normalization;
   if (valid && normalization) {
     const columns = normalization.scope === 'global' ? 1 : size;
-    valid = lengthOk(normalization.center, columns) && lengthOk(normalization.scale, columns) && normalization.scale.every((s) => s > 0);
+    valid =
+      lengthOk(normalization.center, columns) &&
+      lengthOk(normalization.scale, columns) &&
+      normalization.scale.every((s) => s > 0);
   }
   if (!valid) {
-    throw new DataError('INVALID_CONFIG', 'Config key \'statistics\': saved statistics are incomplete or do not match their featureShape. Save them with pipeline.toJSON().', {
-      key: 'statistics',
-    });
+    throw new DataError(
+      'INVALID_CONFIG',
+      "Config key 'statistics': saved statistics are incomplete or do not match their featureShape. Save them with pipeline.toJSON().",
+      {
+        key: 'statistics',
+      },
+    );
   }
   return structuredClone(statistics);
 }
@@ -434,7 +480,10 @@ function checkStatistics(statistics: PipelineStatistics): PipelineStatistics {
 // Adds the YAML line of the offending key to a config error raised while checking parsed YAML.
 function locateConfigError(error: unknown, document: Document, lineCounter: LineCounter, source: string): unknown {
   if (!DataError.isInstance(error) || error.key === undefined) return error;
-  const path = error.key.split(/\.|\[(\d+)\]/).filter((part) => part !== undefined && part !== '').map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  const path = error.key
+    .split(/\.|\[(\d+)\]/)
+    .filter((part) => part !== undefined && part !== '')
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
   // Walk up to the nearest node that exists (an unknown key's parent still has a position).
   for (let depth = path.length; depth >= 0; depth--) {
     const node = document.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
@@ -442,14 +491,22 @@ function locateConfigError(error: unknown, document: Document, lineCounter: Line
     const offset = pair ?? node?.range?.[0];
     if (offset === undefined) continue;
     const line = lineCounter.linePos(offset).line;
-    return new DataError(error.code, `${source} line ${line}: ${error.message}`, { key: error.key, file: source, offset, line, cause: error });
+    return new DataError(error.code, `${source} line ${line}: ${error.message}`, {
+      key: error.key,
+      file: source,
+      offset,
+      line,
+      cause: error,
+    });
   }
   return error;
 }
 
 // Offset of the key itself (not its value), so 'unknown key' errors point at the key's line.
 function findKeyNode(document: Document, path: Array<string | number>): number | undefined {
-  const parent = document.getIn(path.slice(0, -1), true) as { items?: Array<{ key?: { value?: unknown; range?: [number, number, number] } }> } | undefined;
+  const parent = document.getIn(path.slice(0, -1), true) as
+    | { items?: Array<{ key?: { value?: unknown; range?: [number, number, number] } }> }
+    | undefined;
   const key = path.at(-1);
   const pair = parent?.items?.find((item) => item.key?.value === key);
   return pair?.key?.range?.[0];

@@ -60,7 +60,10 @@ export function randomNormal(random: Random): number {
 }
 
 /** Fisher-Yates shuffle in place. */
-export function shuffleInPlace<Values extends { length: number; [index: number]: unknown }>(values: Values, random: Random): Values {
+export function shuffleInPlace<Values extends { length: number; [index: number]: unknown }>(
+  values: Values,
+  random: Random,
+): Values {
   for (let i = values.length - 1; i > 0; i--) {
     const j = randomInt(random, i + 1);
     const swap = values[i]!;

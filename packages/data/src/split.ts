@@ -99,7 +99,9 @@ export function validateSplit(split: SplitInput, options: ValidateSplitOptions =
       'LENGTH_MISMATCH',
       `${name}: ${count} labels need ${count} x ${size} = ${count * size} feature values (featureShape ${JSON.stringify(split.featureShape)}), ` +
         `got ${split.features.length}` +
-        (whole ? ` = ${split.features.length / size} samples. Make features and labels hold the same samples.` : `, not a whole number of samples. Check featureShape.`),
+        (whole
+          ? ` = ${split.features.length / size} samples. Make features and labels hold the same samples.`
+          : `, not a whole number of samples. Check featureShape.`),
       { split: name },
     );
   }
@@ -110,10 +112,14 @@ export function validateSplit(split: SplitInput, options: ValidateSplitOptions =
   for (let i = 0; i < count; i++) {
     const label = split.labels[i]!;
     if (!Number.isInteger(label)) {
-      throw new DataError('LABEL_NOT_INTEGER', `${name}: label of sample ${i} is ${label}; labels must be integer class indices.`, {
-        split: name,
-        sampleIndex: i,
-      });
+      throw new DataError(
+        'LABEL_NOT_INTEGER',
+        `${name}: label of sample ${i} is ${label}; labels must be integer class indices.`,
+        {
+          split: name,
+          sampleIndex: i,
+        },
+      );
     }
     if (label < 0 || (numClasses !== undefined && label >= numClasses)) {
       throw new DataError(
@@ -216,11 +222,16 @@ export interface DatasetInput {
  */
 export function createDataset(input: DatasetInput): Dataset {
   if (!Number.isInteger(input.numClasses) || input.numClasses < 1) {
-    throw new DataError('INVALID_ARGUMENT', `numClasses must be a positive integer, got ${String(input.numClasses)}.`, { key: 'numClasses' });
+    throw new DataError('INVALID_ARGUMENT', `numClasses must be a positive integer, got ${String(input.numClasses)}.`, {
+      key: 'numClasses',
+    });
   }
   const train = createSplit(input.train, { split: 'train', numClasses: input.numClasses });
   const test = createSplit(input.test, { split: 'test', numClasses: input.numClasses });
-  if (featureSize(train.featureShape) !== featureSize(test.featureShape) || train.featureShape.length !== test.featureShape.length) {
+  if (
+    featureSize(train.featureShape) !== featureSize(test.featureShape) ||
+    train.featureShape.length !== test.featureShape.length
+  ) {
     throw new DataError(
       'FEATURE_SHAPE_MISMATCH',
       `test samples have featureShape ${JSON.stringify(test.featureShape)} but train samples ${JSON.stringify(train.featureShape)}.`,
@@ -229,7 +240,16 @@ export function createDataset(input: DatasetInput): Dataset {
   }
   const classNames = input.classNames ?? Array.from({ length: input.numClasses }, (_, c) => String(c));
   if (classNames.length !== input.numClasses) {
-    throw new DataError('INVALID_ARGUMENT', `classNames has ${classNames.length} names for ${input.numClasses} classes.`, { key: 'classNames' });
+    throw new DataError('INVALID_ARGUMENT', `classNames has ${classNames.length} names for ${input.numClasses} classes.`, {
+      key: 'classNames',
+    });
   }
-  return { name: input.name ?? 'dataset', train, test, numClasses: input.numClasses, classNames, ...(input.imageShape ? { imageShape: input.imageShape } : {}) };
+  return {
+    name: input.name ?? 'dataset',
+    train,
+    test,
+    numClasses: input.numClasses,
+    classNames,
+    ...(input.imageShape ? { imageShape: input.imageShape } : {}),
+  };
 }

@@ -18,7 +18,10 @@ export interface CreateDatabaseOptions {
 
 /** The shape of `better-sqlite3`'s default export that we use. */
 interface BetterSqlite3Module {
-  default: new (filename: string, options?: { timeout?: number }) => {
+  default: new (
+    filename: string,
+    options?: { timeout?: number },
+  ) => {
     pragma(source: string): unknown;
     close(): void;
   };
@@ -48,7 +51,10 @@ interface PgPool {
  */
 export async function createDatabase(url: string, options: CreateDatabaseOptions = {}): Promise<Kysely<Database>> {
   if (typeof url !== 'string' || url.length === 0) {
-    throw new DatabaseError('INVALID_DATABASE_URL', `Expected a database URL string, got ${JSON.stringify(url)}; use 'sqlite:<path>' or 'postgres://user@host:port/db'.`);
+    throw new DatabaseError(
+      'INVALID_DATABASE_URL',
+      `Expected a database URL string, got ${JSON.stringify(url)}; use 'sqlite:<path>' or 'postgres://user@host:port/db'.`,
+    );
   }
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), options);
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, options);
@@ -60,18 +66,26 @@ export async function createDatabase(url: string, options: CreateDatabaseOptions
 
 async function openSqlite(filename: string, options: CreateDatabaseOptions): Promise<Kysely<Database>> {
   if (filename.length === 0 || filename.includes('\0')) {
-    throw new DatabaseError('INVALID_DATABASE_URL', `The SQLite URL needs a file path after 'sqlite:' (got ${JSON.stringify(filename)}); e.g. 'sqlite:./holomind.db' or 'sqlite::memory:'.`);
+    throw new DatabaseError(
+      'INVALID_DATABASE_URL',
+      `The SQLite URL needs a file path after 'sqlite:' (got ${JSON.stringify(filename)}); e.g. 'sqlite:./holomind.db' or 'sqlite::memory:'.`,
+    );
   }
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
-    throw new DatabaseError('INVALID_ARGUMENT', `busyTimeoutMs must be a non-negative integer of milliseconds, got ${busyTimeoutMs}.`);
+    throw new DatabaseError(
+      'INVALID_ARGUMENT',
+      `busyTimeoutMs must be a non-negative integer of milliseconds, got ${busyTimeoutMs}.`,
+    );
   }
   const driver = await importDriver<BetterSqlite3Module>('better-sqlite3', 'sqlite:');
   let database: InstanceType<BetterSqlite3Module['default']>;
   try {
     database = new driver.default(filename, { timeout: busyTimeoutMs });
   } catch (error) {
-    throw new DatabaseError('DRIVER_UNAVAILABLE', `better-sqlite3 could not open '${filename}': ${(error as Error).message}`, { cause: error });
+    throw new DatabaseError('DRIVER_UNAVAILABLE', `better-sqlite3 could not open '${filename}': ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   // WAL lets readers run beside a writer; FULL syncs the WAL on every commit (durable across power loss).
   if (filename !== ':memory:') database.pragma('journal_mode = WAL');
@@ -85,7 +99,12 @@ async function openPostgres(url: string, options: CreateDatabaseOptions): Promis
   const Pool = driver.Pool ?? driver.default?.Pool;
   if (!Pool) throw new DatabaseError('DRIVER_UNAVAILABLE', `The installed 'pg' package exports no Pool; install pg@^8.`);
   const pool = new Pool({ connectionString: url, max: options.poolSize ?? 10 });
-  pool.on('error', options.onIdleConnectionError ?? ((error) => console.warn(`@holomind/db: an idle PostgreSQL connection closed (${error.message}); the pool will reconnect.`)));
+  pool.on(
+    'error',
+    options.onIdleConnectionError ??
+      ((error) =>
+        console.warn(`@holomind/db: an idle PostgreSQL connection closed (${error.message}); the pool will reconnect.`)),
+  );
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
 }
 
@@ -100,7 +119,9 @@ async function importDriver<Module>(packageName: string, scheme: string): Promis
         { cause: error },
       );
     }
-    throw new DatabaseError('DRIVER_UNAVAILABLE', `The '${packageName}' package failed to load: ${(error as Error).message}`, { cause: error });
+    throw new DatabaseError('DRIVER_UNAVAILABLE', `The '${packageName}' package failed to load: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -110,7 +131,11 @@ function isModuleNotFound(error: unknown, packageName: string): boolean {
   const message = String((error as Error).message ?? '');
   if (!message.includes(`'${packageName}'`) && !message.includes(`"${packageName}"`)) return false;
   const code = (error as { code?: string }).code;
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /cannot find (package|module)|could not resolve|failed to (load|resolve)/i.test(message);
+  return (
+    code === 'ERR_MODULE_NOT_FOUND' ||
+    code === 'MODULE_NOT_FOUND' ||
+    /cannot find (package|module)|could not resolve|failed to (load|resolve)/i.test(message)
+  );
 }
 
 function redactPassword(url: string): string {

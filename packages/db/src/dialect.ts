@@ -46,7 +46,9 @@ function driverCode(error: unknown): string {
  */
 export function isLockContentionError(error: unknown): boolean {
   const code = driverCode(error);
-  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === '55P03' || code === '40001' || code === '40P01';
+  return (
+    code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === '55P03' || code === '40001' || code === '40P01'
+  );
 }
 
 /** True when a driver error is a primary-key or unique-constraint violation. */

@@ -1,7 +1,14 @@
 export { createDatabase } from './create-database.js';
 export type { CreateDatabaseOptions } from './create-database.js';
 export { migrateToLatest, migrateDownAll, MIGRATION_TABLE, MIGRATION_LOCK_TABLE } from './migrate.js';
-export { sqlDialectOf, parseJsonColumn, toJsonColumn, nowTimestamp, isLockContentionError, isUniqueViolation } from './dialect.js';
+export {
+  sqlDialectOf,
+  parseJsonColumn,
+  toJsonColumn,
+  nowTimestamp,
+  isLockContentionError,
+  isUniqueViolation,
+} from './dialect.js';
 export type { SqlDialectName } from './dialect.js';
 export { DatabaseError } from './errors.js';
 export type { DatabaseErrorCode } from './errors.js';

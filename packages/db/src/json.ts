@@ -18,7 +18,11 @@ export function requireJsonObject(value: unknown, what: string): JsonObject {
 function requireJson(value: unknown, path: string): void {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new DatabaseError('INVALID_ARGUMENT', `${path} is ${value}; JSON cannot store NaN or Infinity, store null or a string instead.`);
+    if (!Number.isFinite(value))
+      throw new DatabaseError(
+        'INVALID_ARGUMENT',
+        `${path} is ${value}; JSON cannot store NaN or Infinity, store null or a string instead.`,
+      );
     return;
   }
   if (Array.isArray(value)) {
@@ -29,7 +33,10 @@ function requireJson(value: unknown, path: string): void {
     for (const [key, item] of Object.entries(value)) requireJson(item, `${path}.${key}`);
     return;
   }
-  throw new DatabaseError('INVALID_ARGUMENT', `${path} is ${describe(value)}, which JSON cannot store; convert it to numbers, strings, arrays or plain objects.`);
+  throw new DatabaseError(
+    'INVALID_ARGUMENT',
+    `${path} is ${describe(value)}, which JSON cannot store; convert it to numbers, strings, arrays or plain objects.`,
+  );
 }
 
 /** A short description of a value for error messages. */
@@ -44,7 +51,10 @@ export function describe(value: unknown): string {
 /** Throws unless `value` is a non-empty string of at most `maxLength` characters without NUL. */
 export function requireName(value: unknown, what: string, maxLength = 200): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > maxLength || value.includes('\0')) {
-    throw new DatabaseError('INVALID_ARGUMENT', `${what} must be a non-empty string of at most ${maxLength} characters without NUL, got ${describe(value)}.`);
+    throw new DatabaseError(
+      'INVALID_ARGUMENT',
+      `${what} must be a non-empty string of at most ${maxLength} characters without NUL, got ${describe(value)}.`,
+    );
   }
   return value;
 }

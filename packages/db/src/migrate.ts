@@ -21,9 +21,13 @@ function migratorFor<DB>(db: Kysely<DB>): Migrator {
 function check(results: MigrationResult[] | undefined, error: unknown, direction: string): string[] {
   if (error) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? '(before any migration)';
-    throw new DatabaseError('MIGRATION_FAILED', `Migrating ${direction} failed at ${failed}: ${(error as Error).message ?? String(error)}`, {
-      cause: error,
-    });
+    throw new DatabaseError(
+      'MIGRATION_FAILED',
+      `Migrating ${direction} failed at ${failed}: ${(error as Error).message ?? String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
 }

@@ -22,7 +22,12 @@ describeArchiveConformance(
       },
     };
   },
-  uri ? {} : { skipReason: 'HOLOMIND_TEST_MONGODB_URI is not set and no MongoDB server can be installed here; set it to mongodb://host:port to run this suite.' },
+  uri
+    ? {}
+    : {
+        skipReason:
+          'HOLOMIND_TEST_MONGODB_URI is not set and no MongoDB server can be installed here; set it to mongodb://host:port to run this suite.',
+      },
 );
 
 describe.skipIf(!uri)('MongoArchiveStore.connect', () => {

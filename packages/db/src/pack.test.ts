@@ -11,7 +11,10 @@ describe('@holomind/db installed alone from its tarball', () => {
   beforeAll(async () => {
     // pg only: better-sqlite3 has no prebuilt binary here (a 2-minute compile), and its absence
     // is exactly what the script below checks is explained well.
-    [project, server] = await Promise.all([installPackedPackages({ packageDirs: [packageDir], registryDependencies: { pg: '^8.23.1' } }), startPostgresServer()]);
+    [project, server] = await Promise.all([
+      installPackedPackages({ packageDirs: [packageDir], registryDependencies: { pg: '^8.23.1' } }),
+      startPostgresServer(),
+    ]);
   });
   afterAll(async () => {
     await server?.stop();

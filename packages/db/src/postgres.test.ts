@@ -42,7 +42,8 @@ describe('createDatabase with postgres:// when the server goes away', () => {
     try {
       await migrateToLatest(db); // leaves one idle connection in the pool
       await ownServer.stop(); // pg_ctl -m fast terminates it
-      for (let waited = 0; errors.length === 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      for (let waited = 0; errors.length === 0 && waited < 5000; waited += 50)
+        await new Promise((resolve) => setTimeout(resolve, 50));
       expect(errors).toHaveLength(1);
       expect(errors[0]!.message).toMatch(/terminating connection/);
     } finally {

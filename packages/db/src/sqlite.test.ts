@@ -71,8 +71,13 @@ describe('createDatabase with sqlite:', () => {
   });
 
   it('rejects malformed URLs with the accepted forms in the message', async () => {
-    await expect(createDatabase('mysql://localhost/db')).rejects.toMatchObject({ code: 'INVALID_DATABASE_URL', message: expect.stringContaining("'sqlite:<path>'") });
+    await expect(createDatabase('mysql://localhost/db')).rejects.toMatchObject({
+      code: 'INVALID_DATABASE_URL',
+      message: expect.stringContaining("'sqlite:<path>'"),
+    });
     await expect(createDatabase('sqlite:')).rejects.toMatchObject({ code: 'INVALID_DATABASE_URL' });
-    await expect(createDatabase('postgres://user:secret@host/db'.replace('postgres', 'redis'))).rejects.toMatchObject({ message: expect.not.stringContaining('secret') });
+    await expect(createDatabase('postgres://user:secret@host/db'.replace('postgres', 'redis'))).rejects.toMatchObject({
+      message: expect.not.stringContaining('secret'),
+    });
   });
 });

@@ -35,7 +35,10 @@ interface Timed<T> {
  * one warm-up each, so a slow spell of this shared machine falls on all methods alike instead of on
  * whichever happened to run then. Medians over all rounds.
  */
-async function timedInRounds<K extends string, T>(rounds: number, methods: Record<K, { repeats: number; work: () => Promise<T> }>): Promise<Record<K, Timed<T>>> {
+async function timedInRounds<K extends string, T>(
+  rounds: number,
+  methods: Record<K, { repeats: number; work: () => Promise<T> }>,
+): Promise<Record<K, Timed<T>>> {
   const entries = Object.entries(methods) as [K, { repeats: number; work: () => Promise<T> }][];
   const timed = {} as Record<K, Timed<T>>;
   for (const [name, { work }] of entries) timed[name] = { milliseconds: 0, times: [], result: await work() };
@@ -57,13 +60,23 @@ async function timedInRounds<K extends string, T>(rounds: number, methods: Recor
 }
 
 /** The naive reference: N backward passes of batch 1, squares summed on the device, read once. */
-async function naiveFisher(model: ReturnType<typeof mlp>, inputs: tf.Tensor, oneHot: tf.Tensor): Promise<Map<string, Float32Array>> {
+async function naiveFisher(
+  model: ReturnType<typeof mlp>,
+  inputs: tf.Tensor,
+  oneHot: tf.Tensor,
+): Promise<Map<string, Float32Array>> {
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   let sums: tf.Tensor[] = variables.map((variable) => tf.zerosLike(variable));
   for (let sample = 0; sample < inputs.shape[0]!; sample++) {
     const next = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(
-        tf.slice(oneHot, sample, 1), model.apply(tf.slice(inputs, sample, 1), { training: false }) as tf.Tensor) as tf.Scalar, variables);
+      const { value, grads } = tf.variableGrads(
+        () =>
+          tf.losses.softmaxCrossEntropy(
+            tf.slice(oneHot, sample, 1),
+            model.apply(tf.slice(inputs, sample, 1), { training: false }) as tf.Tensor,
+          ) as tf.Scalar,
+        variables,
+      );
       value.dispose();
       return variables.map((variable, i) => tf.add(sums[i]!, tf.square(grads[variable.name]!)));
     });
@@ -87,9 +100,13 @@ async function naiveFisher(model: ReturnType<typeof mlp>, inputs: tf.Tensor, one
  * under the true floor: XNNPACK keeps these right operands packed between calls, whereas the route's
  * Fisher products get fresh ones.
  */
-function matrixProductFloor(samples: number, units: number[]): { work: () => Promise<Map<string, Float32Array>>; dispose: () => void } {
+function matrixProductFloor(
+  samples: number,
+  units: number[],
+): { work: () => Promise<Map<string, Float32Array>>; dispose: () => void } {
   const layers = units.slice(1).map((out, index) => ({ in: units[index]!, out }));
-  const operand = (rows: number, columns: number, seed: number) => tf.randomUniform([rows, columns], 0, 1, 'float32', seed) as tf.Tensor2D;
+  const operand = (rows: number, columns: number, seed: number) =>
+    tf.randomUniform([rows, columns], 0, 1, 'float32', seed) as tf.Tensor2D;
   const shapes: [number, number, number][] = [
     ...layers.map((layer): [number, number, number] => [samples, layer.in, layer.out]), // forward
     ...layers.slice(1).map((layer): [number, number, number] => [samples, layer.out, layer.in]), // dL/dx
@@ -121,29 +138,50 @@ async function fisherTiming(): Promise<void> {
     onePass: { repeats: 3, work: async () => (await computeFisher(model, task, 'empirical', { batchSize: SAMPLES })).fisher },
     onePass256: { repeats: 3, work: async () => (await computeFisher(model, task, 'empirical', { batchSize: 256 })).fisher },
     batched32: { repeats: 3, work: async () => (await computeFisher(model, task, 'batched', { minibatchSize: 32 })).fisher },
-    batchedAll: { repeats: 3, work: async () => (await computeFisher(model, task, 'batched', { minibatchSize: SAMPLES })).fisher },
+    batchedAll: {
+      repeats: 3,
+      work: async () => (await computeFisher(model, task, 'batched', { minibatchSize: SAMPLES })).fisher,
+    },
     products: { repeats: 3, work: floor.work },
   });
   const difference = (fisher: Map<string, Float32Array>) => worstRelativeDifference(fisher, naive.result).worst;
 
   console.log(`\n## Fisher of an MLP 784-400-400-10 on wasm, N = ${SAMPLES} MNIST digits\n`);
-  console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, Node ${process.version}, backend ${tf.getBackend()}; ${ROUNDS} interleaved rounds, medians of ${onePass.times.length} runs (naive: ${naive.times.length})\n`);
+  console.log(
+    `machine: ${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, Node ${process.version}, backend ${tf.getBackend()}; ${ROUNDS} interleaved rounds, medians of ${onePass.times.length} runs (naive: ${naive.times.length})\n`,
+  );
   console.log('| method | backward passes | median ms | vs naive | vs batched (32) | max rel. diff from naive |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: |');
   const row = (name: string, passes: string, milliseconds: number, diff: string) =>
-    console.log(`| ${name} | ${passes} | ${milliseconds.toFixed(0)} | ${(naive.milliseconds / milliseconds).toFixed(1)}x faster | ` +
-      `${(milliseconds / batched32.milliseconds).toFixed(2)}x the time | ${diff} |`);
+    console.log(
+      `| ${name} | ${passes} | ${milliseconds.toFixed(0)} | ${(naive.milliseconds / milliseconds).toFixed(1)}x faster | ` +
+        `${(milliseconds / batched32.milliseconds).toFixed(2)}x the time | ${diff} |`,
+    );
   row('exact one-pass (`empirical`, batchSize 1024)', '1', onePass.milliseconds, difference(onePass.result).toExponential(1));
-  row('exact one-pass (`empirical`, batchSize 256)', '4', onePass256.milliseconds, difference(onePass256.result).toExponential(1));
+  row(
+    'exact one-pass (`empirical`, batchSize 256)',
+    '4',
+    onePass256.milliseconds,
+    difference(onePass256.result).toExponential(1),
+  );
   row('naive per-sample loop', `${SAMPLES} of batch 1`, naive.milliseconds, '0 (reference)');
-  row('`batched`, minibatch 32 (Avalanche)', '32 of batch 32', batched32.milliseconds, difference(batched32.result).toExponential(1));
+  row(
+    '`batched`, minibatch 32 (Avalanche)',
+    '32 of batch 32',
+    batched32.milliseconds,
+    difference(batched32.result).toExponential(1),
+  );
   row('`batched`, minibatch 1024', '1 of batch 1024', batchedAll.milliseconds, difference(batchedAll.result).toExponential(1));
-  console.log(`\nthe one-pass route's unavoidable matrix products alone (8 plain matMuls of its shapes): ${products.milliseconds.toFixed(0)} ms; ` +
-    `one-pass = ${(onePass.milliseconds / products.milliseconds).toFixed(2)}x that floor`);
+  console.log(
+    `\nthe one-pass route's unavoidable matrix products alone (8 plain matMuls of its shapes): ${products.milliseconds.toFixed(0)} ms; ` +
+      `one-pass = ${(onePass.milliseconds / products.milliseconds).toFixed(2)}x that floor`,
+  );
   const ratioNaive = naive.milliseconds / onePass.milliseconds;
   const ratioBatched = onePass.milliseconds / batched32.milliseconds;
-  console.log(`\ntargets: one-pass >= 50x faster than naive: ${ratioNaive.toFixed(1)}x (${ratioNaive >= 50 ? 'met' : 'MISSED'}); ` +
-    `<= 2x batched: ${ratioBatched.toFixed(2)}x (${ratioBatched <= 2 ? 'met' : 'MISSED'})`);
+  console.log(
+    `\ntargets: one-pass >= 50x faster than naive: ${ratioNaive.toFixed(1)}x (${ratioNaive >= 50 ? 'met' : 'MISSED'}); ` +
+      `<= 2x batched: ${ratioBatched.toFixed(2)}x (${ratioBatched <= 2 ? 'met' : 'MISSED'})`,
+  );
 
   floor.dispose();
   oneHot.dispose();
@@ -153,7 +191,14 @@ async function fisherTiming(): Promise<void> {
   if (leaked !== 0) console.log(`\nWARNING: ${leaked} tensors were not disposed by the Fisher timing`);
 }
 
-const BUDGET: Omit<Budget, 'seed'> = { hiddenUnits: [100, 100], epochs: 4, batchSize: 32, learningRate: 0.002, optimizer: 'adam', fisherSamples: 500 };
+const BUDGET: Omit<Budget, 'seed'> = {
+  hiddenUnits: [100, 100],
+  epochs: 4,
+  batchSize: 32,
+  learningRate: 0.002,
+  optimizer: 'adam',
+  fisherSamples: 500,
+};
 const METHODS: Method[] = [
   { name: 'fine-tuning' },
   { name: 'EWC, `empirical` Fisher, λ=100', ewc: { lambda: 100, fisher: 'empirical' } },
@@ -178,8 +223,12 @@ async function permutedMnist(): Promise<void> {
     for (const method of METHODS) results.get(method.name)!.push(await runContinual(method, data.tasks, { ...BUDGET, seed }));
     data.dispose();
   }
-  console.log(`\n## Permuted MNIST, 5 tasks, seeds ${SEEDS.join(', ')} (wasm, ${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
-  console.log('MLP 784-100-100-10, Adam 0.002, 4 epochs of 1000 digits per task, batch 32, Fisher over 500 digits; test: 500 other digits per task. mean ± standard deviation over seeds.\n');
+  console.log(
+    `\n## Permuted MNIST, 5 tasks, seeds ${SEEDS.join(', ')} (wasm, ${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
+  );
+  console.log(
+    'MLP 784-100-100-10, Adam 0.002, 4 epochs of 1000 digits per task, batch 32, Fisher over 500 digits; test: 500 other digits per task. mean ± standard deviation over seeds.\n',
+  );
   console.log('| method | final average accuracy | task-1 accuracy after task 5 | per seed (average) |');
   console.log('| --- | ---: | ---: | --- |');
   const summary = new Map<string, { average: ReturnType<typeof meanAndSpread>; first: ReturnType<typeof meanAndSpread> }>();
@@ -188,8 +237,11 @@ async function permutedMnist(): Promise<void> {
     const average = meanAndSpread(runs.map((run) => run.finalAverage));
     const first = meanAndSpread(runs.map((run) => run.firstTaskFinal));
     summary.set(method.name, { average, first });
-    const percent = ({ mean, spread }: { mean: number; spread: number }) => `${(100 * mean).toFixed(1)} ± ${(100 * spread).toFixed(1)}`;
-    console.log(`| ${method.name} | ${percent(average)} | ${percent(first)} | ${runs.map((run) => (100 * run.finalAverage).toFixed(1)).join(', ')} |`);
+    const percent = ({ mean, spread }: { mean: number; spread: number }) =>
+      `${(100 * mean).toFixed(1)} ± ${(100 * spread).toFixed(1)}`;
+    console.log(
+      `| ${method.name} | ${percent(average)} | ${percent(first)} | ${runs.map((run) => (100 * run.finalAverage).toFixed(1)).join(', ')} |`,
+    );
   }
   const baseline = summary.get('fine-tuning')!;
   console.log('\nmargin over fine-tuning vs the spread (sum of both standard deviations):');

@@ -6,11 +6,7 @@ import { EwcError } from './errors.js';
 export type LossFunction = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
 
 /** The loss names {@link EwcConsolidator.loss} accepts besides a function, as in `model.compile`. */
-export type LossName =
-  | 'categoricalCrossentropy'
-  | 'binaryCrossentropy'
-  | 'meanSquaredError'
-  | 'meanAbsoluteError';
+export type LossName = 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError' | 'meanAbsoluteError';
 
 // tfjs-layers' own loss functions are not exported; its metrics of the same names are the same functions.
 // No sparse categorical loss: model.fit accepts class-index targets only for its own sparse loss,
@@ -27,7 +23,10 @@ export function resolveLoss(loss: LossName | LossFunction): LossFunction {
   if (typeof loss === 'function') return loss;
   const named = Object.hasOwn(NAMED_LOSSES, loss) ? NAMED_LOSSES[loss] : undefined;
   if (!named) {
-    throw new EwcError('INVALID_OPTION', `Unknown loss '${String(loss)}'; use one of ${Object.keys(NAMED_LOSSES).join(', ')} or pass a function (yTrue, yPred) => tf.Tensor.`);
+    throw new EwcError(
+      'INVALID_OPTION',
+      `Unknown loss '${String(loss)}'; use one of ${Object.keys(NAMED_LOSSES).join(', ')} or pass a function (yTrue, yPred) => tf.Tensor.`,
+    );
   }
   return named;
 }

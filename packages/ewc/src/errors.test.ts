@@ -37,24 +37,44 @@ function classifier(hiddenUnits: number): tfl.Sequential {
 
 describe('EwcConsolidator options', () => {
   it('rejects a negative or non-finite lambda, naming the value', async () => {
-    await expectEwcError(() => new EwcConsolidator({ lambda: -1 }), 'INVALID_OPTION', /lambda must be a finite number >= 0, got -1/);
+    await expectEwcError(
+      () => new EwcConsolidator({ lambda: -1 }),
+      'INVALID_OPTION',
+      /lambda must be a finite number >= 0, got -1/,
+    );
     await expectEwcError(() => new EwcConsolidator({ lambda: Number.NaN }), 'INVALID_OPTION', /lambda.*got NaN/);
     expect(new EwcConsolidator({ lambda: 0 }).options.lambda).toBe(0);
   });
 
   it('rejects gamma outside (0, 1]', async () => {
     for (const gamma of [0, -0.5, 1.01, Number.NaN]) {
-      await expectEwcError(() => new EwcConsolidator({ lambda: 1, mode: 'online', gamma }), 'INVALID_OPTION', /gamma must lie in \(0, 1\]/);
+      await expectEwcError(
+        () => new EwcConsolidator({ lambda: 1, mode: 'online', gamma }),
+        'INVALID_OPTION',
+        /gamma must lie in \(0, 1\]/,
+      );
     }
     expect(new EwcConsolidator({ lambda: 1, mode: 'online', gamma: 1 }).options.gamma).toBe(1);
   });
 
   it('rejects unknown modes, Fisher kinds, negative minImportance and unknown loss names', async () => {
-    await expectEwcError(() => new EwcConsolidator({ lambda: 1, mode: 'both' as never }), 'INVALID_OPTION', /mode must be one of separate, online/);
-    await expectEwcError(() => new EwcConsolidator({ lambda: 1, fisher: 'exact' as never }), 'INVALID_OPTION', /fisher must be one of empirical, true, batched/);
+    await expectEwcError(
+      () => new EwcConsolidator({ lambda: 1, mode: 'both' as never }),
+      'INVALID_OPTION',
+      /mode must be one of separate, online/,
+    );
+    await expectEwcError(
+      () => new EwcConsolidator({ lambda: 1, fisher: 'exact' as never }),
+      'INVALID_OPTION',
+      /fisher must be one of empirical, true, batched/,
+    );
     await expectEwcError(() => new EwcConsolidator({ lambda: 1, minImportance: -1 }), 'INVALID_OPTION', /minImportance/);
     const model = classifier(3);
-    await expectEwcError(() => new EwcConsolidator({ lambda: 1 }).loss(model, 'hinge' as never), 'INVALID_OPTION', /Unknown loss 'hinge'; use one of categoricalCrossentropy/);
+    await expectEwcError(
+      () => new EwcConsolidator({ lambda: 1 }).loss(model, 'hinge' as never),
+      'INVALID_OPTION',
+      /Unknown loss 'hinge'; use one of categoricalCrossentropy/,
+    );
     model.dispose();
   });
 });
@@ -68,8 +88,16 @@ describe('EwcConsolidator.consolidate errors', () => {
     const wrongShape = { inputs: mismatched.inputs, labels: tf.zeros([5, 3]) };
     const leaked = await tensorsLeakedBy(async () => {
       await expectEwcError(() => ewc.consolidate(model, empty), 'EMPTY_DATA', /data.inputs has no samples \(shape \[0, 4\]\)/);
-      await expectEwcError(() => ewc.consolidate(model, mismatched), 'DATA_MISMATCH', /labels has 4 samples but data.inputs has 5/);
-      await expectEwcError(() => ewc.consolidate(model, wrongShape), 'DATA_MISMATCH', /labels have shape \[5, 3\].*outputs are \[5, 2\]/);
+      await expectEwcError(
+        () => ewc.consolidate(model, mismatched),
+        'DATA_MISMATCH',
+        /labels has 4 samples but data.inputs has 5/,
+      );
+      await expectEwcError(
+        () => ewc.consolidate(model, wrongShape),
+        'DATA_MISMATCH',
+        /labels have shape \[5, 3\].*outputs are \[5, 2\]/,
+      );
     });
     expect(leaked).toBe(0);
     expect(ewc.taskIds).toEqual([]);
@@ -81,14 +109,16 @@ describe('EwcConsolidator.consolidate errors', () => {
     const w = tf.variable(tf.tensor2d(seededValues(4 * 2, 1), [4, 2]), true, 'finite-weights');
     const scale = tf.variable(tf.tensor1d([0.5, -0.5]), true, 'negative-scale');
     // d/ds sqrt(s) = 1 / (2 sqrt(s)) is NaN for s < 0: only 'negative-scale' gets a NaN Fisher.
-    const loss = (x: tf.Tensor, y: tf.Tensor) => tf.add(
-      tf.losses.softmaxCrossEntropy(y, tf.matMul(x as tf.Tensor2D, w)),
-      tf.sum(tf.sqrt(scale)),
-    ) as tf.Scalar;
+    const loss = (x: tf.Tensor, y: tf.Tensor) =>
+      tf.add(tf.losses.softmaxCrossEntropy(y, tf.matMul(x as tf.Tensor2D, w)), tf.sum(tf.sqrt(scale))) as tf.Scalar;
     const { inputs, labels } = seededData(6, [4], 2, 2);
     const oneHot = tf.oneHot(labels, 2);
     const ewc = new EwcConsolidator({ lambda: 1 });
-    await expectEwcError(() => ewc.consolidate([w, scale], { inputs, labels: oneHot }, { loss }), 'NON_FINITE_FISHER', /variable 'negative-scale' holds NaN/);
+    await expectEwcError(
+      () => ewc.consolidate([w, scale], { inputs, labels: oneHot }, { loss }),
+      'NON_FINITE_FISHER',
+      /variable 'negative-scale' holds NaN/,
+    );
     expect(ewc.taskIds).toEqual([]);
     tf.dispose([w, scale, inputs, labels, oneHot]);
   });
@@ -100,7 +130,11 @@ describe('EwcConsolidator.consolidate errors', () => {
     model.setWeights([tf.fill(hiddenKernel!.shape, 1e30), ...rest]);
     const { inputs, labels } = seededData(6, [4], 2, 3);
     const ewc = new EwcConsolidator({ lambda: 1 });
-    await expectEwcError(() => ewc.consolidate(model, { inputs: tf.abs(inputs), labels }), 'NON_FINITE_FISHER', /variable 'head\/kernel' holds (NaN|Infinity)/);
+    await expectEwcError(
+      () => ewc.consolidate(model, { inputs: tf.abs(inputs), labels }),
+      'NON_FINITE_FISHER',
+      /variable 'head\/kernel' holds (NaN|Infinity)/,
+    );
     tf.dispose([inputs, labels]);
     model.dispose();
   });
@@ -108,15 +142,32 @@ describe('EwcConsolidator.consolidate errors', () => {
   it('explains what a variables target needs, that the true Fisher needs predict, and refuses a sigmoid model', async () => {
     const w = tf.variable(tf.zeros([4, 2]), true, 'needs-predict');
     const { inputs, labels } = seededData(3, [4], 2, 4);
-    await expectEwcError(() => new EwcConsolidator({ lambda: 1 }).consolidate([w], { inputs, labels }), 'INVALID_OPTION', /needs 'predict'.*or 'loss'/);
     await expectEwcError(
-      () => new EwcConsolidator({ lambda: 1, fisher: 'true' }).consolidate([w], { inputs, labels }, { loss: (x) => tf.sum(tf.matMul(x as tf.Tensor2D, w)) as tf.Scalar }),
+      () => new EwcConsolidator({ lambda: 1 }).consolidate([w], { inputs, labels }),
+      'INVALID_OPTION',
+      /needs 'predict'.*or 'loss'/,
+    );
+    await expectEwcError(
+      () =>
+        new EwcConsolidator({ lambda: 1, fisher: 'true' }).consolidate(
+          [w],
+          { inputs, labels },
+          { loss: (x) => tf.sum(tf.matMul(x as tf.Tensor2D, w)) as tf.Scalar },
+        ),
       'INVALID_OPTION',
       /'true' Fisher samples labels.*give 'predict'/,
     );
-    await expectEwcError(() => new EwcConsolidator({ lambda: 1 }).consolidate(42 as never, { inputs, labels }), 'UNSUPPORTED_TARGET', /tfjs-layers model or an array of tf.Variable, got number/);
+    await expectEwcError(
+      () => new EwcConsolidator({ lambda: 1 }).consolidate(42 as never, { inputs, labels }),
+      'UNSUPPORTED_TARGET',
+      /tfjs-layers model or an array of tf.Variable, got number/,
+    );
     const binary = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [4], activation: 'sigmoid' })] });
-    await expectEwcError(() => new EwcConsolidator({ lambda: 1 }).consolidate(binary, { inputs, labels }), 'UNSUPPORTED_TARGET', /ends in sigmoid/);
+    await expectEwcError(
+      () => new EwcConsolidator({ lambda: 1 }).consolidate(binary, { inputs, labels }),
+      'UNSUPPORTED_TARGET',
+      /ends in sigmoid/,
+    );
     binary.dispose();
     tf.dispose([w, inputs, labels]);
   });
@@ -129,7 +180,11 @@ describe('EwcConsolidator.penalty errors', () => {
     const ewc = new EwcConsolidator({ lambda: 1 });
     await ewc.consolidate(original, { inputs, labels });
     const wider = classifier(5); // same layer names, 5 hidden units instead of 3
-    await expectEwcError(() => ewc.penalty(wider), 'SHAPE_CHANGED', /Variable 'hidden\/kernel' has shape \[4, 5\] but was consolidated with shape \[4, 3\]/);
+    await expectEwcError(
+      () => ewc.penalty(wider),
+      'SHAPE_CHANGED',
+      /Variable 'hidden\/kernel' has shape \[4, 5\] but was consolidated with shape \[4, 3\]/,
+    );
     tf.dispose([inputs, labels]);
     ewc.dispose();
     original.dispose();
@@ -142,7 +197,11 @@ describe('EwcConsolidator.penalty errors', () => {
     const ewc = new EwcConsolidator({ lambda: 1 });
     await ewc.consolidate([w], { inputs, labels }, { predict: (x) => tf.matMul(x as tf.Tensor2D, w) });
     const other = tf.variable(tf.zeros([4, 2]), true, 'other-weights');
-    await expectEwcError(() => ewc.penalty([other]), 'VARIABLE_MISSING', /Consolidated variable 'kept-weights' is not in the target \(it has other-weights\)/);
+    await expectEwcError(
+      () => ewc.penalty([other]),
+      'VARIABLE_MISSING',
+      /Consolidated variable 'kept-weights' is not in the target \(it has other-weights\)/,
+    );
     tf.dispose([w, other, inputs, labels]);
     ewc.dispose();
   });
@@ -150,16 +209,32 @@ describe('EwcConsolidator.penalty errors', () => {
 
 describe('EwcConsolidator.fromState errors', () => {
   it('rejects foreign or damaged state, naming the array', async () => {
-    await expectEwcError(() => EwcConsolidator.fromState({ meta: { format: 'other' }, arrays: {} } as never), 'INVALID_STATE', /expected format 'holomind-ewc'/);
+    await expectEwcError(
+      () => EwcConsolidator.fromState({ meta: { format: 'other' }, arrays: {} } as never),
+      'INVALID_STATE',
+      /expected format 'holomind-ewc'/,
+    );
     const w = tf.variable(tf.tensor2d(seededValues(8, 8), [4, 2]), true, 'state-weights');
     const { inputs, labels } = seededData(5, [4], 2, 9);
     const ewc = new EwcConsolidator({ lambda: 1 });
     await ewc.consolidate([w], { inputs, labels }, { predict: (x) => tf.matMul(x as tf.Tensor2D, w) });
     const state = ewc.toState();
     const key = 'consolidations/0/state-weights/fisher';
-    await expectEwcError(() => EwcConsolidator.fromState({ ...state, arrays: { ...state.arrays, [key]: new Float32Array(3) } }), 'INVALID_STATE', /'consolidations\/0\/state-weights\/fisher' has 3 values, its shape needs 8/);
-    await expectEwcError(() => EwcConsolidator.fromState({ ...state, arrays: { ...state.arrays, [key]: new Float32Array(8).fill(-1) } }), 'INVALID_STATE', /negative importances/);
-    await expectEwcError(() => EwcConsolidator.fromState({ ...state, meta: { ...state.meta, options: { ...state.meta.options, gamma: 2 } } }), 'INVALID_OPTION', /gamma/);
+    await expectEwcError(
+      () => EwcConsolidator.fromState({ ...state, arrays: { ...state.arrays, [key]: new Float32Array(3) } }),
+      'INVALID_STATE',
+      /'consolidations\/0\/state-weights\/fisher' has 3 values, its shape needs 8/,
+    );
+    await expectEwcError(
+      () => EwcConsolidator.fromState({ ...state, arrays: { ...state.arrays, [key]: new Float32Array(8).fill(-1) } }),
+      'INVALID_STATE',
+      /negative importances/,
+    );
+    await expectEwcError(
+      () => EwcConsolidator.fromState({ ...state, meta: { ...state.meta, options: { ...state.meta.options, gamma: 2 } } }),
+      'INVALID_OPTION',
+      /gamma/,
+    );
     tf.dispose([w, inputs, labels]);
     ewc.dispose();
   });

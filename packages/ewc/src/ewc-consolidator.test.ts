@@ -21,8 +21,11 @@ function linearTarget(seed: number) {
 
 /** Moves every variable by seeded noise of the given size. */
 function perturb(variables: tf.Variable[], seed: number, size: number): void {
-  variables.forEach((variable, i) => tf.tidy(() =>
-    variable.assign(tf.add(variable, tf.mul(tf.tensor(seededValues(variable.size, seed + i), variable.shape), size)))));
+  variables.forEach((variable, i) =>
+    tf.tidy(() =>
+      variable.assign(tf.add(variable, tf.mul(tf.tensor(seededValues(variable.size, seed + i), variable.shape), size))),
+    ),
+  );
 }
 
 /** λ/2 Σ_consolidations Σ F (θ − θ*)², in float64 from the plain state and the current values. */
@@ -224,17 +227,22 @@ describe('EwcConsolidator.loss with model.fit', () => {
       const labelsB = tf.oneHot(taskB.labels, 3);
       await ewc.consolidate(model, taskA, { taskId: 'A' });
       const base = tfl.metrics.categoricalCrossentropy(tf.oneHot(taskB.labels, 3), model.predict(taskB.inputs) as tf.Tensor);
-      const reported = (await model.evaluate(taskB.inputs, labelsB) as tf.Scalar).dataSync()[0]!;
+      const reported = ((await model.evaluate(taskB.inputs, labelsB)) as tf.Scalar).dataSync()[0]!;
       // No drift yet: the penalty is 0, so evaluate reports the base loss.
       expect(reported).toBeCloseTo(tf.mean(base).dataSync()[0]!, 5);
       await model.fit(taskB.inputs, labelsB, { epochs: 15, batchSize: 16, verbose: 0, shuffle: false });
       // Fisher-weighted drift Σ F (θ − θ*)², the quantity EWC holds down (λ = 0 still stores F).
       const state = ewc.toState();
       state.meta.options.lambda = 2;
-      const drift = float64Penalty(state, new Map(model.weights.map((weight) => [weight.name, weight.read().dataSync() as Float32Array])));
+      const drift = float64Penalty(
+        state,
+        new Map(model.weights.map((weight) => [weight.name, weight.read().dataSync() as Float32Array])),
+      );
       const penalty = ewc.penalty(model).dataSync()[0]!;
-      const evaluated = (await model.evaluate(taskB.inputs, labelsB) as tf.Scalar).dataSync()[0]!;
-      const baseAfter = tf.mean(tfl.metrics.categoricalCrossentropy(tf.oneHot(taskB.labels, 3), model.predict(taskB.inputs) as tf.Tensor)).dataSync()[0]!;
+      const evaluated = ((await model.evaluate(taskB.inputs, labelsB)) as tf.Scalar).dataSync()[0]!;
+      const baseAfter = tf
+        .mean(tfl.metrics.categoricalCrossentropy(tf.oneHot(taskB.labels, 3), model.predict(taskB.inputs) as tf.Tensor))
+        .dataSync()[0]!;
       tf.dispose([taskA.inputs, taskA.labels, taskB.inputs, taskB.labels, labelsB]);
       ewc.dispose();
       model.dispose();

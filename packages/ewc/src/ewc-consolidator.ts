@@ -5,7 +5,13 @@ import { EwcError } from './errors.js';
 import { computeFisher } from './fisher/compute-fisher.js';
 import type { FisherResult } from './fisher/compute-fisher.js';
 import { checkFinite, maxImportance, normalizeToMaxOne, zeroBelow } from './importance.js';
-import { resolveEwcOptions, type ConsolidateOptions, type ConsolidationData, type EwcOptions, type ResolvedEwcOptions } from './options.js';
+import {
+  resolveEwcOptions,
+  type ConsolidateOptions,
+  type ConsolidationData,
+  type EwcOptions,
+  type ResolvedEwcOptions,
+} from './options.js';
 import {
   buildPenaltyTerms,
   disposePenaltyTerms,
@@ -164,7 +170,9 @@ export class EwcConsolidator {
     });
     const { lambda } = this.options;
     return tf.tidy(() => {
-      const quadratics = pairs.map(({ variable, term }) => tf.sum(tf.mul(term.importance, tf.square(tf.sub(variable, term.center)))));
+      const quadratics = pairs.map(({ variable, term }) =>
+        tf.sum(tf.mul(term.importance, tf.square(tf.sub(variable, term.center)))),
+      );
       return tf.mul(tf.add(tf.addN(quadratics), terms.constant), lambda / 2) as tf.Scalar;
     });
   }

@@ -17,9 +17,7 @@ function sumPerSample(values: tf.Tensor): tf.Tensor1D {
 export function perSampleNegativeLogLikelihood(outputs: tf.Tensor, targets: tf.Tensor, kind: OutputKind): tf.Tensor1D {
   return tf.tidy(() => {
     if (kind === 'mean') return tf.mul(0.5, sumPerSample(tf.square(tf.sub(targets, outputs)))) as tf.Tensor1D;
-    const logProbabilities = kind === 'logits'
-      ? tf.logSoftmax(outputs)
-      : tf.log(tf.clipByValue(outputs, PROBABILITY_FLOOR, 1));
+    const logProbabilities = kind === 'logits' ? tf.logSoftmax(outputs) : tf.log(tf.clipByValue(outputs, PROBABILITY_FLOOR, 1));
     return tf.neg(sumPerSample(tf.mul(targets, logProbabilities)));
   });
 }
@@ -35,7 +33,11 @@ function shapeText(shape: readonly (number | string)[]): string {
 export function lossTargets(labels: tf.Tensor, outputShape: readonly number[], likelihood: Likelihood): tf.Tensor {
   const perSample = outputShape.slice(1);
   const labelsPerSample = labels.shape.slice(1);
-  if (likelihood === 'categorical' && labels.rank === outputShape.length - 1 && labelsPerSample.every((size, i) => size === perSample[i])) {
+  if (
+    likelihood === 'categorical' &&
+    labels.rank === outputShape.length - 1 &&
+    labelsPerSample.every((size, i) => size === perSample[i])
+  ) {
     // oneHot(..., 'float32') on tfjs-backend-wasm 4.22 writes the int bit patterns (1 -> 1.4e-45): cast instead.
     return tf.tidy(() => tf.cast(tf.oneHot(tf.cast(labels, 'int32'), outputShape[outputShape.length - 1]!), 'float32'));
   }

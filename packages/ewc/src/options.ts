@@ -78,13 +78,19 @@ const FISHER_KINDS: readonly FisherKind[] = ['empirical', 'true', 'batched'];
 export function resolveEwcOptions(options: EwcOptions): ResolvedEwcOptions {
   const { lambda, mode = 'separate', gamma = 1, fisher = 'empirical', minImportance = 0, normalize = false } = options;
   if (typeof lambda !== 'number' || !Number.isFinite(lambda) || lambda < 0) {
-    throw new EwcError('INVALID_OPTION', `lambda must be a finite number >= 0, got ${String(lambda)}; it scales the penalty λ/2 Σ F (θ − θ*)².`);
+    throw new EwcError(
+      'INVALID_OPTION',
+      `lambda must be a finite number >= 0, got ${String(lambda)}; it scales the penalty λ/2 Σ F (θ − θ*)².`,
+    );
   }
   if (!MODES.includes(mode)) {
     throw new EwcError('INVALID_OPTION', `mode must be one of ${MODES.join(', ')}, got '${String(mode)}'.`);
   }
   if (typeof gamma !== 'number' || !(gamma > 0 && gamma <= 1)) {
-    throw new EwcError('INVALID_OPTION', `gamma must lie in (0, 1], got ${String(gamma)}; it is the decay of the old Fisher in online mode (1 keeps it all).`);
+    throw new EwcError(
+      'INVALID_OPTION',
+      `gamma must lie in (0, 1], got ${String(gamma)}; it is the decay of the old Fisher in online mode (1 keeps it all).`,
+    );
   }
   if (!FISHER_KINDS.includes(fisher)) {
     throw new EwcError('INVALID_OPTION', `fisher must be one of ${FISHER_KINDS.join(', ')}, got '${String(fisher)}'.`);

@@ -66,7 +66,10 @@ describe('@holomind/ewc installed from its tarball into a plain TensorFlow.js pr
       console.log(JSON.stringify({ ewc: await run(500), fineTuning: await run(0), negativeLambda, backend: tf.getBackend() }));
     `);
     const result = JSON.parse(output.trim().split('\n').pop()!) as {
-      ewc: Record<string, number | string>; fineTuning: Record<string, number | string>; negativeLambda: string; backend: string;
+      ewc: Record<string, number | string>;
+      fineTuning: Record<string, number | string>;
+      negativeLambda: string;
+      backend: string;
     };
     console.log(JSON.stringify(result));
     expect(result.backend).toBe('wasm');

@@ -61,7 +61,10 @@ export function buildPenaltyTerms(consolidations: readonly Consolidation[]): Pen
   }
   const centers = new Map<string, Float32Array>();
   for (const [name, { importance, weighted }] of combined) {
-    centers.set(name, Float32Array.from(importance, (a, i) => (a > 0 ? weighted[i]! / a : 0)));
+    centers.set(
+      name,
+      Float32Array.from(importance, (a, i) => (a > 0 ? weighted[i]! / a : 0)),
+    );
   }
   let constant = 0;
   for (const { parameters } of consolidations) {
@@ -70,11 +73,16 @@ export function buildPenaltyTerms(consolidations: readonly Consolidation[]): Pen
       for (let i = 0; i < fisher.length; i++) constant += fisher[i]! * (anchor[i]! - center[i]!) ** 2;
     }
   }
-  const perParameter = new Map([...combined].map(([name, { shape, importance }]) => [name, {
-    shape,
-    importance: tf.keep(tf.tensor(Float32Array.from(importance), shape, 'float32')),
-    center: tf.keep(tf.tensor(centers.get(name)!, shape, 'float32')),
-  }]));
+  const perParameter = new Map(
+    [...combined].map(([name, { shape, importance }]) => [
+      name,
+      {
+        shape,
+        importance: tf.keep(tf.tensor(Float32Array.from(importance), shape, 'float32')),
+        center: tf.keep(tf.tensor(centers.get(name)!, shape, 'float32')),
+      },
+    ]),
+  );
   return { perParameter, constant };
 }
 

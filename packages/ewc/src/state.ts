@@ -66,23 +66,29 @@ function readArray(arrays: Record<string, unknown>, key: string, length: number,
 export function decodeState(state: EwcState): { options: ResolvedEwcOptions; consolidations: Consolidation[] } {
   const meta = state?.meta;
   if (!meta || meta.format !== 'holomind-ewc' || meta.version !== 1 || !Array.isArray(meta.consolidations)) {
-    throw invalid(`Unrecognised state meta (format ${String(meta?.format)}, version ${String(meta?.version)}); expected format 'holomind-ewc', version 1.`);
+    throw invalid(
+      `Unrecognised state meta (format ${String(meta?.format)}, version ${String(meta?.version)}); expected format 'holomind-ewc', version 1.`,
+    );
   }
   if (typeof state.arrays !== 'object' || state.arrays === null) throw invalid('State has no arrays.');
   const options = resolveEwcOptions(meta.options);
   const consolidations = meta.consolidations.map(({ taskIds, samples, parameters }, index): Consolidation => {
-    if (!Array.isArray(taskIds) || !Array.isArray(parameters)) throw invalid(`Consolidation ${index} lacks taskIds or parameters.`);
+    if (!Array.isArray(taskIds) || !Array.isArray(parameters))
+      throw invalid(`Consolidation ${index} lacks taskIds or parameters.`);
     const entries = parameters.map(({ name, shape }): [string, AnchoredParameter] => {
       if (!Array.isArray(shape) || !shape.every((size) => Number.isInteger(size) && size >= 0)) {
         throw invalid(`Parameter '${String(name)}' of consolidation ${index} has an invalid shape.`);
       }
       const length = shape.reduce((product, size) => product * size, 1);
-      return [name, {
+      return [
         name,
-        shape: [...shape],
-        anchor: readArray(state.arrays, stateArrayKey(index, name, 'anchor'), length, false),
-        fisher: readArray(state.arrays, stateArrayKey(index, name, 'fisher'), length, true),
-      }];
+        {
+          name,
+          shape: [...shape],
+          anchor: readArray(state.arrays, stateArrayKey(index, name, 'anchor'), length, false),
+          fisher: readArray(state.arrays, stateArrayKey(index, name, 'fisher'), length, true),
+        },
+      ];
     });
     return { taskIds: taskIds.map(String), samples: Number(samples) || 0, parameters: new Map(entries) };
   });

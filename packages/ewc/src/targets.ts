@@ -25,8 +25,13 @@ function describeTarget(target: unknown): string {
 }
 
 function isVariable(value: unknown): value is tf.Variable {
-  return typeof value === 'object' && value !== null && typeof (value as tf.Variable).assign === 'function'
-    && typeof (value as tf.Variable).name === 'string' && Array.isArray((value as tf.Variable).shape);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as tf.Variable).assign === 'function' &&
+    typeof (value as tf.Variable).name === 'string' &&
+    Array.isArray((value as tf.Variable).shape)
+  );
 }
 
 /**
@@ -49,10 +54,16 @@ function checkVariables(target: readonly unknown[]): NamedParameter[] {
   const seen = new Set<string>();
   return target.map((value, index) => {
     if (!isVariable(value)) {
-      throw new EwcError('UNSUPPORTED_TARGET', `target[${index}] is not a tf.Variable; pass tf.variable(...)s or a tfjs-layers model.`);
+      throw new EwcError(
+        'UNSUPPORTED_TARGET',
+        `target[${index}] is not a tf.Variable; pass tf.variable(...)s or a tfjs-layers model.`,
+      );
     }
     if (seen.has(value.name)) {
-      throw new EwcError('UNSUPPORTED_TARGET', `Two target variables are named '${value.name}'; give each tf.variable a unique name.`);
+      throw new EwcError(
+        'UNSUPPORTED_TARGET',
+        `Two target variables are named '${value.name}'; give each tf.variable a unique name.`,
+      );
     }
     seen.add(value.name);
     return { name: value.name, variable: value };
@@ -63,7 +74,10 @@ function checkVariables(target: readonly unknown[]): NamedParameter[] {
 export function trainableParameters(target: EwcTarget): NamedParameter[] {
   if (isLayersModel(target)) return modelParameters(target, 'trainable');
   if (Array.isArray(target)) return checkVariables(target);
-  throw new EwcError('UNSUPPORTED_TARGET', `target must be a tfjs-layers model or an array of tf.Variable, got ${describeTarget(target)}.`);
+  throw new EwcError(
+    'UNSUPPORTED_TARGET',
+    `target must be a tfjs-layers model or an array of tf.Variable, got ${describeTarget(target)}.`,
+  );
 }
 
 /**

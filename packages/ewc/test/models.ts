@@ -5,8 +5,16 @@ import { seededValues } from '@holomind/testing';
 
 /** Overwrites every weight of `model` with seeded uniform values in [-scale, scale). */
 export function seedWeights(model: tfl.LayersModel, seed: number, scale = 0.6): void {
-  model.setWeights(model.weights.map((weight, index) => tf.tidy(() =>
-    tf.mul(tf.tensor(seededValues(weight.shape.reduce((a, b) => a! * b!, 1)!, seed + index), weight.shape as number[]), scale))));
+  model.setWeights(
+    model.weights.map((weight, index) =>
+      tf.tidy(() =>
+        tf.mul(
+          tf.tensor(seededValues(weight.shape.reduce((a, b) => a! * b!, 1)!, seed + index), weight.shape as number[]),
+          scale,
+        ),
+      ),
+    ),
+  );
 }
 
 /** Dense 8→6 relu → dropout → 6→5 tanh → 5→3 softmax. */
@@ -51,14 +59,26 @@ export function embeddingClassifier(seed: number): tfl.Sequential {
 }
 
 /** Seeded inputs [samples, ...shape] in [-1, 1) and class indices in [0, classes). */
-export function seededData(samples: number, shape: number[], classes: number, seed: number): { inputs: tf.Tensor; labels: tf.Tensor1D } {
+export function seededData(
+  samples: number,
+  shape: number[],
+  classes: number,
+  seed: number,
+): { inputs: tf.Tensor; labels: tf.Tensor1D } {
   const size = shape.reduce((a, b) => a * b, 1);
   const inputs = tf.tensor(seededValues(samples * size, seed), [samples, ...shape]);
-  const labels = tf.tensor1d(Array.from(seededValues(samples, seed + 1), (u) => Math.floor(((u + 1) / 2) * classes)), 'int32');
+  const labels = tf.tensor1d(
+    Array.from(seededValues(samples, seed + 1), (u) => Math.floor(((u + 1) / 2) * classes)),
+    'int32',
+  );
   return { inputs, labels };
 }
 
 /** Seeded token ids [samples, length] in [0, vocabulary). */
 export function seededTokens(samples: number, length: number, vocabulary: number, seed: number): tf.Tensor2D {
-  return tf.tensor2d(Array.from(seededValues(samples * length, seed), (u) => Math.floor(((u + 1) / 2) * vocabulary)), [samples, length], 'int32');
+  return tf.tensor2d(
+    Array.from(seededValues(samples * length, seed), (u) => Math.floor(((u + 1) / 2) * vocabulary)),
+    [samples, length],
+    'int32',
+  );
 }

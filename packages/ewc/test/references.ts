@@ -92,8 +92,14 @@ export function variablesOf(model: LayersModel): tf.Variable[] {
 }
 
 /** The naive Fisher of a categorical model through its own `model.apply`, with the given one-hot labels. */
-export function naiveModelFisher(model: LayersModel, inputs: tf.Tensor, oneHot: tf.Tensor, probabilities: boolean): Map<string, Float64Array> {
+export function naiveModelFisher(
+  model: LayersModel,
+  inputs: tf.Tensor,
+  oneHot: tf.Tensor,
+  probabilities: boolean,
+): Map<string, Float64Array> {
   const crossEntropy = probabilities ? crossEntropyFromProbabilities : crossEntropyFromLogits;
-  return naivePerSampleFisher(variablesOf(model), inputs.shape[0]!, (n) => tf.tidy(() =>
-    crossEntropy(model.apply(tf.slice(inputs, n, 1), { training: false }) as tf.Tensor, tf.slice(oneHot, n, 1))));
+  return naivePerSampleFisher(variablesOf(model), inputs.shape[0]!, (n) =>
+    tf.tidy(() => crossEntropy(model.apply(tf.slice(inputs, n, 1), { training: false }) as tf.Tensor, tf.slice(oneHot, n, 1))),
+  );
 }

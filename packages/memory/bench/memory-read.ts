@@ -59,7 +59,10 @@ async function main() {
       output.dispose();
     });
   const write = (memory: ExternalMemory) => () => timed(() => void memory.write(newRows, importance));
-  const medians = await interleavedMedians(memories.flatMap((memory) => [read(memory, true), read(memory, false), write(memory)]), repeats);
+  const medians = await interleavedMedians(
+    memories.flatMap((memory) => [read(memory, true), read(memory, false), write(memory)]),
+    repeats,
+  );
   const rows = sizes.map((slots, index) => ({
     slots,
     read: medians[3 * index]!,
@@ -69,14 +72,20 @@ async function main() {
   }));
   memories.forEach((memory) => memory.dispose());
   tf.dispose([query, newRows]);
-  console.log(`ExternalMemory on ${info.name}: batch ${batch} queries, ${heads} heads × keySize ${keySize} (cosine), median of ${repeats} interleaved rounds`);
+  console.log(
+    `ExternalMemory on ${info.name}: batch ${batch} queries, ${heads} heads × keySize ${keySize} (cosine), median of ${repeats} interleaved rounds`,
+  );
   console.log('| slots | read (tracked) ms | read (untracked) ms | write 32 items ms | bytes |');
   console.log('| ---: | ---: | ---: | ---: | ---: |');
   for (const row of rows) {
-    console.log(`| ${row.slots} | ${row.read.toFixed(2)} | ${row.readUntracked.toFixed(2)} | ${row.write.toFixed(2)} | ${row.bytes} |`);
+    console.log(
+      `| ${row.slots} | ${row.read.toFixed(2)} | ${row.readUntracked.toFixed(2)} | ${row.write.toFixed(2)} | ${row.bytes} |`,
+    );
   }
   const [small, large] = rows as [(typeof rows)[number], (typeof rows)[number]];
-  console.log(`ratio 10k/1k: read ${(large.read / small.read).toFixed(2)}×, untracked read ${(large.readUntracked / small.readUntracked).toFixed(2)}×, write ${(large.write / small.write).toFixed(2)}×`);
+  console.log(
+    `ratio 10k/1k: read ${(large.read / small.read).toFixed(2)}×, untracked read ${(large.readUntracked / small.readUntracked).toFixed(2)}×, write ${(large.write / small.write).toFixed(2)}×`,
+  );
   await disposeBackend();
 }
 

@@ -46,7 +46,9 @@ describe('ExternalMemory errors', () => {
   it('rejects bad options, naming the option and its range', () => {
     expect(() => new ExternalMemory({ slots: 0, keySize: 4 })).toThrow('slots must be a positive integer, got 0.');
     expect(() => new ExternalMemory({ slots: 4, keySize: 4, usageDecay: 1.5 })).toThrow('usageDecay must be in (0, 1], got 1.5.');
-    expect(codeOf(() => new ExternalMemory({ slots: 4, keySize: 4, writePolicy: 'random' as 'least-used' }))).toBe('INVALID_OPTION');
+    expect(codeOf(() => new ExternalMemory({ slots: 4, keySize: 4, writePolicy: 'random' as 'least-used' }))).toBe(
+      'INVALID_OPTION',
+    );
   });
 
   it('refuses use after dispose', () => {

@@ -17,10 +17,16 @@ function filledMemory(items: number, seed: number) {
   const memory = new ExternalMemory({ slots, keySize, heads, beta, hitThreshold: 0.6 });
   const rows = seededValues(items * heads * keySize, seed);
   const keys = tf.tensor2d(rows, [items, heads * keySize]);
-  const result = memory.write(keys, Array.from({ length: items }, (_, i) => 1 + i));
+  const result = memory.write(
+    keys,
+    Array.from({ length: items }, (_, i) => 1 + i),
+  );
   keys.dispose();
   const reference: ReferenceMemory = {
-    slots, heads, keySize, valueSize: keySize,
+    slots,
+    heads,
+    keySize,
+    valueSize: keySize,
     keys: new Float64Array(slots * heads * keySize),
     values: new Float64Array(slots * heads * keySize),
     filled: new Uint8Array(slots),

@@ -152,7 +152,10 @@ export class ExternalMemory {
       const query3d = tf.reshape(query, [batch, heads, this.options.keySize]) as tf.Tensor3D;
       const { output, weights } = memoryAttention(query3d, this.keysForRead(), this.values, {
         // A full memory needs no mask, and the masked softmax costs about twice the plain one.
-        similarity, beta, mask: this.full ? undefined : this.mask, returnWeights: track,
+        similarity,
+        beta,
+        mask: this.full ? undefined : this.mask,
+        returnWeights: track,
       });
       if (weights) this.track(weights);
       return query.rank === 2 ? tf.reshape(output, [batch, heads * valueSize]) : output;
@@ -183,12 +186,20 @@ export class ExternalMemory {
     }
     const valueItems = this.checkRows('values', values, valueSize, 'WRITE_SHAPE_MISMATCH');
     if (valueItems !== items) {
-      throw new MemoryError('WRITE_SHAPE_MISMATCH', `values has ${valueItems} rows but keys has ${items}; write one value per key.`);
+      throw new MemoryError(
+        'WRITE_SHAPE_MISMATCH',
+        `values has ${valueItems} rows but keys has ${items}; write one value per key.`,
+      );
     }
     const itemImportance = this.importanceArray(importance, items);
 
     const usage = this.usage.dataSync().slice() as Float32Array;
-    const plan = planWrite({ filled: this.filled, usage, importance: this.importance }, itemImportance, this.options.importanceThreshold, this.options.writePolicy);
+    const plan = planWrite(
+      { filled: this.filled, usage, importance: this.importance },
+      itemImportance,
+      this.options.importanceThreshold,
+      this.options.writePolicy,
+    );
     for (let slot = 0; slot < slots; slot++) usage[slot] = usageDecay * usage[slot]!;
     const slotOfItem: number[] = new Array<number>(items).fill(-1);
     let replaced = 0;
@@ -343,7 +354,12 @@ export class ExternalMemory {
     this.hits.assign(tf.add(this.hits, tf.sum(tf.cast(tf.greaterEqual(sharpest, hitThreshold), 'int32'))));
   }
 
-  private checkRows(name: string, tensor: tf.Tensor, widthPerHead: number, code: 'QUERY_SHAPE_MISMATCH' | 'WRITE_SHAPE_MISMATCH'): number {
+  private checkRows(
+    name: string,
+    tensor: tf.Tensor,
+    widthPerHead: number,
+    code: 'QUERY_SHAPE_MISMATCH' | 'WRITE_SHAPE_MISMATCH',
+  ): number {
     const { heads } = this.options;
     const expected = `[batch, ${heads * widthPerHead}] (heads · size = ${heads} · ${widthPerHead}) or [batch, ${heads}, ${widthPerHead}]`;
     if (!(tensor instanceof tf.Tensor)) {
@@ -360,7 +376,10 @@ export class ExternalMemory {
       );
     }
     if (tensor.dtype !== 'float32') {
-      throw new MemoryError(code, `Memory ${name} must be float32, got ${tensor.dtype}; convert it with tf.cast(${name}, 'float32').`);
+      throw new MemoryError(
+        code,
+        `Memory ${name} must be float32, got ${tensor.dtype}; convert it with tf.cast(${name}, 'float32').`,
+      );
     }
     return tensor.shape[0];
   }
@@ -368,12 +387,18 @@ export class ExternalMemory {
   private importanceArray(importance: ArrayLike<number> | tf.Tensor1D, items: number): Float32Array {
     const values = importance instanceof tf.Tensor ? importance.dataSync() : importance;
     if (values.length !== items || (importance instanceof tf.Tensor && importance.rank !== 1)) {
-      throw new MemoryError('INVALID_IMPORTANCE', `importance must hold one number per written row (${items}), got ${values.length}.`);
+      throw new MemoryError(
+        'INVALID_IMPORTANCE',
+        `importance must hold one number per written row (${items}), got ${values.length}.`,
+      );
     }
     const result = Float32Array.from(values);
     const bad = result.findIndex((value) => !Number.isFinite(value));
     if (bad >= 0) {
-      throw new MemoryError('INVALID_IMPORTANCE', `importance[${bad}] is ${result[bad]}; every importance must be a finite number.`);
+      throw new MemoryError(
+        'INVALID_IMPORTANCE',
+        `importance[${bad}] is ${result[bad]}; every importance must be a finite number.`,
+      );
     }
     return result;
   }
@@ -405,6 +430,10 @@ export class ExternalMemory {
   }
 
   private assertLive(): void {
-    if (this.disposed) throw new MemoryError('DISPOSED', 'This ExternalMemory was disposed; create a new one or restore it with ExternalMemory.fromState(state).');
+    if (this.disposed)
+      throw new MemoryError(
+        'DISPOSED',
+        'This ExternalMemory was disposed; create a new one or restore it with ExternalMemory.fromState(state).',
+      );
   }
 }

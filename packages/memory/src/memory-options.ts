@@ -66,7 +66,10 @@ export function resolveMemoryOptions(options: ExternalMemoryOptions): ResolvedMe
   }
   const writePolicy = options.writePolicy ?? 'least-used';
   if (writePolicy !== 'least-used' && writePolicy !== 'least-important') {
-    throw new MemoryError('INVALID_OPTION', `writePolicy must be 'least-used' or 'least-important', got '${String(writePolicy)}'.`);
+    throw new MemoryError(
+      'INVALID_OPTION',
+      `writePolicy must be 'least-used' or 'least-important', got '${String(writePolicy)}'.`,
+    );
   }
   const importanceThreshold = options.importanceThreshold ?? 0;
   if (!Number.isFinite(importanceThreshold)) {

@@ -34,7 +34,9 @@ describe('ExternalMemory state', () => {
     expect(Array.from(again.dataSync())).toEqual(Array.from(original.dataSync()));
     const more = tf.tensor2d(seededValues(4 * 10, 10), [4, 10]);
     const moreValues = tf.tensor2d(seededValues(4 * 6, 11), [4, 6]);
-    expect(restored.write(more, [3, 2, 1, 0], { values: moreValues })).toEqual(memory.write(more, [3, 2, 1, 0], { values: moreValues }));
+    expect(restored.write(more, [3, 2, 1, 0], { values: moreValues })).toEqual(
+      memory.write(more, [3, 2, 1, 0], { values: moreValues }),
+    );
     expect(restored.toState()).toEqual(memory.toState());
     tf.dispose([queries, original, again, more, moreValues]);
     memory.dispose();
@@ -46,7 +48,9 @@ describe('ExternalMemory state', () => {
     const state = memory.toState();
     memory.dispose();
     const shorter = { ...state, arrays: { ...state.arrays, usage: new Float32Array(3) } };
-    expect(() => ExternalMemory.fromState(shorter)).toThrow(/'usage' must be a Float32Array of length 16.*got Float32Array of length 3/);
+    expect(() => ExternalMemory.fromState(shorter)).toThrow(
+      /'usage' must be a Float32Array of length 16.*got Float32Array of length 3/,
+    );
     const otherFormat = { ...state, format: 'something/2' } as unknown as typeof state;
     try {
       ExternalMemory.fromState(otherFormat);

@@ -46,7 +46,10 @@ export function memoryArrayLengths(options: ResolvedMemoryOptions): Record<keyof
 /** Throws STATE_MISMATCH naming the first array whose type or length does not fit the options. */
 export function validateMemoryState(state: ExternalMemoryState): void {
   if (state?.format !== MEMORY_STATE_FORMAT) {
-    throw new MemoryError('STATE_MISMATCH', `Memory state format must be '${MEMORY_STATE_FORMAT}', got '${String(state?.format)}'.`);
+    throw new MemoryError(
+      'STATE_MISMATCH',
+      `Memory state format must be '${MEMORY_STATE_FORMAT}', got '${String(state?.format)}'.`,
+    );
   }
   const lengths = memoryArrayLengths(state.options);
   for (const [name, length] of Object.entries(lengths) as [keyof MemoryArrays, number][]) {

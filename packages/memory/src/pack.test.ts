@@ -36,6 +36,11 @@ describe('@holomind/memory installed alone from its tarball', () => {
       console.log(JSON.stringify({ filled: stats.filled, reads: stats.reads, argmax: tf.argMax(read, 1).dataSync()[0], code }));
       await disposeBackend();
     `);
-    expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({ filled: 2, reads: 1, argmax: 1, code: 'QUERY_SHAPE_MISMATCH' });
+    expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({
+      filled: 2,
+      reads: 1,
+      argmax: 1,
+      code: 'QUERY_SHAPE_MISMATCH',
+    });
   });
 });

@@ -32,7 +32,12 @@ describe('planWrite', () => {
   });
 
   it('under least-important, replaces only slots less important than the item', () => {
-    const plan = planWrite(book([1, 1, 1], [0, 0, 0], [0.3, 0.1, 0.8]), Float32Array.from([0.2, 0.5, 0.05]), 0, 'least-important');
+    const plan = planWrite(
+      book([1, 1, 1], [0, 0, 0], [0.3, 0.1, 0.8]),
+      Float32Array.from([0.2, 0.5, 0.05]),
+      0,
+      'least-important',
+    );
     expect(plan.assignments).toEqual([
       { item: 1, slot: 1, replaced: true }, // 0.5 replaces 0.1
       // 0.2 is not more important than the next weakest (0.3): rejected; so is 0.05.
@@ -42,7 +47,10 @@ describe('planWrite', () => {
 
   it('rejects items beyond the number of slots in one call', () => {
     const plan = planWrite(book([0, 0], [0, 0], [0, 0]), Float32Array.from([1, 2, 3]), 0, 'least-used');
-    expect(plan.assignments.map((a) => [a.item, a.slot])).toEqual([[2, 0], [1, 1]]);
+    expect(plan.assignments.map((a) => [a.item, a.slot])).toEqual([
+      [2, 0],
+      [1, 1],
+    ]);
     expect(plan.rejected).toBe(1);
   });
 });

@@ -68,7 +68,15 @@ describe('ExternalMemory.write', () => {
 
 describe('ExternalMemory.cleanup', () => {
   it('decays usage, evicts the rarely used slots, zeroes them and keeps the minimum fraction', () => {
-    const memory = new ExternalMemory({ slots: 8, keySize: 8, beta: 50, usageDecay: 1, cleanupDecay: 0.5, evictBelow: 0.6, minKeepFraction: 0.5 });
+    const memory = new ExternalMemory({
+      slots: 8,
+      keySize: 8,
+      beta: 50,
+      usageDecay: 1,
+      cleanupDecay: 0.5,
+      evictBelow: 0.6,
+      minKeepFraction: 0.5,
+    });
     const rows = oneHotRows([0, 1, 2, 3, 4, 5], 8);
     memory.write(rows, [1, 1, 1, 1, 1, 1]); // usage 1 each
     const queries = oneHotRows([0, 0, 1], 8); // slot 0 and 1 gain usage

@@ -18,7 +18,15 @@ import { Kysely, SqliteDialect } from 'kysely';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@holomind/tensor-kernels';
 import { seededValues } from '@holomind/testing';
-import { AlertManager, MetricsTracker, ResourceSampler, SqlMetricSink, TensorBoardWriter, tensorBoardSink, type MetricPoint } from '../src/index.js';
+import {
+  AlertManager,
+  MetricsTracker,
+  ResourceSampler,
+  SqlMetricSink,
+  TensorBoardWriter,
+  tensorBoardSink,
+  type MetricPoint,
+} from '../src/index.js';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'holomind-monitoring-bench-'));
 let databaseCount = 0;
@@ -89,11 +97,22 @@ async function trainingOverhead() {
   const backend = await initBackend({ backends: 'wasm' });
   const [inputSize, hidden1, hidden2, classes, batch] = [784, 256, 128, 10, 64];
   const dense = (fanIn: number, fanOut: number, seed: number) =>
-    tf.variable(tf.tidy(() => tf.mul(tf.tensor2d(seededValues(fanIn * fanOut, seed), [fanIn, fanOut]), Math.sqrt(6 / (fanIn + fanOut)))) as tf.Tensor2D);
-  const weights: tf.Variable<tf.Rank.R2>[] = [dense(inputSize, hidden1, 1), dense(hidden1, hidden2, 2), dense(hidden2, classes, 3)];
+    tf.variable(
+      tf.tidy(() =>
+        tf.mul(tf.tensor2d(seededValues(fanIn * fanOut, seed), [fanIn, fanOut]), Math.sqrt(6 / (fanIn + fanOut))),
+      ) as tf.Tensor2D,
+    );
+  const weights: tf.Variable<tf.Rank.R2>[] = [
+    dense(inputSize, hidden1, 1),
+    dense(hidden1, hidden2, 2),
+    dense(hidden2, classes, 3),
+  ];
   const biases = [tf.variable(tf.zeros([hidden1])), tf.variable(tf.zeros([hidden2])), tf.variable(tf.zeros([classes]))];
   const inputs = tf.tensor2d(seededValues(batch * inputSize, 4), [batch, inputSize]);
-  const labelIndices = tf.tensor1d(Array.from({ length: batch }, (_, i) => (i * 7) % classes), 'int32');
+  const labelIndices = tf.tensor1d(
+    Array.from({ length: batch }, (_, i) => (i * 7) % classes),
+    'int32',
+  );
   const labels = tf.oneHot(labelIndices, classes);
   const learningRate = 0.05;
 
@@ -189,7 +208,11 @@ async function trainingOverhead() {
         series.ratios.push(withTracking[key] / without[key]);
       }
     }
-    const summary = (series: typeof cpu) => ({ plain: median(series.plain), tracked: median(series.tracked), overhead: median(series.ratios) - 1 });
+    const summary = (series: typeof cpu) => ({
+      plain: median(series.plain),
+      tracked: median(series.tracked),
+      overhead: median(series.ratios) - 1,
+    });
     return { cpu: summary(cpu), wall: summary(wall) };
   };
   const control = await compare(true);
@@ -218,8 +241,12 @@ async function trainingOverhead() {
 }
 
 try {
-  console.log(`@holomind/monitoring bench: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)}`);
-  console.log('\n1. SQLite sink throughput (file database, WAL, synchronous=NORMAL; series id, step, wall time, value per row; median of 3 runs)');
+  console.log(
+    `@holomind/monitoring bench: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)}`,
+  );
+  console.log(
+    '\n1. SQLite sink throughput (file database, WAL, synchronous=NORMAL; series id, step, wall time, value per row; median of 3 runs)',
+  );
   const points = makePoints(200_000);
   console.log('| path | batch size | points | points/s |');
   console.log('| --- | ---: | ---: | ---: |');
@@ -243,9 +270,15 @@ try {
     );
   row('A/A control (no tracking in either block)', training.control);
   row('untracked (A) / tracked (B)', training.measured);
-  console.log(`one log() call (3 metrics, both sinks, rules; sinks flushed inside the timing): ${training.logMicros.toFixed(1)} µs CPU = ${(perCall * 100).toFixed(3)} % of a step`);
-  console.log('tracked = tracker.log of loss, accuracy, lr per step into an SQLite sink and a TensorBoard sink, 3 alert rules; a 1 s resource');
-  console.log('sampler runs throughout. Overheads are medians of pair ratios (B / A) − 1; the control row shows the noise of the method here.');
+  console.log(
+    `one log() call (3 metrics, both sinks, rules; sinks flushed inside the timing): ${training.logMicros.toFixed(1)} µs CPU = ${(perCall * 100).toFixed(3)} % of a step`,
+  );
+  console.log(
+    'tracked = tracker.log of loss, accuracy, lr per step into an SQLite sink and a TensorBoard sink, 3 alert rules; a 1 s resource',
+  );
+  console.log(
+    'sampler runs throughout. Overheads are medians of pair ratios (B / A) − 1; the control row shows the noise of the method here.',
+  );
   console.log(
     `target < 2 %: CPU A/B ${training.measured.cpu.overhead < 0.02 ? 'met' : 'NOT met'}, wall A/B ${training.measured.wall.overhead < 0.02 ? 'met' : 'NOT met'}, per-call ${perCall < 0.02 ? 'met' : 'NOT met'}`,
   );

@@ -109,9 +109,12 @@ describe('AlertManager rules', () => {
   });
 
   it('stores every alert in memory and in the tracker sinks, and derives health from the recent window', () => {
-    const { clock, tracker, alerts, stored } = setup([{ metric: 'loss', direction: 'above', warning: 1, critical: 10, cooldownMs: 0 }], {
-      healthWindowMs: 60_000,
-    });
+    const { clock, tracker, alerts, stored } = setup(
+      [{ metric: 'loss', direction: 'above', warning: 1, critical: 10, cooldownMs: 0 }],
+      {
+        healthWindowMs: 60_000,
+      },
+    );
     expect(alerts.health().status).toBe('green');
     tracker.log({ loss: 2 });
     expect(alerts.health().status).toBe('yellow');
@@ -149,31 +152,45 @@ describe('AlertManager configuration errors', () => {
 
   it('rejects a rule on an unknown metric, naming the declared ones and the fix', () => {
     expect(codeOf(make({ metric: 'los', direction: 'above', warning: 1 }))).toBe(
-      "UNKNOWN_METRIC: Alert rule on \"los\" names unknown metric 'los'; declared metrics: accuracy, loss. " +
+      'UNKNOWN_METRIC: Alert rule on "los" names unknown metric \'los\'; declared metrics: accuracy, loss. ' +
         "Declare it with new MetricsTracker({ metrics: { 'los': {} } }) or tracker.defineMetric('los') first.",
     );
   });
 
   it('rejects non-finite, non-numeric, missing and misordered thresholds', () => {
-    expect(codeOf(make({ metric: 'loss', direction: 'above', warning: Number.NaN }))).toMatch(/^INVALID_THRESHOLD: .*warning threshold NaN must be a finite number/);
-    expect(codeOf(make({ metric: 'loss', direction: 'above', error: Infinity }))).toMatch(/^INVALID_THRESHOLD: .*error threshold Infinity/);
-    expect(codeOf(make({ metric: 'loss', direction: 'above', critical: '5' }))).toMatch(/^INVALID_THRESHOLD: .*critical threshold "5"/);
-    expect(codeOf(make({ metric: 'loss', direction: 'above' }))).toMatch(/^INVALID_THRESHOLD: .*at least one of warning, error, critical/);
+    expect(codeOf(make({ metric: 'loss', direction: 'above', warning: Number.NaN }))).toMatch(
+      /^INVALID_THRESHOLD: .*warning threshold NaN must be a finite number/,
+    );
+    expect(codeOf(make({ metric: 'loss', direction: 'above', error: Infinity }))).toMatch(
+      /^INVALID_THRESHOLD: .*error threshold Infinity/,
+    );
+    expect(codeOf(make({ metric: 'loss', direction: 'above', critical: '5' }))).toMatch(
+      /^INVALID_THRESHOLD: .*critical threshold "5"/,
+    );
+    expect(codeOf(make({ metric: 'loss', direction: 'above' }))).toMatch(
+      /^INVALID_THRESHOLD: .*at least one of warning, error, critical/,
+    );
     expect(codeOf(make({ metric: 'loss', direction: 'above', warning: 5, critical: 2 }))).toMatch(
       /^INVALID_THRESHOLD: .*critical threshold 2 must be ≥ warning threshold 5/,
     );
     expect(codeOf(make({ metric: 'accuracy', direction: 'below', warning: 0.5, error: 0.8 }))).toMatch(
       /^INVALID_THRESHOLD: .*error threshold 0.8 must be ≤ warning threshold 0.5/,
     );
-    expect(codeOf(make({ kind: 'forgetting', metric: 'accuracy', warning: -0.1 }))).toMatch(/^INVALID_THRESHOLD: .*must be a drop > 0/);
+    expect(codeOf(make({ kind: 'forgetting', metric: 'accuracy', warning: -0.1 }))).toMatch(
+      /^INVALID_THRESHOLD: .*must be a drop > 0/,
+    );
   });
 
   it('rejects a bad direction, kind, cooldown or a duplicate id', () => {
     expect(codeOf(make({ metric: 'loss', direction: 'up', warning: 1 }))).toMatch(/^INVALID_RULE: .*direction "up"/);
     expect(codeOf(make({ kind: 'spike', metric: 'loss', warning: 1 }))).toMatch(/^INVALID_RULE: .*kind "spike" is unknown/);
-    expect(codeOf(make({ metric: 'loss', direction: 'above', warning: 1, cooldownMs: -5 }))).toMatch(/^INVALID_RULE: .*cooldownMs -5/);
+    expect(codeOf(make({ metric: 'loss', direction: 'above', warning: 1, cooldownMs: -5 }))).toMatch(
+      /^INVALID_RULE: .*cooldownMs -5/,
+    );
     const alerts = new AlertManager({ tracker, rules: [{ id: 'x', metric: 'loss', direction: 'above', warning: 1 }] });
-    expect(codeOf(() => alerts.addRule({ id: 'x', metric: 'accuracy', direction: 'below', warning: 0.5 }))).toMatch(/^INVALID_RULE: .*'x' is already used/);
+    expect(codeOf(() => alerts.addRule({ id: 'x', metric: 'accuracy', direction: 'below', warning: 0.5 }))).toMatch(
+      /^INVALID_RULE: .*'x' is already used/,
+    );
   });
 });
 
@@ -186,7 +203,10 @@ describe('AlertManager handlers', () => {
       const file = path.join(folder, 'logs', 'alerts.jsonl');
       const { tracker, alerts } = setup([{ metric: 'loss', direction: 'above', warning: 1, critical: 5, cooldownMs: 0 }], {
         handlers: [
-          consoleAlertHandler({ warn: (line) => lines.push(`warn ${String(line)}`), error: (line) => lines.push(`error ${String(line)}`) }),
+          consoleAlertHandler({
+            warn: (line) => lines.push(`warn ${String(line)}`),
+            error: (line) => lines.push(`error ${String(line)}`),
+          }),
           fileAlertHandler(file),
           callbackAlertHandler(async (alert) => {
             await new Promise((resolve) => setTimeout(resolve, 5));
@@ -205,7 +225,10 @@ describe('AlertManager handlers', () => {
         expect.stringMatching(/^error \[holomind critical\] loss is NaN at step 1/),
         'error [holomind critical] loss = 6 > critical threshold 5 at step 2 (rule threshold:loss:above, run run-1)',
       ]);
-      const written = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      const written = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(written.map((alert) => [alert.severity, alert.value])).toEqual([
         ['warning', 2],
         ['critical', 'NaN'],

@@ -126,15 +126,22 @@ export class AlertManager {
     this.healthWindowMs = nonNegative(options.healthWindowMs ?? 600_000, 'healthWindowMs');
     this.now = options.now ?? Date.now;
     this.onHandlerError =
-      options.onHandlerError ?? ((error, alert) => console.error(`[@holomind/monitoring] alert handler failed on ${alert.id}:`, error));
+      options.onHandlerError ??
+      ((error, alert) => console.error(`[@holomind/monitoring] alert handler failed on ${alert.id}:`, error));
     if (options.nonFinite === false) {
       this.nonFinite = null;
     } else {
       const severity = options.nonFinite?.severity ?? 'critical';
       if (!SEVERITIES.includes(severity)) {
-        throw new MonitoringError('INVALID_RULE', `nonFinite.severity ${describeValue(severity)} must be one of ${SEVERITIES.join(', ')}.`);
+        throw new MonitoringError(
+          'INVALID_RULE',
+          `nonFinite.severity ${describeValue(severity)} must be one of ${SEVERITIES.join(', ')}.`,
+        );
       }
-      this.nonFinite = { severity, cooldownMs: nonNegative(options.nonFinite?.cooldownMs ?? this.defaultCooldownMs, 'nonFinite.cooldownMs') };
+      this.nonFinite = {
+        severity,
+        cooldownMs: nonNegative(options.nonFinite?.cooldownMs ?? this.defaultCooldownMs, 'nonFinite.cooldownMs'),
+      };
     }
     this.handlers = [];
     for (const handler of options.handlers ?? []) this.addHandler(handler);
@@ -163,7 +170,10 @@ export class AlertManager {
 
   addHandler(handler: AlertHandler): void {
     if (typeof handler !== 'function') {
-      throw new MonitoringError('INVALID_ARGUMENT', `An alert handler must be a function (alert) => void, got ${describeValue(handler)}.`);
+      throw new MonitoringError(
+        'INVALID_ARGUMENT',
+        `An alert handler must be a function (alert) => void, got ${describeValue(handler)}.`,
+      );
     }
     this.handlers.push(handler);
   }

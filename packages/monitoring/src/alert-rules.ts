@@ -67,7 +67,10 @@ export function resolveRule(rule: AlertRule, declaredMetrics: readonly string[],
   }
   const kind = rule.kind ?? 'threshold';
   if (kind !== 'threshold' && kind !== 'forgetting') {
-    throw new MonitoringError('INVALID_RULE', `Alert rule kind ${describeValue(rule.kind)} is unknown; use 'threshold' or 'forgetting'.`);
+    throw new MonitoringError(
+      'INVALID_RULE',
+      `Alert rule kind ${describeValue(rule.kind)} is unknown; use 'threshold' or 'forgetting'.`,
+    );
   }
   const label = `Alert rule ${rule.id !== undefined ? `'${rule.id}'` : `on ${describeValue(rule.metric)}`}`;
   if (typeof rule.metric !== 'string' || rule.metric === '') {
@@ -92,7 +95,10 @@ export function resolveRule(rule: AlertRule, declaredMetrics: readonly string[],
   }
   const taskId = kind === 'threshold' ? normalizeTaskId((rule as ThresholdRule).taskId) : null;
   const id =
-    rule.id ?? (kind === 'forgetting' ? `forgetting:${rule.metric}` : `threshold:${rule.metric}:${direction}${taskId === null ? '' : `:${taskId}`}`);
+    rule.id ??
+    (kind === 'forgetting'
+      ? `forgetting:${rule.metric}`
+      : `threshold:${rule.metric}:${direction}${taskId === null ? '' : `:${taskId}`}`);
   if (typeof id !== 'string' || id === '') {
     throw new MonitoringError('INVALID_RULE', `${label}: id ${describeValue(id)} must be a non-empty string.`);
   }

@@ -119,16 +119,24 @@ describe('ContinualEvaluator', () => {
 
   it('logs every cell to a tracker, where a forgetting rule fires on the hand-computed drop of task A', () => {
     const tracker = new MetricsTracker({ metrics: { accuracy: { goal: 'maximize' } } });
-    const alerts = new AlertManager({ tracker, rules: [{ kind: 'forgetting', metric: 'accuracy', warning: 0.1, error: 0.3, cooldownMs: 0 }] });
+    const alerts = new AlertManager({
+      tracker,
+      rules: [{ kind: 'forgetting', metric: 'accuracy', warning: 0.1, error: 0.3, cooldownMs: 0 }],
+    });
     const evaluator = new ContinualEvaluator({ tasks: ['A', 'B', 'C'], tracker });
     evaluator.recordRow('A', [0.9, 0.1, 0.2], { step: 100 });
     alerts.setCurrentTask('B');
     evaluator.recordRow('B', [0.95, 0.85, 0.15], { step: 200 });
     alerts.setCurrentTask('C');
     evaluator.recordRow('C', [0.6, 0.8, 0.95], { step: 300 });
-    expect(tracker.series({ metric: 'accuracy', taskId: 'A' })[0]).toMatchObject({ steps: [100, 200, 300], values: [0.9, 0.95, 0.6] });
+    expect(tracker.series({ metric: 'accuracy', taskId: 'A' })[0]).toMatchObject({
+      steps: [100, 200, 300],
+      values: [0.9, 0.95, 0.6],
+    });
     // Task A: best 0.95, now 0.60, drop 0.35 > 0.3 → error; task B: drop 0.05 → nothing.
     const fired = alerts.getHistory();
-    expect(fired.map((alert) => [alert.taskId, alert.severity, alert.reference, alert.value, alert.step])).toEqual([['A', 'error', 0.95, 0.6, 300]]);
+    expect(fired.map((alert) => [alert.taskId, alert.severity, alert.reference, alert.value, alert.step])).toEqual([
+      ['A', 'error', 0.95, 0.6, 300],
+    ]);
   });
 });

@@ -50,8 +50,7 @@ export const EVALUATION_DEFINITIONS: ContinualEvaluationReport['definitions'] = 
   averageAccuracy: 'ACC = (1/T) Σ_{j=0..k} R[k][j]  (Lopez-Paz & Ranzato 2017)',
   backwardTransfer: 'BWT = (1/k) Σ_{j=0..k-1} (R[k][j] - R[j][j])  (Lopez-Paz & Ranzato 2017); negative means forgetting',
   forwardTransfer: 'FWT = (1/k) Σ_{j=1..k} (R[j-1][j] - b[j]), b = baseline accuracy before training  (Lopez-Paz & Ranzato 2017)',
-  forgetting:
-    'f_j = max_{l=j..k-1} R[l][j] - R[k][j] for j < k, averaged over j = 0..k-1  (Chaudhry et al. 2018, RWalk)',
+  forgetting: 'f_j = max_{l=j..k-1} R[l][j] - R[k][j] for j < k, averaged over j = 0..k-1  (Chaudhry et al. 2018, RWalk)',
 };
 
 /**

@@ -45,7 +45,14 @@ export { PerformanceMonitor } from './performance-monitor.js';
 export type { PerformanceStats, OperationTotals, TrackedTiming } from './performance-monitor.js';
 
 export { toCsv, metricPointsToCsv, alertsToCsv, accuracyMatrixToCsv, toJson } from './reports/csv.js';
-export { taskAccuracyChart, accuracyMatrixChart, forgettingChart, memoryUseChart, renderSvg, renderPng } from './reports/plots.js';
+export {
+  taskAccuracyChart,
+  accuracyMatrixChart,
+  forgettingChart,
+  memoryUseChart,
+  renderSvg,
+  renderPng,
+} from './reports/plots.js';
 export type { VegaLiteSpec, ChartOptions, PngOptions } from './reports/plots.js';
 export { buildReport, writeReport } from './reports/report.js';
 export type { ReportSources, WriteReportOptions } from './reports/report.js';

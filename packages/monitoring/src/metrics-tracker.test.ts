@@ -14,7 +14,9 @@ describe('MetricsTracker', () => {
     expect(tracker.metricNames()).toEqual(['accuracy', 'loss']);
     expect(tracker.runIds()).toEqual(['r1', 'r2']);
     expect(tracker.taskIds()).toEqual(['0', '1']);
-    expect(tracker.points().map((point) => [point.metric, point.runId, point.taskId, point.step, point.value, point.wallTime])).toEqual([
+    expect(
+      tracker.points().map((point) => [point.metric, point.runId, point.taskId, point.step, point.value, point.wallTime]),
+    ).toEqual([
       ['loss', 'r1', '0', 0, 1, 5000],
       ['accuracy', 'r1', '0', 0, 0.5, 5000],
       ['loss', 'r1', '0', 1, 0.5, 5001],
@@ -101,6 +103,8 @@ describe('MetricsTracker', () => {
     expect(() => tracker.log({ loss: 1 }, { taskId: Number.NaN })).toThrow(/taskId NaN/);
     expect(() => tracker.log({ loss: 1 }, { taskId: '' })).toThrow(/taskId "" is not a task; leave taskId out/);
     expect(() => new MetricsTracker({ historyLimit: 0 })).toThrow(/historyLimit 0 must be a positive integer/);
-    expect(() => tracker.defineMetric('loss', { goal: 'lower' as never })).toThrow(/goal "lower" must be 'maximize' or 'minimize'/);
+    expect(() => tracker.defineMetric('loss', { goal: 'lower' as never })).toThrow(
+      /goal "lower" must be 'maximize' or 'minimize'/,
+    );
   });
 });

@@ -177,7 +177,10 @@ export class MetricsTracker {
    */
   log(metrics: Record<string, number>, context: LogContext = {}): MetricPoint[] {
     if (typeof metrics !== 'object' || metrics === null) {
-      throw new MonitoringError('INVALID_ARGUMENT', `log(metrics): expected an object of name → number, got ${describeValue(metrics)}.`);
+      throw new MonitoringError(
+        'INVALID_ARGUMENT',
+        `log(metrics): expected an object of name → number, got ${describeValue(metrics)}.`,
+      );
     }
     const step = context.step ?? this.lastStep + 1;
     if (!Number.isSafeInteger(step) || step < 0) {
@@ -223,7 +226,14 @@ export class MetricsTracker {
       arrays.steps.forEach((step, i) =>
         tagged.push({
           sequence: arrays.sequences[i]!,
-          point: { runId: buffer.runId, metric: buffer.metric, taskId: buffer.taskId, step, value: arrays.values[i]!, wallTime: arrays.wallTimes[i]! },
+          point: {
+            runId: buffer.runId,
+            metric: buffer.metric,
+            taskId: buffer.taskId,
+            step,
+            value: arrays.values[i]!,
+            wallTime: arrays.wallTimes[i]!,
+          },
         }),
       );
     }
@@ -248,7 +258,8 @@ export class MetricsTracker {
   /** Task ids logged so far (excluding "no task"), in order of first appearance. */
   taskIds(): string[] {
     const seen: string[] = [];
-    for (const buffer of this.buffers.values()) if (buffer.taskId !== null && !seen.includes(buffer.taskId)) seen.push(buffer.taskId);
+    for (const buffer of this.buffers.values())
+      if (buffer.taskId !== null && !seen.includes(buffer.taskId)) seen.push(buffer.taskId);
     return seen;
   }
 

@@ -12,7 +12,13 @@ describe('PerformanceMonitor', () => {
     expect(stats.captures).toEqual({ count: 3, items: 450, totalSeconds: 0.09, averageItems: 150, averageSeconds: 0.03 });
     expect(stats.perLayer.dense_1!.captures).toMatchObject({ count: 2, items: 400, averageItems: 200 });
     expect(stats.perLayer.dense_1!.captures.averageSeconds).toBeCloseTo(0.04, 12);
-    expect(stats.perLayer.dense_1!.reconstructions).toEqual({ count: 1, items: 8, totalSeconds: 0.5, averageItems: 8, averageSeconds: 0.5 });
+    expect(stats.perLayer.dense_1!.reconstructions).toEqual({
+      count: 1,
+      items: 8,
+      totalSeconds: 0.5,
+      averageItems: 8,
+      averageSeconds: 0.5,
+    });
     expect(stats.perLayer.dense_2!.reconstructions.count).toBe(0);
     expect(stats.reconstructions.averageSeconds).toBe(0.5);
   });

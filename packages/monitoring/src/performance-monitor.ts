@@ -90,7 +90,8 @@ export class PerformanceMonitor {
   /** Counts, per-layer totals and averages. */
   getStats(): PerformanceStats {
     const perLayer: PerformanceStats['perLayer'] = {};
-    for (const [name, layer] of this.layers) perLayer[name] = { captures: layer.captures.toJSON(), reconstructions: layer.reconstructions.toJSON() };
+    for (const [name, layer] of this.layers)
+      perLayer[name] = { captures: layer.captures.toJSON(), reconstructions: layer.reconstructions.toJSON() };
     const tracked: PerformanceStats['tracked'] = {};
     for (const [label, timing] of this.timings) {
       tracked[label] = {
@@ -117,7 +118,10 @@ export class PerformanceMonitor {
    * Wraps `fn` so every call is timed under `label` (default `fn.name`). Promises are timed until
    * they settle; failures are counted and rethrown unchanged.
    */
-  track<Args extends unknown[], Result>(fn: (...args: Args) => Result, label: string = fn.name || 'anonymous'): (...args: Args) => Result {
+  track<Args extends unknown[], Result>(
+    fn: (...args: Args) => Result,
+    label: string = fn.name || 'anonymous',
+  ): (...args: Args) => Result {
     if (typeof fn !== 'function') {
       throw new MonitoringError('INVALID_ARGUMENT', `track needs a function, got ${describeValue(fn)}.`);
     }
@@ -170,9 +174,15 @@ function check(layer: string, items: number, seconds: number, method: string, it
     throw new MonitoringError('INVALID_ARGUMENT', `${method}: layer ${describeValue(layer)} must be a non-empty string.`);
   }
   if (typeof items !== 'number' || !Number.isFinite(items) || items < 0) {
-    throw new MonitoringError('INVALID_ARGUMENT', `${method}('${layer}'): ${itemName} ${describeValue(items)} must be a finite number ≥ 0.`);
+    throw new MonitoringError(
+      'INVALID_ARGUMENT',
+      `${method}('${layer}'): ${itemName} ${describeValue(items)} must be a finite number ≥ 0.`,
+    );
   }
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new MonitoringError('INVALID_ARGUMENT', `${method}('${layer}'): seconds ${describeValue(seconds)} must be a finite number ≥ 0.`);
+    throw new MonitoringError(
+      'INVALID_ARGUMENT',
+      `${method}('${layer}'): seconds ${describeValue(seconds)} must be a finite number ≥ 0.`,
+    );
   }
 }

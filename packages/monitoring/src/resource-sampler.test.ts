@@ -37,7 +37,13 @@ describe('ResourceSampler', () => {
     const sampler = new ResourceSampler({ tracker });
     const alerts = new AlertManager({ tracker, rules: [{ metric: 'system/rss_bytes', direction: 'above', warning: 1 }] });
     sampler.sample();
-    expect(tracker.metricNames()).toEqual(['system/cpu_percent', 'system/heap_used_bytes', 'system/rss_bytes', 'tf/num_bytes', 'tf/num_tensors']);
+    expect(tracker.metricNames()).toEqual([
+      'system/cpu_percent',
+      'system/heap_used_bytes',
+      'system/rss_bytes',
+      'tf/num_bytes',
+      'tf/num_tensors',
+    ]);
     expect(alerts.getHistory()[0]).toMatchObject({ metric: 'system/rss_bytes', severity: 'warning' });
     expect(tf.getBackend()).toBe('cpu');
   });

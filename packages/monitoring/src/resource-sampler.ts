@@ -94,16 +94,23 @@ export class ResourceSampler {
   constructor(options: ResourceSamplerOptions = {}) {
     this.intervalMs = options.intervalMs ?? 5000;
     if (typeof this.intervalMs !== 'number' || !Number.isFinite(this.intervalMs) || this.intervalMs < 1) {
-      throw new MonitoringError('INVALID_ARGUMENT', `intervalMs ${describeValue(options.intervalMs)} must be a number ≥ 1 (milliseconds).`);
+      throw new MonitoringError(
+        'INVALID_ARGUMENT',
+        `intervalMs ${describeValue(options.intervalMs)} must be a number ≥ 1 (milliseconds).`,
+      );
     }
     this.historyLimit = options.historyLimit ?? 720;
     if (!Number.isSafeInteger(this.historyLimit) || this.historyLimit < 1) {
-      throw new MonitoringError('INVALID_ARGUMENT', `historyLimit ${describeValue(options.historyLimit)} must be a positive integer.`);
+      throw new MonitoringError(
+        'INVALID_ARGUMENT',
+        `historyLimit ${describeValue(options.historyLimit)} must be a positive integer.`,
+      );
     }
     this.tracker = options.tracker;
     this.backendInfo = options.backendInfo;
     this.now = options.now ?? Date.now;
-    if (this.tracker) for (const [name, definition] of Object.entries(RESOURCE_METRICS)) this.tracker.defineMetric(name, definition);
+    if (this.tracker)
+      for (const [name, definition] of Object.entries(RESOURCE_METRICS)) this.tracker.defineMetric(name, definition);
   }
 
   /** True between `start()` and `stop()`. */

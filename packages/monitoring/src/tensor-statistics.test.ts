@@ -36,7 +36,9 @@ describe('tensor statistics', () => {
     const values = Array.from(seededValues(5000, 3), (value) => value ** 3);
     const { histogram } = valueStatistics(values, { bins: 17 });
     const limits = histogram.bucketLimits;
-    const brute = limits.map((limit, i) => values.filter((value) => value <= limit && (i === 0 || value > limits[i - 1]!)).length);
+    const brute = limits.map(
+      (limit, i) => values.filter((value) => value <= limit && (i === 0 || value > limits[i - 1]!)).length,
+    );
     expect(histogram.bucketCounts).toEqual(brute);
     expect(histogram.num).toBe(5000);
     // Values exactly on a limit go to the lower bucket.

@@ -169,7 +169,12 @@ export async function namedStatistics(
  * Logs `<prefix>/<name>/{l2_norm,mean,std,min,max,non_finite}` for each tensor and
  * `<prefix>/global_l2_norm`, so norms get alert rules and dashboards like any metric.
  */
-export function logStatistics(tracker: MetricsTracker, prefix: string, statistics: NamedStatistics, context: LogContext = {}): void {
+export function logStatistics(
+  tracker: MetricsTracker,
+  prefix: string,
+  statistics: NamedStatistics,
+  context: LogContext = {},
+): void {
   const metrics: Record<string, number> = { [`${prefix}/global_l2_norm`]: statistics.globalL2Norm };
   for (const [name, one] of Object.entries(statistics.tensors)) {
     metrics[`${prefix}/${name}/l2_norm`] = one.l2Norm;

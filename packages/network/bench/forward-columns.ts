@@ -44,7 +44,12 @@ async function main() {
   const inputs = tf.randomUniform([batch, 784], 0, 1, 'float32', 1);
 
   // forward(x, task-k) runs the extractor and columns 1..k only, so one 10-column network covers every count.
-  const network = new ProgressiveNetwork({ inputShape: [784], extractor: { kind: 'mlp', hiddenSizes: [128] }, column: columnOptions, seed: 1 });
+  const network = new ProgressiveNetwork({
+    inputShape: [784],
+    extractor: { kind: 'mlp', hiddenSizes: [128] },
+    column: columnOptions,
+    seed: 1,
+  });
   const parameters: number[] = [];
   for (let count = 1; count <= 10; count++) {
     network.addTask(`task-${count}`, { outputSize: 10 });
@@ -65,13 +70,22 @@ async function main() {
       memory.write(rows, new Float32Array(1000).fill(1));
       rows.dispose();
     }
-    const withMemory = new ProgressiveNetwork({ inputShape: [784], extractor: { kind: 'mlp', hiddenSizes: [128] }, column: columnOptions, memory, seed: 1 });
+    const withMemory = new ProgressiveNetwork({
+      inputShape: [784],
+      extractor: { kind: 'mlp', hiddenSizes: [128] },
+      column: columnOptions,
+      memory,
+      seed: 1,
+    });
     withMemory.addTask('task-1', { outputSize: 10 });
     networks.push(withMemory);
     memories.push(memory);
   }
   const [plain, small, large] = await interleavedMedians(
-    [() => forwardOnce(network, inputs, 'task-1'), ...networks.map((withMemory) => () => forwardOnce(withMemory, inputs, 'task-1'))],
+    [
+      () => forwardOnce(network, inputs, 'task-1'),
+      ...networks.map((withMemory) => () => forwardOnce(withMemory, inputs, 'task-1')),
+    ],
     memoryRepeats,
   );
   const memoryRows = [
@@ -81,17 +95,22 @@ async function main() {
   for (const disposable of [...networks, ...memories, network]) disposable.dispose();
   inputs.dispose();
 
-  console.log(`ProgressiveNetwork.forward on ${info.name}: batch ${batch}, input 784, MLP extractor [128], columns [64, 64] → 10, median of ${repeats} interleaved rounds`);
+  console.log(
+    `ProgressiveNetwork.forward on ${info.name}: batch ${batch}, input 784, MLP extractor [128], columns [64, 64] → 10, median of ${repeats} interleaved rounds`,
+  );
   console.log('| columns | forward ms | × 1 column | parameters |');
   console.log('| ---: | ---: | ---: | ---: |');
   for (const row of columns) {
     console.log(`| ${row.count} | ${row.ms.toFixed(2)} | ${(row.ms / columns[0]!.ms).toFixed(2)} | ${row.parameters} |`);
   }
   console.log('');
-  console.log(`forward of column 1 with an ExternalMemory read (4 heads × keySize 32, cosine, full memory), median of ${memoryRepeats} interleaved rounds:`);
+  console.log(
+    `forward of column 1 with an ExternalMemory read (4 heads × keySize 32, cosine, full memory), median of ${memoryRepeats} interleaved rounds:`,
+  );
   console.log('| slots | forward ms | × without memory |');
   console.log('| ---: | ---: | ---: |');
-  for (const row of memoryRows) console.log(`| ${row.slots} | ${row.ms.toFixed(2)} | ${(row.ms / row.withoutMemory).toFixed(2)} |`);
+  for (const row of memoryRows)
+    console.log(`| ${row.slots} | ${row.ms.toFixed(2)} | ${(row.ms / row.withoutMemory).toFixed(2)} |`);
   await disposeBackend();
 }
 

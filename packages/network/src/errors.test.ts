@@ -22,7 +22,9 @@ describe('ProgressiveNetwork errors', () => {
   it('names the known tasks when asked for an unknown one', () => {
     const network = new ProgressiveNetwork({ inputShape: [4], column: { hiddenSizes: [3] } });
     const inputs = tf.zeros([1, 4]);
-    expect(() => network.forward(inputs, 'x')).toThrow("Unknown task 'x'; known tasks: none yet. Add it first with addTask('x', { outputSize }).");
+    expect(() => network.forward(inputs, 'x')).toThrow(
+      "Unknown task 'x'; known tasks: none yet. Add it first with addTask('x', { outputSize }).",
+    );
     network.addTask('digits-0-1', { outputSize: 2 });
     network.addTask('digits-2-3', { outputSize: 2 });
     expect(() => network.forward(inputs, 'digits-4-5')).toThrow(
@@ -52,15 +54,21 @@ describe('ProgressiveNetwork errors', () => {
     const images = tf.zeros([5, 28, 28]);
     const narrow = tf.zeros([5, 100]);
     const ints = tf.zeros([5, 784], 'int32');
-    expect(() => flat.forward(images, 'a')).toThrow('Expected inputs of shape [batch, 784], got [5, 28, 28]; reshape it to [5, 784].');
-    expect(() => flat.forward(narrow, 'a')).toThrow('Expected inputs of shape [batch, 784], got [5, 100]; the network was built with inputShape [784].');
-    expect(() => flat.forward(ints, 'a')).toThrow("Expected float32 inputs, got int32; convert them with tf.cast(inputs, 'float32').");
+    expect(() => flat.forward(images, 'a')).toThrow(
+      'Expected inputs of shape [batch, 784], got [5, 28, 28]; reshape it to [5, 784].',
+    );
+    expect(() => flat.forward(narrow, 'a')).toThrow(
+      'Expected inputs of shape [batch, 784], got [5, 100]; the network was built with inputShape [784].',
+    );
+    expect(() => flat.forward(ints, 'a')).toThrow(
+      "Expected float32 inputs, got int32; convert them with tf.cast(inputs, 'float32').",
+    );
     expect(codeOf(() => flat.forward(images, 'a'))).toBe('INPUT_SHAPE_MISMATCH');
     tf.dispose([images, narrow, ints]);
     flat.dispose();
   });
 
-  it('rejects a memory query of the wrong width (the memory\'s own error)', () => {
+  it("rejects a memory query of the wrong width (the memory's own error)", () => {
     const memory = new ExternalMemory({ slots: 8, keySize: 4, heads: 2 });
     const network = new ProgressiveNetwork({ inputShape: [6], column: { hiddenSizes: [3] }, memory });
     network.addTask('a', { outputSize: 2 });
@@ -83,12 +91,16 @@ describe('ProgressiveNetwork errors', () => {
 
   it('rejects bad options, naming them', () => {
     expect(() => new ProgressiveNetwork({ inputShape: [4], extractor: { kind: 'conv', filters: [2] } })).toThrow(
-      'A conv extractor needs inputShape [height, width, channels], got [4]; use kind \'mlp\' for flat inputs.',
+      "A conv extractor needs inputShape [height, width, channels], got [4]; use kind 'mlp' for flat inputs.",
     );
-    expect(() => new ProgressiveNetwork({ inputShape: [4], column: { dropout: 1 } })).toThrow('column.dropout must be in [0, 1), got 1.');
+    expect(() => new ProgressiveNetwork({ inputShape: [4], column: { dropout: 1 } })).toThrow(
+      'column.dropout must be in [0, 1), got 1.',
+    );
     const network = new ProgressiveNetwork({ inputShape: [4], column: { hiddenSizes: [3, 3] } });
     network.addTask('a', { outputSize: 2 });
-    expect(() => network.addTask('b', { outputSize: 2, hiddenSizes: [5] })).toThrow(/has 1 hidden layers but earlier columns have 2/);
+    expect(() => network.addTask('b', { outputSize: 2, hiddenSizes: [5] })).toThrow(
+      /has 1 hidden layers but earlier columns have 2/,
+    );
     expect(codeOf(() => network.addTask('c', { outputSize: 0 }))).toBe('INVALID_OPTION');
     network.dispose();
     expect(codeOf(() => network.describe())).toBe('DISPOSED');

@@ -38,14 +38,24 @@ export interface ConvExtractorOptions {
 export type FeatureExtractorOptions = IdentityExtractorOptions | MlpExtractorOptions | ConvExtractorOptions;
 
 function checkSizes(name: string, sizes: unknown, allowEmpty: boolean): number[] {
-  if (!Array.isArray(sizes) || (!allowEmpty && sizes.length === 0) || !sizes.every((size) => Number.isInteger(size) && size > 0)) {
-    throw new NetworkError('INVALID_OPTION', `${name} must be ${allowEmpty ? 'an' : 'a non-empty'} array of positive integers, got ${JSON.stringify(sizes)}.`);
+  if (
+    !Array.isArray(sizes) ||
+    (!allowEmpty && sizes.length === 0) ||
+    !sizes.every((size) => Number.isInteger(size) && size > 0)
+  ) {
+    throw new NetworkError(
+      'INVALID_OPTION',
+      `${name} must be ${allowEmpty ? 'an' : 'a non-empty'} array of positive integers, got ${JSON.stringify(sizes)}.`,
+    );
   }
   return [...(sizes as number[])];
 }
 
 /** Fills defaults and checks a {@link FeatureExtractorOptions}. */
-export function resolveExtractorOptions(options: FeatureExtractorOptions, inputShape: readonly number[]): Required<FeatureExtractorOptions> {
+export function resolveExtractorOptions(
+  options: FeatureExtractorOptions,
+  inputShape: readonly number[],
+): Required<FeatureExtractorOptions> {
   switch (options?.kind) {
     case 'none':
       return { kind: 'none' };
@@ -84,7 +94,10 @@ export function resolveExtractorOptions(options: FeatureExtractorOptions, inputS
       };
     }
     default:
-      throw new NetworkError('INVALID_OPTION', `extractor.kind must be 'none', 'mlp' or 'conv', got '${String((options as { kind?: unknown })?.kind)}'.`);
+      throw new NetworkError(
+        'INVALID_OPTION',
+        `extractor.kind must be 'none', 'mlp' or 'conv', got '${String((options as { kind?: unknown })?.kind)}'.`,
+      );
   }
 }
 
@@ -120,7 +133,10 @@ export class FeatureExtractor {
         const pool = resolved.poolSize;
         const pooledShape: [number, number, number] = [Math.floor(shape[0] / pool), Math.floor(shape[1] / pool), filters];
         if (pooledShape[0] === 0 || pooledShape[1] === 0) {
-          throw new NetworkError('INVALID_OPTION', `extractor conv stage ${index} pools [${shape[0]}, ${shape[1]}] to nothing; use fewer filters entries or poolSize 1.`);
+          throw new NetworkError(
+            'INVALID_OPTION',
+            `extractor conv stage ${index} pools [${shape[0]}, ${shape[1]}] to nothing; use fewer filters entries or poolSize 1.`,
+          );
         }
         this.convStages.push({ conv, pooledShape });
         shape = pooledShape;
@@ -166,11 +182,17 @@ export class FeatureExtractor {
 
   /** Every variable of the extractor, frozen or not: what EWC protects as the shared part. */
   variables(): tf.Variable[] {
-    return [...this.convStages.flatMap(({ conv }) => conv.variables()), ...this.denseLayers.flatMap((layer) => layer.variables())];
+    return [
+      ...this.convStages.flatMap(({ conv }) => conv.variables()),
+      ...this.denseLayers.flatMap((layer) => layer.variables()),
+    ];
   }
 
   get parameterCount(): number {
-    return this.convStages.reduce((sum, { conv }) => sum + conv.parameterCount, 0) + this.denseLayers.reduce((sum, layer) => sum + layer.parameterCount, 0);
+    return (
+      this.convStages.reduce((sum, { conv }) => sum + conv.parameterCount, 0) +
+      this.denseLayers.reduce((sum, layer) => sum + layer.parameterCount, 0)
+    );
   }
 
   /** The layers, in order, with shapes per example. */
@@ -180,13 +202,25 @@ export class FeatureExtractor {
     for (const { conv, pooledShape } of this.convStages) {
       layers.push(conv.describe(activation));
       if (this.options.kind === 'conv' && this.options.poolSize > 1) {
-        layers.push({ name: `${conv.name}.pool`, kind: 'maxPool', inputShape: [...conv.outputShape], outputShape: [...pooledShape], parameters: 0 });
+        layers.push({
+          name: `${conv.name}.pool`,
+          kind: 'maxPool',
+          inputShape: [...conv.outputShape],
+          outputShape: [...pooledShape],
+          parameters: 0,
+        });
       }
     }
     const flatWidth = this.denseLayers[0]?.inputSize ?? this.outputSize;
     if (this.inputShape.length > 1 || this.convStages.length > 0) {
       const lastShape = this.convStages.at(-1)?.pooledShape ?? [...this.inputShape];
-      layers.push({ name: 'extractor.flatten', kind: 'flatten', inputShape: [...lastShape], outputShape: [flatWidth], parameters: 0 });
+      layers.push({
+        name: 'extractor.flatten',
+        kind: 'flatten',
+        inputShape: [...lastShape],
+        outputShape: [flatWidth],
+        parameters: 0,
+      });
     }
     for (const layer of this.denseLayers) layers.push(layer.describe(activation));
     return layers;

@@ -1,8 +1,19 @@
 export { ProgressiveNetwork } from './progressive-network.js';
 export type { EvaluateOptions, Evaluation, FromStateOptions } from './progressive-network.js';
-export type { AddTaskOptions, ColumnDefaults, ExtractorFreeze, ProgressiveNetworkOptions, ResolvedNetworkOptions } from './network-options.js';
+export type {
+  AddTaskOptions,
+  ColumnDefaults,
+  ExtractorFreeze,
+  ProgressiveNetworkOptions,
+  ResolvedNetworkOptions,
+} from './network-options.js';
 export { FeatureExtractor } from './feature-extractor.js';
-export type { ConvExtractorOptions, FeatureExtractorOptions, IdentityExtractorOptions, MlpExtractorOptions } from './feature-extractor.js';
+export type {
+  ConvExtractorOptions,
+  FeatureExtractorOptions,
+  IdentityExtractorOptions,
+  MlpExtractorOptions,
+} from './feature-extractor.js';
 export { TaskColumn } from './task-column.js';
 export type { ColumnRun, ColumnRunContext, MemoryWidths, TaskColumnDescription, TaskColumnOptions } from './task-column.js';
 export { LateralAdapter } from './lateral-adapter.js';

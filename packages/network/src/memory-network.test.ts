@@ -10,9 +10,30 @@ afterAll(disposeBackend);
 
 describe('ProgressiveNetwork with an ExternalMemory attached', () => {
   it('reads and writes the memory while training two Split MNIST tasks, with sane stats and an exact state round-trip', async () => {
-    const tasks = splitMnist({ trainPerDigit: 150, testPerDigit: 100, seed: 3, pairs: [[0, 1], [2, 3]] });
-    const memory = new ExternalMemory({ slots: 128, keySize: 8, heads: 2, beta: 30, importanceThreshold: 0.05, usageDecay: 0.99 });
-    const network = new ProgressiveNetwork({ inputShape: [784], extractor: { kind: 'none' }, column: { hiddenSizes: [32] }, memory, seed: 4 });
+    const tasks = splitMnist({
+      trainPerDigit: 150,
+      testPerDigit: 100,
+      seed: 3,
+      pairs: [
+        [0, 1],
+        [2, 3],
+      ],
+    });
+    const memory = new ExternalMemory({
+      slots: 128,
+      keySize: 8,
+      heads: 2,
+      beta: 30,
+      importanceThreshold: 0.05,
+      usageDecay: 0.99,
+    });
+    const network = new ProgressiveNetwork({
+      inputShape: [784],
+      extractor: { kind: 'none' },
+      column: { hiddenSizes: [32] },
+      memory,
+      seed: 4,
+    });
     let reads = 0;
     for (const task of tasks) {
       const column = network.addTask(task.taskId, { outputSize: 2 });

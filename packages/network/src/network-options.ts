@@ -89,13 +89,19 @@ export function resolveNetworkOptions(options: ProgressiveNetworkOptions): Resol
     throw new NetworkError('INVALID_OPTION', 'ProgressiveNetwork needs an options object such as { inputShape: [784] }.');
   }
   if (!Array.isArray(options.inputShape) || options.inputShape.length === 0) {
-    throw new NetworkError('INVALID_OPTION', `inputShape must be a non-empty array such as [784] or [28, 28, 1], got ${JSON.stringify(options.inputShape)}.`);
+    throw new NetworkError(
+      'INVALID_OPTION',
+      `inputShape must be a non-empty array such as [784] or [28, 28, 1], got ${JSON.stringify(options.inputShape)}.`,
+    );
   }
   const inputShape = options.inputShape.map((size, axis) => positiveInteger(`inputShape[${axis}]`, size));
   const extractor = resolveExtractorOptions(options.extractor ?? { kind: 'mlp', hiddenSizes: [128] }, inputShape);
   const freezeExtractor = options.freezeExtractor ?? 'after-first-task';
   if (freezeExtractor !== 'after-first-task' && freezeExtractor !== 'never') {
-    throw new NetworkError('INVALID_OPTION', `freezeExtractor must be 'after-first-task' or 'never', got '${String(freezeExtractor)}'.`);
+    throw new NetworkError(
+      'INVALID_OPTION',
+      `freezeExtractor must be 'after-first-task' or 'never', got '${String(freezeExtractor)}'.`,
+    );
   }
   const column = options.column ?? {};
   const seed = options.seed ?? 0;

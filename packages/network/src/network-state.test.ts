@@ -9,11 +9,19 @@ beforeAll(() => initBackend({ backends: 'wasm' }));
 afterAll(disposeBackend);
 
 async function trainedNetwork(): Promise<ProgressiveNetwork> {
-  const network = new ProgressiveNetwork({ inputShape: [8, 8, 1], extractor: { kind: 'conv', filters: [3], denseSize: 10 }, column: { hiddenSizes: [6, 5], dropout: 0.1 }, seed: 9 });
+  const network = new ProgressiveNetwork({
+    inputShape: [8, 8, 1],
+    extractor: { kind: 'conv', filters: [3], denseSize: 10 },
+    column: { hiddenSizes: [6, 5], dropout: 0.1 },
+    seed: 9,
+  });
   for (const [index, taskId] of ['a', 'b'].entries()) {
     network.addTask(taskId, { outputSize: 2 + index });
     const inputs = tf.tensor4d(seededValues(24 * 64, index + 1), [24, 8, 8, 1]);
-    const labels = tf.tensor1d(Array.from({ length: 24 }, (_, n) => n % (2 + index)), 'int32');
+    const labels = tf.tensor1d(
+      Array.from({ length: 24 }, (_, n) => n % (2 + index)),
+      'int32',
+    );
     await network.train({ taskId, inputs, labels }, { epochs: 1, batchSize: 8 });
     tf.dispose([inputs, labels]);
   }

@@ -50,7 +50,14 @@ describe('@holomind/network installed alone from its tarball (with @holomind/mem
       }));
       await disposeBackend();
     `);
-    expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({ frozen: true, outputs: 40, same: true, code: 'UNKNOWN_TASK', writes: true, laterals: 1 });
+    expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({
+      frozen: true,
+      outputs: 40,
+      same: true,
+      code: 'UNKNOWN_TASK',
+      writes: true,
+      laterals: 1,
+    });
   });
 
   it('explains that training needs gradients when nothing registered them', async () => {

@@ -59,7 +59,10 @@ export class ParameterStore {
   load(arrays: Readonly<Record<string, Float32Array>>): void {
     const extra = Object.keys(arrays).filter((name) => !this.variables.has(name));
     if (extra.length > 0) {
-      throw new NetworkError('STATE_MISMATCH', `State arrays ${extra.map((n) => `'${n}'`).join(', ')} match no parameter of this architecture; the config and arrays come from different networks.`);
+      throw new NetworkError(
+        'STATE_MISMATCH',
+        `State arrays ${extra.map((n) => `'${n}'`).join(', ')} match no parameter of this architecture; the config and arrays come from different networks.`,
+      );
     }
     for (const [name, variable] of this.variables) {
       const values = arrays[name];

@@ -59,7 +59,11 @@ describe('ProgressiveNetwork.forward', () => {
 
 describe('ProgressiveNetwork.describe', () => {
   it('reports layers, shapes, lateral links, frozen flags and parameter counts as JSON', () => {
-    const network = new ProgressiveNetwork({ inputShape: [28, 28, 1], extractor: { kind: 'conv', filters: [4], denseSize: 16 }, column: { hiddenSizes: [8, 6] } });
+    const network = new ProgressiveNetwork({
+      inputShape: [28, 28, 1],
+      extractor: { kind: 'conv', filters: [4], denseSize: 16 },
+      column: { hiddenSizes: [8, 6] },
+    });
     network.addTask('first', { outputSize: 2 });
     network.addTask('second', { outputSize: 3 });
     const description = network.describe();
@@ -73,8 +77,14 @@ describe('ProgressiveNetwork.describe', () => {
     ]);
     const second = description.columns[1]!;
     expect(second).toMatchObject({ taskId: 'second', index: 1, frozen: false, inputSize: 16, outputSize: 3 });
-    expect(second.layers.map((l) => [l.inputShape[0], l.outputShape[0], l.activation])).toEqual([[16, 8, 'relu'], [8, 6, 'relu'], [6, 3, 'linear']]);
-    expect(second.laterals.map((l) => ({ target: l.targetLayer, from: l.fromTasks, widths: l.sourceWidths, out: l.outputShape }))).toEqual([
+    expect(second.layers.map((l) => [l.inputShape[0], l.outputShape[0], l.activation])).toEqual([
+      [16, 8, 'relu'],
+      [8, 6, 'relu'],
+      [6, 3, 'linear'],
+    ]);
+    expect(
+      second.laterals.map((l) => ({ target: l.targetLayer, from: l.fromTasks, widths: l.sourceWidths, out: l.outputShape })),
+    ).toEqual([
       { target: 1, from: ['first'], widths: [8], out: [6] },
       { target: 2, from: ['first'], widths: [6], out: [3] },
     ]);

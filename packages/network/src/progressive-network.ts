@@ -85,14 +85,20 @@ export class ProgressiveNetwork {
    */
   static fromState(state: ProgressiveNetworkState, options: FromStateOptions = {}): ProgressiveNetwork {
     if (state?.format !== NETWORK_STATE_FORMAT) {
-      throw new NetworkError('STATE_MISMATCH', `Network state format must be '${NETWORK_STATE_FORMAT}', got '${String(state?.format)}'.`);
+      throw new NetworkError(
+        'STATE_MISMATCH',
+        `Network state format must be '${NETWORK_STATE_FORMAT}', got '${String(state?.format)}'.`,
+      );
     }
     const { config } = state;
     let memory = options.memory;
     const ownsMemory = memory === undefined && state.memory !== undefined;
     if (ownsMemory) memory = ExternalMemory.fromState(state.memory!);
     if (config.withMemory && memory === undefined) {
-      throw new NetworkError('STATE_MISMATCH', 'This state was saved with a memory attached but holds no memory state; pass { memory } to fromState.');
+      throw new NetworkError(
+        'STATE_MISMATCH',
+        'This state was saved with a memory attached but holds no memory state; pass { memory } to fromState.',
+      );
     }
     const network = new ProgressiveNetwork({ ...config.options, memory: config.withMemory ? memory : undefined });
     network.ownsMemory = ownsMemory;
@@ -129,7 +135,10 @@ export class ProgressiveNetwork {
       throw new NetworkError('INVALID_OPTION', `taskId must be a non-empty string, got ${JSON.stringify(taskId)}.`);
     }
     if (this.columnList.some((column) => column.taskId === taskId)) {
-      throw new NetworkError('DUPLICATE_TASK', `Task '${taskId}' already has column ${this.columnIndex(taskId)}; choose another id.`);
+      throw new NetworkError(
+        'DUPLICATE_TASK',
+        `Task '${taskId}' already has column ${this.columnIndex(taskId)}; choose another id.`,
+      );
     }
     if (this.columnList.length >= this.options.maxColumns) {
       throw new NetworkError(
@@ -140,7 +149,15 @@ export class ProgressiveNetwork {
     }
     const columnOptions = this.resolveColumnOptions(taskId, options);
     const memoryWidths = this.memory ? { query: this.memory.queryWidth, read: this.memory.valueWidth } : undefined;
-    const column = new TaskColumn(taskId, this.columnList.length, this.extractor.outputSize, columnOptions, this.columnList, memoryWidths, this.parameters);
+    const column = new TaskColumn(
+      taskId,
+      this.columnList.length,
+      this.extractor.outputSize,
+      columnOptions,
+      this.columnList,
+      memoryWidths,
+      this.parameters,
+    );
     this.endSession();
     for (const earlier of this.columnList) earlier.freeze();
     if (this.columnList.length > 0 && this.options.freezeExtractor === 'after-first-task') this.extractor.freeze();
@@ -210,7 +227,10 @@ export class ProgressiveNetwork {
       );
     }
     if (newData?.taskId !== session.taskId) {
-      throw new NetworkError('COLUMN_FROZEN', `The kept session trains task '${session.taskId}', not '${String(newData?.taskId)}'; call train() for another task.`);
+      throw new NetworkError(
+        'COLUMN_FROZEN',
+        `The kept session trains task '${session.taskId}', not '${String(newData?.taskId)}'; call train() for another task.`,
+      );
     }
     this.trainableColumn(newData);
     return session.run(newData, overrides);
@@ -235,7 +255,10 @@ export class ProgressiveNetwork {
           const batchClasses = tf.slice(classes, start, size) as tf.Tensor1D;
           const logits = this.run(batchInputs, index, false, 0).logits;
           const targets = tf.cast(tf.oneHot(batchClasses, outputSize), 'float32') as tf.Tensor2D;
-          return [tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batchClasses), 'float32')), tf.sum(perExampleCrossEntropy(logits, targets))];
+          return [
+            tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batchClasses), 'float32')),
+            tf.sum(perExampleCrossEntropy(logits, targets)),
+          ];
         });
         correct += (await hits.data())[0]!;
         lossSum += (await loss.data())[0]!;
@@ -292,8 +315,13 @@ export class ProgressiveNetwork {
       columns,
       memory: memory
         ? {
-            slots: memory.slots, heads: memory.heads, keySize: memory.keySize, valueSize: memory.valueSize,
-            similarity: memory.similarity, queryWidth: memory.heads * memory.keySize, readWidth: memory.heads * memory.valueSize,
+            slots: memory.slots,
+            heads: memory.heads,
+            keySize: memory.keySize,
+            valueSize: memory.valueSize,
+            similarity: memory.similarity,
+            queryWidth: memory.heads * memory.keySize,
+            readWidth: memory.heads * memory.valueSize,
           }
         : null,
       maxColumns: this.options.maxColumns,
@@ -330,13 +358,26 @@ export class ProgressiveNetwork {
   }
 
   // Extractor, then columns 0..target: earlier ones give their hidden activations to the laterals.
-  private run(inputs: tf.Tensor, target: number, training: boolean, dropoutSeed: number): { logits: tf.Tensor2D; query?: tf.Tensor2D } {
+  private run(
+    inputs: tf.Tensor,
+    target: number,
+    training: boolean,
+    dropoutSeed: number,
+  ): { logits: tf.Tensor2D; query?: tf.Tensor2D } {
     const features = this.extractor.apply(inputs);
     const hidden: tf.Tensor2D[][] = [];
     for (let index = 0; index < target; index++) {
-      hidden.push(this.columnList[index]!.run(features, hidden, { training: false, dropoutSeed, memory: this.memory, withOutput: false }).hidden);
+      hidden.push(
+        this.columnList[index]!.run(features, hidden, { training: false, dropoutSeed, memory: this.memory, withOutput: false })
+          .hidden,
+      );
     }
-    const result = this.columnList[target]!.run(features, hidden, { training, dropoutSeed, memory: this.memory, withOutput: true });
+    const result = this.columnList[target]!.run(features, hidden, {
+      training,
+      dropoutSeed,
+      memory: this.memory,
+      withOutput: true,
+    });
     return { logits: result.logits!, ...(result.query ? { query: result.query } : {}) };
   }
 
@@ -368,7 +409,10 @@ export class ProgressiveNetwork {
     const index = this.columnList.findIndex((column) => column.taskId === taskId);
     if (index < 0) {
       const known = this.columnList.length === 0 ? 'none yet' : this.taskIds.map((id) => `'${id}'`).join(', ');
-      throw new NetworkError('UNKNOWN_TASK', `Unknown task '${String(taskId)}'; known tasks: ${known}. Add it first with addTask('${String(taskId)}', { outputSize }).`);
+      throw new NetworkError(
+        'UNKNOWN_TASK',
+        `Unknown task '${String(taskId)}'; known tasks: ${known}. Add it first with addTask('${String(taskId)}', { outputSize }).`,
+      );
     }
     return index;
   }
@@ -393,20 +437,30 @@ export class ProgressiveNetwork {
   private checkInputs(inputs: tf.Tensor): void {
     const expected = [...this.options.inputShape];
     if (!(inputs instanceof tf.Tensor)) {
-      throw new NetworkError('INPUT_SHAPE_MISMATCH', `Expected inputs as a float32 tf.Tensor of shape [batch, ${expected.join(', ')}], got ${typeof inputs}.`);
+      throw new NetworkError(
+        'INPUT_SHAPE_MISMATCH',
+        `Expected inputs as a float32 tf.Tensor of shape [batch, ${expected.join(', ')}], got ${typeof inputs}.`,
+      );
     }
     const shape = inputs.shape;
     const fits = shape.length === expected.length + 1 && expected.every((size, axis) => shape[axis + 1] === size);
     if (!fits) {
       const perExample = shape.slice(1).reduce((a, b) => a * b, 1);
       const wanted = expected.reduce((a, b) => a * b, 1);
-      const hint = shape.length >= 1 && perExample === wanted
-        ? `reshape it to [${[shape[0], ...expected].join(', ')}]`
-        : `the network was built with inputShape [${expected.join(', ')}]`;
-      throw new NetworkError('INPUT_SHAPE_MISMATCH', `Expected inputs of shape [batch, ${expected.join(', ')}], got [${shape.join(', ')}]; ${hint}.`);
+      const hint =
+        shape.length >= 1 && perExample === wanted
+          ? `reshape it to [${[shape[0], ...expected].join(', ')}]`
+          : `the network was built with inputShape [${expected.join(', ')}]`;
+      throw new NetworkError(
+        'INPUT_SHAPE_MISMATCH',
+        `Expected inputs of shape [batch, ${expected.join(', ')}], got [${shape.join(', ')}]; ${hint}.`,
+      );
     }
     if (inputs.dtype !== 'float32') {
-      throw new NetworkError('INPUT_SHAPE_MISMATCH', `Expected float32 inputs, got ${inputs.dtype}; convert them with tf.cast(inputs, 'float32').`);
+      throw new NetworkError(
+        'INPUT_SHAPE_MISMATCH',
+        `Expected float32 inputs, got ${inputs.dtype}; convert them with tf.cast(inputs, 'float32').`,
+      );
     }
   }
 
@@ -415,7 +469,7 @@ export class ProgressiveNetwork {
     throw new NetworkError(
       'GRADIENTS_MISSING',
       "Training needs TensorFlow.js gradients, which are not registered. Import '@tensorflow/tfjs' or '@tensorflow/tfjs-layers' once " +
-        "(or install @tensorflow/tfjs-layers and call initBackend() from @holomind/tensor-kernels).",
+        '(or install @tensorflow/tfjs-layers and call initBackend() from @holomind/tensor-kernels).',
     );
   }
 
@@ -425,6 +479,10 @@ export class ProgressiveNetwork {
   }
 
   private assertLive(): void {
-    if (this.disposed) throw new NetworkError('DISPOSED', 'This ProgressiveNetwork was disposed; rebuild it with ProgressiveNetwork.fromState(state).');
+    if (this.disposed)
+      throw new NetworkError(
+        'DISPOSED',
+        'This ProgressiveNetwork was disposed; rebuild it with ProgressiveNetwork.fromState(state).',
+      );
   }
 }

@@ -27,7 +27,12 @@ describe('ProgressiveNetwork on Split MNIST (task-incremental, 5 tasks of 2 digi
   // task (0 vs 1) and frozen keeps the outputs just as exactly but transfers worse (about 0.96-0.97).
   const setups = [
     { name: 'without a shared extractor', extractor: { kind: 'none' as const }, epochs: 3, minimumAccuracy: 0.97 },
-    { name: 'with an MLP extractor frozen after the first task', extractor: { kind: 'mlp' as const, hiddenSizes: [96] }, epochs: 2, minimumAccuracy: 0.9 },
+    {
+      name: 'with an MLP extractor frozen after the first task',
+      extractor: { kind: 'mlp' as const, hiddenSizes: [96] },
+      epochs: 2,
+      minimumAccuracy: 0.9,
+    },
   ];
   for (const setup of setups) {
     it(`${setup.name}: keeps every earlier task bit-identical and averages at least ${setup.minimumAccuracy} accuracy`, async () => {
@@ -50,7 +55,8 @@ describe('ProgressiveNetwork on Split MNIST (task-incremental, 5 tasks of 2 digi
         rightAfter.set(task.taskId, bits(logits.dataSync() as Float32Array).slice());
         tf.dispose([logits]);
         disposeData(test);
-        if (rightAfter.size === 1) extractorAfterFirstTask = network.sharedVariables().map((v) => Float32Array.from(v.dataSync()));
+        if (rightAfter.size === 1)
+          extractorAfterFirstTask = network.sharedVariables().map((v) => Float32Array.from(v.dataSync()));
       }
 
       const accuracies: Record<string, number> = {};
@@ -71,9 +77,13 @@ describe('ProgressiveNetwork on Split MNIST (task-incremental, 5 tasks of 2 digi
     });
   }
 
-  it('control: a shared extractor that keeps training changes the first task\'s outputs', async () => {
+  it("control: a shared extractor that keeps training changes the first task's outputs", async () => {
     const network = new ProgressiveNetwork({
-      inputShape: [784], extractor: { kind: 'mlp', hiddenSizes: [32] }, freezeExtractor: 'never', column: { hiddenSizes: [16] }, seed: 5,
+      inputShape: [784],
+      extractor: { kind: 'mlp', hiddenSizes: [32] },
+      freezeExtractor: 'never',
+      column: { hiddenSizes: [16] },
+      seed: 5,
     });
     const [first, second] = tasks as [SplitMnistTask, SplitMnistTask];
     network.addTask(first.taskId, { outputSize: 2 });

@@ -85,10 +85,14 @@ export class TaskColumn {
     parameters: ParameterStore,
   ) {
     const prefix = `columns.${index}`;
-    this.memoryQuery = memoryWidths ? new DenseLayer(`${prefix}.memoryQuery`, featureSize, memoryWidths.query, parameters) : undefined;
+    this.memoryQuery = memoryWidths
+      ? new DenseLayer(`${prefix}.memoryQuery`, featureSize, memoryWidths.query, parameters)
+      : undefined;
     this.inputSize = featureSize + (memoryWidths?.read ?? 0);
     const widths = [this.inputSize, ...options.hiddenSizes, options.outputSize];
-    this.layers = widths.slice(1).map((width, layer) => new DenseLayer(`${prefix}.layer${layer}`, widths[layer]!, width, parameters));
+    this.layers = widths
+      .slice(1)
+      .map((width, layer) => new DenseLayer(`${prefix}.layer${layer}`, widths[layer]!, width, parameters));
     this.laterals = [];
     if (earlier.length > 0) {
       for (let target = 1; target <= options.hiddenSizes.length; target++) {
@@ -135,13 +139,15 @@ export class TaskColumn {
     for (let layer = 0; layer <= lastLayer; layer++) {
       let preActivation = this.layers[layer]!.apply(input);
       const lateral = layer >= 1 ? this.laterals[layer - 1] : undefined;
-      if (lateral) preActivation = tf.add(preActivation, lateral.apply(earlierHidden.map((hidden) => hidden[layer - 1]!))) as tf.Tensor2D;
+      if (lateral)
+        preActivation = tf.add(preActivation, lateral.apply(earlierHidden.map((hidden) => hidden[layer - 1]!))) as tf.Tensor2D;
       if (layer === hiddenCount) {
         result.logits = preActivation;
         break;
       }
       let hidden = activate(preActivation, this.options.activation);
-      if (context.training && this.options.dropout > 0) hidden = tf.dropout(hidden, this.options.dropout, undefined, context.dropoutSeed + layer) as tf.Tensor2D;
+      if (context.training && this.options.dropout > 0)
+        hidden = tf.dropout(hidden, this.options.dropout, undefined, context.dropoutSeed + layer) as tf.Tensor2D;
       result.hidden.push(hidden);
       input = hidden;
     }

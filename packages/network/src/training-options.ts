@@ -101,10 +101,16 @@ export interface ResolvedTrainOptions {
 export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions {
   const shrink = options.shrinkBatchAboveBytes;
   if (shrink !== undefined && !(typeof shrink === 'number' && shrink >= 0)) {
-    throw new NetworkError('INVALID_OPTION', `shrinkBatchAboveBytes must be a non-negative number of bytes, got ${String(shrink)}.`);
+    throw new NetworkError(
+      'INVALID_OPTION',
+      `shrinkBatchAboveBytes must be a non-negative number of bytes, got ${String(shrink)}.`,
+    );
   }
   if (options.regularizer !== undefined && typeof options.regularizer !== 'function') {
-    throw new NetworkError('INVALID_REGULARIZER', `regularizer must be a function returning a tf.Scalar, got ${typeof options.regularizer}.`);
+    throw new NetworkError(
+      'INVALID_REGULARIZER',
+      `regularizer must be a function returning a tf.Scalar, got ${typeof options.regularizer}.`,
+    );
   }
   return {
     epochs: positiveInteger('epochs', options.epochs ?? 1),
@@ -132,9 +138,13 @@ export function createOptimizer(choice: OptimizerChoice): { optimizer: tf.Optimi
       `optimizer must be 'adam', 'sgd', 'rmsprop', 'adagrad', { name, learningRate } or a tf.Optimizer, got ${JSON.stringify(choice)}.`,
     );
   }
-  const learningRate = typeof choice === 'string' ? DEFAULT_LEARNING_RATES[name as keyof typeof DEFAULT_LEARNING_RATES] : choice.learningRate;
+  const learningRate =
+    typeof choice === 'string' ? DEFAULT_LEARNING_RATES[name as keyof typeof DEFAULT_LEARNING_RATES] : choice.learningRate;
   if (!(typeof learningRate === 'number' && learningRate > 0 && Number.isFinite(learningRate))) {
-    throw new NetworkError('INVALID_OPTION', `optimizer.learningRate must be a finite positive number, got ${String(learningRate)}.`);
+    throw new NetworkError(
+      'INVALID_OPTION',
+      `optimizer.learningRate must be a finite positive number, got ${String(learningRate)}.`,
+    );
   }
   switch (name) {
     case 'adam':

@@ -35,7 +35,10 @@ class Labels {
 
   static from(labels: tf.Tensor, examples: number, outputSize: number, taskId: string): Labels {
     if (!(labels instanceof tf.Tensor)) {
-      throw new NetworkError('LABEL_MISMATCH', `Labels of task '${taskId}' must be a tf.Tensor of [${examples}] class indices or [${examples}, ${outputSize}] targets.`);
+      throw new NetworkError(
+        'LABEL_MISMATCH',
+        `Labels of task '${taskId}' must be a tf.Tensor of [${examples}] class indices or [${examples}, ${outputSize}] targets.`,
+      );
     }
     if (labels.rank === 2 && labels.shape[0] === examples && labels.shape[1] === outputSize && labels.dtype === 'float32') {
       return new Labels(labels, false, outputSize);
@@ -62,7 +65,9 @@ class Labels {
   targets(rows: tf.Tensor1D): tf.Tensor2D {
     return tf.tidy(() => {
       const picked = tf.gather(this.tensor, rows);
-      return (this.tensor.rank === 1 ? tf.cast(tf.oneHot(picked as tf.Tensor1D, this.outputSize), 'float32') : picked) as tf.Tensor2D;
+      return (
+        this.tensor.rank === 1 ? tf.cast(tf.oneHot(picked as tf.Tensor1D, this.outputSize), 'float32') : picked
+      ) as tf.Tensor2D;
     });
   }
 
@@ -99,18 +104,30 @@ export class TrainingSession {
   async run(data: TaskData, overrides: RunOverrides = {}): Promise<TrainResult> {
     const { target, options } = this;
     const examples = data.inputs.shape[0]!;
-    if (examples === 0) throw new NetworkError('INPUT_SHAPE_MISMATCH', `Task '${target.taskId}' data holds no example; pass at least one.`);
+    if (examples === 0)
+      throw new NetworkError('INPUT_SHAPE_MISMATCH', `Task '${target.taskId}' data holds no example; pass at least one.`);
     const epochs = overrides.epochs ?? options.epochs;
     const labels = Labels.from(data.labels, examples, target.outputSize, target.taskId);
     this.checkRegularizer();
     const writeMemory = target.memory !== undefined && options.memoryWrites;
-    const result: TrainResult = { taskId: target.taskId, epochs, steps: 0, epochLosses: [], batchSize: this.batchSize, batchShrinks: 0 };
+    const result: TrainResult = {
+      taskId: target.taskId,
+      epochs,
+      steps: 0,
+      epochLosses: [],
+      batchSize: this.batchSize,
+      batchShrinks: 0,
+    };
     try {
       for (let epoch = 0; epoch < epochs; epoch++) {
         const order = options.shuffle ? this.random.permutation(examples) : Int32Array.from({ length: examples }, (_, i) => i);
         let lossTotal = tf.scalar(0);
         for (let position = 0; position < examples; ) {
-          if (options.shrinkBatchAboveBytes !== undefined && this.batchSize > 1 && tf.memory().numBytes > options.shrinkBatchAboveBytes) {
+          if (
+            options.shrinkBatchAboveBytes !== undefined &&
+            this.batchSize > 1 &&
+            tf.memory().numBytes > options.shrinkBatchAboveBytes
+          ) {
             this.batchSize = Math.max(1, Math.floor(this.batchSize / 2));
             result.batchShrinks++;
           }
@@ -131,8 +148,15 @@ export class TrainingSession {
             tf.dispose([step.loss, step.dataLoss]);
             const { numTensors, numBytes } = tf.memory();
             await options.onStep({
-              taskId: target.taskId, epoch: this.epochsDone, step: this.steps, loss, dataLoss,
-              batchSize: this.batchSize, examples: stepExamples, numTensors, numBytes,
+              taskId: target.taskId,
+              epoch: this.epochsDone,
+              step: this.steps,
+              loss,
+              dataLoss,
+              batchSize: this.batchSize,
+              examples: stepExamples,
+              numTensors,
+              numBytes,
             });
           } else {
             tf.dispose([step.loss, step.dataLoss]);
@@ -156,7 +180,12 @@ export class TrainingSession {
 
   // One optimizer step over micro-batches whose gradients add up weighted by size, so the step
   // follows the gradient of the mean loss over all of their examples.
-  private step(inputs: tf.Tensor, labels: Labels, microBatches: Int32Array[], writeMemory: boolean): { loss: tf.Scalar; dataLoss: tf.Scalar } {
+  private step(
+    inputs: tf.Tensor,
+    labels: Labels,
+    microBatches: Int32Array[],
+    writeMemory: boolean,
+  ): { loss: tf.Scalar; dataLoss: tf.Scalar } {
     const { target, options } = this;
     const total = microBatches.reduce((sum, rows) => sum + rows.length, 0);
     let accumulated: tf.NamedTensorMap = {};
@@ -181,7 +210,10 @@ export class TrainingSession {
       }, target.variables);
       accumulated = addWeighted(accumulated, grads, weight);
       const [previousLoss, previousDataLoss] = [loss, dataLoss];
-      [loss, dataLoss] = tf.tidy(() => [tf.add(previousLoss, tf.mul(value, weight)) as tf.Scalar, tf.add(previousDataLoss, tf.mul(microDataLoss, weight)) as tf.Scalar]);
+      [loss, dataLoss] = tf.tidy(() => [
+        tf.add(previousLoss, tf.mul(value, weight)) as tf.Scalar,
+        tf.add(previousDataLoss, tf.mul(microDataLoss, weight)) as tf.Scalar,
+      ]);
       if (query && target.memory) target.memory.write(query, perExample!);
       tf.dispose([rowTensor, batchInputs, targets, value, perExample, query, microDataLoss, previousLoss, previousDataLoss]);
     }
@@ -200,8 +232,12 @@ export class TrainingSession {
     tf.tidy(() => {
       const penalty = regularizer();
       if (!(penalty instanceof tf.Tensor) || penalty.rank !== 0 || penalty.dtype !== 'float32') {
-        const got = penalty instanceof tf.Tensor ? `a ${penalty.dtype} tensor of shape [${penalty.shape.join(', ')}]` : typeof penalty;
-        throw new NetworkError('INVALID_REGULARIZER', `regularizer must return a float32 tf.Scalar, got ${got}; reduce it with tf.sum or tf.mean.`);
+        const got =
+          penalty instanceof tf.Tensor ? `a ${penalty.dtype} tensor of shape [${penalty.shape.join(', ')}]` : typeof penalty;
+        throw new NetworkError(
+          'INVALID_REGULARIZER',
+          `regularizer must return a float32 tf.Scalar, got ${got}; reduce it with tf.sum or tf.mean.`,
+        );
       }
     });
   }

@@ -17,7 +17,9 @@ function syntheticTask(taskId: string, count: number, seed: number): TaskData {
   const inputs = seededValues(count * features, seed);
   const labels = new Int32Array(count);
   for (let n = 0; n < count; n++) {
-    const scores = [0, 1, 2].map((c) => inputs.subarray(n * features, (n + 1) * features).reduce((s, v, i) => s + v * Math.sin(i + 3 * c + seed), 0));
+    const scores = [0, 1, 2].map((c) =>
+      inputs.subarray(n * features, (n + 1) * features).reduce((s, v, i) => s + v * Math.sin(i + 3 * c + seed), 0),
+    );
     labels[n] = scores.indexOf(Math.max(...scores));
   }
   return { taskId, inputs: tf.tensor2d(inputs, [count, features]), labels: tf.tensor1d(labels, 'int32') };
@@ -28,7 +30,13 @@ function disposeData(data: TaskData): void {
 }
 
 function network(extra: Partial<ProgressiveNetworkOptions> = {}, tasks = ['a']): ProgressiveNetwork {
-  const built = new ProgressiveNetwork({ inputShape: [features], extractor: { kind: 'mlp', hiddenSizes: [12] }, column: { hiddenSizes: [8] }, seed: 2, ...extra });
+  const built = new ProgressiveNetwork({
+    inputShape: [features],
+    extractor: { kind: 'mlp', hiddenSizes: [12] },
+    column: { hiddenSizes: [8] },
+    seed: 2,
+    ...extra,
+  });
   for (const task of tasks) built.addTask(task, { outputSize: 3 });
   return built;
 }
@@ -111,7 +119,13 @@ describe('ProgressiveNetwork.train', () => {
     const accumulated = network();
     const steps: StepInfo[] = [];
     await whole.train(data, { batchSize: 16, optimizer: 'sgd', shuffle: false });
-    await accumulated.train(data, { batchSize: 8, gradientAccumulation: 2, optimizer: 'sgd', shuffle: false, onStep: (s) => void steps.push(s) });
+    await accumulated.train(data, {
+      batchSize: 8,
+      gradientAccumulation: 2,
+      optimizer: 'sgd',
+      shuffle: false,
+      onStep: (s) => void steps.push(s),
+    });
     expect(steps.map((s) => [s.step, s.examples, s.batchSize])).toEqual([[1, 16, 8]]);
     const [a, b] = [weights(whole), weights(accumulated)];
     a.forEach((values, index) => expect(maxAbsoluteDifference(b[index]!, values)).toBeLessThan(1e-6));
@@ -125,7 +139,11 @@ describe('ProgressiveNetwork.train', () => {
     const data = syntheticTask('a', 40, 5);
     const model = network();
     const sizes: number[] = [];
-    const result = await model.train(data, { batchSize: 16, shrinkBatchAboveBytes: 0, onStep: (s) => void sizes.push(s.batchSize) });
+    const result = await model.train(data, {
+      batchSize: 16,
+      shrinkBatchAboveBytes: 0,
+      onStep: (s) => void sizes.push(s.batchSize),
+    });
     expect(sizes.slice(0, 6)).toEqual([8, 4, 2, 1, 1, 1]);
     expect(result).toMatchObject({ batchSize: 1, batchShrinks: 4 });
     const roomy = await model.train(data, { batchSize: 16, shrinkBatchAboveBytes: 1e12 });
@@ -143,11 +161,20 @@ describe('ProgressiveNetwork.train', () => {
       await model.train(first, { epochs: 2, batchSize: 16 });
       const anchor = model.sharedVariables().map((v) => tf.clone(v));
       model.addTask('b', { outputSize: 3 });
-      const penalty = () => tf.tidy(() => tf.mul(strength, tf.addN(model.sharedVariables().map((v, i) => tf.sum(tf.square(tf.sub(v, anchor[i]!)))))) as tf.Scalar);
+      const penalty = () =>
+        tf.tidy(
+          () =>
+            tf.mul(
+              strength,
+              tf.addN(model.sharedVariables().map((v, i) => tf.sum(tf.square(tf.sub(v, anchor[i]!))))),
+            ) as tf.Scalar,
+        );
       const steps: StepInfo[] = [];
       await model.train(second, { epochs: 2, batchSize: 16, regularizer: penalty, onStep: (s) => void steps.push(s) });
       const penaltyNow = tf.tidy(() => penalty().dataSync()[0]!);
-      drift.push(tf.tidy(() => tf.addN(model.sharedVariables().map((v, i) => tf.sum(tf.square(tf.sub(v, anchor[i]!))))).dataSync()[0]!));
+      drift.push(
+        tf.tidy(() => tf.addN(model.sharedVariables().map((v, i) => tf.sum(tf.square(tf.sub(v, anchor[i]!))))).dataSync()[0]!),
+      );
       // The first step's regularizer is 0 (weights at the anchor); afterwards loss = data loss + penalty.
       expect(steps[0]!.loss).toBeCloseTo(steps[0]!.dataLoss, 6);
       if (strength > 0) expect(steps.at(-1)!.loss - steps.at(-1)!.dataLoss).toBeGreaterThan(0);
@@ -176,8 +203,14 @@ describe('ProgressiveNetwork.train', () => {
     const data = syntheticTask('a', 8, 9);
     await expect(model.train(data)).rejects.toThrow(/Task 'a' \(column 0\) is frozen.*Only the newest task, 'b', trains/);
     const wrongLabels = { taskId: 'b', inputs: data.inputs, labels: tf.tensor1d([0, 1, 2, 3, 0, 1, 2, 0], 'int32') };
-    await expect(model.train(wrongLabels)).rejects.toThrow("Label 3 of task 'b' is 3; class indices must be integers in [0, 3) (the task's outputSize).");
-    const oneHot = { taskId: 'b', inputs: data.inputs, labels: tf.cast(tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], 'int32'), 3), 'float32') };
+    await expect(model.train(wrongLabels)).rejects.toThrow(
+      "Label 3 of task 'b' is 3; class indices must be integers in [0, 3) (the task's outputSize).",
+    );
+    const oneHot = {
+      taskId: 'b',
+      inputs: data.inputs,
+      labels: tf.cast(tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], 'int32'), 3), 'float32'),
+    };
     await expect(model.train(oneHot)).resolves.toMatchObject({ steps: 1 });
     tf.dispose([wrongLabels.labels, oneHot.labels]);
     disposeData(data);

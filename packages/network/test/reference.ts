@@ -37,7 +37,12 @@ function concatScaled(parts: Matrix[], scales: Float32Array): Matrix {
 }
 
 /** Logits [batch, outputSize] of column `target`, in float64. */
-export function referenceForward(state: ProgressiveNetworkState, inputs: ArrayLike<number>, batch: number, target: number): Float64Array {
+export function referenceForward(
+  state: ProgressiveNetworkState,
+  inputs: ArrayLike<number>,
+  batch: number,
+  target: number,
+): Float64Array {
   const a = state.arrays;
   const width = inputs.length / batch;
   let features: Matrix = { rows: batch, columns: width, values: Float64Array.from(inputs) };
@@ -59,7 +64,10 @@ export function referenceForward(state: ProgressiveNetworkState, inputs: ArrayLi
       let pre = dense(input, a[`columns.${k}.layer${layer}.kernel`]!, a[`columns.${k}.layer${layer}.bias`], sizes[layer]!);
       if (k > 0 && layer > 0) {
         const prefix = `columns.${k}.lateral${layer}`;
-        const joined = concatScaled(hidden.map((column) => column[layer - 1]!), a[`${prefix}.scale`]!);
+        const joined = concatScaled(
+          hidden.map((column) => column[layer - 1]!),
+          a[`${prefix}.scale`]!,
+        );
         const reduceSize = a[`${prefix}.reduce.bias`]!.length;
         const reduced = relu(dense(joined, a[`${prefix}.reduce.kernel`]!, a[`${prefix}.reduce.bias`], reduceSize));
         pre = add(pre, dense(reduced, a[`${prefix}.project.kernel`]!, undefined, sizes[layer]!));

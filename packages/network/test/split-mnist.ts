@@ -70,7 +70,13 @@ function gatherImages(digits: [number, number], picks: [number[], number[]]): Mn
 /** Tasks of two digits each; per digit a seeded shuffle, the first images for training, the next for testing. */
 export function splitMnist(options: SplitMnistOptions): SplitMnistTask[] {
   const random = new SeededRandom(options.seed);
-  const pairs = options.pairs ?? [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]];
+  const pairs = options.pairs ?? [
+    [0, 1],
+    [2, 3],
+    [4, 5],
+    [6, 7],
+    [8, 9],
+  ];
   return pairs.map((digits) => {
     const train: [number[], number[]] = [[], []];
     const test: [number[], number[]] = [[], []];
@@ -83,7 +89,12 @@ export function splitMnist(options: SplitMnistOptions): SplitMnistTask[] {
       train[label] = order.slice(0, options.trainPerDigit);
       test[label] = order.slice(options.trainPerDigit, options.trainPerDigit + options.testPerDigit);
     });
-    return { taskId: `digits-${digits[0]}-${digits[1]}`, digits, train: gatherImages(digits, train), test: gatherImages(digits, test) };
+    return {
+      taskId: `digits-${digits[0]}-${digits[1]}`,
+      digits,
+      train: gatherImages(digits, train),
+      test: gatherImages(digits, test),
+    };
   });
 }
 

@@ -97,15 +97,41 @@ try {
     }
     await cachedStore.load(stateId);
     const cachedTimes: number[] = [];
-    for (let repetition = 0; repetition < repetitions; repetition++) cachedTimes.push(await timed(() => cachedStore.load(stateId)));
+    for (let repetition = 0; repetition < repetitions; repetition++)
+      cachedTimes.push(await timed(() => cachedStore.load(stateId)));
 
     const mib = totalBytes / 2 ** 20;
     const throughput = (ms: number) => `${((mib / ms) * 1000).toFixed(0)} MiB/s`;
-    const [save, write, load, read, cached] = [saveTimes, writeTimes, loadTimes, readTimes, cachedTimes].map(median) as [number, number, number, number, number];
-    const pairedRatio = (plain: number[], ours: number[]) => `${(median(plain.map((time, index) => time / ours[index]!)) * 100).toFixed(0)}%`;
-    rows.push([layout.label, 'save vs writeFile+fsync', `${save.toFixed(1)} ms (${throughput(save)})`, `${write.toFixed(1)} ms (${throughput(write)})`, pairedRatio(writeTimes, saveTimes)]);
-    rows.push([layout.label, 'load vs readFile', `${load.toFixed(1)} ms (${throughput(load)})`, `${read.toFixed(1)} ms (${throughput(read)})`, pairedRatio(readTimes, loadTimes)]);
-    rows.push([layout.label, 'load from LRU cache vs readFile', `${cached.toFixed(1)} ms (${throughput(cached)})`, `${read.toFixed(1)} ms (${throughput(read)})`, `${((read / cached) * 100).toFixed(0)}%`]);
+    const [save, write, load, read, cached] = [saveTimes, writeTimes, loadTimes, readTimes, cachedTimes].map(median) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const pairedRatio = (plain: number[], ours: number[]) =>
+      `${(median(plain.map((time, index) => time / ours[index]!)) * 100).toFixed(0)}%`;
+    rows.push([
+      layout.label,
+      'save vs writeFile+fsync',
+      `${save.toFixed(1)} ms (${throughput(save)})`,
+      `${write.toFixed(1)} ms (${throughput(write)})`,
+      pairedRatio(writeTimes, saveTimes),
+    ]);
+    rows.push([
+      layout.label,
+      'load vs readFile',
+      `${load.toFixed(1)} ms (${throughput(load)})`,
+      `${read.toFixed(1)} ms (${throughput(read)})`,
+      pairedRatio(readTimes, loadTimes),
+    ]);
+    rows.push([
+      layout.label,
+      'load from LRU cache vs readFile',
+      `${cached.toFixed(1)} ms (${throughput(cached)})`,
+      `${read.toFixed(1)} ms (${throughput(read)})`,
+      `${((read / cached) * 100).toFixed(0)}%`,
+    ]);
   }
 } finally {
   await db.destroy();
@@ -115,8 +141,12 @@ try {
 const header = ['layout (100 MiB float32)', 'operation', 'StateStore median', 'plain fs median', 'throughput ratio'];
 const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
 const format = (row: string[]) => `| ${row.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
-console.log(`StateStore bench: ${repetitions} repetitions each (after one warm-up), ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.versions.node}, SQLite metadata, files in ${os.tmpdir()}`);
+console.log(
+  `StateStore bench: ${repetitions} repetitions each (after one warm-up), ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.versions.node}, SQLite metadata, files in ${os.tmpdir()}`,
+);
 console.log(format(header));
 console.log(format(widths.map((width) => '-'.repeat(width))));
 for (const row of rows) console.log(format(row));
-console.log('throughput ratio = median over repetitions of plain fs time / StateStore time (target >= 50% for save and for load).');
+console.log(
+  'throughput ratio = median over repetitions of plain fs time / StateStore time (target >= 50% for save and for load).',
+);

@@ -51,7 +51,9 @@ async function killAtRandomMoments(opened: TestStoreHome, kills: number, seed: n
   console.log(`SIGKILLed ${kills} savers; last phase seen before each kill: ${JSON.stringify(Object.fromEntries(phases))}`);
 
   const seeds = await verifyStore(opened, 'model');
-  console.log(`${seeds.size} committed versions verified bit-exactly (${reported.length} confirmed to their saver before the kill)`);
+  console.log(
+    `${seeds.size} committed versions verified bit-exactly (${reported.length} confirmed to their saver before the kill)`,
+  );
   expect(seeds.size).toBeGreaterThanOrEqual(kills);
   // Versions are numbered without gaps, and every save a child saw commit is there with its content.
   expect([...seeds.keys()]).toEqual(Array.from({ length: seeds.size }, (_, index) => index + 1));
@@ -64,7 +66,9 @@ async function killAtRandomMoments(opened: TestStoreHome, kills: number, seed: n
   expect(sweep.removedVersions).toEqual([]);
   const after = stateFiles(opened, 'model');
   expect(after.temporary).toEqual([]);
-  expect(after.published.length).toBe(before.published.length - sweep.removedFiles.filter((file) => file.endsWith('.h5') && !file.includes('.tmp-')).length);
+  expect(after.published.length).toBe(
+    before.published.length - sweep.removedFiles.filter((file) => file.endsWith('.h5') && !file.includes('.tmp-')).length,
+  );
   expect((await verifyStore(opened, 'model')).size).toBe(seeds.size);
 }
 
@@ -75,7 +79,8 @@ async function saveConcurrently(opened: TestStoreHome, iterations: number): Prom
   for (const child of children) child.go();
   const exits = await Promise.all(children.map((child) => child.exited));
   // Both commit: with SQLite the second writer waits for the lock (busy timeout), with PostgreSQL for the lock row.
-  for (const [index, exit] of exits.entries()) expect(exit.code, children[index]!.lines.filter((line) => !line.startsWith('phase')).join('\n')).toBe(0);
+  for (const [index, exit] of exits.entries())
+    expect(exit.code, children[index]!.lines.filter((line) => !line.startsWith('phase')).join('\n')).toBe(0);
   const seeds = await verifyStore(opened, 'shared');
   expect([...seeds.values()].map(([run, iteration]) => `${run}/${iteration}`).sort()).toEqual(
     [1, 2].flatMap((run) => Array.from({ length: iterations }, (_, iteration) => `${run}/${iteration}`)).sort(),
@@ -92,19 +97,33 @@ describe('crash safety', () => {
     await killAtRandomMoments(await home(() => sqliteHome()), 25, 20250131);
   });
 
-  it.each(['prepared', 'file-written', 'file-published', 'committed'])('a crash at %s leaves earlier versions intact and no half-committed one', async (phase) => {
-    const opened = await home(() => sqliteHome());
-    const child = await startSaveLoop(opened, 'model', 0, 5, { crashPhase: phase });
-    await child.ready;
-    const { signal } = await child.exited;
-    expect(signal).toBe('SIGKILL');
-    const seeds = await verifyStore(opened, 'model');
-    // The crash hit the third save (iteration 2): it is committed only if the kill came after the commit.
-    expect([...seeds.values()]).toEqual(phase === 'committed' ? [[0, 0], [0, 1], [0, 2]] : [[0, 0], [0, 1]]);
-    const files = stateFiles(opened, 'model');
-    expect(files.temporary.length).toBe(phase === 'file-written' ? 1 : 0);
-    expect(files.published.length).toBe(phase === 'file-published' || phase === 'committed' ? 3 : 2);
-  });
+  it.each(['prepared', 'file-written', 'file-published', 'committed'])(
+    'a crash at %s leaves earlier versions intact and no half-committed one',
+    async (phase) => {
+      const opened = await home(() => sqliteHome());
+      const child = await startSaveLoop(opened, 'model', 0, 5, { crashPhase: phase });
+      await child.ready;
+      const { signal } = await child.exited;
+      expect(signal).toBe('SIGKILL');
+      const seeds = await verifyStore(opened, 'model');
+      // The crash hit the third save (iteration 2): it is committed only if the kill came after the commit.
+      expect([...seeds.values()]).toEqual(
+        phase === 'committed'
+          ? [
+              [0, 0],
+              [0, 1],
+              [0, 2],
+            ]
+          : [
+              [0, 0],
+              [0, 1],
+            ],
+      );
+      const files = stateFiles(opened, 'model');
+      expect(files.temporary.length).toBe(phase === 'file-written' ? 1 : 0);
+      expect(files.published.length).toBe(phase === 'file-published' || phase === 'committed' ? 3 : 2);
+    },
+  );
 
   it('lets two processes save to one store at once: both commit every version (SQLite)', async () => {
     const opened = await home(() => sqliteHome());

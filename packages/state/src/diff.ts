@@ -21,7 +21,11 @@ export function differenceNorms(a: ArrayLike<number>, b: ArrayLike<number>): { l
 }
 
 /** Compares two versions tensor by tensor (by name) and value by value. */
-export async function diffStates(from: Version, to: Version, read: (tensor: LocatedTensor) => Promise<StateTypedArray>): Promise<StateDiff> {
+export async function diffStates(
+  from: Version,
+  to: Version,
+  read: (tensor: LocatedTensor) => Promise<StateTypedArray>,
+): Promise<StateDiff> {
   const before = new Map(from.located.map((tensor) => [tensor.name, tensor]));
   const after = new Map(to.located.map((tensor) => [tensor.name, tensor]));
   const names = [...new Set([...before.keys(), ...after.keys()])].sort();
@@ -53,5 +57,10 @@ export async function diffStates(from: Version, to: Version, read: (tensor: Loca
           : 'changed';
     return { name, status };
   });
-  return { from: { stateId: from.stateId, version: from.version }, to: { stateId: to.stateId, version: to.version }, tensors, values };
+  return {
+    from: { stateId: from.stateId, version: from.version },
+    to: { stateId: to.stateId, version: to.version },
+    tensors,
+    values,
+  };
 }

@@ -183,7 +183,10 @@ function storedType(dtype: StateDtype): { typeClass: number; size: number; signe
  */
 export async function readDatasets(file: string, requests: DatasetRequest[]): Promise<StateTypedArray[]> {
   if (!existsSync(file)) {
-    throw new StateError('CORRUPT_FILE', `State file ${file} is missing although the metadata points at it; the store directory was changed outside StateStore.`);
+    throw new StateError(
+      'CORRUPT_FILE',
+      `State file ${file} is missing although the metadata points at it; the store directory was changed outside StateStore.`,
+    );
   }
   const h5 = await loadHdf5();
   const module = await h5.ready;
@@ -194,21 +197,40 @@ export async function readDatasets(file: string, requests: DatasetRequest[]): Pr
       try {
         metadata = module.get_dataset_metadata(handle.file_id, `/${request.dataset}`);
       } catch (error) {
-        throw new StateError('CORRUPT_FILE', `State file ${file} has no readable dataset ${request.dataset}; the file was changed outside StateStore.`, { cause: error });
+        throw new StateError(
+          'CORRUPT_FILE',
+          `State file ${file} has no readable dataset ${request.dataset}; the file was changed outside StateStore.`,
+          { cause: error },
+        );
       }
       const shape = metadata.shape ?? [];
       const expected = storedType(request.dtype);
       if (shape.length !== request.shape.length || shape.some((size, axis) => size !== request.shape[axis])) {
-        throw new StateError('CORRUPT_FILE', `Dataset ${request.dataset} in ${file} has shape [${shape.join(', ')}], the metadata says [${request.shape.join(', ')}].`);
+        throw new StateError(
+          'CORRUPT_FILE',
+          `Dataset ${request.dataset} in ${file} has shape [${shape.join(', ')}], the metadata says [${request.shape.join(', ')}].`,
+        );
       }
-      if (metadata.type !== expected.typeClass || metadata.size !== expected.size || (expected.typeClass === integerClass && metadata.signed !== expected.signed) || !metadata.littleEndian) {
-        throw new StateError('CORRUPT_FILE', `Dataset ${request.dataset} in ${file} has HDF5 type class ${metadata.type} of ${metadata.size} bytes, the metadata says ${request.dtype}.`);
+      if (
+        metadata.type !== expected.typeClass ||
+        metadata.size !== expected.size ||
+        (expected.typeClass === integerClass && metadata.signed !== expected.signed) ||
+        !metadata.littleEndian
+      ) {
+        throw new StateError(
+          'CORRUPT_FILE',
+          `Dataset ${request.dataset} in ${file} has HDF5 type class ${metadata.type} of ${metadata.size} bytes, the metadata says ${request.dtype}.`,
+        );
       }
       const byteLength = metadata.total_size * metadata.size;
       const ArrayType = arrayTypeOf(request.dtype);
       if (byteLength === 0) return new ArrayType(0);
       const pointer = module._malloc(byteLength);
-      if (pointer === 0) throw new StateError('CORRUPT_FILE', `Reading ${request.dataset} from ${file} needs ${byteLength} bytes the wasm heap cannot provide.`);
+      if (pointer === 0)
+        throw new StateError(
+          'CORRUPT_FILE',
+          `Reading ${request.dataset} from ${file} needs ${byteLength} bytes the wasm heap cannot provide.`,
+        );
       try {
         module.get_dataset_data(handle.file_id, `/${request.dataset}`, null, null, null, BigInt(pointer));
         const bytes = module.HEAPU8.slice(pointer, pointer + byteLength);

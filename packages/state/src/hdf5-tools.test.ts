@@ -61,7 +61,10 @@ describe('saved files in HDF5 tools', () => {
     expect(header).toContain('(0): "mnist-ewc"');
     // The root 'tensors' attribute is a manifest other readers can use: dtype, shape, sha256, source.
     const { stdout: manifestDump } = await run(hdf5Tool('h5dump'), ['-a', '/tensors', file]);
-    const manifest = JSON.parse(/\(0\): "(.*)"\s*$/m.exec(manifestDump)![1]!) as Record<string, { dtype: string; shape: number[]; sha256: string; source: string }>;
+    const manifest = JSON.parse(/\(0\): "(.*)"\s*$/m.exec(manifestDump)![1]!) as Record<
+      string,
+      { dtype: string; shape: number[]; sha256: string; source: string }
+    >;
     const biasBytes = Buffer.from(Float32Array.of(0.5, -1.25, 3).buffer);
     const biasHash = createHash('sha256').update('float32\n[3]\n').update(biasBytes).digest('hex');
     expect(manifest['dense_1/bias']).toEqual({ dtype: 'float32', shape: [3], sha256: biasHash, source: 'tensors/dense_1/bias' });
@@ -71,7 +74,10 @@ describe('saved files in HDF5 tools', () => {
   it('links unchanged tensors to the file that holds them, resolvable by HDF5 tools from any folder', async () => {
     const frozen = seededFloat32(1000, 5);
     await store.save('linked', { frozen: { data: frozen, shape: [10, 100] }, head: { data: Float32Array.of(1), shape: [1] } });
-    const second = await store.save('linked', { frozen: { data: frozen, shape: [10, 100] }, head: { data: Float32Array.of(2), shape: [1] } });
+    const second = await store.save('linked', {
+      frozen: { data: frozen, shape: [10, 100] },
+      head: { data: Float32Array.of(2), shape: [1] },
+    });
     const file = path.join(home.directory, second.file);
     const { stdout: listing } = await run(hdf5Tool('h5ls'), ['-r', '--follow-symlinks', file], { cwd: '/' });
     const frozenLine = listing.split('\n').find((line) => line.startsWith('/tensors/frozen'))!;

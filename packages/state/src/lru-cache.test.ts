@@ -8,7 +8,7 @@ describe('ByteLruCache', () => {
     // Reference: an array ordered from least to most recently used.
     let model: Array<{ key: string; value: number; bytes: number }> = [];
     let seed = 12345;
-    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     for (let step = 0; step < 5000; step++) {
       const key = `k${Math.floor(random() * 40)}`;
       if (random() < 0.5) {

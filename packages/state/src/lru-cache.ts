@@ -8,7 +8,8 @@ export class ByteLruCache<Value> {
   private usedBytes = 0;
 
   constructor(readonly capacityBytes: number) {
-    if (!Number.isFinite(capacityBytes) || capacityBytes < 0) throw new RangeError(`capacityBytes must be a finite number >= 0, got ${capacityBytes}`);
+    if (!Number.isFinite(capacityBytes) || capacityBytes < 0)
+      throw new RangeError(`capacityBytes must be a finite number >= 0, got ${capacityBytes}`);
   }
 
   /** Bytes held now; never more than `capacityBytes`. */

@@ -30,7 +30,12 @@ export async function findStoredBlobs(db: Executor, storeName: string, hashes: s
 }
 
 /** The version a selector names; throws NOT_FOUND when there is none. */
-export async function resolveVersion(db: Executor, storeName: string, stateId: string, selector: VersionSelector = {}): Promise<number> {
+export async function resolveVersion(
+  db: Executor,
+  storeName: string,
+  stateId: string,
+  selector: VersionSelector = {},
+): Promise<number> {
   if (selector.version !== undefined && selector.tag !== undefined) {
     throw new StateError('INVALID_ARGUMENT', `Pass either version (${selector.version}) or tag ('${selector.tag}'), not both.`);
   }
@@ -42,7 +47,11 @@ export async function resolveVersion(db: Executor, storeName: string, stateId: s
       .where('state_id', '=', stateId)
       .where('tag', '=', checkTag(selector.tag))
       .executeTakeFirst();
-    if (!row) throw new StateError('NOT_FOUND', `State '${stateId}' has no tag '${selector.tag}'; tag a version with tag(stateId, version, '${selector.tag}').`);
+    if (!row)
+      throw new StateError(
+        'NOT_FOUND',
+        `State '${stateId}' has no tag '${selector.tag}'; tag a version with tag(stateId, version, '${selector.tag}').`,
+      );
     return row.version;
   }
   if (selector.version !== undefined) return checkVersion(selector.version);
@@ -53,14 +62,26 @@ export async function resolveVersion(db: Executor, storeName: string, stateId: s
     .where('state_id', '=', stateId)
     .executeTakeFirst();
   if (latest?.latest === null || latest?.latest === undefined) {
-    throw new StateError('NOT_FOUND', `State '${stateId}' has no saved version; save() it first (list() shows the saved states).`);
+    throw new StateError(
+      'NOT_FOUND',
+      `State '${stateId}' has no saved version; save() it first (list() shows the saved states).`,
+    );
   }
   return Number(latest.latest);
 }
 
 /** Tags of several versions of one state, by version. */
-export async function tagsByVersion(db: Executor, storeName: string, stateId: string, versions?: number[]): Promise<Map<number, string[]>> {
-  let query = db.selectFrom('holomind_state_tags').select(['version', 'tag']).where('store_name', '=', storeName).where('state_id', '=', stateId);
+export async function tagsByVersion(
+  db: Executor,
+  storeName: string,
+  stateId: string,
+  versions?: number[],
+): Promise<Map<number, string[]>> {
+  let query = db
+    .selectFrom('holomind_state_tags')
+    .select(['version', 'tag'])
+    .where('store_name', '=', storeName)
+    .where('state_id', '=', stateId);
   if (versions) query = query.where('version', 'in', versions.length ? versions : [-1]);
   const tags = new Map<number, string[]>();
   for (const row of await query.orderBy('tag').execute()) {
@@ -72,7 +93,12 @@ export async function tagsByVersion(db: Executor, storeName: string, stateId: st
 }
 
 /** Summaries of versions of a state (all, or the given numbers), oldest first. */
-export async function versionInfos(db: Executor, storeName: string, stateId: string, versions?: number[]): Promise<VersionInfo[]> {
+export async function versionInfos(
+  db: Executor,
+  storeName: string,
+  stateId: string,
+  versions?: number[],
+): Promise<VersionInfo[]> {
   let query = db
     .selectFrom('holomind_state_versions')
     .select(['state_id', 'version', 'created_at', 'description', 'metrics', 'restored_from', 'byte_length', 'file'])
@@ -105,7 +131,11 @@ export async function versionMetadata(
   version: number,
 ): Promise<VersionMetadata & { located: LocatedTensor[] }> {
   const [info] = await versionInfos(db, storeName, stateId, [version]);
-  if (!info) throw new StateError('NOT_FOUND', `State '${stateId}' has no version ${version}; history('${stateId}') lists the versions that exist.`);
+  if (!info)
+    throw new StateError(
+      'NOT_FOUND',
+      `State '${stateId}' has no version ${version}; history('${stateId}') lists the versions that exist.`,
+    );
   const valuesRow = await db
     .selectFrom('holomind_state_versions')
     .select('state_values')
@@ -115,7 +145,9 @@ export async function versionMetadata(
     .executeTakeFirstOrThrow();
   const rows = await db
     .selectFrom('holomind_state_version_tensors as t')
-    .innerJoin('holomind_state_blobs as b', (join) => join.onRef('b.store_name', '=', 't.store_name').onRef('b.hash', '=', 't.hash'))
+    .innerJoin('holomind_state_blobs as b', (join) =>
+      join.onRef('b.store_name', '=', 't.store_name').onRef('b.hash', '=', 't.hash'),
+    )
     .select(['t.name', 't.hash', 'b.dtype', 'b.shape', 'b.byte_length', 'b.file', 'b.dataset'])
     .where('t.store_name', '=', storeName)
     .where('t.state_id', '=', stateId)

@@ -50,7 +50,12 @@ export function stateFolder(directory: string, stateId: string): string {
  */
 export function checkEntryName(name: string): string {
   const segments = name.split('/');
-  if (name.length === 0 || name.length > 500 || name.includes('\0') || segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
+  if (
+    name.length === 0 ||
+    name.length > 500 ||
+    name.includes('\0') ||
+    segments.some((segment) => segment === '' || segment === '.' || segment === '..')
+  ) {
     throw new StateError(
       'INVALID_TENSOR',
       `State entry name ${describeValue(name)} is not usable; use 1-500 characters without NUL, with '/' only between non-empty segments other than '.' and '..' (e.g. 'dense_1/kernel').`,
@@ -62,7 +67,10 @@ export function checkEntryName(name: string): string {
 /** Checks a tag name: 1-200 characters without NUL. */
 export function checkTag(tag: unknown): string {
   if (typeof tag !== 'string' || tag.length === 0 || tag.length > 200 || tag.includes('\0')) {
-    throw new StateError('INVALID_ARGUMENT', `Tag ${describeValue(tag)} must be a string of 1-200 characters without NUL (e.g. 'after-task-3').`);
+    throw new StateError(
+      'INVALID_ARGUMENT',
+      `Tag ${describeValue(tag)} must be a string of 1-200 characters without NUL (e.g. 'after-task-3').`,
+    );
   }
   return tag;
 }
@@ -70,7 +78,10 @@ export function checkTag(tag: unknown): string {
 /** Checks a version number: a positive integer. */
 export function checkVersion(version: unknown): number {
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1 || version > 2 ** 31 - 1) {
-    throw new StateError('INVALID_ARGUMENT', `Version ${describeValue(version)} must be a positive integer as returned by save().`);
+    throw new StateError(
+      'INVALID_ARGUMENT',
+      `Version ${describeValue(version)} must be a positive integer as returned by save().`,
+    );
   }
   return version;
 }

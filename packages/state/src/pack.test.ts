@@ -53,6 +53,13 @@ describe('@holomind/state installed alone from its tarball', () => {
     `,
       { DATABASE_URL: server.url },
     );
-    expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({ versions: [1, 2], reused: 16, kernel: [1, 2, 3, 4], labels: [7, 8, 9], task: 1, leaked: 0 });
+    expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({
+      versions: [1, 2],
+      reused: 16,
+      kernel: [1, 2, 3, 4],
+      labels: [7, 8, 9],
+      task: 1,
+      leaked: 0,
+    });
   });
 });

@@ -17,24 +17,39 @@ const defaultOrphanGraceMs = 15 * 60 * 1000;
 
 function checkPolicy(policy: RetentionPolicy): void {
   if (policy.keepLast !== undefined && (!Number.isInteger(policy.keepLast) || policy.keepLast < 1)) {
-    throw new StateError('INVALID_ARGUMENT', `keepLast must be an integer >= 1 (the latest version is always kept), got ${describeValue(policy.keepLast)}.`);
+    throw new StateError(
+      'INVALID_ARGUMENT',
+      `keepLast must be an integer >= 1 (the latest version is always kept), got ${describeValue(policy.keepLast)}.`,
+    );
   }
   if (policy.olderThan !== undefined && (!(policy.olderThan instanceof Date) || Number.isNaN(policy.olderThan.getTime()))) {
     throw new StateError('INVALID_ARGUMENT', `olderThan must be a valid Date, got ${describeValue(policy.olderThan)}.`);
   }
   if (policy.orphanGraceMs !== undefined && (!Number.isFinite(policy.orphanGraceMs) || policy.orphanGraceMs < 0)) {
-    throw new StateError('INVALID_ARGUMENT', `orphanGraceMs must be a number of milliseconds >= 0, got ${describeValue(policy.orphanGraceMs)}.`);
+    throw new StateError(
+      'INVALID_ARGUMENT',
+      `orphanGraceMs must be a number of milliseconds >= 0, got ${describeValue(policy.orphanGraceMs)}.`,
+    );
   }
 }
 
 /** Versions the policy removes: beyond `keepLast` newest, older than `olderThan`, untagged unless allowed; never the latest. */
-async function selectVersionsToRemove(trx: Transaction<Database>, storeName: string, policy: RetentionPolicy): Promise<Array<{ state_id: string; version: number; file: string }>> {
+async function selectVersionsToRemove(
+  trx: Transaction<Database>,
+  storeName: string,
+  policy: RetentionPolicy,
+): Promise<Array<{ state_id: string; version: number; file: string }>> {
   if (policy.keepLast === undefined && policy.olderThan === undefined) return [];
-  let query = trx.selectFrom('holomind_state_versions').select(['state_id', 'version', 'file', 'created_at']).where('store_name', '=', storeName);
+  let query = trx
+    .selectFrom('holomind_state_versions')
+    .select(['state_id', 'version', 'file', 'created_at'])
+    .where('store_name', '=', storeName);
   if (policy.stateId !== undefined) query = query.where('state_id', '=', policy.stateId);
   const rows = await query.orderBy('state_id').orderBy('version', 'desc').execute();
   const tagged = new Set(
-    (await trx.selectFrom('holomind_state_tags').select(['state_id', 'version']).where('store_name', '=', storeName).execute()).map((row) => `${row.state_id}\n${row.version}`),
+    (
+      await trx.selectFrom('holomind_state_tags').select(['state_id', 'version']).where('store_name', '=', storeName).execute()
+    ).map((row) => `${row.state_id}\n${row.version}`),
   );
   const keepLast = Math.max(policy.keepLast ?? Number.POSITIVE_INFINITY, 1);
   const cutoff = policy.olderThan?.toISOString();
@@ -52,8 +67,16 @@ async function selectVersionsToRemove(trx: Transaction<Database>, storeName: str
 async function referencedFiles(trx: Transaction<Database>, storeName: string, files: string[]): Promise<Set<string>> {
   const referenced = new Set<string>();
   for (const chunk of inChunks(files)) {
-    const versions = trx.selectFrom('holomind_state_versions').select('file').where('store_name', '=', storeName).where('file', 'in', chunk);
-    const blobs = trx.selectFrom('holomind_state_blobs').select('file').where('store_name', '=', storeName).where('file', 'in', chunk);
+    const versions = trx
+      .selectFrom('holomind_state_versions')
+      .select('file')
+      .where('store_name', '=', storeName)
+      .where('file', 'in', chunk);
+    const blobs = trx
+      .selectFrom('holomind_state_blobs')
+      .select('file')
+      .where('store_name', '=', storeName)
+      .where('file', 'in', chunk);
     for (const row of await versions.union(blobs).execute()) referenced.add(row.file);
   }
   return referenced;
@@ -70,7 +93,9 @@ function listStoreFiles(directory: string): Array<{ relative: string; stats: Sta
       files.push({ relative, stats: statSync(path.join(directory, relative)) });
     }
   }
-  const rootTemporaries = readdirSync(directory, { withFileTypes: true }).filter((entry) => entry.isFile() && entry.name.startsWith(TEMPORARY_PREFIX));
+  const rootTemporaries = readdirSync(directory, { withFileTypes: true }).filter(
+    (entry) => entry.isFile() && entry.name.startsWith(TEMPORARY_PREFIX),
+  );
   for (const entry of rootTemporaries) files.push({ relative: entry.name, stats: statSync(path.join(directory, entry.name)) });
   return files;
 }
@@ -92,9 +117,24 @@ export async function pruneStore(context: PruneContext, policy: RetentionPolicy)
   const { removedVersions, doomedFiles } = await context.writeTransaction(async (trx) => {
     const victims = await selectVersionsToRemove(trx, storeName, policy);
     for (const victim of victims) {
-      await trx.deleteFrom('holomind_state_tags').where('store_name', '=', storeName).where('state_id', '=', victim.state_id).where('version', '=', victim.version).execute();
-      await trx.deleteFrom('holomind_state_version_tensors').where('store_name', '=', storeName).where('state_id', '=', victim.state_id).where('version', '=', victim.version).execute();
-      await trx.deleteFrom('holomind_state_versions').where('store_name', '=', storeName).where('state_id', '=', victim.state_id).where('version', '=', victim.version).execute();
+      await trx
+        .deleteFrom('holomind_state_tags')
+        .where('store_name', '=', storeName)
+        .where('state_id', '=', victim.state_id)
+        .where('version', '=', victim.version)
+        .execute();
+      await trx
+        .deleteFrom('holomind_state_version_tensors')
+        .where('store_name', '=', storeName)
+        .where('state_id', '=', victim.state_id)
+        .where('version', '=', victim.version)
+        .execute();
+      await trx
+        .deleteFrom('holomind_state_versions')
+        .where('store_name', '=', storeName)
+        .where('state_id', '=', victim.state_id)
+        .where('version', '=', victim.version)
+        .execute();
     }
     // Content no remaining version uses.
     const unusedBlobs = await trx
@@ -102,7 +142,14 @@ export async function pruneStore(context: PruneContext, policy: RetentionPolicy)
       .select(['b.hash', 'b.file'])
       .where('b.store_name', '=', storeName)
       .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('holomind_state_version_tensors as t').select('t.hash').whereRef('t.store_name', '=', 'b.store_name').whereRef('t.hash', '=', 'b.hash'))),
+        not(
+          exists(
+            selectFrom('holomind_state_version_tensors as t')
+              .select('t.hash')
+              .whereRef('t.store_name', '=', 'b.store_name')
+              .whereRef('t.hash', '=', 'b.hash'),
+          ),
+        ),
       )
       .execute();
     for (const chunk of inChunks(unusedBlobs.map((blob) => blob.hash))) {
@@ -131,7 +178,11 @@ export async function pruneStore(context: PruneContext, policy: RetentionPolicy)
     candidates.length === 0
       ? []
       : await context.writeTransaction(async (trx) => {
-          const referenced = await referencedFiles(trx, storeName, candidates.map((file) => file.relative));
+          const referenced = await referencedFiles(
+            trx,
+            storeName,
+            candidates.map((file) => file.relative),
+          );
           const unreferenced = candidates.filter((file) => !referenced.has(file.relative)).map((file) => file.relative);
           removeFilesDurably(unreferenced.map((file) => path.join(directory, file)));
           return unreferenced;

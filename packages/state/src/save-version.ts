@@ -1,7 +1,14 @@
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { nowTimestamp, toJsonColumn, type Database, type JsonValue, type Kysely, type Transaction } from '@holomind/db';
-import { ensureDurableFolder, fsyncFileInBackground, publishFile, removeFilesDurably, TEMPORARY_PREFIX, uniqueFileName } from './durable-files.js';
+import {
+  ensureDurableFolder,
+  fsyncFileInBackground,
+  publishFile,
+  removeFilesDurably,
+  TEMPORARY_PREFIX,
+  uniqueFileName,
+} from './durable-files.js';
 import { StateError } from './errors.js';
 import { TENSOR_GROUP, VersionFileWriter, type StoredLocation, type VersionFileAttributes } from './hdf5-file.js';
 import { findStoredBlobs, inChunks } from './metadata-queries.js';
@@ -59,11 +66,18 @@ export async function saveVersion(
   const mustWrite = new Set<string>();
   for (let attempt = 1; ; attempt++) {
     await hashPossibleDuplicates(context, tensors);
-    const stored = await findStoredBlobs(context.db, context.storeName, tensors.flatMap((tensor) => (tensor.hash ? [tensor.hash] : [])));
+    const stored = await findStoredBlobs(
+      context.db,
+      context.storeName,
+      tensors.flatMap((tensor) => (tensor.hash ? [tensor.hash] : [])),
+    );
     for (const hash of mustWrite) stored.delete(hash);
     const missing = tensors.find((tensor) => !tensor.data && !stored.has(tensor.hash!));
     if (missing) {
-      throw new StateError('NOT_FOUND', `Tensor '${missing.name}' of state '${stateId}' is no longer stored (a concurrent prune removed it); nothing was saved.`);
+      throw new StateError(
+        'NOT_FOUND',
+        `Tensor '${missing.name}' of state '${stateId}' is no longer stored (a concurrent prune removed it); nothing was saved.`,
+      );
     }
     const fileName = `${stateId}/${uniqueFileName('.h5')}`;
     const finalFile = path.join(context.directory, fileName);
@@ -84,7 +98,18 @@ export async function saveVersion(
     const newBlobs = tensors.filter((tensor) => written.get(tensor.hash!) === `${TENSOR_GROUP}/${tensor.name}`);
     let version: number;
     try {
-      version = await commitVersion(context, stateId, fileName, tensors, newBlobs, stored, values, options, restoredFrom, createdAt);
+      version = await commitVersion(
+        context,
+        stateId,
+        fileName,
+        tensors,
+        newBlobs,
+        stored,
+        values,
+        options,
+        restoredFrom,
+        createdAt,
+      );
     } catch (error) {
       // An error while confirming COMMIT can hide a success: look before deleting the file.
       const landed = await versionUsingFile(context, fileName);
@@ -98,7 +123,10 @@ export async function saveVersion(
           continue;
         }
         if (error instanceof StaleBlobsError) {
-          throw new StateError('STORE_BUSY', `State '${stateId}' could not be saved: content it links to kept being pruned concurrently; retry.`);
+          throw new StateError(
+            'STORE_BUSY',
+            `State '${stateId}' could not be saved: content it links to kept being pruned concurrently; retry.`,
+          );
         }
         throw error;
       }
@@ -106,7 +134,15 @@ export async function saveVersion(
     await report('committed');
     const writtenBytes = newBlobs.reduce((sum, tensor) => sum + byteLengthOf(tensor), 0);
     const totalBytes = tensors.reduce((sum, tensor) => sum + byteLengthOf(tensor), 0);
-    return { stateId, version, createdAt: new Date(createdAt), file: fileName, tensorCount: tensors.length, writtenBytes, reusedBytes: totalBytes - writtenBytes };
+    return {
+      stateId,
+      version,
+      createdAt: new Date(createdAt),
+      file: fileName,
+      tensorCount: tensors.length,
+      writtenBytes,
+      reusedBytes: totalBytes - writtenBytes,
+    };
   }
 }
 
@@ -122,11 +158,17 @@ async function hashPossibleDuplicates(context: SaveContext, tensors: VersionTens
   for (const fingerprint of fingerprints) occurrences.set(fingerprint, (occurrences.get(fingerprint) ?? 0) + 1);
   const stored = new Set<string>();
   for (const chunk of inChunks([...occurrences.keys()])) {
-    const rows = await context.db.selectFrom('holomind_state_blobs').select('fingerprint').where('store_name', '=', context.storeName).where('fingerprint', 'in', chunk).execute();
+    const rows = await context.db
+      .selectFrom('holomind_state_blobs')
+      .select('fingerprint')
+      .where('store_name', '=', context.storeName)
+      .where('fingerprint', 'in', chunk)
+      .execute();
     for (const row of rows) stored.add(row.fingerprint);
   }
   for (const tensor of unhashed) {
-    if (stored.has(tensor.fingerprint!) || occurrences.get(tensor.fingerprint!)! > 1) tensor.hash = hashTensor(tensor.dtype, tensor.shape, tensor.data!);
+    if (stored.has(tensor.fingerprint!) || occurrences.get(tensor.fingerprint!)! > 1)
+      tensor.hash = hashTensor(tensor.dtype, tensor.shape, tensor.data!);
   }
 }
 
@@ -246,7 +288,15 @@ function commitVersion(
     for (const chunk of inChunks(tensors, 200)) {
       await trx
         .insertInto('holomind_state_version_tensors')
-        .values(chunk.map((tensor) => ({ store_name: context.storeName, state_id: stateId, version, name: tensor.name, hash: tensor.hash! })))
+        .values(
+          chunk.map((tensor) => ({
+            store_name: context.storeName,
+            state_id: stateId,
+            version,
+            name: tensor.name,
+            hash: tensor.hash!,
+          })),
+        )
         .execute();
     }
     await upsertTags(trx, context.storeName, stateId, version, options.tags);
@@ -275,17 +325,32 @@ function byteLengthOf(tensor: VersionTensor): number {
 }
 
 function bytesPerElement(dtype: string): number {
-  return dtype === 'float64' ? 8 : dtype === 'float32' || dtype === 'int32' || dtype === 'uint32' ? 4 : dtype === 'int16' || dtype === 'uint16' ? 2 : 1;
+  return dtype === 'float64'
+    ? 8
+    : dtype === 'float32' || dtype === 'int32' || dtype === 'uint32'
+      ? 4
+      : dtype === 'int16' || dtype === 'uint16'
+        ? 2
+        : 1;
 }
 
-export async function upsertTags(trx: Transaction<Database>, storeName: string, stateId: string, version: number, tags: string[]): Promise<void> {
+export async function upsertTags(
+  trx: Transaction<Database>,
+  storeName: string,
+  stateId: string,
+  version: number,
+  tags: string[],
+): Promise<void> {
   if (tags.length === 0) return;
   await trx
     .insertInto('holomind_state_tags')
-    .values([...new Set(tags)].map((tag) => ({ store_name: storeName, state_id: stateId, tag, version, created_at: nowTimestamp() })))
+    .values(
+      [...new Set(tags)].map((tag) => ({ store_name: storeName, state_id: stateId, tag, version, created_at: nowTimestamp() })),
+    )
     .onConflict((conflict) =>
-      conflict.columns(['store_name', 'state_id', 'tag']).doUpdateSet((update) => ({ version: update.ref('excluded.version'), created_at: update.ref('excluded.created_at') })),
+      conflict
+        .columns(['store_name', 'state_id', 'tag'])
+        .doUpdateSet((update) => ({ version: update.ref('excluded.version'), created_at: update.ref('excluded.created_at') })),
     )
     .execute();
 }
-

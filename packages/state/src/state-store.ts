@@ -1,13 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  isLockContentionError,
-  migrateToLatest,
-  nowTimestamp,
-  type Database,
-  type Kysely,
-  type Transaction,
-} from '@holomind/db';
+import { isLockContentionError, migrateToLatest, nowTimestamp, type Database, type Kysely, type Transaction } from '@holomind/db';
 import { diffStates } from './diff.js';
 import { ensureDurableFolder, publishFile, TEMPORARY_PREFIX, uniqueFileName } from './durable-files.js';
 import { StateError, describeValue } from './errors.js';
@@ -66,7 +59,10 @@ export class StateStore {
       throw new StateError('INVALID_ARGUMENT', `StateStore needs a directory path, got ${describeValue(options?.directory)}.`);
     }
     if (typeof options.db?.transaction !== 'function') {
-      throw new StateError('INVALID_ARGUMENT', `StateStore needs a Kysely instance as db (createDatabase from @holomind/db), got ${describeValue(options.db)}.`);
+      throw new StateError(
+        'INVALID_ARGUMENT',
+        `StateStore needs a Kysely instance as db (createDatabase from @holomind/db), got ${describeValue(options.db)}.`,
+      );
     }
     const cacheBytes = options.cacheBytes ?? defaultCacheBytes;
     if (!Number.isFinite(cacheBytes) || cacheBytes < 0) {
@@ -118,7 +114,12 @@ export class StateStore {
     await this.prepare();
     const rows = await this.db
       .selectFrom('holomind_state_versions')
-      .select((eb) => ['state_id', eb.fn.max('version').as('latest'), eb.fn.countAll().as('count'), eb.fn.max('created_at').as('updated')])
+      .select((eb) => [
+        'state_id',
+        eb.fn.max('version').as('latest'),
+        eb.fn.countAll().as('count'),
+        eb.fn.max('created_at').as('updated'),
+      ])
       .where('store_name', '=', this.storeName)
       .groupBy('state_id')
       .orderBy('state_id')
@@ -164,7 +165,12 @@ export class StateStore {
     checkStateId(stateId);
     checkTag(tag);
     const removed = await this.writeTransaction((trx) =>
-      trx.deleteFrom('holomind_state_tags').where('store_name', '=', this.storeName).where('state_id', '=', stateId).where('tag', '=', tag).executeTakeFirst(),
+      trx
+        .deleteFrom('holomind_state_tags')
+        .where('store_name', '=', this.storeName)
+        .where('state_id', '=', stateId)
+        .where('tag', '=', tag)
+        .executeTakeFirst(),
     );
     if (Number(removed.numDeletedRows) === 0) throw new StateError('NOT_FOUND', `State '${stateId}' has no tag '${tag}'.`);
   }
@@ -178,7 +184,11 @@ export class StateStore {
     checkStateId(stateId);
     checkVersion(version);
     const source = await versionMetadata(this.db, this.storeName, stateId, version);
-    const checked = checkSaveOptions({ description: options.description ?? `rollback to version ${version}`, metrics: options.metrics ?? source.metrics, tags: options.tags ?? [] });
+    const checked = checkSaveOptions({
+      description: options.description ?? `rollback to version ${version}`,
+      metrics: options.metrics ?? source.metrics,
+      tags: options.tags ?? [],
+    });
     const tensors: VersionTensor[] = source.located.map(({ name, hash, dtype, shape }) => ({ name, hash, dtype, shape }));
     return saveVersion(this.saveContext(), stateId, tensors, source.values, checked, version);
   }
@@ -308,12 +318,16 @@ export class StateStore {
       byFile.set(tensor.file, list);
     });
     for (const [file, requests] of byFile) {
-      const arrays = await readDatasets(path.join(this.directory, file), requests.map((entry) => entry.request));
+      const arrays = await readDatasets(
+        path.join(this.directory, file),
+        requests.map((entry) => entry.request),
+      );
       requests.forEach(({ index }, position) => {
         const data = arrays[position]!;
         const tensor = located[index]!;
         // The cache keeps its own copy: callers own (and may change) what load returns.
-        if (this.cache.capacityBytes >= data.byteLength && data.byteLength > 0) this.cache.set(tensor.hash, data.slice(), data.byteLength);
+        if (this.cache.capacityBytes >= data.byteLength && data.byteLength > 0)
+          this.cache.set(tensor.hash, data.slice(), data.byteLength);
         result[index] = data;
       });
     }
@@ -321,7 +335,10 @@ export class StateStore {
       located.forEach((tensor, index) => {
         const actual = hashTensor(tensor.dtype, tensor.shape, result[index]!);
         if (actual !== tensor.hash) {
-          throw new StateError('CORRUPT_FILE', `Tensor '${tensor.name}' read from ${tensor.file} hashes to ${actual}, the metadata says ${tensor.hash}; the file was changed outside StateStore.`);
+          throw new StateError(
+            'CORRUPT_FILE',
+            `Tensor '${tensor.name}' read from ${tensor.file} hashes to ${actual}, the metadata says ${tensor.hash}; the file was changed outside StateStore.`,
+          );
         }
       });
     }
@@ -340,7 +357,8 @@ function busyError(storeName: string, cause: unknown): StateError {
 
 function checkSaveOptions(options: SaveOptions): Required<SaveOptions> {
   const description = options.description ?? '';
-  if (typeof description !== 'string') throw new StateError('INVALID_ARGUMENT', `description must be a string, got ${describeValue(description)}.`);
+  if (typeof description !== 'string')
+    throw new StateError('INVALID_ARGUMENT', `description must be a string, got ${describeValue(description)}.`);
   const metrics = options.metrics ?? {};
   if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) {
     throw new StateError('INVALID_ARGUMENT', `metrics must be an object of name to number, got ${describeValue(metrics)}.`);
@@ -351,7 +369,8 @@ function checkSaveOptions(options: SaveOptions): Required<SaveOptions> {
     }
   }
   const tags = options.tags ?? [];
-  if (!Array.isArray(tags)) throw new StateError('INVALID_ARGUMENT', `tags must be an array of strings, got ${describeValue(tags)}.`);
+  if (!Array.isArray(tags))
+    throw new StateError('INVALID_ARGUMENT', `tags must be an array of strings, got ${describeValue(tags)}.`);
   tags.forEach(checkTag);
   return { description, metrics, tags };
 }

@@ -7,7 +7,15 @@ import { checkEntryName } from './names.js';
 export type StateDtype = 'float32' | 'float64' | 'int32' | 'int16' | 'int8' | 'uint32' | 'uint16' | 'uint8' | 'bool';
 
 /** The typed arrays behind {@link StateDtype}. */
-export type StateTypedArray = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array;
+export type StateTypedArray =
+  | Float32Array
+  | Float64Array
+  | Int32Array
+  | Int16Array
+  | Int8Array
+  | Uint32Array
+  | Uint16Array
+  | Uint8Array;
 
 /** A named array: row-major `data` with `shape` (`[]` for a scalar). `dtype` defaults from the array type. */
 export interface NamedArray {
@@ -88,7 +96,13 @@ function dtypeOfArray(data: unknown): StateDtype | undefined {
 
 function isTensorLike(entry: unknown): entry is TensorLike {
   const candidate = entry as TensorLike;
-  return typeof entry === 'object' && entry !== null && typeof candidate.data === 'function' && Array.isArray(candidate.shape) && typeof candidate.dtype === 'string';
+  return (
+    typeof entry === 'object' &&
+    entry !== null &&
+    typeof candidate.data === 'function' &&
+    Array.isArray(candidate.shape) &&
+    typeof candidate.dtype === 'string'
+  );
 }
 
 function isNamedArray(entry: unknown): entry is NamedArray {
@@ -98,11 +112,17 @@ function isNamedArray(entry: unknown): entry is NamedArray {
 
 function checkShape(name: string, shape: readonly number[], length: number): number[] {
   if (!shape.every((size) => Number.isSafeInteger(size) && size >= 0)) {
-    throw new StateError('INVALID_TENSOR', `Tensor '${name}' has shape [${shape.join(', ')}]; sizes must be non-negative integers.`);
+    throw new StateError(
+      'INVALID_TENSOR',
+      `Tensor '${name}' has shape [${shape.join(', ')}]; sizes must be non-negative integers.`,
+    );
   }
   const elements = shape.reduce((product, size) => product * size, 1);
   if (elements !== length) {
-    throw new StateError('INVALID_TENSOR', `Tensor '${name}' has shape [${shape.join(', ')}] (${elements} elements) but ${length} values; pass the shape that matches data.length.`);
+    throw new StateError(
+      'INVALID_TENSOR',
+      `Tensor '${name}' has shape [${shape.join(', ')}] (${elements} elements) but ${length} values; pass the shape that matches data.length.`,
+    );
   }
   return [...shape];
 }
@@ -140,14 +160,21 @@ export function fingerprintTensor(dtype: StateDtype, shape: readonly number[], d
 }
 
 async function prepareTensor(name: string, tensor: TensorLike): Promise<PreparedTensor> {
-  if (tensor.isDisposed) throw new StateError('INVALID_TENSOR', `Tensor '${name}' is disposed; save it before calling dispose().`);
+  if (tensor.isDisposed)
+    throw new StateError('INVALID_TENSOR', `Tensor '${name}' is disposed; save it before calling dispose().`);
   if (!isStateDtype(tensor.dtype)) {
-    throw new StateError('UNSUPPORTED_DTYPE', `Tensor '${name}' has dtype '${tensor.dtype}'; saving supports float32, int32 and bool tensors (cast it first, e.g. tensor.toFloat()).`);
+    throw new StateError(
+      'UNSUPPORTED_DTYPE',
+      `Tensor '${name}' has dtype '${tensor.dtype}'; saving supports float32, int32 and bool tensors (cast it first, e.g. tensor.toFloat()).`,
+    );
   }
   const values = await tensor.data();
   const dtype = tensor.dtype;
   // tfjs hands bool tensors out as Uint8Array and float32/int32 as their own arrays.
-  const data = dtypeOfArray(values) === (dtype === 'bool' ? 'uint8' : dtype) ? (values as StateTypedArray) : arrayTypeOf(dtype).from(values as ArrayLike<number>);
+  const data =
+    dtypeOfArray(values) === (dtype === 'bool' ? 'uint8' : dtype)
+      ? (values as StateTypedArray)
+      : arrayTypeOf(dtype).from(values as ArrayLike<number>);
   const shape = checkShape(name, tensor.shape, data.length);
   return { name, dtype, shape, data, fingerprint: fingerprintTensor(dtype, shape, data) };
 }
@@ -155,11 +182,17 @@ async function prepareTensor(name: string, tensor: TensorLike): Promise<Prepared
 function prepareArray(name: string, array: NamedArray): PreparedTensor {
   const arrayDtype = dtypeOfArray(array.data);
   if (!arrayDtype) {
-    throw new StateError('UNSUPPORTED_DTYPE', `Array '${name}' is ${describeValue(array.data)}; use Float32Array, Float64Array, Int32Array, Int16Array, Int8Array, Uint32Array, Uint16Array or Uint8Array.`);
+    throw new StateError(
+      'UNSUPPORTED_DTYPE',
+      `Array '${name}' is ${describeValue(array.data)}; use Float32Array, Float64Array, Int32Array, Int16Array, Int8Array, Uint32Array, Uint16Array or Uint8Array.`,
+    );
   }
   const dtype = array.dtype ?? arrayDtype;
   if (!isStateDtype(dtype) || (dtype === 'bool' ? 'uint8' : dtype) !== arrayDtype) {
-    throw new StateError('INVALID_TENSOR', `Array '${name}' says dtype ${describeValue(dtype)} but holds a ${array.data.constructor.name}; drop dtype or pass the matching typed array.`);
+    throw new StateError(
+      'INVALID_TENSOR',
+      `Array '${name}' says dtype ${describeValue(dtype)} but holds a ${array.data.constructor.name}; drop dtype or pass the matching typed array.`,
+    );
   }
   const shape = checkShape(name, array.shape, array.data.length);
   return { name, dtype, shape, data: array.data, fingerprint: fingerprintTensor(dtype, shape, array.data) };
@@ -168,7 +201,11 @@ function prepareArray(name: string, array: NamedArray): PreparedTensor {
 function checkJson(value: unknown, path: string): void {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new StateError('INVALID_ARGUMENT', `Value ${path} is ${value}; JSON cannot hold NaN or Infinity. Store it as a tensor, or as null or a string.`);
+    if (!Number.isFinite(value))
+      throw new StateError(
+        'INVALID_ARGUMENT',
+        `Value ${path} is ${value}; JSON cannot hold NaN or Infinity. Store it as a tensor, or as null or a string.`,
+      );
     return;
   }
   if (Array.isArray(value)) {
@@ -179,7 +216,10 @@ function checkJson(value: unknown, path: string): void {
     for (const [key, item] of Object.entries(value)) checkJson(item, `${path}.${key}`);
     return;
   }
-  throw new StateError('INVALID_ARGUMENT', `Value ${path} is ${describeValue(value)}; state entries must be tfjs tensors, { data: TypedArray, shape } arrays, or JSON values.`);
+  throw new StateError(
+    'INVALID_ARGUMENT',
+    `Value ${path} is ${describeValue(value)}; state entries must be tfjs tensors, { data: TypedArray, shape } arrays, or JSON values.`,
+  );
 }
 
 /**
@@ -188,7 +228,10 @@ function checkJson(value: unknown, path: string): void {
  */
 export async function prepareState(state: StateInput): Promise<{ tensors: PreparedTensor[]; values: Record<string, JsonValue> }> {
   if (typeof state !== 'object' || state === null || Array.isArray(state) || isTensorLike(state) || isNamedArray(state)) {
-    throw new StateError('INVALID_ARGUMENT', `A state must be an object of entry name to tensor, array or JSON value, got ${describeValue(state)}; e.g. { 'dense/kernel': tensor, step: 3 }.`);
+    throw new StateError(
+      'INVALID_ARGUMENT',
+      `A state must be an object of entry name to tensor, array or JSON value, got ${describeValue(state)}; e.g. { 'dense/kernel': tensor, step: 3 }.`,
+    );
   }
   const tensors: PreparedTensor[] = [];
   const values: Record<string, JsonValue> = {};
@@ -209,7 +252,10 @@ export async function prepareState(state: StateInput): Promise<{ tensors: Prepar
   }
   const clash = tensors.find((tensor) => groups.has(tensor.name));
   if (clash) {
-    throw new StateError('INVALID_TENSOR', `Tensor name '${clash.name}' is also the folder of another tensor ('${clash.name}/...'); rename one, e.g. '${clash.name}/value'.`);
+    throw new StateError(
+      'INVALID_TENSOR',
+      `Tensor name '${clash.name}' is also the folder of another tensor ('${clash.name}/...'); rename one, e.g. '${clash.name}/value'.`,
+    );
   }
   return { tensors, values };
 }

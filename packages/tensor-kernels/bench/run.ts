@@ -81,7 +81,9 @@ function report(operation: string, sizes: string, backend: string, results: Reco
   const composite = results.composite!;
   for (const [name, m] of Object.entries(results)) {
     const ratio =
-      name === 'composite' ? '1.00 / 1.00' : `${(composite.wallMs / m.wallMs).toFixed(2)} / ${(composite.cpuMs / m.cpuMs).toFixed(2)}`;
+      name === 'composite'
+        ? '1.00 / 1.00'
+        : `${(composite.wallMs / m.wallMs).toFixed(2)} / ${(composite.cpuMs / m.cpuMs).toFixed(2)}`;
     const row = `| ${operation} | ${sizes} | ${backend} | ${name} | ${m.wallMs.toFixed(0)} | ${m.cpuMs.toFixed(0)} | ${ratio} | ${mib(m.peakBytes)} |`;
     rows.push(row);
     console.log(row);
@@ -94,8 +96,7 @@ function attentionVariants(backend: BackendName, slots: number) {
   const keys = tf.randomNormal([slots, heads, dim]) as tf.Tensor3D;
   const values = tf.randomNormal([slots, heads, dim]) as tf.Tensor3D;
   const implementations: KernelImplementation[] = backend === 'webgpu' ? ['composite', 'fused'] : ['composite'];
-  const forward = (implementation: KernelImplementation) => () =>
-    memoryAttention(query, keys, values, { implementation }).output;
+  const forward = (implementation: KernelImplementation) => () => memoryAttention(query, keys, values, { implementation }).output;
   const forwardBackward = (implementation: KernelImplementation) => () =>
     tf.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) =>
       tf.sum(memoryAttention(q as tf.Tensor3D, k as tf.Tensor3D, v as tf.Tensor3D, { implementation }).output),
@@ -125,11 +126,18 @@ for (const backend of BACKENDS) {
     return [kernel, bias];
   };
   const implementations: KernelImplementation[] = backend === 'webgpu' ? ['composite', 'fused'] : ['composite'];
-  report('fisherDiagonal', 'N=1024 in=784 out=400', backend, await compare(Object.fromEntries(implementations.map((i) => [i, fisher(i)]))));
+  report(
+    'fisherDiagonal',
+    'N=1024 in=784 out=400',
+    backend,
+    await compare(Object.fromEntries(implementations.map((i) => [i, fisher(i)]))),
+  );
   tf.dispose([inputs, gradients]);
   await disposeBackend();
 }
 
-console.log('\n| operation | sizes | backend | implementation | wall ms (median) | CPU ms (median) | speed-up wall / CPU | peak MiB |');
+console.log(
+  '\n| operation | sizes | backend | implementation | wall ms (median) | CPU ms (median) | speed-up wall / CPU | peak MiB |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const row of rows) console.log(row);

@@ -52,7 +52,10 @@ export function resolveBackendOrder(options: InitBackendOptions = {}): BackendNa
   }
   const fromEnvironment = typeof process !== 'undefined' ? process.env?.HOLOMIND_BACKEND : undefined;
   if (fromEnvironment !== undefined && fromEnvironment.trim() !== '') {
-    const names = fromEnvironment.split(',').map((name) => name.trim()).filter((name) => name !== '');
+    const names = fromEnvironment
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
     return parseBackendList(names, `HOLOMIND_BACKEND='${fromEnvironment}'`);
   }
   return [...BACKEND_NAMES];

@@ -56,7 +56,11 @@ describe('@holomind/tensor-kernels installed alone from its tarball', () => {
       console.log(JSON.stringify({ attentionGap, fisherGap }));
       await disposeBackend();
     `);
-    const result = JSON.parse(output.trim().split('\n').pop()!) as { skipped?: string; attentionGap?: number; fisherGap?: number };
+    const result = JSON.parse(output.trim().split('\n').pop()!) as {
+      skipped?: string;
+      attentionGap?: number;
+      fisherGap?: number;
+    };
     if (result.skipped) {
       if (webGpuRequired()) throw new Error(result.skipped);
       console.warn(`SKIPPED packed fused kernels: ${result.skipped}`);

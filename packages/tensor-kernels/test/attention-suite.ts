@@ -117,7 +117,13 @@ export function describeAttentionChecks(backendLabel: string, implementation: Ke
             const weightWeights = throughWeights ? seededValues(sizes.batch * sizes.heads * sizes.slots, 8) : undefined;
             const options = { similarity, beta: BETA, mask: data.mask };
             const expected = finiteDifferenceAttentionGradients(
-              data.query, data.keys, data.values, sizes, options, outputWeights, weightWeights,
+              data.query,
+              data.keys,
+              data.values,
+              sizes,
+              options,
+              outputWeights,
+              weightWeights,
             );
             const inputs = attentionTensors(sizes, data);
             const outputWeightsTensor = tf.tensor3d(outputWeights, [sizes.batch, sizes.heads, sizes.valueDim]);
@@ -147,7 +153,9 @@ export function describeAttentionChecks(backendLabel: string, implementation: Ke
       const { output, weights } = memoryAttention(query, keys, keys, { mask, returnWeights: true, implementation });
       expect(Array.from(await output.data())).toEqual(new Array(2 * 3 * 8).fill(0));
       expect(Array.from(await weights!.data())).toEqual(new Array(2 * 3 * 5).fill(0));
-      const [dQuery] = tf.grads((q: tf.Tensor) => tf.sum(memoryAttention(q as tf.Tensor3D, keys, keys, { mask, implementation }).output))([query]);
+      const [dQuery] = tf.grads((q: tf.Tensor) =>
+        tf.sum(memoryAttention(q as tf.Tensor3D, keys, keys, { mask, implementation }).output),
+      )([query]);
       expect(Array.from(await dQuery!.data())).toEqual(new Array(2 * 3 * 8).fill(0));
       tf.dispose([query, keys, mask, output, weights, dQuery]);
     });
@@ -168,7 +176,10 @@ export function describeAttentionChecks(backendLabel: string, implementation: Ke
       for (const similarity of SIMILARITIES) {
         const options = { similarity, mask: inputs.mask, implementation };
         const leaked = await tensorsLeakedBy(async () => {
-          const { output, weights } = memoryAttention(inputs.query, inputs.keys, inputs.values, { ...options, returnWeights: true });
+          const { output, weights } = memoryAttention(inputs.query, inputs.keys, inputs.values, {
+            ...options,
+            returnWeights: true,
+          });
           await output.data();
           tf.dispose([output, weights]);
           tf.dispose(attentionGradients(inputs, options, outputWeights));

@@ -1,11 +1,19 @@
 // Independent float64 references written with plain loops; the kernels are checked against these.
 
 /** Sizes of an attention call. */
-export interface AttentionSizes { batch: number; heads: number; keyDim: number; valueDim: number; slots: number }
+export interface AttentionSizes {
+  batch: number;
+  heads: number;
+  keyDim: number;
+  valueDim: number;
+  slots: number;
+}
 
 /** Attention of [B,H,d] queries over [M,H,d] keys / [M,H,dv] values, in float64. */
 export function float64Attention(
-  query: ArrayLike<number>, keys: ArrayLike<number>, values: ArrayLike<number>,
+  query: ArrayLike<number>,
+  keys: ArrayLike<number>,
+  values: ArrayLike<number>,
   sizes: AttentionSizes,
   options: { similarity: 'dot' | 'cosine'; beta?: number; mask?: ArrayLike<number> },
 ): { output: Float64Array; weights: Float64Array } {
@@ -26,9 +34,10 @@ export function float64Attention(
         const kOffset = (m * heads + h) * keyDim;
         let dot = 0;
         for (let i = 0; i < keyDim; i++) dot += query[qOffset + i]! * keys[kOffset + i]!;
-        scores[m] = options.similarity === 'dot'
-          ? dot / Math.sqrt(keyDim)
-          : (options.beta ?? 1) * dot / (norm(query, qOffset) * norm(keys, kOffset));
+        scores[m] =
+          options.similarity === 'dot'
+            ? dot / Math.sqrt(keyDim)
+            : ((options.beta ?? 1) * dot) / (norm(query, qOffset) * norm(keys, kOffset));
         if (!options.mask || options.mask[m]! > 0) max = Math.max(max, scores[m]!);
       }
       let total = 0;
@@ -49,7 +58,11 @@ export function float64Attention(
 
 /** The empirical Fisher diagonal of a dense layer from X [N,in] and G [N,out], in float64. */
 export function float64DenseFisher(
-  inputs: Float32Array, gradients: Float32Array, samples: number, inUnits: number, outUnits: number,
+  inputs: Float32Array,
+  gradients: Float32Array,
+  samples: number,
+  inUnits: number,
+  outUnits: number,
 ): { kernel: Float64Array; bias: Float64Array } {
   const kernel = new Float64Array(inUnits * outUnits);
   const bias = new Float64Array(outUnits);
@@ -72,10 +85,13 @@ export function float64DenseFisher(
  * in float64 (step 1e-5: truncation ~1e-10, rounding ~1e-11).
  */
 export function finiteDifferenceAttentionGradients(
-  query: ArrayLike<number>, keys: ArrayLike<number>, values: ArrayLike<number>,
+  query: ArrayLike<number>,
+  keys: ArrayLike<number>,
+  values: ArrayLike<number>,
   sizes: AttentionSizes,
   options: { similarity: 'dot' | 'cosine'; beta?: number; mask?: ArrayLike<number> },
-  outputWeights: ArrayLike<number>, weightWeights?: ArrayLike<number>,
+  outputWeights: ArrayLike<number>,
+  weightWeights?: ArrayLike<number>,
 ): { query: Float64Array; keys: Float64Array; values: Float64Array } {
   const inputs = [Float64Array.from(query), Float64Array.from(keys), Float64Array.from(values)] as const;
   const loss = () => {

@@ -5,3 +5,5 @@ export { installPackedPackages } from './pack.js';
 export type { PackedInstallOptions, PackedProject } from './pack.js';
 export { startPostgresServer, findPostgresBinaries } from './postgres.js';
 export type { PostgresServer } from './postgres.js';
+export { measure, median } from './bench.js';
+export type { MeasureOptions, Measurement } from './bench.js';

@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { workspaceRoot } from './workspace.js';
 
 const run = promisify(execFile);
 
@@ -30,6 +31,40 @@ async function packInto(packageDir: string, destination: string): Promise<string
   return path.join(destination, created[0]!);
 }
 
+interface WorkspaceManifest {
+  name: string;
+  dependencies?: Record<string, string>;
+}
+
+/**
+ * The given package folders plus every workspace package they depend on (`workspace:` ranges),
+ * transitively: a user installing one package from the registry gets those too, so the pack test
+ * must install their tarballs beside it.
+ */
+async function withWorkspaceDependencies(packageDirs: string[]): Promise<string[]> {
+  const packagesRoot = path.join(workspaceRoot(), 'packages');
+  const folderOfName = new Map<string, string>();
+  for (const entry of await readdir(packagesRoot)) {
+    const manifestPath = path.join(packagesRoot, entry, 'package.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8').catch(() => '{}')) as Partial<WorkspaceManifest>;
+    if (manifest.name) folderOfName.set(manifest.name, path.join(packagesRoot, entry));
+  }
+  const seen = new Set(packageDirs.map((dir) => path.resolve(dir)));
+  const pending = [...seen];
+  while (pending.length > 0) {
+    const dir = pending.pop()!;
+    const manifest = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as WorkspaceManifest;
+    for (const [name, range] of Object.entries(manifest.dependencies ?? {})) {
+      const folder = range.startsWith('workspace:') ? folderOfName.get(name) : undefined;
+      if (folder && !seen.has(folder)) {
+        seen.add(folder);
+        pending.push(folder);
+      }
+    }
+  }
+  return [...seen];
+}
+
 /**
  * Packs workspace packages the way they would be published and installs the tarballs with npm into
  * a fresh project in the OS temp folder, as a user of one package would. Proves `files`,
@@ -38,7 +73,7 @@ async function packInto(packageDir: string, destination: string): Promise<string
 export async function installPackedPackages(options: PackedInstallOptions): Promise<PackedProject> {
   const directory = await mkdtemp(path.join(os.tmpdir(), 'holomind-pack-'));
   const dependencies: Record<string, string> = { ...options.registryDependencies };
-  for (const packageDir of options.packageDirs) {
+  for (const packageDir of await withWorkspaceDependencies(options.packageDirs)) {
     const tarball = await packInto(packageDir, directory);
     const manifest = JSON.parse(await readFile(path.join(packageDir, 'package.json'), 'utf8')) as { name: string };
     dependencies[manifest.name] = `file:${tarball}`;

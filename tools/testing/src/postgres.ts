@@ -26,7 +26,9 @@ export function findPostgresBinaries(): string | undefined {
   }
   const debianRoot = '/usr/lib/postgresql';
   if (!existsSync(debianRoot)) return undefined;
-  const majors = readdirSync(debianRoot).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a));
+  const majors = readdirSync(debianRoot)
+    .filter((name) => /^\d+$/.test(name))
+    .sort((a, b) => Number(b) - Number(a));
   for (const major of majors) {
     const folder = path.join(debianRoot, major, 'bin');
     if (existsSync(path.join(folder, 'initdb'))) return folder;
@@ -57,7 +59,9 @@ function shellQuote(text: string): string {
 export async function startPostgresServer(): Promise<PostgresServer> {
   const binaries = findPostgresBinaries();
   if (!binaries) {
-    throw new Error('PostgreSQL server binaries (initdb, pg_ctl) not found on PATH or in /usr/lib/postgresql/*/bin; apt-get install -y postgresql');
+    throw new Error(
+      'PostgreSQL server binaries (initdb, pg_ctl) not found on PATH or in /usr/lib/postgresql/*/bin; apt-get install -y postgresql',
+    );
   }
   const folder = mkdtempSync(path.join(os.tmpdir(), 'holomind-pg-'));
   const asRoot = process.getuid?.() === 0;
@@ -69,7 +73,10 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       group = (await run('id', ['-g', 'postgres'])).stdout;
     } catch (error) {
       rmSync(folder, { recursive: true, force: true });
-      throw new Error("initdb refuses to run as root and there is no 'postgres' user to run it as; apt-get install -y postgresql creates one, or run the tests as a normal user.", { cause: error });
+      throw new Error(
+        "initdb refuses to run as root and there is no 'postgres' user to run it as; apt-get install -y postgresql creates one, or run the tests as a normal user.",
+        { cause: error },
+      );
     }
     chownSync(folder, Number(user.trim()), Number(group.trim()));
   }

@@ -26,7 +26,9 @@ describe('loadConfigFile', () => {
 
   it('names the file and line of malformed YAML', async () => {
     const file = await yamlFile('training:\n  epochs: 3\n batchSize: [1, 2\n');
-    await expect(loadConfigFile(file)).rejects.toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+ is not valid YAML`));
+    await expect(loadConfigFile(file)).rejects.toThrow(
+      new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+ is not valid YAML`),
+    );
   });
 
   it('names the key and line of a bad value', async () => {
@@ -40,6 +42,8 @@ describe('loadConfigFile', () => {
   });
 
   it('lists the allowed values of an enum', () => {
-    expect(() => parseConfig({ strategy: 'magic' })).toThrow(/'strategy' must be one of "finetune", "ewc", "online-ewc", "pnn", "pnn-memory", "holomind"/);
+    expect(() => parseConfig({ strategy: 'magic' })).toThrow(
+      /'strategy' must be one of "finetune", "ewc", "online-ewc", "pnn", "pnn-memory", "holomind"/,
+    );
   });
 });

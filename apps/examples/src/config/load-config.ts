@@ -24,7 +24,9 @@ function lineOf(document: Document, lineCounter: LineCounter, path: readonly Pro
     const node = depth === 0 ? document.contents : document.getIn(keys, true);
     const parent = depth === 0 ? undefined : depth === 1 ? document.contents : document.getIn(keys.slice(0, -1), true);
     if (isMap(parent)) {
-      const pair = parent.items.find((item) => String((item.key as { value?: unknown })?.value ?? item.key) === String(keys.at(-1)));
+      const pair = parent.items.find(
+        (item) => String((item.key as { value?: unknown })?.value ?? item.key) === String(keys.at(-1)),
+      );
       const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
       if (range) return lineCounter.linePos(range[0]).line;
     }
@@ -34,7 +36,12 @@ function lineOf(document: Document, lineCounter: LineCounter, path: readonly Pro
   return undefined;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, document: Document | undefined, lineCounter: LineCounter, source: string): string {
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  document: Document | undefined,
+  lineCounter: LineCounter,
+  source: string,
+): string {
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
   const key = path.length > 0 ? path.join('.') : '(top level)';
   const line = document ? lineOf(document, lineCounter, path) : undefined;
@@ -49,7 +56,12 @@ function describeIssue(issue: z.core.$ZodIssue, document: Document | undefined, 
 }
 
 /** Validates a configuration object (from YAML, flags or code), filling in defaults. */
-export function parseConfig(input: unknown, source = 'configuration', document?: Document, lineCounter = new LineCounter()): HolomindConfig {
+export function parseConfig(
+  input: unknown,
+  source = 'configuration',
+  document?: Document,
+  lineCounter = new LineCounter(),
+): HolomindConfig {
   const result = configSchema.safeParse(input ?? {});
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => describeIssue(issue, document, lineCounter, source));
@@ -62,7 +74,11 @@ export async function loadConfigFile(path: string, overrides: HolomindConfigInpu
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new CliError('CONFIG_NOT_FOUND', `Cannot read the configuration file ${path}: ${(error as Error).message}. Check the path given to --config.`, { cause: error });
+    throw new CliError(
+      'CONFIG_NOT_FOUND',
+      `Cannot read the configuration file ${path}: ${(error as Error).message}. Check the path given to --config.`,
+      { cause: error },
+    );
   }
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
@@ -76,9 +92,17 @@ export async function loadConfigFile(path: string, overrides: HolomindConfigInpu
   }
   const raw = document.toJS() ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new CliError('CONFIG_INVALID', `${path} must hold a mapping of sections (network:, training:, ...), got ${Array.isArray(raw) ? 'a list' : typeof raw}.`);
+    throw new CliError(
+      'CONFIG_INVALID',
+      `${path} must hold a mapping of sections (network:, training:, ...), got ${Array.isArray(raw) ? 'a list' : typeof raw}.`,
+    );
   }
-  return parseConfig(deepMerge(raw as Record<string, unknown>, overrides as Record<string, unknown>), path, document, lineCounter);
+  return parseConfig(
+    deepMerge(raw as Record<string, unknown>, overrides as Record<string, unknown>),
+    path,
+    document,
+    lineCounter,
+  );
 }
 
 /** `overrides` laid over `base`, recursively; undefined overrides leave the base value. */
@@ -88,10 +112,10 @@ export function deepMerge(base: Record<string, unknown>, overrides: Record<strin
     if (value === undefined) continue;
     const existing = merged[key];
     const isPlainObject = typeof value === 'object' && value !== null && !Array.isArray(value);
-    const base = typeof existing === 'object' && existing !== null && !Array.isArray(existing) ? (existing as Record<string, unknown>) : {};
+    const base =
+      typeof existing === 'object' && existing !== null && !Array.isArray(existing) ? (existing as Record<string, unknown>) : {};
     // Recurse even without a base so nested undefined overrides are dropped, not kept as keys.
     merged[key] = isPlainObject ? deepMerge(base, value as Record<string, unknown>) : value;
   }
   return merged;
 }
-

@@ -10,7 +10,17 @@ export async function startBackend(config: HolomindConfig): Promise<BackendInfo>
   const first = await initBackend();
   if (first.name === 'webgpu' && first.isSoftware) {
     const fallback = await initBackend({ backends: ['cuda', 'wasm', 'cpu'] });
-    return { ...fallback, skipped: [...first.skipped, { name: 'webgpu', reason: `software adapter (${first.adapter?.description ?? 'unknown'}): slower than wasm for training` }, ...fallback.skipped] };
+    return {
+      ...fallback,
+      skipped: [
+        ...first.skipped,
+        {
+          name: 'webgpu',
+          reason: `software adapter (${first.adapter?.description ?? 'unknown'}): slower than wasm for training`,
+        },
+        ...fallback.skipped,
+      ],
+    };
   }
   return first;
 }

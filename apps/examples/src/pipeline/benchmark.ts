@@ -1,6 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadIdxDataset, loadMnist, permutedBenchmark, rotatedBenchmark, splitBenchmark, type BenchmarkTask, type Scenario } from '@holomind/data';
+import {
+  loadIdxDataset,
+  loadMnist,
+  permutedBenchmark,
+  rotatedBenchmark,
+  splitBenchmark,
+  type BenchmarkTask,
+  type Scenario,
+} from '@holomind/data';
 import { CliError } from '../errors.js';
 import type { HolomindConfig } from '../config/schema.js';
 
@@ -12,7 +20,12 @@ export interface ContinualBenchmark {
   inputShape: number[];
 }
 
-const FASHION_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+const FASHION_FILES = [
+  'train-images-idx3-ubyte.gz',
+  'train-labels-idx1-ubyte.gz',
+  't10k-images-idx3-ubyte.gz',
+  't10k-labels-idx1-ubyte.gz',
+];
 
 function requireFashionMnist(directory: string): void {
   const missing = FASHION_FILES.filter((file) => !existsSync(path.join(directory, file)));
@@ -51,7 +64,11 @@ export async function buildBenchmark(config: HolomindConfig): Promise<ContinualB
     case 'split-fashion-mnist': {
       requireFashionMnist(config.dataDir);
       const fashion = await loadIdxDataset(config.dataDir, { kind: 'fashion-mnist' });
-      const tasks = splitBenchmark(fashion, { ...common, scenario: 'task-incremental', classOrder: pairedClasses(training.tasks) });
+      const tasks = splitBenchmark(fashion, {
+        ...common,
+        scenario: 'task-incremental',
+        classOrder: pairedClasses(training.tasks),
+      });
       return { name: config.benchmark, scenario: 'task-incremental', tasks, inputShape: [784] };
     }
     case 'permuted-mnist': {

@@ -32,11 +32,16 @@ function flat(data: Float32Array | Float64Array): { data: Float32Array | Float64
 }
 
 /** Turns a run's parts into one StateStore entry set: arrays under `network/`, `memory/`, `ewc/`. */
-export function checkpointEntries(progress: RunProgress, network: ProgressiveNetworkState, ewc: EwcState | undefined): StateInput {
+export function checkpointEntries(
+  progress: RunProgress,
+  network: ProgressiveNetworkState,
+  ewc: EwcState | undefined,
+): StateInput {
   const entries: StateInput = {};
   for (const [name, data] of Object.entries(network.arrays)) entries[`network/${name}`] = flat(data);
   if (network.memory) {
-    for (const [name, data] of Object.entries(network.memory.arrays)) entries[`memory/${name}`] = flat(data as Float32Array | Float64Array);
+    for (const [name, data] of Object.entries(network.memory.arrays))
+      entries[`memory/${name}`] = flat(data as Float32Array | Float64Array);
   }
   if (ewc) for (const [name, data] of Object.entries(ewc.arrays)) entries[`ewc/${name}`] = flat(data);
   const { arrays: _arrays, memory, ...networkMeta } = network;
@@ -70,7 +75,10 @@ function arraysUnder<T extends Float32Array | Float64Array>(loaded: LoadedState,
 export async function loadLatestCheckpoint(store: StateStore, version?: number): Promise<RestoredCheckpoint> {
   const known = await store.list();
   if (!known.some((summary) => summary.stateId === RUN_STATE_ID)) {
-    throw new CliError('NO_CHECKPOINT', 'This output folder has no checkpoint to continue from. Start a run with `holomind train` (same --output), then `holomind resume`.');
+    throw new CliError(
+      'NO_CHECKPOINT',
+      'This output folder has no checkpoint to continue from. Start a run with `holomind train` (same --output), then `holomind resume`.',
+    );
   }
   const loaded = await store.load(RUN_STATE_ID, version === undefined ? {} : { version });
   const values = loaded.values.values as unknown as CheckpointValues;
@@ -79,7 +87,10 @@ export async function loadLatestCheckpoint(store: StateStore, version?: number):
     arrays: arraysUnder<Float32Array>(loaded, 'network/'),
   };
   if (values.memory) {
-    network.memory = { ...(values.memory as Omit<NonNullable<ProgressiveNetworkState['memory']>, 'arrays'>), arrays: arraysUnder(loaded, 'memory/') as never };
+    network.memory = {
+      ...(values.memory as Omit<NonNullable<ProgressiveNetworkState['memory']>, 'arrays'>),
+      arrays: arraysUnder(loaded, 'memory/') as never,
+    };
   }
   const ewc = values.ewc ? { meta: values.ewc, arrays: arraysUnder<Float32Array>(loaded, 'ewc/') } : undefined;
   return { version: loaded.version, progress: values.progress, network, ewc };

@@ -1,5 +1,15 @@
 import path from 'node:path';
-import { AlertManager, callbackAlertHandler, ContinualEvaluator, MetricsTracker, TensorBoardWriter, consoleAlertHandler, fileAlertHandler, tensorBoardSink, type AlertRecord } from '@holomind/monitoring';
+import {
+  AlertManager,
+  callbackAlertHandler,
+  ContinualEvaluator,
+  MetricsTracker,
+  TensorBoardWriter,
+  consoleAlertHandler,
+  fileAlertHandler,
+  tensorBoardSink,
+  type AlertRecord,
+} from '@holomind/monitoring';
 import type { HolomindConfig } from '../config/schema.js';
 
 /** The monitoring parts of one run. */
@@ -25,7 +35,7 @@ export function startMonitoring(config: HolomindConfig, runId: string, onAlert: 
       loss: { goal: 'minimize' },
       'current_task/test_accuracy': { goal: 'maximize' },
       accuracy: { goal: 'maximize' },
-      'average_accuracy': { goal: 'maximize' },
+      average_accuracy: { goal: 'maximize' },
     },
     sinks: tensorboard ? [tensorBoardSink(tensorboard)] : [],
   });
@@ -33,7 +43,11 @@ export function startMonitoring(config: HolomindConfig, runId: string, onAlert: 
   const alerts = new AlertManager({
     tracker,
     rules: [{ kind: 'forgetting', metric: 'accuracy', warning: threshold, error: threshold * 2, cooldownMs: 0 }],
-    handlers: [fileAlertHandler(path.join(config.output, 'alerts.jsonl')), callbackAlertHandler(onAlert), ...(process.env.HOLOMIND_QUIET ? [] : [consoleAlertHandler()])],
+    handlers: [
+      fileAlertHandler(path.join(config.output, 'alerts.jsonl')),
+      callbackAlertHandler(onAlert),
+      ...(process.env.HOLOMIND_QUIET ? [] : [consoleAlertHandler()]),
+    ],
   });
   const evaluator = new ContinualEvaluator({ tracker, metric: 'accuracy' });
   let closed = false;

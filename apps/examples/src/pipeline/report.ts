@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { ExperimentRepository } from '@holomind/db';
 import { ContinualEvaluator, MetricsTracker, writeReport } from '@holomind/monitoring';
 
-const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 const points100 = (value: number | null) => (value === null ? 'n/a' : (value * 100).toFixed(2));
 
@@ -12,7 +13,10 @@ export function formatMatrix(matrix: readonly number[][]): string {
   const size = matrix.length;
   const header = ['after \\ on', ...Array.from({ length: size }, (_, j) => `T${j + 1}`.padStart(7))].join(' ');
   const rows = matrix.map((row, i) =>
-    [`task ${i + 1}`.padEnd(10), ...Array.from({ length: size }, (_, j) => (j < row.length ? (row[j]! * 100).toFixed(2) : '-').padStart(7))].join(' '),
+    [
+      `task ${i + 1}`.padEnd(10),
+      ...Array.from({ length: size }, (_, j) => (j < row.length ? (row[j]! * 100).toFixed(2) : '-').padStart(7)),
+    ].join(' '),
   );
   return [header, ...rows].join('\n');
 }
@@ -22,7 +26,10 @@ export function formatMatrix(matrix: readonly number[][]): string {
  * reports and the dashboard of a finished (or crashed) run. Steps are `task × 1000 + epoch`.
  */
 export async function replayRun(experiments: ExperimentRepository, experimentId: string, matrix: number[][]) {
-  const tracker = new MetricsTracker({ runId: experimentId, metrics: { accuracy: { goal: 'maximize' }, loss: { goal: 'minimize' } } });
+  const tracker = new MetricsTracker({
+    runId: experimentId,
+    metrics: { accuracy: { goal: 'maximize' }, loss: { goal: 'minimize' } },
+  });
   const evaluator = new ContinualEvaluator({ tasks: matrix.map((_, i) => `task-${i}`) });
   for (const point of await experiments.history({ experimentIds: [experimentId] })) {
     const context = { taskId: `task-${point.task}`, step: point.task * 1000 + point.step };
@@ -37,7 +44,12 @@ export async function replayRun(experiments: ExperimentRepository, experimentId:
  * Writes `<folder>/report.html`: the accuracy matrix, average accuracy / BWT / forgetting, and the
  * charts @holomind/monitoring renders (SVG + PNG) from the experiment's metrics in the database.
  */
-export async function writeRunReport(folder: string, experiments: ExperimentRepository, experimentId: string, matrix: number[][]): Promise<string> {
+export async function writeRunReport(
+  folder: string,
+  experiments: ExperimentRepository,
+  experimentId: string,
+  matrix: number[][],
+): Promise<string> {
   const experiment = await experiments.get(experimentId);
   const { tracker, evaluator } = await replayRun(experiments, experimentId, matrix);
   const files = await writeReport(folder, { tracker, evaluator });
@@ -45,7 +57,10 @@ export async function writeRunReport(folder: string, experiments: ExperimentRepo
   const evaluation = matrix.length ? evaluator.toJSON() : undefined;
   const charts = files.filter((file) => file.endsWith('.svg')).map((file) => path.basename(file));
   const cells = matrix
-    .map((row, i) => `<tr><th>after task ${i + 1}</th>${matrix.map((_, j) => `<td>${j < row.length ? (row[j]! * 100).toFixed(2) : ''}</td>`).join('')}</tr>`)
+    .map(
+      (row, i) =>
+        `<tr><th>after task ${i + 1}</th>${matrix.map((_, j) => `<td>${j < row.length ? (row[j]! * 100).toFixed(2) : ''}</td>`).join('')}</tr>`,
+    )
     .join('\n');
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>HoloMind report: ${escapeHtml(experiment.name)}</title>

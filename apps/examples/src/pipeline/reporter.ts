@@ -33,7 +33,12 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stdout): T
       write(`── ${label}: ${epochs - epochsDone} epoch(s) to train`);
       if (interactive) {
         bar = new cliProgress.SingleBar(
-          { format: `${label} |{bar}| epoch {epoch}/${epochs} step {value} loss {loss} acc {accuracy}`, hideCursor: true, stream, clearOnComplete: false },
+          {
+            format: `${label} |{bar}| epoch {epoch}/${epochs} step {value} loss {loss} acc {accuracy}`,
+            hideCursor: true,
+            stream,
+            clearOnComplete: false,
+          },
           cliProgress.Presets.shades_classic,
         );
         bar.start(0, 0, { epoch: epochsDone + 1, loss: '-', accuracy: '-' });

@@ -106,7 +106,9 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
   try {
     // The backend named on the command line (or in the file) wins over the one a resumed run used.
     const backend = await startBackend(config);
-    reporter.info(`Backend: ${backend.name}${backend.adapter ? ` (${backend.adapter.description})` : ''}${backend.skipped.length ? `; passed over ${backend.skipped.map((s) => s.name).join(', ')}` : ''}`);
+    reporter.info(
+      `Backend: ${backend.name}${backend.adapter ? ` (${backend.adapter.description})` : ''}${backend.skipped.length ? `; passed over ${backend.skipped.map((s) => s.name).join(', ')}` : ''}`,
+    );
     let progress!: RunProgress;
     let network!: ProgressiveNetwork;
     let ewc: EwcConsolidator | undefined;
@@ -114,19 +116,36 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
       const checkpoint = await loadLatestCheckpoint(store);
       // The run's own configuration wins, but more tasks may be asked for ("go on to new tasks").
       const saved = checkpoint.progress.config;
-      config = { ...saved, backend: config.backend, training: { ...saved.training, tasks: Math.max(saved.training.tasks, options.resumeTasks ?? 0) } };
+      config = {
+        ...saved,
+        backend: config.backend,
+        training: { ...saved.training, tasks: Math.max(saved.training.tasks, options.resumeTasks ?? 0) },
+      };
       progress = { ...checkpoint.progress, config };
-      reporter.info(`Resuming experiment ${progress.experimentId} from checkpoint version ${checkpoint.version}: task ${progress.taskIndex + 1}, ${progress.epochsDone} epoch(s) done.`);
+      reporter.info(
+        `Resuming experiment ${progress.experimentId} from checkpoint version ${checkpoint.version}: task ${progress.taskIndex + 1}, ${progress.epochsDone} epoch(s) done.`,
+      );
       network = ProgressiveNetwork.fromState(checkpoint.network);
       ewc = checkpoint.ewc ? EwcConsolidator.fromState(checkpoint.ewc) : undefined;
     }
     const benchmark = await buildBenchmark(config);
     const plan = planStrategy(config, benchmark.scenario);
     if (!options.resume) {
-      const experiment = await experiments.create({ name: `${config.benchmark}/${config.strategy}`, hyperparameters: JSON.parse(JSON.stringify(config)) });
+      const experiment = await experiments.create({
+        name: `${config.benchmark}/${config.strategy}`,
+        hyperparameters: JSON.parse(JSON.stringify(config)),
+      });
       progress = { experimentId: experiment.id, taskIndex: 0, epochsDone: 0, matrix: [], config };
       network = buildNetwork(config, plan, benchmark.inputShape);
-      ewc = plan.ewc ? new EwcConsolidator({ lambda: config.ewc.lambda, mode: plan.ewc, gamma: config.ewc.gamma, fisher: config.ewc.fisher, normalize: config.ewc.normalize }) : undefined;
+      ewc = plan.ewc
+        ? new EwcConsolidator({
+            lambda: config.ewc.lambda,
+            mode: plan.ewc,
+            gamma: config.ewc.gamma,
+            fisher: config.ewc.fisher,
+            normalize: config.ewc.normalize,
+          })
+        : undefined;
     }
     disposables.push(network);
     if (ewc) disposables.push(ewc);
@@ -170,22 +189,36 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
           sessionKept = true;
           const evaluation = await network.evaluate(test);
           const loss = result.epochLosses.at(-1) ?? Number.NaN;
-          monitoring.tracker.log({ loss, 'current_task/test_accuracy': evaluation.accuracy }, { taskId: `task-${taskIndex}`, step: taskIndex * config.training.epochs + epoch });
-          await experiments.logMetrics(progress.experimentId, { task: taskIndex, step: epoch, metrics: { loss, test_accuracy: evaluation.accuracy } });
+          monitoring.tracker.log(
+            { loss, 'current_task/test_accuracy': evaluation.accuracy },
+            { taskId: `task-${taskIndex}`, step: taskIndex * config.training.epochs + epoch },
+          );
+          await experiments.logMetrics(progress.experimentId, {
+            task: taskIndex,
+            step: epoch,
+            metrics: { loss, test_accuracy: evaluation.accuracy },
+          });
           reporter.endEpoch(epoch, loss, evaluation.accuracy);
           if (network.memory && (epoch + 1) % config.performance.cleanupEvery === 0) network.memory.cleanup();
           progress = { ...progress, taskIndex, epochsDone: epoch + 1 };
           const lastEpoch = epoch + 1 === config.training.epochs;
-          if (!lastEpoch && (epoch + 1) % config.performance.checkpointEvery === 0) await saveCheckpoint(`task ${taskIndex + 1}, epoch ${epoch + 1}`);
+          if (!lastEpoch && (epoch + 1) % config.performance.checkpointEvery === 0)
+            await saveCheckpoint(`task ${taskIndex + 1}, epoch ${epoch + 1}`);
         }
         if (ewc) {
-          const summary = await ewc.consolidate(target, { inputs: train.inputs, labels: train.labels }, {
-            taskId: `task-${taskIndex}`,
-            samples: Math.min(config.ewc.samples, task.train.labels.length),
-            seed: config.seed + taskIndex,
-            predict: (inputs) => network.forward(inputs, columnId),
-          });
-          reporter.info(`EWC: Fisher of ${target.length} variables from ${summary.samples} samples (${summary.route}), largest importance ${summary.maxImportance.toPrecision(3)}`);
+          const summary = await ewc.consolidate(
+            target,
+            { inputs: train.inputs, labels: train.labels },
+            {
+              taskId: `task-${taskIndex}`,
+              samples: Math.min(config.ewc.samples, task.train.labels.length),
+              seed: config.seed + taskIndex,
+              predict: (inputs) => network.forward(inputs, columnId),
+            },
+          );
+          reporter.info(
+            `EWC: Fisher of ${target.length} variables from ${summary.samples} samples (${summary.route}), largest importance ${summary.maxImportance.toPrecision(3)}`,
+          );
         }
       } finally {
         tf.dispose([train.inputs, train.labels, test.inputs, test.labels]);
@@ -193,7 +226,11 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
       const row = await evaluateSeenTasks(network, plan, tasks, taskIndex);
       monitoring.evaluator.recordRow(`task-${taskIndex}`, row, { step: (taskIndex + 1) * config.training.epochs });
       progress = { ...progress, taskIndex: taskIndex + 1, epochsDone: 0, matrix: [...progress.matrix, row] };
-      await experiments.logMetrics(progress.experimentId, { task: taskIndex, step: config.training.epochs, metrics: { average_accuracy: mean(row), ...Object.fromEntries(row.map((a, j) => [`accuracy_task_${j}`, a])) } });
+      await experiments.logMetrics(progress.experimentId, {
+        task: taskIndex,
+        step: config.training.epochs,
+        metrics: { average_accuracy: mean(row), ...Object.fromEntries(row.map((a, j) => [`accuracy_task_${j}`, a])) },
+      });
       monitoring.tracker.log({ average_accuracy: mean(row) }, { step: (taskIndex + 1) * config.training.epochs });
       await saveCheckpoint(`after task ${taskIndex + 1}`);
       reporter.endTask(taskIndex, row);
@@ -214,7 +251,9 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
       tensorboardDir: monitoring.tensorboardDir,
       seconds: (performance.now() - started) / 1000,
     };
-    await experiments.finish(progress.experimentId, { metrics: { average_accuracy: summary.averageAccuracy, max_forgetting: summary.maxForgetting } });
+    await experiments.finish(progress.experimentId, {
+      metrics: { average_accuracy: summary.averageAccuracy, max_forgetting: summary.maxForgetting },
+    });
     return summary;
   } finally {
     await closeMonitoring?.();
@@ -223,7 +262,12 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
   }
 }
 
-async function evaluateSeenTasks(network: ProgressiveNetwork, plan: StrategyPlan, tasks: BenchmarkTask[], upTo: number): Promise<number[]> {
+async function evaluateSeenTasks(
+  network: ProgressiveNetwork,
+  plan: StrategyPlan,
+  tasks: BenchmarkTask[],
+  upTo: number,
+): Promise<number[]> {
   const row: number[] = [];
   for (let j = 0; j <= upTo; j++) {
     const test = taskTensors(tasks[j]!, 'test', columnFor(plan, j));

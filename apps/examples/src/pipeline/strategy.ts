@@ -20,7 +20,11 @@ export interface StrategyPlan {
  */
 export function planStrategy(config: HolomindConfig, scenario: Scenario): StrategyPlan {
   const columnPerTask = scenario === 'task-incremental';
-  const mlp: FeatureExtractorOptions = { kind: 'mlp', hiddenSizes: config.network.extractorHidden, activation: config.network.activation };
+  const mlp: FeatureExtractorOptions = {
+    kind: 'mlp',
+    hiddenSizes: config.network.extractorHidden,
+    activation: config.network.activation,
+  };
   const shared = { extractor: mlp, freezeExtractor: 'never' as const, columnPerTask };
   switch (config.strategy) {
     case 'finetune':
@@ -40,6 +44,12 @@ export function planStrategy(config: HolomindConfig, scenario: Scenario): Strate
             'domain-incremental. Use it with split-mnist or split-fashion-mnist, or choose finetune, ewc, online-ewc or holomind.',
         );
       }
-      return { extractor: { kind: 'none' }, freezeExtractor: 'after-first-task', columnPerTask, memory: config.strategy === 'pnn-memory', ewc: undefined };
+      return {
+        extractor: { kind: 'none' },
+        freezeExtractor: 'after-first-task',
+        columnPerTask,
+        memory: config.strategy === 'pnn-memory',
+        ewc: undefined,
+      };
   }
 }

@@ -15,7 +15,9 @@ import { checkArchitecture, checkTrainingState, walkChain } from './validate.js'
 export interface MongoCollectionLike {
   insertOne(document: Record<string, unknown>): Promise<unknown>;
   findOne(filter: Record<string, unknown>, options?: { sort?: Record<string, 1 | -1> }): Promise<Record<string, unknown> | null>;
-  find(filter: Record<string, unknown>): { sort(sort: Record<string, 1 | -1>): { toArray(): Promise<Record<string, unknown>[]> } };
+  find(filter: Record<string, unknown>): {
+    sort(sort: Record<string, 1 | -1>): { toArray(): Promise<Record<string, unknown>[]> };
+  };
   createIndex(keys: Record<string, 1 | -1>, options?: { unique?: boolean; name?: string }): Promise<string>;
 }
 
@@ -62,7 +64,11 @@ export class MongoArchiveStore implements ArchiveStore {
     try {
       driver = (await import('mongodb')) as unknown as MongoModule;
     } catch (error) {
-      throw new DatabaseError('DRIVER_PACKAGE_MISSING', `MongoArchiveStore needs the package 'mongodb', which failed to load (${(error as Error).message}); npm i mongodb.`, { cause: error });
+      throw new DatabaseError(
+        'DRIVER_PACKAGE_MISSING',
+        `MongoArchiveStore needs the package 'mongodb', which failed to load (${(error as Error).message}); npm i mongodb.`,
+        { cause: error },
+      );
     }
     const client = new driver.MongoClient(uri);
     await client.connect();
@@ -78,7 +84,9 @@ export class MongoArchiveStore implements ArchiveStore {
   private ensureIndexes(): Promise<void> {
     this.indexes ??= (async () => {
       await this.db.collection(ARCHITECTURES).createIndex({ name: 1, version: 1 }, { unique: true, name: 'name_version' });
-      await this.db.collection(TRAINING_STATES).createIndex({ architectureId: 1, createdAt: 1 }, { name: 'architecture_created' });
+      await this.db
+        .collection(TRAINING_STATES)
+        .createIndex({ architectureId: 1, createdAt: 1 }, { name: 'architecture_created' });
     })();
     return this.indexes;
   }
@@ -90,7 +98,10 @@ export class MongoArchiveStore implements ArchiveStore {
       const latest = await this.latestArchitecture(checked.name);
       const previous = checked.previousId === undefined ? latest : await this.getArchitecture(checked.previousId);
       if (previous && previous.name !== checked.name) {
-        throw new DatabaseError('INVALID_ARGUMENT', `previousId ${previous.id} is a version of '${previous.name}', not of '${checked.name}'; save under '${previous.name}' or omit previousId.`);
+        throw new DatabaseError(
+          'INVALID_ARGUMENT',
+          `previousId ${previous.id} is a version of '${previous.name}', not of '${checked.name}'; save under '${previous.name}' or omit previousId.`,
+        );
       }
       const record: ArchitectureRecord = {
         id: timeOrderedId(),
@@ -118,13 +129,19 @@ export class MongoArchiveStore implements ArchiveStore {
   }
 
   async latestArchitecture(name: string): Promise<ArchitectureRecord | undefined> {
-    const document = await this.db.collection(ARCHITECTURES).findOne({ name: requireName(name, 'Architecture name') }, { sort: { version: -1 } });
+    const document = await this.db
+      .collection(ARCHITECTURES)
+      .findOne({ name: requireName(name, 'Architecture name') }, { sort: { version: -1 } });
     return document ? toArchitecture(document) : undefined;
   }
 
   async evolution(id: string): Promise<ArchitectureRecord[]> {
     const target = await this.getArchitecture(id);
-    const documents = await this.db.collection(ARCHITECTURES).find({ name: target.name, version: { $lte: target.version } }).sort({ version: 1 }).toArray();
+    const documents = await this.db
+      .collection(ARCHITECTURES)
+      .find({ name: target.name, version: { $lte: target.version } })
+      .sort({ version: 1 })
+      .toArray();
     return walkChain(id, documents.map(toArchitecture));
   }
 

@@ -36,7 +36,10 @@ export class SqlArchiveStore implements ArchiveStore {
       const latest = await this.latestArchitecture(checked.name);
       const previous = checked.previousId === undefined ? latest : await this.getArchitecture(checked.previousId);
       if (previous && previous.name !== checked.name) {
-        throw new DatabaseError('INVALID_ARGUMENT', `previousId ${previous.id} is a version of '${previous.name}', not of '${checked.name}'; save under '${previous.name}' or omit previousId.`);
+        throw new DatabaseError(
+          'INVALID_ARGUMENT',
+          `previousId ${previous.id} is a version of '${previous.name}', not of '${checked.name}'; save under '${previous.name}' or omit previousId.`,
+        );
       }
       const row = {
         id: timeOrderedId(),
@@ -57,7 +60,11 @@ export class SqlArchiveStore implements ArchiveStore {
   }
 
   async getArchitecture(id: string): Promise<ArchitectureRecord> {
-    const row = await this.db.selectFrom('holomind_architectures').selectAll().where('id', '=', requireName(id, 'Architecture id', 64)).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('holomind_architectures')
+      .selectAll()
+      .where('id', '=', requireName(id, 'Architecture id', 64))
+      .executeTakeFirst();
     if (!row) throw new DatabaseError('NOT_FOUND', `No architecture with id ${JSON.stringify(id)}.`);
     return toArchitecture(row);
   }
@@ -104,7 +111,11 @@ export class SqlArchiveStore implements ArchiveStore {
   }
 
   async getTrainingState(id: string): Promise<TrainingStateRecord> {
-    const row = await this.db.selectFrom('holomind_training_states').selectAll().where('id', '=', requireName(id, 'Training state id', 64)).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('holomind_training_states')
+      .selectAll()
+      .where('id', '=', requireName(id, 'Training state id', 64))
+      .executeTakeFirst();
     if (!row) throw new DatabaseError('NOT_FOUND', `No archived training state with id ${JSON.stringify(id)}.`);
     return toTrainingState(row);
   }

@@ -4,11 +4,14 @@ import type { SaveArchitectureOptions, SaveTrainingStateOptions, StateReference 
 import { describeEnvironment, describeHardware } from './describe-host.js';
 
 /** Checked inputs shared by every ArchiveStore implementation, so they reject the same things. */
-export function checkArchitecture(options: SaveArchitectureOptions): Required<Omit<SaveArchitectureOptions, 'previousId'>> & { previousId?: string } {
+export function checkArchitecture(
+  options: SaveArchitectureOptions,
+): Required<Omit<SaveArchitectureOptions, 'previousId'>> & { previousId?: string } {
   const name = requireName(options?.name, 'Architecture name');
   const document = requireJsonObject(options.document, 'Architecture document');
   const description = options.description ?? '';
-  if (typeof description !== 'string') throw new DatabaseError('INVALID_ARGUMENT', `description must be a string, got ${describe(description)}.`);
+  if (typeof description !== 'string')
+    throw new DatabaseError('INVALID_ARGUMENT', `description must be a string, got ${describe(description)}.`);
   const previousId = options.previousId === undefined ? undefined : requireName(options.previousId, 'previousId', 64);
   return { name, document, description, ...(previousId === undefined ? {} : { previousId }) };
 }
@@ -25,13 +28,21 @@ export interface CheckedTrainingState {
 }
 
 export function checkTrainingState(options: SaveTrainingStateOptions): CheckedTrainingState {
-  const state = options.state === undefined ? null : { stateId: requireName(options.state.stateId, 'state.stateId'), version: requireIndex(options.state.version, 'state.version') };
+  const state =
+    options.state === undefined
+      ? null
+      : {
+          stateId: requireName(options.state.stateId, 'state.stateId'),
+          version: requireIndex(options.state.version, 'state.version'),
+        };
   const metrics = requireJsonObject(options.metrics ?? {}, 'metrics');
   for (const [name, value] of Object.entries(metrics)) {
-    if (typeof value !== 'number') throw new DatabaseError('INVALID_ARGUMENT', `Metric '${name}' must be a finite number, got ${describe(value)}.`);
+    if (typeof value !== 'number')
+      throw new DatabaseError('INVALID_ARGUMENT', `Metric '${name}' must be a finite number, got ${describe(value)}.`);
   }
   const description = options.description ?? '';
-  if (typeof description !== 'string') throw new DatabaseError('INVALID_ARGUMENT', `description must be a string, got ${describe(description)}.`);
+  if (typeof description !== 'string')
+    throw new DatabaseError('INVALID_ARGUMENT', `description must be a string, got ${describe(description)}.`);
   return {
     architectureId: options.architectureId === undefined ? null : requireName(options.architectureId, 'architectureId', 64),
     experimentId: options.experimentId === undefined ? null : requireName(options.experimentId, 'experimentId', 64),
@@ -53,7 +64,8 @@ export function walkChain<Record extends { id: string; previousId: string | null
   let current = byId.get(id);
   while (current) {
     chain.push(current);
-    if (chain.length > versions.length) throw new DatabaseError('INVALID_STATE', `The version chain of architecture ${id} has a cycle.`);
+    if (chain.length > versions.length)
+      throw new DatabaseError('INVALID_STATE', `The version chain of architecture ${id} has a cycle.`);
     current = current.previousId === null ? undefined : byId.get(current.previousId);
   }
   return chain.reverse();

@@ -142,15 +142,23 @@ export class ExperimentRepository {
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) {
       const existing = await this.get(id);
-      throw new DatabaseError('INVALID_STATE', `Experiment ${id} ('${existing.name}') is already ${existing.status}; only a running experiment can be finished.`);
+      throw new DatabaseError(
+        'INVALID_STATE',
+        `Experiment ${id} ('${existing.name}') is already ${existing.status}; only a running experiment can be finished.`,
+      );
     }
     return this.get(id);
   }
 
   /** One experiment; throws NOT_FOUND for an unknown id. */
   async get(id: string): Promise<Experiment> {
-    const row = await this.db.selectFrom('holomind_experiments').selectAll().where('id', '=', requireName(id, 'Experiment id', 64)).executeTakeFirst();
-    if (!row) throw new DatabaseError('NOT_FOUND', `No experiment with id ${JSON.stringify(id)}; create() returns the id to use.`);
+    const row = await this.db
+      .selectFrom('holomind_experiments')
+      .selectAll()
+      .where('id', '=', requireName(id, 'Experiment id', 64))
+      .executeTakeFirst();
+    if (!row)
+      throw new DatabaseError('NOT_FOUND', `No experiment with id ${JSON.stringify(id)}; create() returns the id to use.`);
     return toExperiment(row);
   }
 
@@ -159,7 +167,11 @@ export class ExperimentRepository {
     let query = this.db.selectFrom('holomind_experiments').selectAll();
     if (options.name !== undefined) query = query.where('name', '=', options.name);
     if (options.status !== undefined) query = query.where('status', '=', options.status);
-    const rows = await query.orderBy('started_at', 'desc').orderBy('id').limit(requireLimit(options.limit ?? 1000)).execute();
+    const rows = await query
+      .orderBy('started_at', 'desc')
+      .orderBy('id')
+      .limit(requireLimit(options.limit ?? 1000))
+      .execute();
     return rows.map(toExperiment);
   }
 
@@ -174,7 +186,16 @@ export class ExperimentRepository {
     try {
       await this.db
         .insertInto('holomind_training_metrics')
-        .values(names.map((name) => ({ experiment_id: experimentId, task, step, name, value: metrics[name]!, recorded_at: recordedAt })))
+        .values(
+          names.map((name) => ({
+            experiment_id: experimentId,
+            task,
+            step,
+            name,
+            value: metrics[name]!,
+            recorded_at: recordedAt,
+          })),
+        )
         .onConflict((conflict) =>
           conflict.columns(['experiment_id', 'task', 'step', 'name']).doUpdateSet((update) => ({
             value: update.ref('excluded.value'),
@@ -184,7 +205,11 @@ export class ExperimentRepository {
         .execute();
     } catch (error) {
       if (isForeignKeyViolation(error)) {
-        throw new DatabaseError('NOT_FOUND', `No experiment with id ${JSON.stringify(experimentId)}; create() it before logging metrics.`, { cause: error });
+        throw new DatabaseError(
+          'NOT_FOUND',
+          `No experiment with id ${JSON.stringify(experimentId)}; create() it before logging metrics.`,
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -195,7 +220,16 @@ export class ExperimentRepository {
     let select = this.db
       .selectFrom('holomind_training_metrics as m')
       .innerJoin('holomind_experiments as e', 'e.id', 'm.experiment_id')
-      .select(['m.experiment_id', 'e.name as experiment_name', 'm.task', 'm.step', 'm.name', 'm.value', 'm.recorded_at', 'e.started_at']);
+      .select([
+        'm.experiment_id',
+        'e.name as experiment_name',
+        'm.task',
+        'm.step',
+        'm.name',
+        'm.value',
+        'm.recorded_at',
+        'e.started_at',
+      ]);
     if (query.experimentIds !== undefined) {
       if (query.experimentIds.length === 0) return [];
       select = select.where('m.experiment_id', 'in', query.experimentIds);
@@ -203,7 +237,13 @@ export class ExperimentRepository {
     if (query.experimentName !== undefined) select = select.where('e.name', '=', query.experimentName);
     if (query.metric !== undefined) select = select.where('m.name', '=', query.metric);
     if (query.task !== undefined) select = select.where('m.task', '=', requireIndex(query.task, 'task'));
-    const rows = await select.orderBy('e.started_at').orderBy('m.experiment_id').orderBy('m.task').orderBy('m.step').orderBy('m.name').execute();
+    const rows = await select
+      .orderBy('e.started_at')
+      .orderBy('m.experiment_id')
+      .orderBy('m.task')
+      .orderBy('m.step')
+      .orderBy('m.name')
+      .execute();
     return rows.map((row) => ({
       experimentId: row.experiment_id,
       experimentName: row.experiment_name,
@@ -295,7 +335,8 @@ function requireMetrics(metrics: unknown): Record<string, number> {
 }
 
 function requireDate(value: unknown, what: string): Date {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new DatabaseError('INVALID_ARGUMENT', `${what} must be a valid Date, got ${describe(value)}.`);
+  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+    throw new DatabaseError('INVALID_ARGUMENT', `${what} must be a valid Date, got ${describe(value)}.`);
   return value;
 }
 

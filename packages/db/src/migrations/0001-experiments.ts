@@ -18,7 +18,9 @@ export const experiments = {
 
     await db.schema
       .createTable('holomind_training_metrics')
-      .addColumn('experiment_id', 'varchar(64)', (column) => column.notNull().references('holomind_experiments.id').onDelete('cascade'))
+      .addColumn('experiment_id', 'varchar(64)', (column) =>
+        column.notNull().references('holomind_experiments.id').onDelete('cascade'),
+      )
       .addColumn('task', 'integer', (column) => column.notNull())
       .addColumn('step', 'integer', (column) => column.notNull())
       .addColumn('name', 'varchar(200)', (column) => column.notNull())
@@ -26,7 +28,11 @@ export const experiments = {
       .addColumn('recorded_at', 'varchar(32)', (column) => column.notNull())
       .addPrimaryKeyConstraint('holomind_training_metrics_pk', ['experiment_id', 'task', 'step', 'name'])
       .execute();
-    await db.schema.createIndex('holomind_training_metrics_by_name').on('holomind_training_metrics').columns(['name', 'experiment_id']).execute();
+    await db.schema
+      .createIndex('holomind_training_metrics_by_name')
+      .on('holomind_training_metrics')
+      .columns(['name', 'experiment_id'])
+      .execute();
   },
   async down(db: Kysely<unknown>): Promise<void> {
     await db.schema.dropTable('holomind_training_metrics').execute();

@@ -28,7 +28,11 @@ export const stateMetadata = {
       .addColumn('byte_length', 'double precision', (column) => column.notNull())
       .addPrimaryKeyConstraint('holomind_state_versions_pk', ['store_name', 'state_id', 'version'])
       .execute();
-    await db.schema.createIndex('holomind_state_versions_by_file').on('holomind_state_versions').columns(['store_name', 'file']).execute();
+    await db.schema
+      .createIndex('holomind_state_versions_by_file')
+      .on('holomind_state_versions')
+      .columns(['store_name', 'file'])
+      .execute();
 
     await db.schema
       .createTable('holomind_state_blobs')
@@ -42,8 +46,16 @@ export const stateMetadata = {
       .addColumn('byte_length', 'double precision', (column) => column.notNull())
       .addPrimaryKeyConstraint('holomind_state_blobs_pk', ['store_name', 'hash'])
       .execute();
-    await db.schema.createIndex('holomind_state_blobs_by_file').on('holomind_state_blobs').columns(['store_name', 'file']).execute();
-    await db.schema.createIndex('holomind_state_blobs_by_fingerprint').on('holomind_state_blobs').columns(['store_name', 'fingerprint']).execute();
+    await db.schema
+      .createIndex('holomind_state_blobs_by_file')
+      .on('holomind_state_blobs')
+      .columns(['store_name', 'file'])
+      .execute();
+    await db.schema
+      .createIndex('holomind_state_blobs_by_fingerprint')
+      .on('holomind_state_blobs')
+      .columns(['store_name', 'fingerprint'])
+      .execute();
 
     await db.schema
       .createTable('holomind_state_version_tensors')
@@ -60,9 +72,16 @@ export const stateMetadata = {
         ['store_name', 'state_id', 'version'],
         (constraint) => constraint.onDelete('cascade'),
       )
-      .addForeignKeyConstraint('holomind_state_version_tensors_blob_fk', ['store_name', 'hash'], 'holomind_state_blobs', ['store_name', 'hash'])
+      .addForeignKeyConstraint('holomind_state_version_tensors_blob_fk', ['store_name', 'hash'], 'holomind_state_blobs', [
+        'store_name',
+        'hash',
+      ])
       .execute();
-    await db.schema.createIndex('holomind_state_version_tensors_by_hash').on('holomind_state_version_tensors').columns(['store_name', 'hash']).execute();
+    await db.schema
+      .createIndex('holomind_state_version_tensors_by_hash')
+      .on('holomind_state_version_tensors')
+      .columns(['store_name', 'hash'])
+      .execute();
 
     await db.schema
       .createTable('holomind_state_tags')
@@ -82,7 +101,13 @@ export const stateMetadata = {
       .execute();
   },
   async down(db: Kysely<unknown>): Promise<void> {
-    for (const table of ['holomind_state_tags', 'holomind_state_version_tensors', 'holomind_state_blobs', 'holomind_state_versions', 'holomind_state_stores']) {
+    for (const table of [
+      'holomind_state_tags',
+      'holomind_state_version_tensors',
+      'holomind_state_blobs',
+      'holomind_state_versions',
+      'holomind_state_stores',
+    ]) {
       await db.schema.dropTable(table).execute();
     }
   },

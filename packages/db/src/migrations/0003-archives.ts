@@ -30,7 +30,11 @@ export const archives = {
       .addColumn('description', 'text', (column) => column.notNull())
       .addColumn('created_at', 'varchar(32)', (column) => column.notNull())
       .execute();
-    await db.schema.createIndex('holomind_training_states_by_architecture').on('holomind_training_states').columns(['architecture_id', 'created_at']).execute();
+    await db.schema
+      .createIndex('holomind_training_states_by_architecture')
+      .on('holomind_training_states')
+      .columns(['architecture_id', 'created_at'])
+      .execute();
   },
   async down(db: Kysely<unknown>): Promise<void> {
     await db.schema.dropTable('holomind_training_states').execute();

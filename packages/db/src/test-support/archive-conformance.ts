@@ -19,7 +19,11 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<void
 }
 
 /** The ArchiveStore half of the conformance suite, run against SQLite, PostgreSQL and (when reachable) MongoDB. */
-export function describeArchiveConformance(backend: string, open: () => Promise<OpenedArchive>, options: { skipReason?: string } = {}): void {
+export function describeArchiveConformance(
+  backend: string,
+  open: () => Promise<OpenedArchive>,
+  options: { skipReason?: string } = {},
+): void {
   const suite = options.skipReason ? describe.skip : describe;
   if (options.skipReason) console.warn(`SKIPPED ArchiveStore on ${backend}: ${options.skipReason}`);
   suite(`ArchiveStore on ${backend}`, () => {
@@ -32,7 +36,12 @@ export function describeArchiveConformance(backend: string, open: () => Promise<
     afterAll(() => opened?.close());
 
     it('links each saved version of an architecture to the previous one', async () => {
-      const documents = [1, 2, 3].map((width) => ({ layers: [784, 128 * width, 10], activation: 'relu', dropout: 0.1 * width, meta: { note: 'ü ✓', nested: [[1, 2], [3]] } }));
+      const documents = [1, 2, 3].map((width) => ({
+        layers: [784, 128 * width, 10],
+        activation: 'relu',
+        dropout: 0.1 * width,
+        meta: { note: 'ü ✓', nested: [[1, 2], [3]] },
+      }));
       const v1 = await store.saveArchitecture({ name: 'mlp', document: documents[0]!, description: 'baseline' });
       const v2 = await store.saveArchitecture({ name: 'mlp', document: documents[1]! });
       const v3 = await store.saveArchitecture({ name: 'mlp', document: documents[2]! });
@@ -65,7 +74,9 @@ export function describeArchiveConformance(backend: string, open: () => Promise<
     });
 
     it('gives concurrent saves of one name distinct versions in one linear chain', async () => {
-      const saved = await Promise.all([0, 1, 2, 3, 4].map((index) => store.saveArchitecture({ name: 'raced', document: { index } })));
+      const saved = await Promise.all(
+        [0, 1, 2, 3, 4].map((index) => store.saveArchitecture({ name: 'raced', document: { index } })),
+      );
       expect(saved.map((record) => record.version).sort()).toEqual([1, 2, 3, 4, 5]);
       const last = saved.find((record) => record.version === 5)!;
       const chain = await store.evolution(last.id);
@@ -81,15 +92,32 @@ export function describeArchiveConformance(backend: string, open: () => Promise<
         metrics: { accuracy: 0.97 },
         description: 'after task 3',
       });
-      const second = await store.saveTrainingState({ architectureId: architecture.id, environment: { backend: 'wasm' }, hardware: { gpu: 'none' } });
+      const second = await store.saveTrainingState({
+        architectureId: architecture.id,
+        environment: { backend: 'wasm' },
+        hardware: { gpu: 'none' },
+      });
       await store.saveTrainingState({ description: 'no architecture' });
 
-      expect(first.environment).toMatchObject({ runtime: 'node', nodeVersion: process.versions.node, platform: process.platform });
+      expect(first.environment).toMatchObject({
+        runtime: 'node',
+        nodeVersion: process.versions.node,
+        platform: process.platform,
+      });
       expect(first.hardware).toMatchObject({ cpuCount: os.cpus().length, totalMemoryBytes: os.totalmem() });
       const fetched = await store.getTrainingState(first.id);
-      expect(fetched).toMatchObject({ architectureId: architecture.id, experimentId: 'experiment-1', state: { stateId: 'mnist-ewc', version: 3 }, metrics: { accuracy: 0.97 }, description: 'after task 3' });
+      expect(fetched).toMatchObject({
+        architectureId: architecture.id,
+        experimentId: 'experiment-1',
+        state: { stateId: 'mnist-ewc', version: 3 },
+        metrics: { accuracy: 0.97 },
+        description: 'after task 3',
+      });
       expect((await store.getTrainingState(second.id)).environment).toEqual({ backend: 'wasm' });
-      expect((await store.listTrainingStates({ architectureId: architecture.id })).map((record) => record.id)).toEqual([first.id, second.id]);
+      expect((await store.listTrainingStates({ architectureId: architecture.id })).map((record) => record.id)).toEqual([
+        first.id,
+        second.id,
+      ]);
       expect((await store.listTrainingStates({ experimentId: 'experiment-1' })).map((record) => record.id)).toEqual([first.id]);
       await expectCode(store.saveTrainingState({ architectureId: 'no-such-architecture' }), 'NOT_FOUND');
       await expectCode(store.getTrainingState('no-such-state'), 'NOT_FOUND');

@@ -80,7 +80,13 @@ export function describeSqlConformance(dialect: string, open: () => Promise<Open
     afterAll(() => opened?.close());
 
     it('creates a running experiment and finishes it exactly once', async () => {
-      const hyperparameters = { lambda: 400, layers: [784, 256, 10], optimizer: { name: 'adam', beta1: 0.9 }, note: 'ünïcode ✓', tiny: 1e-30 };
+      const hyperparameters = {
+        lambda: 400,
+        layers: [784, 256, 10],
+        optimizer: { name: 'adam', beta1: 0.9 },
+        note: 'ünïcode ✓',
+        tiny: 1e-30,
+      };
       const created = await experiments.create({ name: 'ewc-split-mnist', hyperparameters });
       expect(created).toMatchObject({ name: 'ewc-split-mnist', status: 'running', endedAt: null, hyperparameters, metrics: {} });
       expect(Math.abs(created.startedAt.getTime() - Date.now())).toBeLessThan(60_000);
@@ -106,7 +112,10 @@ export function describeSqlConformance(dialect: string, open: () => Promise<Open
         { task: 0, step: 5, metric: 'loss', value: 0.7 },
         { task: 1, step: 5, metric: 'loss', value: 0.8 },
       ]);
-      await expectCode(experiments.logMetrics(run.id, { task: 0, step: 6, metrics: { loss: Number.POSITIVE_INFINITY } }), 'INVALID_ARGUMENT');
+      await expectCode(
+        experiments.logMetrics(run.id, { task: 0, step: 6, metrics: { loss: Number.POSITIVE_INFINITY } }),
+        'INVALID_ARGUMENT',
+      );
       await expectCode(experiments.logMetrics(run.id, { task: -1, step: 6, metrics: { loss: 1 } }), 'INVALID_ARGUMENT');
       await expectCode(experiments.logMetrics('missing-experiment', { task: 0, step: 0, metrics: { loss: 1 } }), 'NOT_FOUND');
     });
@@ -127,7 +136,13 @@ export function describeSqlConformance(dialect: string, open: () => Promise<Open
               const accuracy = Math.round((0.5 + 0.5 * Math.abs(noise[cursor++]!)) * 10) / 10;
               const loss = Math.round(Math.abs(noise[cursor++]!) * 20) / 20;
               await experiments.logMetrics(run.id, { task, step, metrics: { accuracy, loss } });
-              logged.set(`${run.id}/${task}/${step}/accuracy`, { experiment: run, task, step, metric: 'accuracy', value: accuracy });
+              logged.set(`${run.id}/${task}/${step}/accuracy`, {
+                experiment: run,
+                task,
+                step,
+                metric: 'accuracy',
+                value: accuracy,
+              });
               logged.set(`${run.id}/${task}/${step}/loss`, { experiment: run, task, step, metric: 'loss', value: loss });
             }
           }
@@ -157,11 +172,17 @@ export function describeSqlConformance(dialect: string, open: () => Promise<Open
           return best!;
         });
         const expected = [...bestPerRun]
-          .sort((a, b) => (direction === 'max' ? b.value - a.value : a.value - b.value) || runs.indexOf(a.experiment) - runs.indexOf(b.experiment))
+          .sort(
+            (a, b) =>
+              (direction === 'max' ? b.value - a.value : a.value - b.value) ||
+              runs.indexOf(a.experiment) - runs.indexOf(b.experiment),
+          )
           .slice(0, 3)
           .map((point) => ({ id: point.experiment.id, value: point.value, task: point.task, step: point.step }));
         const actual = await experiments.bestBy(metric, { direction, experimentName: 'sweep', limit: 3 });
-        expect(actual.map((result) => ({ id: result.experiment.id, value: result.value, task: result.task, step: result.step }))).toEqual(expected);
+        expect(
+          actual.map((result) => ({ id: result.experiment.id, value: result.value, task: result.task, step: result.step })),
+        ).toEqual(expected);
         expect(actual[0]!.experiment.hyperparameters).toHaveProperty('seed');
       }
     });
@@ -185,7 +206,9 @@ export function describeSqlConformance(dialect: string, open: () => Promise<Open
         [second.id, 0.9, 0, 3],
       ]);
       const worst = await experiments.bestBy('accuracy', { experimentName: 'ties', direction: 'min', limit: 1 });
-      expect(worst.map(({ experiment, value, task, step }) => [experiment.id, value, task, step])).toEqual([[first.id, 0.1, 0, 0]]);
+      expect(worst.map(({ experiment, value, task, step }) => [experiment.id, value, task, step])).toEqual([
+        [first.id, 0.1, 0, 0],
+      ]);
     });
 
     it('stores hostile strings as data, never as SQL', async () => {

@@ -12,7 +12,14 @@ import {
   variablesOf,
   worstRelativeDifference,
 } from '../../test/references.js';
-import { convClassifier, denseClassifier, embeddingClassifier, seededData, seededTokens, seedWeights } from '../../test/models.js';
+import {
+  convClassifier,
+  denseClassifier,
+  embeddingClassifier,
+  seededData,
+  seededTokens,
+  seedWeights,
+} from '../../test/models.js';
 import { sampledTargets } from '../likelihood.js';
 import { chunkSeed, computeFisher } from './compute-fisher.js';
 
@@ -90,7 +97,10 @@ describe('computeFisher, empirical, against the naive per-sample loop', () => {
   it('Embedding + flatten + dense logits matches within 1e-4 relative', async () => {
     const model = embeddingClassifier(5);
     const tokens = seededTokens(13, 5, 12, 6);
-    const labels = tf.tensor1d(Array.from({ length: 13 }, (_, i) => i % 3), 'int32');
+    const labels = tf.tensor1d(
+      Array.from({ length: 13 }, (_, i) => i % 3),
+      'int32',
+    );
     const oneHot = tf.oneHot(labels, 3);
     const expected = naiveModelFisher(model, tokens, oneHot, false);
     const result = await computeFisher(model, { inputs: tokens, labels }, 'empirical');
@@ -133,8 +143,9 @@ describe('computeFisher, empirical, against the naive per-sample loop', () => {
     const predict = (x: tf.Tensor) => tf.add(tf.matMul(tf.tanh(x) as tf.Tensor2D, w), b);
     const { inputs, labels } = seededData(12, [5], 4, 11);
     const oneHot = tf.oneHot(labels, 4);
-    const expected = naivePerSampleFisher([w, b], 12, (n) => tf.tidy(() =>
-      crossEntropyFromLogits(predict(tf.slice(inputs, n, 1)), tf.slice(oneHot, n, 1))));
+    const expected = naivePerSampleFisher([w, b], 12, (n) =>
+      tf.tidy(() => crossEntropyFromLogits(predict(tf.slice(inputs, n, 1)), tf.slice(oneHot, n, 1))),
+    );
     const leaked = await tensorsLeakedBy(async () => {
       const viaPredict = await computeFisher([w, b], { inputs, labels }, 'empirical', { predict, batchSize: 5 });
       expect(worstRelativeDifference(viaPredict.fisher, expected).worst).toBeLessThan(TOLERANCE);
@@ -148,12 +159,21 @@ describe('computeFisher, empirical, against the naive per-sample loop', () => {
   });
 
   it('gaussian likelihood on a regression MLP matches ½‖y − f(x)‖² per sample', async () => {
-    const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 5, inputShape: [4], activation: 'elu' }), tfl.layers.dense({ units: 2 })] });
+    const model = tfl.sequential({
+      layers: [tfl.layers.dense({ units: 5, inputShape: [4], activation: 'elu' }), tfl.layers.dense({ units: 2 })],
+    });
     seedWeights(model, 12);
     const inputs = tf.tensor2d(seededValues(10 * 4, 13), [10, 4]);
     const targets = tf.tensor2d(seededValues(10 * 2, 14), [10, 2]);
-    const expected = naivePerSampleFisher(variablesOf(model), 10, (n) => tf.tidy(() =>
-      tf.mul(0.5, tf.sum(tf.square(tf.sub(tf.slice(targets, n, 1), model.apply(tf.slice(inputs, n, 1)) as tf.Tensor)))) as tf.Scalar));
+    const expected = naivePerSampleFisher(variablesOf(model), 10, (n) =>
+      tf.tidy(
+        () =>
+          tf.mul(
+            0.5,
+            tf.sum(tf.square(tf.sub(tf.slice(targets, n, 1), model.apply(tf.slice(inputs, n, 1)) as tf.Tensor))),
+          ) as tf.Scalar,
+      ),
+    );
     const result = await computeFisher(model, { inputs, labels: targets }, 'empirical', { likelihood: 'gaussian' });
     expect(worstRelativeDifference(result.fisher, expected).worst).toBeLessThan(TOLERANCE);
     tf.dispose([inputs, targets]);
@@ -180,7 +200,7 @@ describe('computeFisher, true', () => {
     model.dispose();
   });
 
-  it('draws labels with the model\'s class frequencies', async () => {
+  it("draws labels with the model's class frequencies", async () => {
     const probabilities = tf.tensor2d(Array.from({ length: 4000 }, () => [0.7, 0.2, 0.1]));
     const drawn = await sampledTargets(probabilities, 'probabilities', 3);
     const counts = tf.sum(drawn, 0).dataSync();
@@ -192,12 +212,22 @@ describe('computeFisher, true', () => {
 });
 
 describe('computeFisher, batched', () => {
-  it('equals Avalanche\'s definition: mean over minibatches of the squared minibatch-mean gradient', async () => {
+  it("equals Avalanche's definition: mean over minibatches of the squared minibatch-mean gradient", async () => {
     const model = denseClassifier(18);
     const { inputs, labels } = seededData(21, [8], 3, 19);
     const oneHot = tf.oneHot(labels, 3);
-    const expected = naiveBatchedFisher(variablesOf(model), 21, 8, (start, size) => tf.tidy(() =>
-      tf.div(crossEntropyFromProbabilities(model.apply(tf.slice(inputs, start, size), { training: false }) as tf.Tensor, tf.slice(oneHot, start, size)), size) as tf.Scalar));
+    const expected = naiveBatchedFisher(variablesOf(model), 21, 8, (start, size) =>
+      tf.tidy(
+        () =>
+          tf.div(
+            crossEntropyFromProbabilities(
+              model.apply(tf.slice(inputs, start, size), { training: false }) as tf.Tensor,
+              tf.slice(oneHot, start, size),
+            ),
+            size,
+          ) as tf.Scalar,
+      ),
+    );
     const result = await computeFisher(model, { inputs, labels }, 'batched', { minibatchSize: 8 });
     expect(result.route).toBe('batched');
     expect(worstRelativeDifference(result.fisher, expected).worst).toBeLessThan(TOLERANCE);

@@ -16,20 +16,34 @@ export interface FisherResult {
 }
 
 function isTensor(value: unknown): value is tf.Tensor {
-  return value instanceof tf.Tensor || (typeof value === 'object' && value !== null && Array.isArray((value as tf.Tensor).shape)
-    && typeof (value as tf.Tensor).dataSync === 'function');
+  return (
+    value instanceof tf.Tensor ||
+    (typeof value === 'object' &&
+      value !== null &&
+      Array.isArray((value as tf.Tensor).shape) &&
+      typeof (value as tf.Tensor).dataSync === 'function')
+  );
 }
 
 function checkData(data: ConsolidationData): number {
   if (!data || !isTensor(data.inputs) || !isTensor(data.labels)) {
-    throw new EwcError('DATA_MISMATCH', 'data must be { inputs: tf.Tensor, labels: tf.Tensor } with the samples along the first axis.');
+    throw new EwcError(
+      'DATA_MISMATCH',
+      'data must be { inputs: tf.Tensor, labels: tf.Tensor } with the samples along the first axis.',
+    );
   }
   const samples = data.inputs.rank === 0 ? 0 : data.inputs.shape[0]!;
   if (samples === 0) {
-    throw new EwcError('EMPTY_DATA', `data.inputs has no samples (shape [${data.inputs.shape.join(', ')}]); the Fisher is a mean over at least one sample of the task.`);
+    throw new EwcError(
+      'EMPTY_DATA',
+      `data.inputs has no samples (shape [${data.inputs.shape.join(', ')}]); the Fisher is a mean over at least one sample of the task.`,
+    );
   }
   if (data.labels.rank === 0 || data.labels.shape[0] !== samples) {
-    throw new EwcError('DATA_MISMATCH', `data.labels has ${data.labels.shape[0] ?? 0} samples but data.inputs has ${samples}; give one label per input.`);
+    throw new EwcError(
+      'DATA_MISMATCH',
+      `data.labels has ${data.labels.shape[0] ?? 0} samples but data.inputs has ${samples}; give one label per input.`,
+    );
   }
   return samples;
 }
@@ -39,7 +53,14 @@ export function chunkSeed(seed: number, chunk: number): number {
   return (seed + Math.imul(chunk + 1, 0x9e3779b1)) >>> 0;
 }
 
-async function exactSums(source: FisherSource, inputs: tf.Tensor, labels: tf.Tensor, kind: FisherKind, batchSize: number, seed: number) {
+async function exactSums(
+  source: FisherSource,
+  inputs: tf.Tensor,
+  labels: tf.Tensor,
+  kind: FisherKind,
+  batchSize: number,
+  seed: number,
+) {
   const sums: SquaredGradientSums = new Map();
   const samples = inputs.shape[0]!;
   try {
@@ -78,7 +99,10 @@ function batchedSums(source: FisherSource, inputs: tf.Tensor, labels: tf.Tensor,
       const squares = tf.tidy(() => {
         const minibatchInputs = tf.slice(inputs, start, size);
         const targets = source.lossTargets(tf.slice(labels, start, size));
-        const { value, grads } = tf.variableGrads(() => tf.div(source.summedLoss(minibatchInputs, targets), size) as tf.Scalar, variables);
+        const { value, grads } = tf.variableGrads(
+          () => tf.div(source.summedLoss(minibatchInputs, targets), size) as tf.Scalar,
+          variables,
+        );
         value.dispose();
         return source.parameters.flatMap(({ name, variable }) => {
           const gradient = grads[variable.name];
@@ -104,7 +128,12 @@ function batchedSums(source: FisherSource, inputs: tf.Tensor, labels: tf.Tensor,
  * console.log(route, fisher.get('dense_1/kernel')); // 'one-pass', Float32Array [784 * 400]
  * ```
  */
-export async function computeFisher(target: EwcTarget, data: ConsolidationData, kind: FisherKind, options: ConsolidateOptions = {}): Promise<FisherResult> {
+export async function computeFisher(
+  target: EwcTarget,
+  data: ConsolidationData,
+  kind: FisherKind,
+  options: ConsolidateOptions = {},
+): Promise<FisherResult> {
   const available = checkData(data);
   const samples = Math.min(positiveInteger('samples', options.samples, available), available);
   const batchSize = positiveInteger('batchSize', options.batchSize, 256);
@@ -119,7 +148,10 @@ export async function computeFisher(target: EwcTarget, data: ConsolidationData, 
   try {
     const source = fisherSource(target, oneSample, options);
     if (kind === 'true' && !source.sampleTargets) {
-      throw new EwcError('INVALID_OPTION', "The 'true' Fisher samples labels from the model's predictions: give 'predict' instead of 'loss'.");
+      throw new EwcError(
+        'INVALID_OPTION',
+        "The 'true' Fisher samples labels from the model's predictions: give 'predict' instead of 'loss'.",
+      );
     }
     let divisor = samples;
     if (kind === 'batched') {
@@ -129,7 +161,9 @@ export async function computeFisher(target: EwcTarget, data: ConsolidationData, 
       sums = await exactSums(source, inputs, labels, kind, batchSize, seed);
     }
     const means = await meanSquaredGradients(sums, divisor);
-    const fisher = new Map(source.parameters.map(({ name, variable }) => [name, means.get(name) ?? new Float32Array(variable.size)]));
+    const fisher = new Map(
+      source.parameters.map(({ name, variable }) => [name, means.get(name) ?? new Float32Array(variable.size)]),
+    );
     return { parameters: source.parameters, fisher, samples, route: kind === 'batched' ? 'batched' : source.route };
   } finally {
     if (sums) disposeSums(sums);

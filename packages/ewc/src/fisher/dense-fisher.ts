@@ -10,7 +10,10 @@ import { fisherDiagonal, type DenseFisher } from '@holomind/tensor-kernels';
 export function denseSquaredGradientSums(inputs: tf.Tensor2D, outputGradients: tf.Tensor2D): DenseFisher {
   const samples = inputs.shape[0];
   const means = fisherDiagonal(inputs, outputGradients);
-  const sums = tf.tidy(() => ({ kernel: tf.mul(means.kernel, samples) as tf.Tensor2D, bias: tf.mul(means.bias, samples) as tf.Tensor1D }));
+  const sums = tf.tidy(() => ({
+    kernel: tf.mul(means.kernel, samples) as tf.Tensor2D,
+    bias: tf.mul(means.bias, samples) as tf.Tensor1D,
+  }));
   tf.dispose([means.kernel, means.bias]);
   return sums;
 }

@@ -25,12 +25,16 @@ export interface FisherSource {
 function perSampleLoop(parameters: NamedParameter[], summedLoss: FisherSource['summedLoss']) {
   return (inputs: tf.Tensor, targets: tf.Tensor): SquaredGradientSums =>
     perSampleSquaredGradients(parameters, inputs.shape[0]!, (sample) =>
-      summedLoss(tf.slice(inputs, sample, 1), tf.slice(targets, sample, 1)));
+      summedLoss(tf.slice(inputs, sample, 1), tf.slice(targets, sample, 1)),
+    );
 }
 
 function modelSource(model: LayersModel, oneSample: tf.Tensor, likelihood: Likelihood): FisherSource {
   if (model.outputs.length !== 1) {
-    throw new EwcError('UNSUPPORTED_TARGET', `The model has ${model.outputs.length} outputs; EWC on a model supports one. Pass its variables with a 'loss' instead.`);
+    throw new EwcError(
+      'UNSUPPORTED_TARGET',
+      `The model has ${model.outputs.length} outputs; EWC on a model supports one. Pass its variables with a 'loss' instead.`,
+    );
   }
   const parameters = trainableParameters(model);
   const categorical = likelihood === 'categorical';
@@ -44,7 +48,8 @@ function modelSource(model: LayersModel, oneSample: tf.Tensor, likelihood: Likel
   const outputShape = (samples: number) => [samples, ...(model.outputs[0]!.shape.slice(1) as number[])];
   const walk = planLayerWalk(model, oneSample, categorical);
   const outputKind: OutputKind = walk?.outputKind ?? (!categorical ? 'mean' : endsInSoftmax(model) ? 'probabilities' : 'logits');
-  const outputsOf = (inputs: tf.Tensor) => (walk ? walkForward(walk, inputs) : (model.apply(inputs, { training: false }) as tf.Tensor));
+  const outputsOf = (inputs: tf.Tensor) =>
+    walk ? walkForward(walk, inputs) : (model.apply(inputs, { training: false }) as tf.Tensor);
   const summedLoss = (inputs: tf.Tensor, targets: tf.Tensor) =>
     tf.tidy(() => tf.sum(perSampleNegativeLogLikelihood(outputsOf(inputs), targets, outputKind)) as tf.Scalar);
   const hasFallbackLayers = walk?.steps.some((step) => step.kind === 'layer') ?? false;
@@ -61,17 +66,25 @@ function modelSource(model: LayersModel, oneSample: tf.Tensor, likelihood: Likel
       }
     },
     summedLoss,
-    squaredGradientSums: walk ? (inputs, targets) => walkSquaredGradientSums(walk, inputs, targets) : perSampleLoop(parameters, summedLoss),
+    squaredGradientSums: walk
+      ? (inputs, targets) => walkSquaredGradientSums(walk, inputs, targets)
+      : perSampleLoop(parameters, summedLoss),
   };
 }
 
-function variablesSource(parameters: NamedParameter[], oneSample: tf.Tensor, options: ConsolidateOptions, likelihood: Likelihood): FisherSource {
+function variablesSource(
+  parameters: NamedParameter[],
+  oneSample: tf.Tensor,
+  options: ConsolidateOptions,
+  likelihood: Likelihood,
+): FisherSource {
   const { predict, loss } = options;
   if (predict && loss) {
     throw new EwcError('INVALID_OPTION', "Give either 'predict' or 'loss' for a variables target, not both.");
   }
   if (loss) {
-    const summedLoss = (inputs: tf.Tensor, targets: tf.Tensor) => tf.tidy(() => tf.mul(loss(inputs, targets), inputs.shape[0]!) as tf.Scalar);
+    const summedLoss = (inputs: tf.Tensor, targets: tf.Tensor) =>
+      tf.tidy(() => tf.mul(loss(inputs, targets), inputs.shape[0]!) as tf.Scalar);
     return {
       parameters,
       route: 'per-sample',
@@ -118,7 +131,10 @@ export function fisherSource(target: EwcTarget, oneSample: tf.Tensor, options: C
   }
   if (isLayersModel(target)) {
     if (options.predict || options.loss) {
-      throw new EwcError('INVALID_OPTION', "'predict' and 'loss' are for variables targets; a model supplies its own outputs (choose 'likelihood').");
+      throw new EwcError(
+        'INVALID_OPTION',
+        "'predict' and 'loss' are for variables targets; a model supplies its own outputs (choose 'likelihood').",
+      );
     }
     return modelSource(target, oneSample, likelihood);
   }

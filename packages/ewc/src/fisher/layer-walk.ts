@@ -5,7 +5,13 @@ import { EwcError } from '../errors.js';
 import { perSampleNegativeLogLikelihood, type OutputKind } from '../likelihood.js';
 import { modelParameters, type NamedParameter } from '../targets.js';
 import { denseSquaredGradientSums, isProbedActivation, matMulForProbes, probedDense } from './dense-fisher.js';
-import { accumulate, accumulateAll, disposeSums, perSampleSquaredGradients, type SquaredGradientSums } from './squared-gradients.js';
+import {
+  accumulate,
+  accumulateAll,
+  disposeSums,
+  perSampleSquaredGradients,
+  type SquaredGradientSums,
+} from './squared-gradients.js';
 
 /** A tfjs-layers layer (the class itself is not exported under a name). */
 type Layer = LayersModel['layers'][number];
@@ -23,7 +29,15 @@ interface ActivationFunction {
  * - `plain`: no trainable weights (Flatten, Dropout in inference mode, ...), run by tfjs.
  */
 type WalkStep =
-  | { kind: 'dense'; layer: Layer; kernel: LayerVariable; bias?: LayerVariable; activation: ActivationFunction; trainable: NamedParameter[]; outputShape: number[] }
+  | {
+      kind: 'dense';
+      layer: Layer;
+      kernel: LayerVariable;
+      bias?: LayerVariable;
+      activation: ActivationFunction;
+      trainable: NamedParameter[];
+      outputShape: number[];
+    }
   | { kind: 'layer'; layer: Layer; trainable: NamedParameter[]; outputShape: number[] }
   | { kind: 'plain'; layer: Layer };
 
@@ -38,7 +52,9 @@ export interface LayerWalk {
 
 function activationOf(layer: Layer): ActivationFunction | undefined {
   const activation = (layer as unknown as { activation?: ActivationFunction }).activation;
-  return activation && typeof activation.apply === 'function' && typeof activation.getClassName === 'function' ? activation : undefined;
+  return activation && typeof activation.apply === 'function' && typeof activation.getClassName === 'function'
+    ? activation
+    : undefined;
 }
 
 function isInputLayer(layer: Layer): boolean {
@@ -50,11 +66,13 @@ export function chainOfLayers(model: LayersModel): Layer[] | undefined {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) return undefined;
   const layers = model.layers.filter((layer) => !isInputLayer(layer));
   if (layers.length === 0 || model.outputs[0]!.sourceLayer !== layers[layers.length - 1]) return undefined;
-  const chained = layers.every((layer, index) => layer.inboundNodes.some((node) => {
-    if (node.inboundLayers.length !== 1) return false;
-    const previous = node.inboundLayers[0]!;
-    return index === 0 ? isInputLayer(previous) : previous === layers[index - 1];
-  }));
+  const chained = layers.every((layer, index) =>
+    layer.inboundNodes.some((node) => {
+      if (node.inboundLayers.length !== 1) return false;
+      const previous = node.inboundLayers[0]!;
+      return index === 0 ? isInputLayer(previous) : previous === layers[index - 1];
+    }),
+  );
   return chained ? layers : undefined;
 }
 
@@ -87,10 +105,11 @@ export function planLayerWalk(model: LayersModel, oneSample: tf.Tensor, categori
   const layers = chainOfLayers(model);
   if (!layers) return undefined;
   const trainable = new Map(modelParameters(model, 'trainable').map((parameter) => [parameter.variable, parameter]));
-  const trainableOf = (layer: Layer): NamedParameter[] => layer.trainableWeights.flatMap((weight) => {
-    const parameter = trainable.get(weight.read() as tf.Variable);
-    return parameter ? [parameter] : [];
-  });
+  const trainableOf = (layer: Layer): NamedParameter[] =>
+    layer.trainableWeights.flatMap((weight) => {
+      const parameter = trainable.get(weight.read() as tf.Variable);
+      return parameter ? [parameter] : [];
+    });
 
   const steps: WalkStep[] = [];
   let skipFinalSoftmax = false;
@@ -105,7 +124,15 @@ export function planLayerWalk(model: LayersModel, oneSample: tf.Tensor, categori
       if (isLast && categorical && isSoftmaxOverLastAxis(layer, hidden.rank)) skipFinalSoftmax = true;
       if (layer.getClassName() === 'Dense' && hidden.rank === 2 && activation && kernel && parameters.length > 0) {
         if (isLast && categorical && activation.getClassName() === 'softmax') skipFinalSoftmax = true;
-        steps.push({ kind: 'dense', layer, kernel, ...(bias ? { bias } : {}), activation, trainable: parameters, outputShape: output.shape.slice(1) });
+        steps.push({
+          kind: 'dense',
+          layer,
+          kernel,
+          ...(bias ? { bias } : {}),
+          activation,
+          trainable: parameters,
+          outputShape: output.shape.slice(1),
+        });
       } else if (parameters.length > 0) {
         steps.push({ kind: 'layer', layer, trainable: parameters, outputShape: output.shape.slice(1) });
       } else {
@@ -152,7 +179,12 @@ export function walkForward(walk: LayerWalk, inputs: tf.Tensor, probePass?: Prob
     const activation = isLast && walk.skipFinalSoftmax ? 'linear' : step.activation.getClassName();
     if (probe && isProbedActivation(activation)) {
       const bias = step.bias?.read();
-      hidden = probedDense(hidden as tf.Tensor2D, probe, { kernel, activation, ...(kernelTransposed ? { kernelTransposed } : {}), ...(bias ? { bias } : {}) });
+      hidden = probedDense(hidden as tf.Tensor2D, probe, {
+        kernel,
+        activation,
+        ...(kernelTransposed ? { kernelTransposed } : {}),
+        ...(bias ? { bias } : {}),
+      });
       return;
     }
     let preActivation: tf.Tensor = kernelTransposed
@@ -216,28 +248,45 @@ export function walkSquaredGradientSums(walk: LayerWalk, inputs: tf.Tensor, targ
   for (const step of probed) if (step.kind === 'layer') expectGradientKernels(step.layer);
   const inputsOfSteps: tf.Tensor[] = [];
   // Wᵀ for the backward pass through each dense step whose inputs depend on an earlier probe.
-  const transposedKernels = probed.map((step, index) => (step.kind === 'dense' && index > 0 ? tf.transpose(step.kernel.read() as tf.Tensor2D) : undefined));
+  const transposedKernels = probed.map((step, index) =>
+    step.kind === 'dense' && index > 0 ? tf.transpose(step.kernel.read() as tf.Tensor2D) : undefined,
+  );
   const sums: SquaredGradientSums = new Map();
   let gradients: tf.Tensor[] = [];
   try {
     gradients = probeGradients(
-      (probes) => tf.sum(perSampleNegativeLogLikelihood(walkForward(walk, inputs, { probes, inputsOfSteps, transposedKernels }), targets, walk.outputKind)),
+      (probes) =>
+        tf.sum(
+          perSampleNegativeLogLikelihood(
+            walkForward(walk, inputs, { probes, inputsOfSteps, transposedKernels }),
+            targets,
+            walk.outputKind,
+          ),
+        ),
       probed.map((step) => [samples, ...step.outputShape]),
     );
     probed.forEach((step, index) => {
       const [stepInputs, stepGradients] = [inputsOfSteps[index]!, gradients[index]!];
       if (step.kind === 'dense') {
         const fisher = denseSquaredGradientSums(stepInputs as tf.Tensor2D, stepGradients as tf.Tensor2D);
-        for (const [weight, sum] of [[step.kernel, fisher.kernel], [step.bias, fisher.bias]] as const) {
+        for (const [weight, sum] of [
+          [step.kernel, fisher.kernel],
+          [step.bias, fisher.bias],
+        ] as const) {
           const parameter = weight && step.trainable.find(({ variable }) => variable === weight.read());
           if (parameter) accumulate(sums, parameter.name, sum);
           else sum.dispose();
         }
       } else {
-        accumulateAll(sums, withLayerContext(step.layer, () => perSampleSquaredGradients(step.trainable, samples, (sample) => {
-          const output = step.layer.apply(tf.slice(stepInputs, sample, 1), { training: false }) as tf.Tensor;
-          return tf.sum(tf.mul(output, tf.slice(stepGradients, sample, 1)));
-        })));
+        accumulateAll(
+          sums,
+          withLayerContext(step.layer, () =>
+            perSampleSquaredGradients(step.trainable, samples, (sample) => {
+              const output = step.layer.apply(tf.slice(stepInputs, sample, 1), { training: false }) as tf.Tensor;
+              return tf.sum(tf.mul(output, tf.slice(stepGradients, sample, 1)));
+            }),
+          ),
+        );
       }
     });
     return sums;

@@ -38,7 +38,9 @@ describe('computeFisher on the wasm backend', () => {
     const leaked = await tensorsLeakedBy(async () => {
       const error = await computeFisher(model, { inputs: tokens, labels }, 'empirical').catch((caught: unknown) => caught);
       expect(EwcError.isInstance(error) && error.code).toBe('BACKEND_UNSUPPORTED');
-      expect((error as Error).message).toMatch(/layer 'embedding_Embedding\d+' \(Embedding\) needs gradients the 'wasm' backend lacks \(no 'UnsortedSegmentSum' kernel\)/);
+      expect((error as Error).message).toMatch(
+        /layer 'embedding_Embedding\d+' \(Embedding\) needs gradients the 'wasm' backend lacks \(no 'UnsortedSegmentSum' kernel\)/,
+      );
     });
     expect(leaked).toBe(0);
     tf.dispose([tokens, labels]);

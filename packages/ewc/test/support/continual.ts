@@ -36,25 +36,38 @@ export interface ContinualResult {
 /** An MLP 784 → hidden… → 10 logits with seeded Glorot weights. */
 export function mlp(hiddenUnits: number[], seed: number): tfl.Sequential {
   const model = tfl.sequential();
-  hiddenUnits.forEach((units, index) => model.add(tfl.layers.dense({
-    units,
-    activation: 'relu',
-    kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + index }),
-    ...(index === 0 ? { inputShape: [784] } : {}),
-  })));
+  hiddenUnits.forEach((units, index) =>
+    model.add(
+      tfl.layers.dense({
+        units,
+        activation: 'relu',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + index }),
+        ...(index === 0 ? { inputShape: [784] } : {}),
+      }),
+    ),
+  );
   model.add(tfl.layers.dense({ units: 10, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 99 }) }));
   return model;
 }
 
 /** Fraction of `split` the model classifies right. */
 export async function accuracyOn(model: tfl.LayersModel, split: { inputs: tf.Tensor; labels: tf.Tensor }): Promise<number> {
-  const correct = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(model.predict(split.inputs) as tf.Tensor, -1), split.labels), 'float32')));
+  const correct = tf.tidy(() =>
+    tf.sum(tf.cast(tf.equal(tf.argMax(model.predict(split.inputs) as tf.Tensor, -1), split.labels), 'float32')),
+  );
   const value = (await correct.data())[0]!;
   correct.dispose();
   return value / split.labels.shape[0]!;
 }
 
-async function trainTask(model: tfl.LayersModel, task: PermutedTask, budget: Budget, optimizer: tf.Optimizer, ewc: EwcConsolidator | undefined, taskIndex: number) {
+async function trainTask(
+  model: tfl.LayersModel,
+  task: PermutedTask,
+  budget: Budget,
+  optimizer: tf.Optimizer,
+  ewc: EwcConsolidator | undefined,
+  taskIndex: number,
+) {
   const samples = task.train.inputs.shape[0];
   const oneHot = tf.oneHot(task.train.labels, 10);
   for (let epoch = 0; epoch < budget.epochs; epoch++) {
@@ -83,7 +96,11 @@ export async function runContinual(method: Method, tasks: PermutedTask[], budget
     for (const [index, task] of tasks.entries()) {
       await trainTask(model, task, budget, optimizer, ewc, index);
       if (ewc && index < tasks.length - 1) {
-        await ewc.consolidate(model, task.train, { taskId: `task-${index}`, samples: budget.fisherSamples, seed: budget.seed + index });
+        await ewc.consolidate(model, task.train, {
+          taskId: `task-${index}`,
+          samples: budget.fisherSamples,
+          seed: budget.seed + index,
+        });
       }
       accuracy.push(await Promise.all(tasks.map((other) => accuracyOn(model, other.test))));
     }

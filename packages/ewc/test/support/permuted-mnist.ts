@@ -22,8 +22,10 @@ export function loadMnistDigits(): Digits {
   if (cached) return cached;
   const require = createRequire(import.meta.url);
   const folder = path.join(path.dirname(require.resolve('mnist/package.json')), 'src', 'digits');
-  const perDigit = Array.from({ length: 10 }, (_, digit) =>
-    (JSON.parse(readFileSync(path.join(folder, `${digit}.json`), 'utf8')) as { data: number[] }).data);
+  const perDigit = Array.from(
+    { length: 10 },
+    (_, digit) => (JSON.parse(readFileSync(path.join(folder, `${digit}.json`), 'utf8')) as { data: number[] }).data,
+  );
   const count = perDigit.reduce((total, data) => total + data.length / PIXELS, 0);
   const images = new Float32Array(count * PIXELS);
   const labels = new Int32Array(count);
@@ -94,7 +96,8 @@ export function buildPermutedMnist(options: PermutedMnistOptions): { tasks: Perm
   const trainIndices = order.slice(0, options.trainPerTask);
   const testIndices = order.slice(options.trainPerTask, options.trainPerTask + options.testPerTask);
   const tasks = Array.from({ length: options.tasks }, (_, task) => {
-    const permutation = task === 0 ? Int32Array.from({ length: PIXELS }, (_, i) => i) : seededPermutation(PIXELS, options.seed * 1000 + task);
+    const permutation =
+      task === 0 ? Int32Array.from({ length: PIXELS }, (_, i) => i) : seededPermutation(PIXELS, options.seed * 1000 + task);
     return { train: split(digits, trainIndices, permutation), test: split(digits, testIndices, permutation) };
   });
   return {

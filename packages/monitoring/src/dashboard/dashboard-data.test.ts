@@ -55,7 +55,12 @@ describe('DashboardData', () => {
     resources.sample();
     const view = dashboard.getDashboardData();
     expect(Object.keys(view.perTask)).toEqual(['A', 'B']);
-    expect(view.perTask.A!.accuracy).toMatchObject({ count: 2, mean: 0.6, last: 0.7, trend: { direction: 'rising', assessment: 'improving' } });
+    expect(view.perTask.A!.accuracy).toMatchObject({
+      count: 2,
+      mean: 0.6,
+      last: 0.7,
+      trend: { direction: 'rising', assessment: 'improving' },
+    });
     expect(view.perTask.B!.accuracy).toMatchObject({ count: 1, trend: { direction: 'unknown' } });
     expect(Object.keys(view.perRun).sort()).toEqual(['run-1', 'run-2']);
     expect(view.perRun['run-2']!.loss!.last).toBe(5);

@@ -114,12 +114,20 @@ export class DashboardData {
       for (const taskId of tracker.taskIds()) {
         const series = tracker.series({ metric, taskId });
         if (series.length === 0) continue;
-        (perTask[taskId] ??= {})[metric] = this.summarize(metric, tracker.points({ metric, taskId }), tracker.statistics({ metric, taskId }));
+        (perTask[taskId] ??= {})[metric] = this.summarize(
+          metric,
+          tracker.points({ metric, taskId }),
+          tracker.statistics({ metric, taskId }),
+        );
       }
       for (const runId of tracker.runIds()) {
         const series = tracker.series({ metric, runId });
         if (series.length === 0) continue;
-        (perRun[runId] ??= {})[metric] = this.summarize(metric, tracker.points({ metric, runId }), tracker.statistics({ metric, runId }));
+        (perRun[runId] ??= {})[metric] = this.summarize(
+          metric,
+          tracker.points({ metric, runId }),
+          tracker.statistics({ metric, runId }),
+        );
       }
     }
     const summary = this.alerts?.summary() ?? null;
@@ -173,7 +181,8 @@ export class DashboardData {
   trend(metric: string, points: readonly MetricPoint[]): Trend {
     const window = points.filter((point) => Number.isFinite(point.value)).slice(-this.trendWindow);
     const goal = this.tracker.metricDefinition(metric)?.goal;
-    if (window.length < 2) return { slope: Number.NaN, change: Number.NaN, direction: 'unknown', assessment: 'unknown', points: window.length };
+    if (window.length < 2)
+      return { slope: Number.NaN, change: Number.NaN, direction: 'unknown', assessment: 'unknown', points: window.length };
     let meanStep = 0;
     let meanValue = 0;
     let meanAbs = 0;

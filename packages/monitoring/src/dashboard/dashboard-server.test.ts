@@ -17,8 +17,15 @@ import { generateDashboardToken, startDashboardServer, type DashboardServer } fr
 const chromiumPath = process.env.HOLOMIND_CHROMIUM ?? '/usr/bin/chromium';
 
 function monitoredRun() {
-  const tracker = new MetricsTracker({ runId: 'split-mnist', metrics: { loss: { goal: 'minimize' }, accuracy: { goal: 'maximize' } } });
-  const alerts = new AlertManager({ tracker, cooldownMs: 0, rules: [{ metric: 'loss', direction: 'above', warning: 2, critical: 10 }] });
+  const tracker = new MetricsTracker({
+    runId: 'split-mnist',
+    metrics: { loss: { goal: 'minimize' }, accuracy: { goal: 'maximize' } },
+  });
+  const alerts = new AlertManager({
+    tracker,
+    cooldownMs: 0,
+    rules: [{ metric: 'loss', direction: 'above', warning: 2, critical: 10 }],
+  });
   const evaluator = new ContinualEvaluator({ tasks: ['digits 0-4', 'digits 5-9'] });
   const resources = new ResourceSampler({ tracker, backendInfo: { name: 'wasm' } });
   return { tracker, alerts, evaluator, resources, data: new DashboardData({ tracker, alerts, evaluator, resources }) };
@@ -91,7 +98,9 @@ describe('dashboard HTTP access', () => {
     expect((await get(`http://127.0.0.1:${open.port}/api/dashboard`)).status).toBe(200);
     expect((await get(`http://127.0.0.1:${open.port}/api/dashboard`, { Host: `localhost:${open.port}` })).status).toBe(200);
     // What a DNS-rebinding page would send: its own host name.
-    expect((await get(`http://127.0.0.1:${open.port}/api/dashboard`, { Host: `attacker.example:${open.port}` })).status).toBe(403);
+    expect((await get(`http://127.0.0.1:${open.port}/api/dashboard`, { Host: `attacker.example:${open.port}` })).status).toBe(
+      403,
+    );
   });
 });
 
@@ -134,7 +143,8 @@ describe('dashboard in headless Chromium', () => {
     if (skipReason) return test.skip();
     const run = monitoredRun();
     const { tracker, evaluator, resources } = run;
-    for (let step = 0; step < 20; step++) tracker.log({ loss: 1.5 - step * 0.05, accuracy: 0.5 + step * 0.02 }, { step, taskId: 'digits 0-4' });
+    for (let step = 0; step < 20; step++)
+      tracker.log({ loss: 1.5 - step * 0.05, accuracy: 0.5 + step * 0.02 }, { step, taskId: 'digits 0-4' });
     tracker.log({ loss: 2.5 }, { step: 20, taskId: 'digits 0-4' }); // fires a warning
     evaluator.recordRow('digits 0-4', [0.97, 0.12]);
     resources.sample();
@@ -161,7 +171,9 @@ describe('dashboard in headless Chromium', () => {
       expect(await page.textContent('[data-last="loss"]')).toBe('last 2.500');
       expect(await page.textContent('td[data-trained="digits 0-4"][data-evaluated="digits 0-4"]')).toBe('0.970');
       expect(await page.textContent('td[data-trained="digits 0-4"][data-evaluated="digits 5-9"]')).toBe('0.120');
-      expect(await page.locator('#alerts li.warning').textContent()).toMatch(/loss \(task digits 0-4\) = 2.5 > warning threshold 2/);
+      expect(await page.locator('#alerts li.warning').textContent()).toMatch(
+        /loss \(task digits 0-4\) = 2.5 > warning threshold 2/,
+      );
       expect(await page.textContent('[data-resource="backend"]')).toBe('wasm');
 
       // Live updates over server-sent events: a metric, a critical alert, a new matrix row.

@@ -77,7 +77,10 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const host = options.host ?? '127.0.0.1';
   const token = options.token;
   if (token !== undefined && (typeof token !== 'string' || token.length < 16)) {
-    throw new MonitoringError('INVALID_ARGUMENT', `Dashboard token must be a string of at least 16 characters; use generateDashboardToken().`);
+    throw new MonitoringError(
+      'INVALID_ARGUMENT',
+      `Dashboard token must be a string of at least 16 characters; use generateDashboardToken().`,
+    );
   }
   if (!isLoopback(host) && token === undefined) {
     throw new MonitoringError(
@@ -123,9 +126,15 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     // Browsers ask for it without the token; it reveals nothing.
     if (url.pathname === '/favicon.ico') return send(response, 204, 'image/x-icon', '');
     if (!authorized(request, url)) {
-      return send(response, 401, 'text/plain; charset=utf-8', 'Unauthorized: this dashboard needs its token (?token=… or Authorization: Bearer …).\n', {
-        'WWW-Authenticate': 'Bearer realm="holomind-dashboard"',
-      });
+      return send(
+        response,
+        401,
+        'text/plain; charset=utf-8',
+        'Unauthorized: this dashboard needs its token (?token=… or Authorization: Bearer …).\n',
+        {
+          'WWW-Authenticate': 'Bearer realm="holomind-dashboard"',
+        },
+      );
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return send(response, 405, 'text/plain; charset=utf-8', 'Method not allowed.\n', { Allow: 'GET, HEAD' });
@@ -153,7 +162,11 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
           return send(response, 200, 'application/json; charset=utf-8', toJson({ series }, 0));
         }
         case '/events': {
-          response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', ...SECURITY_HEADERS });
+          response.writeHead(200, {
+            'Content-Type': 'text/event-stream; charset=utf-8',
+            Connection: 'keep-alive',
+            ...SECURITY_HEADERS,
+          });
           response.write(': connected\n\n');
           clients.add(response);
           request.on('close', () => clients.delete(response));

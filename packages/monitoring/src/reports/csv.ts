@@ -10,7 +10,11 @@ function cell(value: unknown): string {
 }
 
 /** RFC 4180 CSV (CRLF line ends): a header row (default: the column keys), then `columns` of every row. */
-export function toCsv(rows: ReadonlyArray<Record<string, unknown>>, columns: readonly string[], header: readonly string[] = columns): string {
+export function toCsv(
+  rows: ReadonlyArray<Record<string, unknown>>,
+  columns: readonly string[],
+  header: readonly string[] = columns,
+): string {
   const lines = [header.map(cell).join(',')];
   for (const row of rows) lines.push(columns.map((column) => cell(row[column])).join(','));
   return `${lines.join('\r\n')}\r\n`;
@@ -50,7 +54,21 @@ export function alertsToCsv(alerts: readonly AlertRecord[]): string {
       wall_time: new Date(alert.wallTime).toISOString(),
       message: alert.message,
     })),
-    ['id', 'rule_id', 'kind', 'severity', 'metric', 'run_id', 'task_id', 'step', 'value', 'threshold', 'reference', 'wall_time', 'message'],
+    [
+      'id',
+      'rule_id',
+      'kind',
+      'severity',
+      'metric',
+      'run_id',
+      'task_id',
+      'step',
+      'value',
+      'threshold',
+      'reference',
+      'wall_time',
+      'message',
+    ],
   );
 }
 
@@ -68,5 +86,9 @@ export function accuracyMatrixToCsv(report: Pick<ContinualEvaluationReport, 'tas
 
 /** JSON text in which NaN and ±Infinity survive as the strings "NaN", "Infinity", "-Infinity". */
 export function toJson(value: unknown, indent = 2): string {
-  return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'number' && !Number.isFinite(item) ? String(item) : item), indent);
+  return JSON.stringify(
+    value,
+    (_key, item: unknown) => (typeof item === 'number' && !Number.isFinite(item) ? String(item) : item),
+    indent,
+  );
 }

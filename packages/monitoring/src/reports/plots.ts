@@ -20,7 +20,10 @@ const MIB = 1024 * 1024;
  * Accuracy of every task over training steps: one line per task. Non-finite points are left out
  * (they have no place on an axis; the alerts and CSV keep them).
  */
-export function taskAccuracyChart(points: readonly MetricPoint[], options: ChartOptions & { metric?: string } = {}): VegaLiteSpec {
+export function taskAccuracyChart(
+  points: readonly MetricPoint[],
+  options: ChartOptions & { metric?: string } = {},
+): VegaLiteSpec {
   const metric = options.metric ?? 'accuracy';
   const values = points
     .filter((point) => point.metric === metric && Number.isFinite(point.value))
@@ -42,11 +45,15 @@ export function taskAccuracyChart(points: readonly MetricPoint[], options: Chart
 }
 
 /** Heat map of the accuracy matrix: rows = task trained, columns = task evaluated, cell text = accuracy. */
-export function accuracyMatrixChart(report: Pick<ContinualEvaluationReport, 'tasks' | 'matrix'>, options: ChartOptions = {}): VegaLiteSpec {
+export function accuracyMatrixChart(
+  report: Pick<ContinualEvaluationReport, 'tasks' | 'matrix'>,
+  options: ChartOptions = {},
+): VegaLiteSpec {
   const values: Array<{ trained: string; evaluated: string; accuracy: number }> = [];
   report.matrix.forEach((row, i) =>
     row.forEach((accuracy, j) => {
-      if (accuracy !== null && Number.isFinite(accuracy)) values.push({ trained: report.tasks[i]!, evaluated: report.tasks[j]!, accuracy });
+      if (accuracy !== null && Number.isFinite(accuracy))
+        values.push({ trained: report.tasks[i]!, evaluated: report.tasks[j]!, accuracy });
     }),
   );
   const side = Math.max(160, 56 * report.tasks.length);
@@ -81,7 +88,9 @@ export function accuracyMatrixChart(report: Pick<ContinualEvaluationReport, 'tas
 
 /** Forgetting per task (Chaudhry et al.): one bar per earlier task. */
 export function forgettingChart(forgetting: readonly TaskForgetting[], options: ChartOptions = {}): VegaLiteSpec {
-  const values = forgetting.filter((entry) => Number.isFinite(entry.value)).map((entry) => ({ task: entry.task, forgetting: entry.value }));
+  const values = forgetting
+    .filter((entry) => Number.isFinite(entry.value))
+    .map((entry) => ({ task: entry.task, forgetting: entry.value }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: options.title ?? 'Forgetting per task (best earlier accuracy − final accuracy)',
@@ -131,7 +140,9 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   try {
     compiled = vegaLite.compile(spec as unknown as Parameters<typeof vegaLite.compile>[0]).spec;
   } catch (error) {
-    throw new MonitoringError('INVALID_ARGUMENT', `Vega-Lite could not compile the chart: ${(error as Error).message}`, { cause: error });
+    throw new MonitoringError('INVALID_ARGUMENT', `Vega-Lite could not compile the chart: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {

@@ -5,7 +5,15 @@ import type { ContinualEvaluator } from '../continual-evaluator.js';
 import type { MetricsTracker } from '../metrics-tracker.js';
 import type { ResourceSampler } from '../resource-sampler.js';
 import { accuracyMatrixToCsv, alertsToCsv, metricPointsToCsv, toJson } from './csv.js';
-import { accuracyMatrixChart, forgettingChart, memoryUseChart, renderPng, renderSvg, taskAccuracyChart, type VegaLiteSpec } from './plots.js';
+import {
+  accuracyMatrixChart,
+  forgettingChart,
+  memoryUseChart,
+  renderPng,
+  renderSvg,
+  taskAccuracyChart,
+  type VegaLiteSpec,
+} from './plots.js';
 
 /** What a report is built from; only `tracker` is required. */
 export interface ReportSources {

@@ -129,7 +129,10 @@ describe('CSV and JSON exports', () => {
   });
 
   it('keeps NaN and Infinity in JSON as strings instead of null', () => {
-    expect(JSON.parse(toJson({ a: Number.NaN, b: [Infinity, -Infinity, 1] }))).toEqual({ a: 'NaN', b: ['Infinity', '-Infinity', 1] });
+    expect(JSON.parse(toJson({ a: Number.NaN, b: [Infinity, -Infinity, 1] }))).toEqual({
+      a: 'NaN',
+      b: ['Infinity', '-Infinity', 1],
+    });
   });
 });
 

@@ -20,7 +20,10 @@ export interface MonitoringTableNames {
  */
 export function monitoringTableNames(prefix = 'holomind_'): MonitoringTableNames {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) {
-    throw new MonitoringError('INVALID_ARGUMENT', `tablePrefix ${describeValue(prefix)} must be letters, digits and underscores.`);
+    throw new MonitoringError(
+      'INVALID_ARGUMENT',
+      `tablePrefix ${describeValue(prefix)} must be letters, digits and underscores.`,
+    );
   }
   return {
     series: `${prefix}metric_series`,
@@ -45,7 +48,11 @@ export function detectDialect(db: Kysely<any>): SqlDialectName {
     adapter = undefined;
   }
   const names: string[] = [];
-  for (let proto = adapter ? Object.getPrototypeOf(adapter) : null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+  for (
+    let proto = adapter ? Object.getPrototypeOf(adapter) : null;
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
     names.push(String((proto as { constructor?: { name?: string } }).constructor?.name ?? ''));
   }
   if (names.some((name) => /sqlite/i.test(name))) return 'sqlite';

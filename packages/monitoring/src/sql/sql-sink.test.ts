@@ -44,7 +44,12 @@ function sqliteHarness(): Harness {
 async function postgresHarness(): Promise<Harness> {
   const server = await startPostgres();
   if ('skipped' in server) {
-    return { name: 'postgres', skipped: server.skipped, open: () => Promise.reject(new Error(server.skipped)), stop: async () => {} };
+    return {
+      name: 'postgres',
+      skipped: server.skipped,
+      open: () => Promise.reject(new Error(server.skipped)),
+      stop: async () => {},
+    };
   }
   const started: PostgresServer = server;
   const databases: Array<Kysely<AnyDatabase>> = [];
@@ -57,7 +62,9 @@ async function postgresHarness(): Promise<Harness> {
       await admin.query(`CREATE DATABASE ${name}`);
       const queries: string[] = [];
       const db = new Kysely<AnyDatabase>({
-        dialect: new PostgresDialect({ pool: new pg.Pool({ host: started.host, port: started.port, user: 'postgres', database: name, max: 2 }) }),
+        dialect: new PostgresDialect({
+          pool: new pg.Pool({ host: started.host, port: started.port, user: 'postgres', database: name, max: 2 }),
+        }),
         log: (event: LogEvent) => void queries.push(event.query.sql),
       });
       databases.push(db);
@@ -102,10 +109,23 @@ describe.each(['sqlite', 'postgres'] as const)('SqlMetricSink on %s', (name) => 
     tracker.log({ loss: Number.NEGATIVE_INFINITY }, { step: 3, runId: 'run-b', taskId: 7 });
     await tracker.flush();
     const tables = (await db.introspection.getTables()).map((table) => table.name).sort();
-    expect(tables).toEqual(['holomind_alerts', 'holomind_metric_aggregates', 'holomind_metric_points', 'holomind_metric_series', 'holomind_snapshots']);
+    expect(tables).toEqual([
+      'holomind_alerts',
+      'holomind_metric_aggregates',
+      'holomind_metric_points',
+      'holomind_metric_series',
+      'holomind_snapshots',
+    ]);
     expect(await sink.readPoints()).toEqual(tracker.points());
     expect(await sink.readPoints({ metric: 'loss', taskId: null })).toEqual([
-      { runId: 'run-a', metric: 'loss', taskId: null, step: 2 ** 40, value: Number.POSITIVE_INFINITY, wallTime: 1_700_000_000_123 },
+      {
+        runId: 'run-a',
+        metric: 'loss',
+        taskId: null,
+        step: 2 ** 40,
+        value: Number.POSITIVE_INFINITY,
+        wallTime: 1_700_000_000_123,
+      },
     ]);
     expect((await sink.readPoints({ runId: 'run-b' }))[0]!.taskId).toBe('7');
     await sink.close();
@@ -149,7 +169,10 @@ describe.each(['sqlite', 'postgres'] as const)('SqlMetricSink on %s', (name) => 
     expect(await sink.readAlerts({ severity: 'critical' })).toHaveLength(1);
     const [snapshot] = await sink.readSnapshots({ runId: 'run-s' });
     expect(snapshot).toMatchObject({ runId: 'run-s', health: 'red' });
-    expect((snapshot!.data as { metrics: { loss: { count: number; last: string } } }).metrics.loss).toMatchObject({ count: 2, last: 'NaN' });
+    expect((snapshot!.data as { metrics: { loss: { count: number; last: string } } }).metrics.loss).toMatchObject({
+      count: 2,
+      last: 'NaN',
+    });
     await sink.close();
   });
 

@@ -2,8 +2,23 @@
 import type { Kysely } from 'kysely';
 import { MonitoringError, describeValue } from '../errors.js';
 import { normalizeTaskId } from '../metrics-tracker.js';
-import type { AlertKind, AlertRecord, AlertSeverity, DashboardSnapshot, HealthStatus, MetricPoint, MetricSink, TaskId } from '../types.js';
-import { createMonitoringTables, detectDialect, monitoringTableNames, type MonitoringTableNames, type SqlDialectName } from './sql-schema.js';
+import type {
+  AlertKind,
+  AlertRecord,
+  AlertSeverity,
+  DashboardSnapshot,
+  HealthStatus,
+  MetricPoint,
+  MetricSink,
+  TaskId,
+} from '../types.js';
+import {
+  createMonitoringTables,
+  detectDialect,
+  monitoringTableNames,
+  type MonitoringTableNames,
+  type SqlDialectName,
+} from './sql-schema.js';
 
 /** What to keep: raw points become aggregates after `downsampleAfterMs`; everything goes after `maxAgeMs`. */
 export interface RetentionPolicy {
@@ -132,19 +147,28 @@ export class SqlMetricSink implements MetricSink {
   /** `db`: any Kysely instance (the sink only touches its own tables); the caller owns and destroys it. */
   constructor(db: Kysely<any>, options: SqlMetricSinkOptions = {}) {
     if (!db || typeof (db as { insertInto?: unknown }).insertInto !== 'function' || !(db as { schema?: unknown }).schema) {
-      throw new MonitoringError('INVALID_ARGUMENT', 'SqlMetricSink needs a Kysely instance: new SqlMetricSink(new Kysely({ dialect })).');
+      throw new MonitoringError(
+        'INVALID_ARGUMENT',
+        'SqlMetricSink needs a Kysely instance: new SqlMetricSink(new Kysely({ dialect })).',
+      );
     }
     this.db = db;
     this.dialect = options.dialect ?? detectDialect(db);
     if (this.dialect !== 'sqlite' && this.dialect !== 'postgres') {
-      throw new MonitoringError('UNSUPPORTED_DIALECT', `dialect ${describeValue(this.dialect)} is not supported; use 'sqlite' or 'postgres'.`);
+      throw new MonitoringError(
+        'UNSUPPORTED_DIALECT',
+        `dialect ${describeValue(this.dialect)} is not supported; use 'sqlite' or 'postgres'.`,
+      );
     }
     this.tablePrefix = options.tablePrefix ?? 'holomind_';
     this.tables = monitoringTableNames(this.tablePrefix);
     this.batchSize = options.batchSize ?? 2000;
     // SQLite allows 32,766 bound parameters per statement, PostgreSQL 65,535.
     if (!Number.isSafeInteger(this.batchSize) || this.batchSize < 1 || this.batchSize * POINT_COLUMNS.length > 32_766) {
-      throw new MonitoringError('INVALID_ARGUMENT', `batchSize ${describeValue(options.batchSize)} must be an integer in 1..8191.`);
+      throw new MonitoringError(
+        'INVALID_ARGUMENT',
+        `batchSize ${describeValue(options.batchSize)} must be an integer in 1..8191.`,
+      );
     }
     this.autoMigrate = options.migrate ?? true;
     this.retention = validateRetention(options.retention ?? {});
@@ -211,9 +235,12 @@ export class SqlMetricSink implements MetricSink {
   /** Stored points, oldest first (by insertion). Non-finite values come back as NaN / ±Infinity. */
   async readPoints(filter: SqlReadFilter = {}): Promise<MetricPoint[]> {
     await this.flushBeforeRead();
-    let query = this.filtered(this.joinSeries(this.tables.points).selectAll('p').select(['s.run_id', 's.metric', 's.task_id']), filter, 'p.wall_time', 's').orderBy(
-      'p.id',
-    );
+    let query = this.filtered(
+      this.joinSeries(this.tables.points).selectAll('p').select(['s.run_id', 's.metric', 's.task_id']),
+      filter,
+      'p.wall_time',
+      's',
+    ).orderBy('p.id');
     if (filter.limit !== undefined) query = query.limit(filter.limit);
     const rows = await query.execute();
     return rows.map((row: any) => ({
@@ -393,7 +420,10 @@ export class SqlMetricSink implements MetricSink {
         const aggregates = aggregateRows(rows, bucketMs);
         await this.db.transaction().execute(async (transaction: any) => {
           for (let i = 0; i < aggregates.length; i += 1000) {
-            await transaction.insertInto(this.tables.aggregates).values(aggregates.slice(i, i + 1000)).execute();
+            await transaction
+              .insertInto(this.tables.aggregates)
+              .values(aggregates.slice(i, i + 1000))
+              .execute();
           }
           await transaction
             .deleteFrom(this.tables.points)
@@ -471,7 +501,8 @@ export class SqlMetricSink implements MetricSink {
     await this.db.transaction().execute(async (transaction: any) => {
       for (const write of pending) {
         if (write.table === 'points') {
-          for (let i = 0; i < write.rows.length; i += this.batchSize) await this.insertPoints(transaction, write.rows.slice(i, i + this.batchSize));
+          for (let i = 0; i < write.rows.length; i += this.batchSize)
+            await this.insertPoints(transaction, write.rows.slice(i, i + this.batchSize));
         } else if (write.table === 'alerts') {
           await transaction.insertInto(this.tables.alerts).values(write.rows.map(alertRow)).execute();
         } else {
@@ -486,7 +517,8 @@ export class SqlMetricSink implements MetricSink {
     const missing = new Map<string, { run_id: string; metric: string; task_id: string }>();
     for (const point of points) {
       const key = seriesKey(point.runId, point.metric, point.taskId ?? '');
-      if (!this.seriesIds.has(key) && !missing.has(key)) missing.set(key, { run_id: point.runId, metric: point.metric, task_id: point.taskId ?? '' });
+      if (!this.seriesIds.has(key) && !missing.has(key))
+        missing.set(key, { run_id: point.runId, metric: point.metric, task_id: point.taskId ?? '' });
     }
     if (missing.size === 0) return;
     const rows = [...missing.values()];
@@ -604,14 +636,27 @@ function snapshotRow(snapshot: DashboardSnapshot) {
     wall_time: snapshot.wallTime,
     health: snapshot.health,
     // JSON has no NaN/Infinity; spell them as strings rather than silently writing null.
-    data: JSON.stringify(snapshot.data, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value)),
+    data: JSON.stringify(snapshot.data, (_key, value: unknown) =>
+      typeof value === 'number' && !Number.isFinite(value) ? String(value) : value,
+    ),
   };
 }
 
 function aggregateRows(rows: any[], bucketMs: number) {
   const buckets = new Map<
     string,
-    { series_id: number; bucket_start: number; bucket_ms: number; count: number; finite_count: number; sum: number; min: number | null; max: number | null; first_step: number; last_step: number }
+    {
+      series_id: number;
+      bucket_start: number;
+      bucket_ms: number;
+      count: number;
+      finite_count: number;
+      sum: number;
+      min: number | null;
+      max: number | null;
+      first_step: number;
+      last_step: number;
+    }
   >();
   for (const row of rows) {
     const bucketStart = Math.floor(Number(row.wall_time) / bucketMs) * bucketMs;
@@ -619,7 +664,18 @@ function aggregateRows(rows: any[], bucketMs: number) {
     const step = Number(row.step);
     let bucket = buckets.get(key);
     if (bucket === undefined) {
-      bucket = { series_id: Number(row.series_id), bucket_start: bucketStart, bucket_ms: bucketMs, count: 0, finite_count: 0, sum: 0, min: null, max: null, first_step: step, last_step: step };
+      bucket = {
+        series_id: Number(row.series_id),
+        bucket_start: bucketStart,
+        bucket_ms: bucketMs,
+        count: 0,
+        finite_count: 0,
+        sum: 0,
+        min: null,
+        max: null,
+        first_step: step,
+        last_step: step,
+      };
       buckets.set(key, bucket);
     }
     bucket.count += 1;
@@ -639,12 +695,18 @@ function aggregateRows(rows: any[], bucketMs: number) {
 function validateRetention(policy: RetentionPolicy): RetentionPolicy {
   for (const [name, value] of Object.entries(policy)) {
     if (!['maxAgeMs', 'maxRows', 'downsampleAfterMs', 'bucketMs'].includes(name)) {
-      throw new MonitoringError('INVALID_ARGUMENT', `retention.${name} is unknown; use maxAgeMs, maxRows, downsampleAfterMs, bucketMs.`);
+      throw new MonitoringError(
+        'INVALID_ARGUMENT',
+        `retention.${name} is unknown; use maxAgeMs, maxRows, downsampleAfterMs, bucketMs.`,
+      );
     }
     if (value === undefined) continue;
     const integer = name === 'maxRows';
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (integer && !Number.isSafeInteger(value))) {
-      throw new MonitoringError('INVALID_ARGUMENT', `retention.${name} ${describeValue(value)} must be a ${integer ? 'non-negative integer' : 'finite number ≥ 0 (ms)'}.`);
+      throw new MonitoringError(
+        'INVALID_ARGUMENT',
+        `retention.${name} ${describeValue(value)} must be a ${integer ? 'non-negative integer' : 'finite number ≥ 0 (ms)'}.`,
+      );
     }
   }
   if (policy.bucketMs !== undefined && policy.bucketMs <= 0) {

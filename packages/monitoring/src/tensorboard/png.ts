@@ -37,7 +37,10 @@ function chunk(type: string, body: Uint8Array): Uint8Array {
 export function encodePng(image: RawImage): Uint8Array {
   const { width, height, channels, data } = image;
   if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1) {
-    throw new MonitoringError('INVALID_ARGUMENT', `PNG size ${describeValue(width)}×${describeValue(height)} must be positive integers.`);
+    throw new MonitoringError(
+      'INVALID_ARGUMENT',
+      `PNG size ${describeValue(width)}×${describeValue(height)} must be positive integers.`,
+    );
   }
   if (![1, 2, 3, 4].includes(channels)) {
     throw new MonitoringError('INVALID_ARGUMENT', `PNG channels ${describeValue(channels)} must be 1, 2, 3 or 4.`);
@@ -69,11 +72,20 @@ export function encodePng(image: RawImage): Uint8Array {
 
 /** Reads a PNG's size and channels from its header; throws if the bytes are not a PNG. */
 export function readPngHeader(png: Uint8Array): PngHeader {
-  const isPng = png.length >= 33 && SIGNATURE.every((byte, i) => png[i] === byte) && String.fromCharCode(...png.subarray(12, 16)) === 'IHDR';
+  const isPng =
+    png.length >= 33 && SIGNATURE.every((byte, i) => png[i] === byte) && String.fromCharCode(...png.subarray(12, 16)) === 'IHDR';
   if (!isPng) {
-    throw new MonitoringError('INVALID_ARGUMENT', 'Expected PNG bytes (signature 89 50 4E 47 and an IHDR chunk); encode the image with encodePng first.');
+    throw new MonitoringError(
+      'INVALID_ARGUMENT',
+      'Expected PNG bytes (signature 89 50 4E 47 and an IHDR chunk); encode the image with encodePng first.',
+    );
   }
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   const colorType = png[25]!;
-  return { width: view.getUint32(16), height: view.getUint32(20), bitDepth: png[24]!, channels: CHANNELS_BY_COLOR_TYPE[colorType] ?? 4 };
+  return {
+    width: view.getUint32(16),
+    height: view.getUint32(20),
+    bitDepth: png[24]!,
+    channels: CHANNELS_BY_COLOR_TYPE[colorType] ?? 4,
+  };
 }

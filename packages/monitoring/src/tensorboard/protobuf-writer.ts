@@ -19,7 +19,7 @@ export class ProtobufWriter {
     }
     // Division instead of >>> because values may exceed 32 bits.
     while (value >= 0x80) {
-      this.chunks.push((value % 0x80) | 0x80);
+      this.chunks.push(value % 0x80 | 0x80);
       value = Math.floor(value / 0x80);
     }
     this.chunks.push(value);

@@ -128,7 +128,9 @@ function decodePng(png: Uint8Array): { width: number; height: number; channels: 
     const length = buffer.readUInt32BE(offset);
     const type = buffer.toString('latin1', offset + 4, offset + 8);
     const body = buffer.subarray(offset + 8, offset + 8 + length);
-    expect(buffer.readUInt32BE(offset + 8 + length), `${type} CRC`).toBe(zlibCrc32(buffer.subarray(offset + 4, offset + 8 + length)));
+    expect(buffer.readUInt32BE(offset + 8 + length), `${type} CRC`).toBe(
+      zlibCrc32(buffer.subarray(offset + 4, offset + 8 + length)),
+    );
     if (type === 'IHDR') {
       width = body.readUInt32BE(0);
       height = body.readUInt32BE(4);
@@ -221,14 +223,22 @@ describe('TensorBoardWriter', () => {
     expect(asDouble(one(histogram, 1))).toBe(min);
     expect(asDouble(one(histogram, 2))).toBe(max);
     expect(asDouble(one(histogram, 3))).toBe(1000);
-    expect(asDouble(one(histogram, 4))).toBeCloseTo(values.reduce((a, b) => a + b, 0), 9);
-    expect(asDouble(one(histogram, 5))).toBeCloseTo(values.reduce((a, b) => a + b * b, 0), 9);
+    expect(asDouble(one(histogram, 4))).toBeCloseTo(
+      values.reduce((a, b) => a + b, 0),
+      9,
+    );
+    expect(asDouble(one(histogram, 5))).toBeCloseTo(
+      values.reduce((a, b) => a + b * b, 0),
+      9,
+    );
     const limits = packedDoubles(one(histogram, 6));
     const counts = packedDoubles(one(histogram, 7));
     expect(limits).toHaveLength(12);
     expect(limits.at(-1)).toBe(max);
     // Brute force: bucket i holds (limits[i-1], limits[i]]; the first also holds min.
-    const expected = limits.map((limit, i) => values.filter((value) => value <= limit && (i === 0 || value > limits[i - 1]!)).length);
+    const expected = limits.map(
+      (limit, i) => values.filter((value) => value <= limit && (i === 0 || value > limits[i - 1]!)).length,
+    );
     expect(counts).toEqual(expected);
     expect(counts.reduce((a, b) => a + b, 0)).toBe(1000);
   });
@@ -237,7 +247,14 @@ describe('TensorBoardWriter', () => {
     const folder = temporaryFolder();
     const writer = new TensorBoardWriter(folder);
     const kernel = [0.5, -0.25, 1, 2];
-    writer.addHistograms('weights', { tensors: { 'dense/kernel': valueStatistics(kernel, { bins: 3 }), 'dense/bias': valueStatistics([0, 0]) }, globalL2Norm: 0 }, 9);
+    writer.addHistograms(
+      'weights',
+      {
+        tensors: { 'dense/kernel': valueStatistics(kernel, { bins: 3 }), 'dense/bias': valueStatistics([0, 0]) },
+        globalL2Norm: 0,
+      },
+      9,
+    );
     writer.close();
     const events = readEvents(path.join(folder, readdirSync(folder)[0]!)).slice(1);
     expect(events.map((event) => [event.values[0]!.tag, event.step])).toEqual([

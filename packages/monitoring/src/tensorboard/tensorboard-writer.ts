@@ -63,9 +63,19 @@ export class TensorBoardWriter {
     mkdirSync(logDir, { recursive: true });
     const seconds = String(Math.floor(this.now() / 1000)).padStart(10, '0');
     const host = os.hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
-    this.filePath = path.join(logDir, `events.out.tfevents.${seconds}.${host}.${process.pid}.${fileCounter++}${options.filenameSuffix ?? ''}`);
+    this.filePath = path.join(
+      logDir,
+      `events.out.tfevents.${seconds}.${host}.${process.pid}.${fileCounter++}${options.filenameSuffix ?? ''}`,
+    );
     this.fd = openSync(this.filePath, 'a');
-    this.queue.push(frame(new ProtobufWriter().double(EVENT.wallTime, this.now() / 1000).string(EVENT.fileVersion, 'brain.Event:2').finish()));
+    this.queue.push(
+      frame(
+        new ProtobufWriter()
+          .double(EVENT.wallTime, this.now() / 1000)
+          .string(EVENT.fileVersion, 'brain.Event:2')
+          .finish(),
+      ),
+    );
     this.flush();
     this.timer = setInterval(() => this.flushQuietly(), flushIntervalMs);
     this.timer.unref();
@@ -85,7 +95,12 @@ export class TensorBoardWriter {
   }
 
   /** A histogram of raw values (binned into `bins` buckets) or of a prepared {@link Histogram}. */
-  addHistogram(tag: string, values: ArrayLike<number> | Histogram, step: number, options: { bins?: number; wallTime?: number } = {}): void {
+  addHistogram(
+    tag: string,
+    values: ArrayLike<number> | Histogram,
+    step: number,
+    options: { bins?: number; wallTime?: number } = {},
+  ): void {
     const histogram = isHistogram(values) ? values : valueStatistics(values, { bins: options.bins }).histogram;
     this.addValue(tag, step, options.wallTime, (summaryValue) =>
       summaryValue.message(VALUE.histo, (proto) =>
@@ -103,7 +118,8 @@ export class TensorBoardWriter {
 
   /** One histogram per tensor of `namedStatistics` (weights or gradients), tagged `<prefix>/<name>`. */
   addHistograms(prefix: string, statistics: NamedStatistics, step: number, wallTime?: number): void {
-    for (const [name, one] of Object.entries(statistics.tensors)) this.addHistogram(`${prefix}/${name}`, one.histogram, step, { wallTime });
+    for (const [name, one] of Object.entries(statistics.tensors))
+      this.addHistogram(`${prefix}/${name}`, one.histogram, step, { wallTime });
   }
 
   /** An image: PNG bytes (e.g. from `renderPng`) or raw 8-bit pixels, which are PNG-encoded. */
@@ -112,7 +128,11 @@ export class TensorBoardWriter {
     const header = readPngHeader(png);
     this.addValue(tag, step, wallTime, (summaryValue) =>
       summaryValue.message(VALUE.image, (proto) =>
-        proto.int(IMAGE.height, header.height).int(IMAGE.width, header.width).int(IMAGE.colorspace, header.channels).bytes(IMAGE.encoded, png),
+        proto
+          .int(IMAGE.height, header.height)
+          .int(IMAGE.width, header.width)
+          .int(IMAGE.colorspace, header.channels)
+          .bytes(IMAGE.encoded, png),
       ),
     );
   }
@@ -125,7 +145,12 @@ export class TensorBoardWriter {
     this.addValue(tag, step, wallTime, (summaryValue) =>
       summaryValue
         .message(VALUE.metadata, (metadata) => metadata.message(1, (pluginData) => pluginData.string(1, 'text')))
-        .message(VALUE.tensor, (tensor) => tensor.int(1, DT_STRING).message(2, () => {}).string(8, text)),
+        .message(VALUE.tensor, (tensor) =>
+          tensor
+            .int(1, DT_STRING)
+            .message(2, () => {})
+            .string(8, text),
+        ),
     );
   }
 
@@ -172,7 +197,10 @@ export class TensorBoardWriter {
       throw new MonitoringError('INVALID_ARGUMENT', `TensorBoard tag ${describeValue(tag)} must be a non-empty string.`);
     }
     if (!Number.isSafeInteger(step) || step < 0) {
-      throw new MonitoringError('INVALID_ARGUMENT', `TensorBoard step ${describeValue(step)} for '${tag}' must be a non-negative integer.`);
+      throw new MonitoringError(
+        'INVALID_ARGUMENT',
+        `TensorBoard step ${describeValue(step)} for '${tag}' must be a non-negative integer.`,
+      );
     }
     const event = new ProtobufWriter()
       .double(EVENT.wallTime, (wallTime ?? this.now()) / 1000)
@@ -212,7 +240,8 @@ export interface TensorBoardSinkOptions {
 
 /** A `MetricSink` writing every logged point as a TensorBoard scalar. */
 export function tensorBoardSink(writer: TensorBoardWriter, options: TensorBoardSinkOptions = {}): MetricSink {
-  const tagFor = options.tagFor ?? ((point: MetricPoint) => (point.taskId === null ? point.metric : `${point.metric}/task_${point.taskId}`));
+  const tagFor =
+    options.tagFor ?? ((point: MetricPoint) => (point.taskId === null ? point.metric : `${point.metric}/task_${point.taskId}`));
   return {
     writePoints(points) {
       for (const point of points) writer.addScalar(tagFor(point), point.value, point.step, point.wallTime);

@@ -34,9 +34,15 @@ describe('Conv2dLayer (im2col from slices)', () => {
     const labels = new Int32Array(count);
     for (let n = 0; n < count; n++) {
       labels[n] = n % 2;
-      for (let row = 0; row < 4; row++) for (let col = 0; col < 8; col++) pixels[n * 64 + (labels[n] ? row + 4 : row) * 8 + col]! += 1;
+      for (let row = 0; row < 4; row++)
+        for (let col = 0; col < 8; col++) pixels[n * 64 + (labels[n] ? row + 4 : row) * 8 + col]! += 1;
     }
-    const network = new ProgressiveNetwork({ inputShape: [8, 8, 1], extractor: { kind: 'conv', filters: [4], poolSize: 2 }, column: { hiddenSizes: [8] }, seed: 1 });
+    const network = new ProgressiveNetwork({
+      inputShape: [8, 8, 1],
+      extractor: { kind: 'conv', filters: [4], poolSize: 2 },
+      column: { hiddenSizes: [8] },
+      seed: 1,
+    });
     network.addTask('halves', { outputSize: 2 });
     const data = { taskId: 'halves', inputs: tf.tensor4d(pixels, [count, 8, 8, 1]), labels: tf.tensor1d(labels, 'int32') };
     const kernelBefore = Float32Array.from(network.sharedVariables()[0]!.dataSync());

@@ -36,7 +36,12 @@ export class Conv2dLayer {
     const [batch, height, width, channels] = x.shape;
     const k = this.kernelSize;
     const pad = (k - 1) / 2;
-    const padded = tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
+    const padded = tf.pad(x, [
+      [0, 0],
+      [pad, pad],
+      [pad, pad],
+      [0, 0],
+    ]);
     // Patch features ordered (row offset, column offset, channel): the row-major order of the kernel.
     const shifted: tf.Tensor4D[] = [];
     for (let row = 0; row < k; row++) {

@@ -24,7 +24,11 @@ export class DenseLayer {
     parameters: ParameterStore,
     options: { bias?: boolean } = {},
   ) {
-    this.kernel = parameters.create(`${name}.kernel`, [inputSize, outputSize], { kind: 'glorot', fanIn: inputSize, fanOut: outputSize });
+    this.kernel = parameters.create(`${name}.kernel`, [inputSize, outputSize], {
+      kind: 'glorot',
+      fanIn: inputSize,
+      fanOut: outputSize,
+    });
     this.bias = options.bias === false ? undefined : parameters.create(`${name}.bias`, [outputSize], { kind: 'zeros' });
   }
 

@@ -21,7 +21,16 @@ let saveLoopBundle: Promise<string> | undefined;
 export function bundleSaveLoop(): Promise<string> {
   saveLoopBundle ??= (async () => {
     const outfile = path.join(packageDir, '.cache', 'save-loop.mjs');
-    await build({ entryPoints: [saveLoopSource], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' });
+    await build({
+      entryPoints: [saveLoopSource],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'error',
+    });
     return outfile;
   })();
   return saveLoopBundle;
@@ -48,7 +57,15 @@ export async function startSaveLoop(
   options: { crashPhase?: string; waitForGo?: boolean } = {},
 ): Promise<SaveLoopChild> {
   const { crashPhase, waitForGo = false } = options;
-  const args = [await bundleSaveLoop(), home.directory, home.url, stateId, String(run), String(iterations), ...(crashPhase ? [crashPhase] : [])];
+  const args = [
+    await bundleSaveLoop(),
+    home.directory,
+    home.url,
+    stateId,
+    String(run),
+    String(iterations),
+    ...(crashPhase ? [crashPhase] : []),
+  ];
   const child = spawn(process.execPath, args, {
     cwd: packageDir,
     stdio: [waitForGo ? 'pipe' : 'ignore', 'pipe', 'pipe'],
@@ -81,7 +98,8 @@ export async function startSaveLoop(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => {
       exitedWith = String(code ?? signal);
-      for (const waiter of waiters.splice(0)) waiter.reject(new Error(`save-loop exited (${exitedWith}) before printing '${waiter.prefix}':\n${stderr}`));
+      for (const waiter of waiters.splice(0))
+        waiter.reject(new Error(`save-loop exited (${exitedWith}) before printing '${waiter.prefix}':\n${stderr}`));
       if (code !== 0 && signal === null) lines.push(`stderr ${stderr}`);
       resolve({ code, signal });
     });
@@ -94,10 +112,12 @@ export async function startSaveLoop(
 
 /** `committed <version> <iteration>` lines of a child. */
 export function committedLines(lines: string[]): Array<{ version: number; iteration: number }> {
-  return lines.filter((line) => line.startsWith('committed ')).map((line) => {
-    const [, version, iteration] = line.split(' ');
-    return { version: Number(version), iteration: Number(iteration) };
-  });
+  return lines
+    .filter((line) => line.startsWith('committed '))
+    .map((line) => {
+      const [, version, iteration] = line.split(' ');
+      return { version: Number(version), iteration: Number(iteration) };
+    });
 }
 
 /** The last phase a child reported before it died. */
@@ -122,7 +142,9 @@ export async function verifyStore(home: TestStoreHome, stateId: string): Promise
     const [run, iteration] = loaded.values.seed as [number, number];
     seeds.set(info.version, [run, iteration]);
     const expected = crashTestState(run, iteration);
-    const expectedNames = Object.keys(expected).filter((name) => name !== 'seed').sort();
+    const expectedNames = Object.keys(expected)
+      .filter((name) => name !== 'seed')
+      .sort();
     expect(Object.keys(loaded.tensors).sort()).toEqual(expectedNames);
     for (const name of expectedNames) {
       const entry = expected[name] as { data: Float32Array; shape: number[] };
@@ -132,18 +154,24 @@ export async function verifyStore(home: TestStoreHome, stateId: string): Promise
   }
   const versionFiles = await home.db.selectFrom('holomind_state_versions').select('file').execute();
   const blobFiles = await home.db.selectFrom('holomind_state_blobs').select('file').execute();
-  const missing = [...versionFiles, ...blobFiles].map((row) => row.file).filter((file) => !existsSync(path.join(home.directory, file)));
+  const missing = [...versionFiles, ...blobFiles]
+    .map((row) => row.file)
+    .filter((file) => !existsSync(path.join(home.directory, file)));
   expect(missing, 'metadata rows pointing at missing files').toEqual([]);
   const orphanTensors = await home.db
     .selectFrom('holomind_state_version_tensors as t')
-    .leftJoin('holomind_state_blobs as b', (join) => join.onRef('b.store_name', '=', 't.store_name').onRef('b.hash', '=', 't.hash'))
+    .leftJoin('holomind_state_blobs as b', (join) =>
+      join.onRef('b.store_name', '=', 't.store_name').onRef('b.hash', '=', 't.hash'),
+    )
     .select('t.hash')
     .where('b.hash', 'is', null)
     .execute();
   expect(orphanTensors, 'tensor rows without a blob').toEqual([]);
   const versionsWithoutTensors = await home.db
     .selectFrom('holomind_state_versions as v')
-    .leftJoin('holomind_state_version_tensors as t', (join) => join.onRef('t.state_id', '=', 'v.state_id').onRef('t.version', '=', 'v.version'))
+    .leftJoin('holomind_state_version_tensors as t', (join) =>
+      join.onRef('t.state_id', '=', 'v.state_id').onRef('t.version', '=', 'v.version'),
+    )
     .select('v.version')
     .where('t.hash', 'is', null)
     .execute();

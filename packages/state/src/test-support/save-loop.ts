@@ -31,7 +31,10 @@ process.stdout.write('ready\n');
 if (process.env.SAVE_LOOP_WAIT === '1') await new Promise((resolve) => process.stdin.once('data', resolve));
 try {
   for (; iteration < iterations; iteration++) {
-    const saved = await store.save(stateId!, crashTestState(run, iteration), { metrics: { iteration }, description: `run ${run} iteration ${iteration}` });
+    const saved = await store.save(stateId!, crashTestState(run, iteration), {
+      metrics: { iteration },
+      description: `run ${run} iteration ${iteration}`,
+    });
     process.stdout.write(`committed ${saved.version} ${iteration}\n`);
   }
 } catch (error) {

@@ -91,7 +91,11 @@ export function describeStateStoreBehaviour(label: string, openHome: () => Promi
       };
       const values = { task: 3, config: { lambda: 400, layers: [784, 256, 10] }, label: 'ünïcode ✓', nothing: null };
       const leaked = await tensorsLeakedBy(async () => {
-        const saved = await store.save('mnist-ewc', { 'dense/kernel': weights, 'dense/steps': steps, 'dense/mask': mask, ...named, ...values }, { description: 'after task 3', metrics: { accuracy: 0.97 }, tags: ['task-3'] });
+        const saved = await store.save(
+          'mnist-ewc',
+          { 'dense/kernel': weights, 'dense/steps': steps, 'dense/mask': mask, ...named, ...values },
+          { description: 'after task 3', metrics: { accuracy: 0.97 }, tags: ['task-3'] },
+        );
         expect(saved).toMatchObject({ stateId: 'mnist-ewc', version: 1, tensorCount: 14, reusedBytes: 0 });
       });
       expect(leaked).toBe(0);
@@ -111,19 +115,38 @@ export function describeStateStoreBehaviour(label: string, openHome: () => Promi
         expect(restored.dtype, name).toBe(entry.dtype ?? expectedDtypes[entry.data.constructor.name]);
       }
       const metadata = await store.metadata('mnist-ewc', { tag: 'task-3' });
-      expect(metadata).toMatchObject({ version: 1, description: 'after task 3', metrics: { accuracy: 0.97 }, tags: ['task-3'], restoredFrom: null });
+      expect(metadata).toMatchObject({
+        version: 1,
+        description: 'after task 3',
+        metrics: { accuracy: 0.97 },
+        tags: ['task-3'],
+        restoredFrom: null,
+      });
       const images = metadata.tensors.find((tensor) => tensor.name === 'memory/images')!;
-      expect(images).toEqual({ name: 'memory/images', dtype: 'float32', shape: [2, 3, 5], byteLength: 120, hash: referenceHash('float32', [2, 3, 5], named['memory/images']!.data) });
+      expect(images).toEqual({
+        name: 'memory/images',
+        dtype: 'float32',
+        shape: [2, 3, 5],
+        byteLength: 120,
+        hash: referenceHash('float32', [2, 3, 5], named['memory/images']!.data),
+      });
       tf.dispose([weights, steps, mask]);
     });
 
     it('writes identical content once, within a save, across versions and across states', async () => {
       const { store, home } = await openStore();
       const frozen = seededFloat32(64 * 1024, 1); // 256 KiB, never changes
-      const first = await store.save('model', { frozen: array(frozen, [64, 1024]), head: array(seededFloat32(1000, 2), [1000]), copy: array(frozen.slice(), [64, 1024]) });
+      const first = await store.save('model', {
+        frozen: array(frozen, [64, 1024]),
+        head: array(seededFloat32(1000, 2), [1000]),
+        copy: array(frozen.slice(), [64, 1024]),
+      });
       expect(first.writtenBytes).toBe(frozen.byteLength + 4000);
       expect(first.reusedBytes).toBe(frozen.byteLength);
-      const second = await store.save('model', { frozen: array(frozen, [64, 1024]), head: array(seededFloat32(1000, 3), [1000]) });
+      const second = await store.save('model', {
+        frozen: array(frozen, [64, 1024]),
+        head: array(seededFloat32(1000, 3), [1000]),
+      });
       expect(second).toMatchObject({ version: 2, writtenBytes: 4000, reusedBytes: frozen.byteLength });
       const other = await store.save('other-model', { shared: array(frozen, [64, 1024]) });
       expect(other.writtenBytes).toBe(0);
@@ -152,7 +175,11 @@ export function describeStateStoreBehaviour(label: string, openHome: () => Promi
       const { store } = await openStore();
       const contents = [1, 2, 3].map((seed) => seededFloat32(500, seed));
       for (const [index, data] of contents.entries()) {
-        await store.save('agent', { policy: array(data, [500]), step: index }, { metrics: { reward: index * 10 }, tags: index === 0 ? ['best'] : [] });
+        await store.save(
+          'agent',
+          { policy: array(data, [500]), step: index },
+          { metrics: { reward: index * 10 }, tags: index === 0 ? ['best'] : [] },
+        );
       }
       await store.save('critic', { value: array(Float32Array.of(1), [1]) });
       const states = await store.list();
@@ -192,8 +219,22 @@ export function describeStateStoreBehaviour(label: string, openHome: () => Promi
       const changed = base.slice();
       for (let i = 0; i < changed.length; i += 7) changed[i] = changed[i]! * 1.5 + 0.25;
       const same = seededFloat32(100, 6);
-      await store.save('net', { w: array(base, [64, 64]), same: array(same, [100]), gone: array(Float32Array.of(1), [1]), grows: array(new Float32Array(4), [4]), epoch: 1, lr: 0.1 });
-      await store.save('net', { w: array(changed, [64, 64]), same: array(same, [100]), fresh: array(Float32Array.of(2), [1]), grows: array(new Float32Array(6), [6]), epoch: 2, lr: 0.1 });
+      await store.save('net', {
+        w: array(base, [64, 64]),
+        same: array(same, [100]),
+        gone: array(Float32Array.of(1), [1]),
+        grows: array(new Float32Array(4), [4]),
+        epoch: 1,
+        lr: 0.1,
+      });
+      await store.save('net', {
+        w: array(changed, [64, 64]),
+        same: array(same, [100]),
+        fresh: array(Float32Array.of(2), [1]),
+        grows: array(new Float32Array(6), [6]),
+        epoch: 2,
+        lr: 0.1,
+      });
       const diff = await store.diff({ stateId: 'net', version: 1 }, { stateId: 'net' });
       expect(diff.from).toEqual({ stateId: 'net', version: 1 });
       expect(diff.to).toEqual({ stateId: 'net', version: 2 });
@@ -229,7 +270,13 @@ export function describeStateStoreBehaviour(label: string, openHome: () => Promi
       const frozen = seededFloat32(10_000, 9);
       const saved = [];
       for (let index = 0; index < 5; index++) {
-        saved.push(await store.save('run', { frozen: array(frozen, [10_000]), moving: array(seededFloat32(1000, 100 + index), [1000]) }, { tags: index === 1 ? ['keep-me'] : [] }));
+        saved.push(
+          await store.save(
+            'run',
+            { frozen: array(frozen, [10_000]), moving: array(seededFloat32(1000, 100 + index), [1000]) },
+            { tags: index === 1 ? ['keep-me'] : [] },
+          ),
+        );
       }
       await expectStateError(store.prune({ keepLast: 0 }), 'INVALID_ARGUMENT');
       const report = await store.prune({ keepLast: 2 });
@@ -322,10 +369,19 @@ export function describeStateStoreBehaviour(label: string, openHome: () => Promi
     it('rejects malformed input with errors that name the fix', async () => {
       const { store } = await openStore();
       await expectStateError(store.save('x', { t: array(new Float32Array(5), [2, 3]) }), 'INVALID_TENSOR');
-      await expectStateError(store.save('x', { t: { shape: [1], dtype: 'complex64', data: async () => new Float32Array(2) } }), 'UNSUPPORTED_DTYPE');
-      await expectStateError(store.save('x', { a: array(new Float32Array(1), [1]), 'a/b': array(new Float32Array(1), [1]) }), 'INVALID_TENSOR');
+      await expectStateError(
+        store.save('x', { t: { shape: [1], dtype: 'complex64', data: async () => new Float32Array(2) } }),
+        'UNSUPPORTED_DTYPE',
+      );
+      await expectStateError(
+        store.save('x', { a: array(new Float32Array(1), [1]), 'a/b': array(new Float32Array(1), [1]) }),
+        'INVALID_TENSOR',
+      );
       await expectStateError(store.save('x', { '../escape': array(new Float32Array(1), [1]) }), 'INVALID_TENSOR');
-      await expectStateError(store.save('x', { t: array(new Float32Array(1), [1]) }, { metrics: { loss: Number.NaN } }), 'INVALID_ARGUMENT');
+      await expectStateError(
+        store.save('x', { t: array(new Float32Array(1), [1]) }, { metrics: { loss: Number.NaN } }),
+        'INVALID_ARGUMENT',
+      );
       await expectStateError(store.save('x', { when: new Date() as never }), 'INVALID_ARGUMENT');
       const disposed = tf.scalar(1);
       disposed.dispose();

@@ -16,13 +16,37 @@ describe('memoryAttention input errors', () => {
   it.each([
     ['mismatched heads', () => memoryAttention(q(), tf.zeros([5, 3, 8]) as tf.Tensor3D, k()), /keys heads.*got 3, expected 4/],
     ['mismatched dims', () => memoryAttention(q(), tf.zeros([5, 4, 6]) as tf.Tensor3D, k()), /keys dim.*got 6, expected 8/],
-    ['mismatched value slots', () => memoryAttention(q(), k(), tf.zeros([6, 4, 8]) as tf.Tensor3D), /values slots.*got 6, expected 5/],
-    ['int32 query', () => memoryAttention(tf.zeros([2, 4, 8], 'int32') as tf.Tensor3D, k(), k()), /query must be float32, got int32/],
-    ['int32 values', () => memoryAttention(q(), k(), tf.zeros([5, 4, 8], 'int32') as tf.Tensor3D), /values must be float32, got int32/],
+    [
+      'mismatched value slots',
+      () => memoryAttention(q(), k(), tf.zeros([6, 4, 8]) as tf.Tensor3D),
+      /values slots.*got 6, expected 5/,
+    ],
+    [
+      'int32 query',
+      () => memoryAttention(tf.zeros([2, 4, 8], 'int32') as tf.Tensor3D, k(), k()),
+      /query must be float32, got int32/,
+    ],
+    [
+      'int32 values',
+      () => memoryAttention(q(), k(), tf.zeros([5, 4, 8], 'int32') as tf.Tensor3D),
+      /values must be float32, got int32/,
+    ],
     ['M = 0', () => memoryAttention(q(), tf.zeros([0, 4, 8]) as tf.Tensor3D, tf.zeros([0, 4, 8]) as tf.Tensor3D), /M = 0/],
-    ['mask of the wrong length', () => memoryAttention(q(), k(), k(), { mask: tf.ones([4]) as tf.Tensor1D }), /mask length.*got 4, expected 5/],
-    ['rank-2 query', () => memoryAttention(tf.zeros([2, 8]) as unknown as tf.Tensor3D, k(), k()), /query must have shape \[batch, heads, dim\], got \[2, 8\]/],
-    ['unknown implementation', () => memoryAttention(q(), k(), k(), { implementation: 'gpu' as never }), /implementation must be one of 'auto', 'fused', 'composite', got 'gpu'/],
+    [
+      'mask of the wrong length',
+      () => memoryAttention(q(), k(), k(), { mask: tf.ones([4]) as tf.Tensor1D }),
+      /mask length.*got 4, expected 5/,
+    ],
+    [
+      'rank-2 query',
+      () => memoryAttention(tf.zeros([2, 8]) as unknown as tf.Tensor3D, k(), k()),
+      /query must have shape \[batch, heads, dim\], got \[2, 8\]/,
+    ],
+    [
+      'unknown implementation',
+      () => memoryAttention(q(), k(), k(), { implementation: 'gpu' as never }),
+      /implementation must be one of 'auto', 'fused', 'composite', got 'gpu'/,
+    ],
   ])('%s', (_name, call, message) => {
     expect(call).toThrow(message);
   });
@@ -35,6 +59,8 @@ describe('memoryAttention input errors', () => {
       caught = error;
     }
     expect(caught).toMatchObject({ code: 'FUSED_KERNEL_UNAVAILABLE' });
-    expect((caught as Error).message).toMatch(/current backend is 'cpu'.*implementation 'auto'.*initBackend\(\{ backends: 'webgpu' \}\)/);
+    expect((caught as Error).message).toMatch(
+      /current backend is 'cpu'.*implementation 'auto'.*initBackend\(\{ backends: 'webgpu' \}\)/,
+    );
   });
 });

@@ -26,15 +26,43 @@ export function validateAttention(
   const [slots, keyHeads, keysDim] = keys.shape as [number, number, number];
   const [valueSlots, valueHeads, valueDim] = values.shape as [number, number, number];
   if (slots === 0) {
-    throw new TensorKernelsError('INVALID_ARGUMENT', 'keys has M = 0 slots; the memory must hold at least one slot (mask empty ones instead).');
+    throw new TensorKernelsError(
+      'INVALID_ARGUMENT',
+      'keys has M = 0 slots; the memory must hold at least one slot (mask empty ones instead).',
+    );
   }
-  expectEqual('keys heads (keys.shape[1]) differ from query heads (query.shape[1])', keyHeads, heads, 'use the same number of heads');
-  expectEqual('keys dim (keys.shape[2]) differs from query dim (query.shape[2])', keysDim, keyDim, 'project queries and keys to the same width');
-  expectEqual('values slots (values.shape[0]) differ from keys slots (keys.shape[0])', valueSlots, slots, 'store one value per key');
-  expectEqual('values heads (values.shape[1]) differ from query heads (query.shape[1])', valueHeads, heads, 'use the same number of heads');
+  expectEqual(
+    'keys heads (keys.shape[1]) differ from query heads (query.shape[1])',
+    keyHeads,
+    heads,
+    'use the same number of heads',
+  );
+  expectEqual(
+    'keys dim (keys.shape[2]) differs from query dim (query.shape[2])',
+    keysDim,
+    keyDim,
+    'project queries and keys to the same width',
+  );
+  expectEqual(
+    'values slots (values.shape[0]) differ from keys slots (keys.shape[0])',
+    valueSlots,
+    slots,
+    'store one value per key',
+  );
+  expectEqual(
+    'values heads (values.shape[1]) differ from query heads (query.shape[1])',
+    valueHeads,
+    heads,
+    'use the same number of heads',
+  );
   if (options.mask !== undefined) {
     expectFloat32('mask', options.mask, 1, '[slots]');
-    expectEqual('mask length differs from the number of slots (keys.shape[0])', options.mask.shape[0], slots, 'give one 0/1 entry per slot');
+    expectEqual(
+      'mask length differs from the number of slots (keys.shape[0])',
+      options.mask.shape[0],
+      slots,
+      'give one 0/1 entry per slot',
+    );
   }
   const similarity = options.similarity ?? 'dot';
   if (similarity !== 'dot' && similarity !== 'cosine') {

@@ -26,15 +26,25 @@ describe('fisherDiagonal', () => {
   });
 
   it('rejects mismatched sample counts and empty input, naming the argument', () => {
-    expect(() => fisherDiagonal(tf.zeros([4, 3]) as tf.Tensor2D, tf.zeros([5, 2]) as tf.Tensor2D)).toThrow(/outputGradients samples.*got 5, expected 4/);
+    expect(() => fisherDiagonal(tf.zeros([4, 3]) as tf.Tensor2D, tf.zeros([5, 2]) as tf.Tensor2D)).toThrow(
+      /outputGradients samples.*got 5, expected 4/,
+    );
     expect(() => fisherDiagonal(tf.zeros([0, 3]) as tf.Tensor2D, tf.zeros([0, 2]) as tf.Tensor2D)).toThrow(/0 samples/);
-    expect(() => fisherDiagonal(tf.zeros([4, 3], 'int32') as tf.Tensor2D, tf.zeros([4, 2]) as tf.Tensor2D)).toThrow(/inputs must be float32/);
-    expect(() => fisherDiagonal(tf.zeros([4, 3]) as tf.Tensor2D, tf.zeros([4, 2], 'int32') as tf.Tensor2D)).toThrow(/outputGradients must be float32/);
-    expect(() => fisherDiagonal(tf.zeros([4, 3, 1]) as unknown as tf.Tensor2D, tf.zeros([4, 2]) as tf.Tensor2D)).toThrow(/inputs must have shape \[samples, in\]/);
+    expect(() => fisherDiagonal(tf.zeros([4, 3], 'int32') as tf.Tensor2D, tf.zeros([4, 2]) as tf.Tensor2D)).toThrow(
+      /inputs must be float32/,
+    );
+    expect(() => fisherDiagonal(tf.zeros([4, 3]) as tf.Tensor2D, tf.zeros([4, 2], 'int32') as tf.Tensor2D)).toThrow(
+      /outputGradients must be float32/,
+    );
+    expect(() => fisherDiagonal(tf.zeros([4, 3, 1]) as unknown as tf.Tensor2D, tf.zeros([4, 2]) as tf.Tensor2D)).toThrow(
+      /inputs must have shape \[samples, in\]/,
+    );
   });
 
   it("refuses implementation 'fused' off WebGPU", () => {
-    expect(() => fisherDiagonal(tf.ones([4, 3]) as tf.Tensor2D, tf.ones([4, 2]) as tf.Tensor2D, { implementation: 'fused' })).toThrow(
+    expect(() =>
+      fisherDiagonal(tf.ones([4, 3]) as tf.Tensor2D, tf.ones([4, 2]) as tf.Tensor2D, { implementation: 'fused' }),
+    ).toThrow(
       expect.objectContaining({ code: 'FUSED_KERNEL_UNAVAILABLE', message: expect.stringMatching(/current backend is 'cpu'/) }),
     );
   });
@@ -76,7 +86,13 @@ describe('probeGradients + fisherDiagonal on a two-layer MLP', () => {
 
     const leaked = await tensorsLeakedBy(() => {
       const kept: tf.Tensor[] = [];
-      const [g1, g2] = probeGradients(([p1, p2]) => perSampleLoss(x, labels, p1, p2, kept), [[samples, hidden], [samples, classes]]);
+      const [g1, g2] = probeGradients(
+        ([p1, p2]) => perSampleLoss(x, labels, p1, p2, kept),
+        [
+          [samples, hidden],
+          [samples, classes],
+        ],
+      );
       const first = fisherDiagonal(kept[0] as tf.Tensor2D, g1 as tf.Tensor2D);
       const second = fisherDiagonal(kept[1] as tf.Tensor2D, g2 as tf.Tensor2D);
       expect(maxRelativeDifference(first.kernel.dataSync(), naive[0]!, 1e-7)).toBeLessThan(1e-4);
@@ -89,6 +105,8 @@ describe('probeGradients + fisherDiagonal on a two-layer MLP', () => {
   });
 
   it('insists on a scalar summed loss', () => {
-    expect(() => probeGradients(([p]) => tf.add(tf.zeros([2, 2]), p!) as unknown as tf.Scalar, [[2, 2]])).toThrow(/scalar.*tf.sum/);
+    expect(() => probeGradients(([p]) => tf.add(tf.zeros([2, 2]), p!) as unknown as tf.Scalar, [[2, 2]])).toThrow(
+      /scalar.*tf.sum/,
+    );
   });
 });

@@ -67,12 +67,11 @@ function fusedFisherDiagonal(inputs: tf.Tensor2D, outputGradients: tf.Tensor2D):
   const [samples, inUnits] = inputs.shape;
   const outUnits = outputGradients.shape[1];
   const program = new FisherProgram(inUnits, outUnits, tileStagingFor(webgpuBackend()));
-  const kernel = runProgramAsTensor<tf.Tensor2D>(program, [inputs, outputGradients], [
-    int32(samples),
-    int32(inUnits),
-    int32(outUnits),
-    float32(1 / samples),
-  ]);
+  const kernel = runProgramAsTensor<tf.Tensor2D>(
+    program,
+    [inputs, outputGradients],
+    [int32(samples), int32(inUnits), int32(outUnits), float32(1 / samples)],
+  );
   const bias = tf.tidy(() => tf.mean(tf.square(outputGradients), 0) as tf.Tensor1D);
   return { kernel, bias };
 }

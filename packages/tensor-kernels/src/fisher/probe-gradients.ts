@@ -28,7 +28,10 @@ import { requireGradients } from '../gradients.js';
  */
 export function probeGradients(forward: (probes: tf.Tensor[]) => tf.Scalar, probeShapes: number[][]): tf.Tensor[] {
   if (probeShapes.length === 0) {
-    throw new TensorKernelsError('INVALID_ARGUMENT', 'probeShapes is empty; give one [samples, units] shape per pre-activation to probe.');
+    throw new TensorKernelsError(
+      'INVALID_ARGUMENT',
+      'probeShapes is empty; give one [samples, units] shape per pre-activation to probe.',
+    );
   }
   requireGradients('probeGradients');
   const probes = probeShapes.map((shape) => tf.zeros(shape));

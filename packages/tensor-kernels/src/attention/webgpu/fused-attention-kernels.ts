@@ -81,8 +81,15 @@ function chunkedForward(backend: WebGPUBackendLike, inputs: TensorInfo[], sizes:
       [query, keys, mask, statistics],
       'float32',
       [
-        int32(batch), int32(heads), int32(slots), int32(start), int32(chunk), float32(scale),
-        int32(keyDim), int32(Math.ceil(keyDim / 4)), int32(start === 0 ? 1 : 0),
+        int32(batch),
+        int32(heads),
+        int32(slots),
+        int32(start),
+        int32(chunk),
+        float32(scale),
+        int32(keyDim),
+        int32(Math.ceil(keyDim / 4)),
+        int32(start === 0 ? 1 : 0),
       ],
     );
     backend.disposeData(statistics.dataId);
@@ -92,8 +99,17 @@ function chunkedForward(backend: WebGPUBackendLike, inputs: TensorInfo[], sizes:
       [statistics, values],
       'float32',
       [
-        int32(batch), int32(heads), int32(slots), int32(start), int32(chunk), int32(valueDim),
-        int32(0), float32(1), int32(start > 0 ? 1 : 0), int32(chunk + 4), int32(chunk + 2),
+        int32(batch),
+        int32(heads),
+        int32(slots),
+        int32(start),
+        int32(chunk),
+        int32(valueDim),
+        int32(0),
+        float32(1),
+        int32(start > 0 ? 1 : 0),
+        int32(chunk + 4),
+        int32(chunk + 2),
       ],
       accumulated,
     );
@@ -124,7 +140,14 @@ function tiledBackwardGradients(
   saved: tf.Tensor[],
   scale: number,
 ): { query: tf.Tensor; keys: tf.Tensor; values: tf.Tensor } {
-  const [query, keys, values, mask, output, logSumExp] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  const [query, keys, values, mask, output, logSumExp] = saved as [
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+  ];
   const sizes = sizesOf(query, values);
   const { batch, heads, keyDim, valueDim, slots } = sizes;
   const plan = planOrThrow(webgpuBackend(), sizes);
@@ -144,11 +167,11 @@ function tiledBackwardGradients(
   return {
     keys: unpack(layout.keys, [slots, heads, keyDim]),
     values: unpack(layout.values, [slots, heads, valueDim]),
-    query: runProgramAsTensor(new SumPartsProgram([batch, heads, keyDim]), [flat], [
-      int32(layout.query),
-      int32(querySize),
-      int32(plan.chunks),
-    ]),
+    query: runProgramAsTensor(
+      new SumPartsProgram([batch, heads, keyDim]),
+      [flat],
+      [int32(layout.query), int32(querySize), int32(plan.chunks)],
+    ),
   };
 }
 
@@ -160,7 +183,14 @@ function chunkedBackwardGradients(
   saved: tf.Tensor[],
   scale: number,
 ): { query: tf.Tensor; keys: tf.Tensor; values: tf.Tensor } {
-  const [query, keys, values, mask, output, logSumExp] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  const [query, keys, values, mask, output, logSumExp] = saved as [
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+  ];
   const { batch, heads, keyDim, valueDim, slots } = sizesOf(query, values);
   const backend = webgpuBackend();
   const vectorized = vectorizable(keyDim, valueDim);
@@ -174,15 +204,18 @@ function chunkedBackwardGradients(
   const scoreInputs = [query, keys, values, mask, dOutput, logSumExp, delta];
   const secondHalf = batch * heads * chunk;
   for (let start = 0; start < slots; start += chunk) {
-    const scratch = backend.runWebGPUProgram(
-      new ChunkScoresProgram(batch, heads, chunk, vectorized),
-      scoreInputs,
-      'float32',
-      [
-        int32(batch), int32(heads), int32(slots), int32(start), int32(chunk), float32(scale),
-        int32(keyDim), int32(valueDim), int32(Math.ceil(keyDim / 4)), int32(Math.ceil(valueDim / 4)),
-      ],
-    );
+    const scratch = backend.runWebGPUProgram(new ChunkScoresProgram(batch, heads, chunk, vectorized), scoreInputs, 'float32', [
+      int32(batch),
+      int32(heads),
+      int32(slots),
+      int32(start),
+      int32(chunk),
+      float32(scale),
+      int32(keyDim),
+      int32(valueDim),
+      int32(Math.ceil(keyDim / 4)),
+      int32(Math.ceil(valueDim / 4)),
+    ]);
     const product = (
       kind: 'slots' | 'queries',
       target: TensorInfo,
@@ -196,8 +229,17 @@ function chunkedBackwardGradients(
         [scratch, other],
         'float32',
         [
-          int32(batch), int32(heads), int32(slots), int32(start), int32(chunk), int32(width),
-          int32(weightsOffset), float32(factor), int32(start > 0 ? 1 : 0), int32(chunk), int32(-1),
+          int32(batch),
+          int32(heads),
+          int32(slots),
+          int32(start),
+          int32(chunk),
+          int32(width),
+          int32(weightsOffset),
+          float32(factor),
+          int32(start > 0 ? 1 : 0),
+          int32(chunk),
+          int32(-1),
         ],
         target,
       );
@@ -271,12 +313,18 @@ const weightsGradient: GradConfig = {
     return {
       query: () => {
         // [H, B, M] x [H, M, d] -> [H, B, d]
-        const perHead = tf.matMul(tf.transpose(dScores(), [1, 0, 2]) as tf.Tensor3D, tf.transpose(keys, [1, 0, 2]) as tf.Tensor3D);
+        const perHead = tf.matMul(
+          tf.transpose(dScores(), [1, 0, 2]) as tf.Tensor3D,
+          tf.transpose(keys, [1, 0, 2]) as tf.Tensor3D,
+        );
         return tf.mul(tf.transpose(perHead, [1, 0, 2]), scale);
       },
       keys: () => {
         // [H, M, B] x [H, B, d] -> [H, M, d]
-        const perHead = tf.matMul(tf.transpose(dScores(), [1, 2, 0]) as tf.Tensor3D, tf.transpose(query, [1, 0, 2]) as tf.Tensor3D);
+        const perHead = tf.matMul(
+          tf.transpose(dScores(), [1, 2, 0]) as tf.Tensor3D,
+          tf.transpose(query, [1, 0, 2]) as tf.Tensor3D,
+        );
         return tf.mul(tf.transpose(perHead, [1, 0, 2]), scale);
       },
       mask: () => tf.zerosLike(mask),

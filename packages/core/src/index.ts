@@ -1,0 +1,14 @@
+export { HoloMindError } from './errors.js';
+export type { HoloMindErrorOptions } from './errors.js';
+export { describeValue } from './describe-value.js';
+export { optionValidators } from './options.js';
+export type { InvalidOptionError, OptionValidators } from './options.js';
+export { SeededRandom } from './seeded-random.js';
+export { importOptional, isModuleNotFound } from './import-optional.js';
+export type { ImportOptionalOptions } from './import-optional.js';
+export { findJsonProblem } from './json.js';
+export type { JsonObject, JsonProblem, JsonValue } from './json.js';
+export { maskUrlCredentials } from './secrets.js';
+export type { TaskId } from './types.js';
+export { yamlLineOf } from './yaml-location.js';
+export type { YamlDocumentLike, YamlLineCounterLike } from './yaml-location.js';
