@@ -1,9 +1,11 @@
 /**
  * Cost of ExternalMemory.read (and write) at 1k and 10k slots on wasm, measured in one run.
- * Prints medians and the 10k/1k ratio; never gates anything on time.
+ * Prints medians (timed by `measure` from @holomind/testing) and the 10k/1k ratio; never gates
+ * anything on time.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeBackend, initBackend } from '@holomind/tensor-kernels';
+import { measure } from '@holomind/testing';
 import { ExternalMemory } from '../src/index.js';
 
 const backend = process.env.HOLOMIND_BACKEND ?? 'wasm';
@@ -11,29 +13,6 @@ const batch = 32;
 const heads = 4;
 const keySize = 32;
 const repeats = 15;
-
-function median(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-async function timed(work: () => Promise<void> | void): Promise<number> {
-  const start = performance.now();
-  await work();
-  return performance.now() - start;
-}
-
-// Rounds visit every case in turn, so load from other processes spreads over all cases alike.
-async function interleavedMedians(cases: (() => Promise<number>)[], rounds: number): Promise<number[]> {
-  const times = cases.map(() => [] as number[]);
-  for (let round = -2; round < rounds; round++) {
-    for (const [index, run] of cases.entries()) {
-      const elapsed = await run();
-      if (round >= 0) times[index]!.push(elapsed);
-    }
-  }
-  return times.map(median);
-}
 
 function filledMemory(slots: number): ExternalMemory {
   const memory = new ExternalMemory({ slots, keySize, heads });
@@ -52,28 +31,31 @@ async function main() {
   const importance = new Float32Array(batch).fill(2);
   const sizes = [1000, 10000];
   const memories = sizes.map(filledMemory);
-  const read = (memory: ExternalMemory, track: boolean) => () =>
-    timed(async () => {
-      const output = memory.read(query, { track });
-      await output.data();
-      output.dispose();
-    });
-  const write = (memory: ExternalMemory) => () => timed(() => void memory.write(newRows, importance));
-  const medians = await interleavedMedians(
-    memories.flatMap((memory) => [read(memory, true), read(memory, false), write(memory)]),
-    repeats,
-  );
+  const read = (memory: ExternalMemory, track: boolean) => async () => {
+    const output = memory.read(query, { track });
+    await output.data();
+    output.dispose();
+  };
+  const write = (memory: ExternalMemory) => () => void memory.write(newRows, importance);
+  const cases: Record<string, () => unknown> = {};
+  for (const [index, slots] of sizes.entries()) {
+    cases[`read ${slots}`] = read(memories[index]!, true);
+    cases[`readUntracked ${slots}`] = read(memories[index]!, false);
+    cases[`write ${slots}`] = write(memories[index]!);
+  }
+  const timings = await measure(cases, { iterations: repeats, warmup: 2 });
+  const medianOf = (name: string) => timings.find((timing) => timing.name === name)!.medianMs;
   const rows = sizes.map((slots, index) => ({
     slots,
-    read: medians[3 * index]!,
-    readUntracked: medians[3 * index + 1]!,
-    write: medians[3 * index + 2]!,
+    read: medianOf(`read ${slots}`),
+    readUntracked: medianOf(`readUntracked ${slots}`),
+    write: medianOf(`write ${slots}`),
     bytes: memories[index]!.stats().bytes,
   }));
   memories.forEach((memory) => memory.dispose());
   tf.dispose([query, newRows]);
   console.log(
-    `ExternalMemory on ${info.name}: batch ${batch} queries, ${heads} heads × keySize ${keySize} (cosine), median of ${repeats} interleaved rounds`,
+    `ExternalMemory on ${info.name}: batch ${batch} queries, ${heads} heads × keySize ${keySize} (cosine), median of ${repeats} calls each (tinybench, after 2 warm-up calls)`,
   );
   console.log('| slots | read (tracked) ms | read (untracked) ms | write 32 items ms | bytes |');
   console.log('| ---: | ---: | ---: | ---: | ---: |');

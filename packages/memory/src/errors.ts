@@ -1,3 +1,5 @@
+import { HoloMindError } from '@holomind/core';
+
 /** Stable codes for every error `@holomind/memory` throws. */
 export type MemoryErrorCode =
   | 'INVALID_OPTION'
@@ -7,25 +9,7 @@ export type MemoryErrorCode =
   | 'STATE_MISMATCH'
   | 'DISPOSED';
 
-const marker = Symbol.for('@holomind/memory/error');
-
-/**
- * The one error class of this package. `code` is stable across versions; the message names the
- * offending value and the fix. `isInstance` works across duplicated installs, unlike `instanceof`.
- */
-export class MemoryError extends Error {
-  readonly [marker] = true;
-  override readonly name = 'MemoryError';
-
-  constructor(
-    readonly code: MemoryErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-
-  static isInstance(error: unknown): error is MemoryError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[marker] === true;
-  }
+/** The one error class of @holomind/memory: stable `code`, message with the value and the fix. */
+export class MemoryError extends HoloMindError<MemoryErrorCode> {
+  static override readonly errorName = 'MemoryError';
 }

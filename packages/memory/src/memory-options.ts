@@ -1,8 +1,12 @@
+import { describeValue, optionValidators } from '@holomind/core';
 import type { Similarity } from '@holomind/tensor-kernels';
 import { MemoryError } from './errors.js';
 
 /** Which filled slot a write replaces once the memory is full. */
 export type WritePolicy = 'least-used' | 'least-important';
+
+const WRITE_POLICIES: readonly WritePolicy[] = ['least-used', 'least-important'];
+const SIMILARITIES: readonly Similarity[] = ['cosine', 'dot'];
 
 /** Options of {@link ExternalMemory}. Sizes are per head: a query row holds `heads · keySize` numbers. */
 export interface ExternalMemoryOptions {
@@ -39,17 +43,12 @@ export interface ExternalMemoryOptions {
 /** {@link ExternalMemoryOptions} with every default filled in; what `toState` records. */
 export type ResolvedMemoryOptions = Required<ExternalMemoryOptions>;
 
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new MemoryError('INVALID_OPTION', `${name} must be a positive integer, got ${String(value)}.`);
-  }
-  return value;
-}
+const validate = optionValidators((message) => new MemoryError('INVALID_OPTION', message));
 
-function inRange(name: string, value: number, low: number, high: number, lowOpen: boolean): number {
-  const aboveLow = lowOpen ? value > low : value >= low;
-  if (typeof value !== 'number' || !Number.isFinite(value) || !aboveLow || value > high) {
-    throw new MemoryError('INVALID_OPTION', `${name} must be in ${lowOpen ? '(' : '['}${low}, ${high}], got ${String(value)}.`);
+/** A decay factor in (0, 1]: core's ranges close the low end, and a factor of 0 would erase the memory at once. */
+function decayFactor(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0 && value <= 1)) {
+    throw new MemoryError('INVALID_OPTION', `${name} must be in (0, 1], got ${describeValue(value)}.`);
   }
   return value;
 }
@@ -59,36 +58,21 @@ export function resolveMemoryOptions(options: ExternalMemoryOptions): ResolvedMe
   if (typeof options !== 'object' || options === null) {
     throw new MemoryError('INVALID_OPTION', 'ExternalMemory needs an options object such as { slots: 128, keySize: 32 }.');
   }
-  const keySize = positiveInteger('keySize', options.keySize);
-  const similarity = options.similarity ?? 'cosine';
-  if (similarity !== 'cosine' && similarity !== 'dot') {
-    throw new MemoryError('INVALID_OPTION', `similarity must be 'cosine' or 'dot', got '${String(similarity)}'.`);
-  }
-  const writePolicy = options.writePolicy ?? 'least-used';
-  if (writePolicy !== 'least-used' && writePolicy !== 'least-important') {
-    throw new MemoryError(
-      'INVALID_OPTION',
-      `writePolicy must be 'least-used' or 'least-important', got '${String(writePolicy)}'.`,
-    );
-  }
-  const importanceThreshold = options.importanceThreshold ?? 0;
-  if (!Number.isFinite(importanceThreshold)) {
-    throw new MemoryError('INVALID_OPTION', `importanceThreshold must be a finite number, got ${String(importanceThreshold)}.`);
-  }
+  const keySize = validate.positiveInteger('keySize', options.keySize);
   return {
-    slots: positiveInteger('slots', options.slots),
+    slots: validate.positiveInteger('slots', options.slots),
     keySize,
-    valueSize: positiveInteger('valueSize', options.valueSize ?? keySize),
-    heads: positiveInteger('heads', options.heads ?? 1),
-    similarity,
-    beta: inRange('beta', options.beta ?? 10, 0, Number.MAX_VALUE, true),
+    valueSize: validate.positiveInteger('valueSize', options.valueSize ?? keySize),
+    heads: validate.positiveInteger('heads', options.heads ?? 1),
+    similarity: validate.oneOf('similarity', options.similarity ?? 'cosine', SIMILARITIES),
+    beta: validate.positiveNumber('beta', options.beta ?? 10),
     trainable: options.trainable ?? false,
-    writePolicy,
-    importanceThreshold,
-    usageDecay: inRange('usageDecay', options.usageDecay ?? 0.95, 0, 1, true),
-    hitThreshold: inRange('hitThreshold', options.hitThreshold ?? 0.5, 0, 1, false),
-    cleanupDecay: inRange('cleanupDecay', options.cleanupDecay ?? 0.5, 0, 1, true),
-    evictBelow: inRange('evictBelow', options.evictBelow ?? 0.05, 0, Number.MAX_VALUE, false),
-    minKeepFraction: inRange('minKeepFraction', options.minKeepFraction ?? 0.25, 0, 1, false),
+    writePolicy: validate.oneOf('writePolicy', options.writePolicy ?? 'least-used', WRITE_POLICIES),
+    importanceThreshold: validate.finiteNumber('importanceThreshold', options.importanceThreshold ?? 0),
+    usageDecay: decayFactor('usageDecay', options.usageDecay ?? 0.95),
+    hitThreshold: validate.numberInRange('hitThreshold', options.hitThreshold ?? 0.5, 0, 1),
+    cleanupDecay: decayFactor('cleanupDecay', options.cleanupDecay ?? 0.5),
+    evictBelow: validate.nonNegativeNumber('evictBelow', options.evictBelow ?? 0.05),
+    minKeepFraction: validate.numberInRange('minKeepFraction', options.minKeepFraction ?? 0.25, 0, 1),
   };
 }

@@ -3,14 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installPackedPackages, type PackedProject } from '@holomind/testing';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
-const kernelsDir = fileURLToPath(new URL('../../tensor-kernels', import.meta.url));
 
 describe('@holomind/memory installed alone from its tarball', () => {
   let project: PackedProject;
 
   beforeAll(async () => {
     project = await installPackedPackages({
-      packageDirs: [packageDir, kernelsDir],
+      packageDirs: [packageDir], // its workspace dependencies (tensor-kernels, core) come along
       registryDependencies: {
         '@tensorflow/tfjs-core': '4.22.0',
         '@tensorflow/tfjs-backend-wasm': '4.22.0',

@@ -1,11 +1,12 @@
 /**
  * Cost of ProgressiveNetwork.forward against the number of columns (1..10), and of a forward pass
  * that reads an attached ExternalMemory of 1k and 10k slots, on wasm, measured in one run.
- * Prints medians and ratios; never gates anything on time.
+ * Prints medians (timed by `measure` from @holomind/testing) and ratios; never gates anything on time.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeBackend, initBackend } from '@holomind/tensor-kernels';
 import { ExternalMemory } from '@holomind/memory';
+import { measure } from '@holomind/testing';
 import { ProgressiveNetwork } from '../src/index.js';
 
 const backend = process.env.HOLOMIND_BACKEND ?? 'wasm';
@@ -14,29 +15,13 @@ const repeats = 40;
 const memoryRepeats = 10;
 const columnOptions = { hiddenSizes: [64, 64] };
 
-function median(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-async function forwardOnce(network: ProgressiveNetwork, inputs: tf.Tensor, taskId: string): Promise<number> {
-  const start = performance.now();
-  const logits = network.forward(inputs, taskId);
-  await logits.data();
-  logits.dispose();
-  return performance.now() - start;
-}
-
-// Rounds visit every case in turn, so load from other processes spreads over all cases alike.
-async function interleavedMedians(cases: (() => Promise<number>)[], rounds: number): Promise<number[]> {
-  const times = cases.map(() => [] as number[]);
-  for (let round = -2; round < rounds; round++) {
-    for (const [index, run] of cases.entries()) {
-      const elapsed = await run();
-      if (round >= 0) times[index]!.push(elapsed);
-    }
-  }
-  return times.map(median);
+/** One forward pass of `taskId`, waiting for the logits. */
+function forward(network: ProgressiveNetwork, inputs: tf.Tensor, taskId: string): () => Promise<void> {
+  return async () => {
+    const logits = network.forward(inputs, taskId);
+    await logits.data();
+    logits.dispose();
+  };
 }
 
 async function main() {
@@ -55,11 +40,15 @@ async function main() {
     network.addTask(`task-${count}`, { outputSize: 10 });
     parameters.push(network.describe().parameters.total);
   }
-  const columnMedians = await interleavedMedians(
-    parameters.map((_, index) => () => forwardOnce(network, inputs, `task-${index + 1}`)),
-    repeats,
+  const columnTimings = await measure(
+    Object.fromEntries(parameters.map((_, index) => [`task-${index + 1}`, forward(network, inputs, `task-${index + 1}`)])),
+    { iterations: repeats, warmup: 2 },
   );
-  const columns = columnMedians.map((ms, index) => ({ count: index + 1, ms, parameters: parameters[index]! }));
+  const columns = columnTimings.map(({ medianMs }, index) => ({
+    count: index + 1,
+    ms: medianMs,
+    parameters: parameters[index]!,
+  }));
 
   const networks: ProgressiveNetwork[] = [];
   const memories: ExternalMemory[] = [];
@@ -81,22 +70,23 @@ async function main() {
     networks.push(withMemory);
     memories.push(memory);
   }
-  const [plain, small, large] = await interleavedMedians(
-    [
-      () => forwardOnce(network, inputs, 'task-1'),
-      ...networks.map((withMemory) => () => forwardOnce(withMemory, inputs, 'task-1')),
-    ],
-    memoryRepeats,
+  const [plain, small, large] = await measure(
+    {
+      'without memory': forward(network, inputs, 'task-1'),
+      '1k slots': forward(networks[0]!, inputs, 'task-1'),
+      '10k slots': forward(networks[1]!, inputs, 'task-1'),
+    },
+    { iterations: memoryRepeats, warmup: 2 },
   );
   const memoryRows = [
-    { slots: 1000, ms: small!, withoutMemory: plain! },
-    { slots: 10000, ms: large!, withoutMemory: plain! },
+    { slots: 1000, ms: small!.medianMs, withoutMemory: plain!.medianMs },
+    { slots: 10000, ms: large!.medianMs, withoutMemory: plain!.medianMs },
   ];
   for (const disposable of [...networks, ...memories, network]) disposable.dispose();
   inputs.dispose();
 
   console.log(
-    `ProgressiveNetwork.forward on ${info.name}: batch ${batch}, input 784, MLP extractor [128], columns [64, 64] → 10, median of ${repeats} interleaved rounds`,
+    `ProgressiveNetwork.forward on ${info.name}: batch ${batch}, input 784, MLP extractor [128], columns [64, 64] → 10, median of ${repeats} calls each (tinybench, after 2 warm-up calls)`,
   );
   console.log('| columns | forward ms | × 1 column | parameters |');
   console.log('| ---: | ---: | ---: | ---: |');
@@ -105,7 +95,7 @@ async function main() {
   }
   console.log('');
   console.log(
-    `forward of column 1 with an ExternalMemory read (4 heads × keySize 32, cosine, full memory), median of ${memoryRepeats} interleaved rounds:`,
+    `forward of column 1 with an ExternalMemory read (4 heads × keySize 32, cosine, full memory), median of ${memoryRepeats} calls each:`,
   );
   console.log('| slots | forward ms | × without memory |');
   console.log('| ---: | ---: | ---: |');

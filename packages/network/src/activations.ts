@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { NetworkError } from './errors.js';
+import { validate } from './option-checks.js';
 
 /** Non-linearities a layer may use. */
 export type Activation = 'relu' | 'elu' | 'tanh' | 'sigmoid' | 'linear';
@@ -8,10 +8,7 @@ const ACTIVATIONS: readonly Activation[] = ['relu', 'elu', 'tanh', 'sigmoid', 'l
 
 /** Throws INVALID_OPTION unless `value` names an activation. */
 export function checkActivation(name: string, value: unknown): Activation {
-  if (!ACTIVATIONS.includes(value as Activation)) {
-    throw new NetworkError('INVALID_OPTION', `${name} must be one of ${ACTIVATIONS.join(', ')}; got '${String(value)}'.`);
-  }
-  return value as Activation;
+  return validate.oneOf(name, value, ACTIVATIONS);
 }
 
 /** Applies `activation` element-wise. */

@@ -1,22 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disposeBackend, initBackend } from '@holomind/tensor-kernels';
-import { ExternalMemory, MemoryError } from '@holomind/memory';
-import { NetworkError, type NetworkErrorCode } from './errors.js';
+import { ExternalMemory } from '@holomind/memory';
+import type { NetworkErrorCode } from './errors.js';
 import { ProgressiveNetwork } from './progressive-network.js';
 
 beforeAll(() => initBackend({ backends: 'wasm' }));
 afterAll(disposeBackend);
 
-function codeOf(work: () => unknown): NetworkErrorCode | 'no error' {
-  try {
-    work();
-  } catch (error) {
-    if (NetworkError.isInstance(error)) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
+/** Matches a thrown NetworkError with this code. */
+const networkError = (code: NetworkErrorCode) => expect.objectContaining({ name: 'NetworkError', code });
 
 describe('ProgressiveNetwork errors', () => {
   it('names the known tasks when asked for an unknown one', () => {
@@ -30,8 +23,8 @@ describe('ProgressiveNetwork errors', () => {
     expect(() => network.forward(inputs, 'digits-4-5')).toThrow(
       "Unknown task 'digits-4-5'; known tasks: 'digits-0-1', 'digits-2-3'. Add it first with addTask('digits-4-5', { outputSize }).",
     );
-    expect(codeOf(() => network.columnVariables('nope'))).toBe('UNKNOWN_TASK');
-    expect(codeOf(() => network.addTask('digits-0-1', { outputSize: 2 }))).toBe('DUPLICATE_TASK');
+    expect(() => network.columnVariables('nope')).toThrow(networkError('UNKNOWN_TASK'));
+    expect(() => network.addTask('digits-0-1', { outputSize: 2 })).toThrow(networkError('DUPLICATE_TASK'));
     inputs.dispose();
     network.dispose();
   });
@@ -43,7 +36,7 @@ describe('ProgressiveNetwork errors', () => {
     expect(() => network.addTask('c', { outputSize: 2 })).toThrow(
       "Cannot add task 'c': the network already has 2 columns, its maxColumns ('a', 'b'). Create the network with a larger maxColumns.",
     );
-    expect(codeOf(() => network.addTask('c', { outputSize: 2 }))).toBe('MAX_COLUMNS_REACHED');
+    expect(() => network.addTask('c', { outputSize: 2 })).toThrow(networkError('MAX_COLUMNS_REACHED'));
     expect(network.taskIds).toEqual(['a', 'b']);
     network.dispose();
   });
@@ -63,7 +56,7 @@ describe('ProgressiveNetwork errors', () => {
     expect(() => flat.forward(ints, 'a')).toThrow(
       "Expected float32 inputs, got int32; convert them with tf.cast(inputs, 'float32').",
     );
-    expect(codeOf(() => flat.forward(images, 'a'))).toBe('INPUT_SHAPE_MISMATCH');
+    expect(() => flat.forward(images, 'a')).toThrow(networkError('INPUT_SHAPE_MISMATCH'));
     tf.dispose([images, narrow, ints]);
     flat.dispose();
   });
@@ -74,15 +67,13 @@ describe('ProgressiveNetwork errors', () => {
     network.addTask('a', { outputSize: 2 });
     expect(network.describe().memory).toMatchObject({ queryWidth: 8, readWidth: 8 });
     const query = tf.zeros([2, 6]) as tf.Tensor2D;
-    let caught: unknown;
-    try {
-      network.memory!.read(query);
-    } catch (error) {
-      caught = error;
-    }
-    expect(MemoryError.isInstance(caught) && caught.code).toBe('QUERY_SHAPE_MISMATCH');
-    expect((caught as Error).message).toBe(
-      'Memory query must have shape [batch, 8] (heads · size = 2 · 4) or [batch, 2, 4], got [2, 6]; project it to 8 features or build the memory with that width.',
+    expect(() => network.memory!.read(query)).toThrow(
+      expect.objectContaining({
+        name: 'MemoryError',
+        code: 'QUERY_SHAPE_MISMATCH',
+        message:
+          'Memory query must have shape [batch, 8] (heads · size = 2 · 4) or [batch, 2, 4], got [2, 6]; project it to 8 features or build the memory with that width.',
+      }),
     );
     query.dispose();
     network.dispose();
@@ -101,8 +92,8 @@ describe('ProgressiveNetwork errors', () => {
     expect(() => network.addTask('b', { outputSize: 2, hiddenSizes: [5] })).toThrow(
       /has 1 hidden layers but earlier columns have 2/,
     );
-    expect(codeOf(() => network.addTask('c', { outputSize: 0 }))).toBe('INVALID_OPTION');
+    expect(() => network.addTask('c', { outputSize: 0 })).toThrow(networkError('INVALID_OPTION'));
     network.dispose();
-    expect(codeOf(() => network.describe())).toBe('DISPOSED');
+    expect(() => network.describe()).toThrow(networkError('DISPOSED'));
   });
 });

@@ -1,3 +1,5 @@
+import { HoloMindError } from '@holomind/core';
+
 /** Stable codes for every error `@holomind/network` throws. */
 export type NetworkErrorCode =
   | 'INVALID_OPTION'
@@ -13,25 +15,7 @@ export type NetworkErrorCode =
   | 'STATE_MISMATCH'
   | 'DISPOSED';
 
-const marker = Symbol.for('@holomind/network/error');
-
-/**
- * The one error class of this package. `code` is stable across versions; the message names the
- * offending value and the fix. `isInstance` works across duplicated installs, unlike `instanceof`.
- */
-export class NetworkError extends Error {
-  readonly [marker] = true;
-  override readonly name = 'NetworkError';
-
-  constructor(
-    readonly code: NetworkErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-
-  static isInstance(error: unknown): error is NetworkError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[marker] === true;
-  }
+/** The one error class of @holomind/network: stable `code`, message with the value and the fix. */
+export class NetworkError extends HoloMindError<NetworkErrorCode> {
+  static override readonly errorName = 'NetworkError';
 }

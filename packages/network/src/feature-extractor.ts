@@ -3,6 +3,7 @@ import { activate, checkActivation, type Activation } from './activations.js';
 import { NetworkError } from './errors.js';
 import { Conv2dLayer } from './layers/conv.js';
 import { DenseLayer, type LayerDescription } from './layers/dense.js';
+import { validate } from './option-checks.js';
 import type { ParameterStore } from './parameters.js';
 
 /** No shared layers: the features are the flattened input (pure Progressive Neural Networks). */
@@ -37,20 +38,6 @@ export interface ConvExtractorOptions {
 /** What the shared feature extractor is. */
 export type FeatureExtractorOptions = IdentityExtractorOptions | MlpExtractorOptions | ConvExtractorOptions;
 
-function checkSizes(name: string, sizes: unknown, allowEmpty: boolean): number[] {
-  if (
-    !Array.isArray(sizes) ||
-    (!allowEmpty && sizes.length === 0) ||
-    !sizes.every((size) => Number.isInteger(size) && size > 0)
-  ) {
-    throw new NetworkError(
-      'INVALID_OPTION',
-      `${name} must be ${allowEmpty ? 'an' : 'a non-empty'} array of positive integers, got ${JSON.stringify(sizes)}.`,
-    );
-  }
-  return [...(sizes as number[])];
-}
-
 /** Fills defaults and checks a {@link FeatureExtractorOptions}. */
 export function resolveExtractorOptions(
   options: FeatureExtractorOptions,
@@ -62,7 +49,7 @@ export function resolveExtractorOptions(
     case 'mlp':
       return {
         kind: 'mlp',
-        hiddenSizes: checkSizes('extractor.hiddenSizes', options.hiddenSizes, false),
+        hiddenSizes: validate.positiveIntegers('extractor.hiddenSizes', options.hiddenSizes),
         activation: checkActivation('extractor.activation', options.activation ?? 'relu'),
       };
     case 'conv': {
@@ -72,24 +59,17 @@ export function resolveExtractorOptions(
           `A conv extractor needs inputShape [height, width, channels], got [${inputShape.join(', ')}]; use kind 'mlp' for flat inputs.`,
         );
       }
-      const kernelSize = options.kernelSize ?? 3;
-      if (!Number.isInteger(kernelSize) || kernelSize < 1 || kernelSize % 2 === 0) {
-        throw new NetworkError('INVALID_OPTION', `extractor.kernelSize must be an odd positive integer, got ${kernelSize}.`);
-      }
-      const poolSize = options.poolSize ?? 2;
-      if (!Number.isInteger(poolSize) || poolSize < 1) {
-        throw new NetworkError('INVALID_OPTION', `extractor.poolSize must be a positive integer, got ${poolSize}.`);
-      }
-      const denseSize = options.denseSize ?? 0;
-      if (!Number.isInteger(denseSize) || denseSize < 0) {
-        throw new NetworkError('INVALID_OPTION', `extractor.denseSize must be a non-negative integer, got ${denseSize}.`);
+      // 'same' padding centres the kernel, so it needs a middle cell.
+      const kernelSize = validate.positiveInteger('extractor.kernelSize', options.kernelSize ?? 3);
+      if (kernelSize % 2 === 0) {
+        throw new NetworkError('INVALID_OPTION', `extractor.kernelSize must be odd, got ${kernelSize}; use ${kernelSize + 1}.`);
       }
       return {
         kind: 'conv',
-        filters: checkSizes('extractor.filters', options.filters, false),
+        filters: validate.positiveIntegers('extractor.filters', options.filters),
         kernelSize,
-        poolSize,
-        denseSize,
+        poolSize: validate.positiveInteger('extractor.poolSize', options.poolSize ?? 2),
+        denseSize: validate.nonNegativeInteger('extractor.denseSize', options.denseSize ?? 0),
         activation: checkActivation('extractor.activation', options.activation ?? 'relu'),
       };
     }

@@ -1,10 +1,14 @@
+import { describeValue } from '@holomind/core';
 import type { ExternalMemory } from '@holomind/memory';
 import { checkActivation, type Activation } from './activations.js';
 import { NetworkError } from './errors.js';
 import { resolveExtractorOptions, type FeatureExtractorOptions } from './feature-extractor.js';
+import { dropoutRate, layerWidths, validate } from './option-checks.js';
 
 /** When the shared feature extractor stops training. */
 export type ExtractorFreeze = 'after-first-task' | 'never';
+
+const EXTRACTOR_FREEZES: readonly ExtractorFreeze[] = ['after-first-task', 'never'];
 
 /** Defaults for every column; {@link AddTaskOptions} may override them per task. */
 export interface ColumnDefaults {
@@ -59,30 +63,6 @@ export interface ResolvedNetworkOptions {
   seed: number;
 }
 
-/** Throws INVALID_OPTION unless `value` is a positive integer. */
-export function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new NetworkError('INVALID_OPTION', `${name} must be a positive integer, got ${String(value)}.`);
-  }
-  return value;
-}
-
-/** Throws INVALID_OPTION unless `sizes` is an array of positive integers. */
-export function hiddenSizes(name: string, sizes: unknown): number[] {
-  if (!Array.isArray(sizes) || !sizes.every((size) => Number.isInteger(size) && size > 0)) {
-    throw new NetworkError('INVALID_OPTION', `${name} must be an array of positive integers, got ${JSON.stringify(sizes)}.`);
-  }
-  return [...(sizes as number[])];
-}
-
-/** Throws INVALID_OPTION unless `rate` is in [0, 1). */
-export function dropoutRate(name: string, rate: unknown): number {
-  if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
-    throw new NetworkError('INVALID_OPTION', `${name} must be in [0, 1), got ${String(rate)}.`);
-  }
-  return rate;
-}
-
 /** Fills defaults and checks every option; errors name the option. */
 export function resolveNetworkOptions(options: ProgressiveNetworkOptions): ResolvedNetworkOptions {
   if (typeof options !== 'object' || options === null) {
@@ -91,32 +71,28 @@ export function resolveNetworkOptions(options: ProgressiveNetworkOptions): Resol
   if (!Array.isArray(options.inputShape) || options.inputShape.length === 0) {
     throw new NetworkError(
       'INVALID_OPTION',
-      `inputShape must be a non-empty array such as [784] or [28, 28, 1], got ${JSON.stringify(options.inputShape)}.`,
+      `inputShape must be a non-empty array such as [784] or [28, 28, 1], got ${describeValue(options.inputShape)}.`,
     );
   }
-  const inputShape = options.inputShape.map((size, axis) => positiveInteger(`inputShape[${axis}]`, size));
+  const inputShape = options.inputShape.map((size, axis) => validate.positiveInteger(`inputShape[${axis}]`, size));
   const extractor = resolveExtractorOptions(options.extractor ?? { kind: 'mlp', hiddenSizes: [128] }, inputShape);
-  const freezeExtractor = options.freezeExtractor ?? 'after-first-task';
-  if (freezeExtractor !== 'after-first-task' && freezeExtractor !== 'never') {
-    throw new NetworkError(
-      'INVALID_OPTION',
-      `freezeExtractor must be 'after-first-task' or 'never', got '${String(freezeExtractor)}'.`,
-    );
-  }
+  const freezeExtractor = validate.oneOf('freezeExtractor', options.freezeExtractor ?? 'after-first-task', EXTRACTOR_FREEZES);
   const column = options.column ?? {};
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed)) throw new NetworkError('INVALID_OPTION', `seed must be an integer, got ${String(seed)}.`);
+  if (!Number.isInteger(seed)) throw new NetworkError('INVALID_OPTION', `seed must be an integer, got ${describeValue(seed)}.`);
   return {
     inputShape,
     extractor,
     freezeExtractor,
     column: {
-      hiddenSizes: hiddenSizes('column.hiddenSizes', column.hiddenSizes ?? [64, 64]),
+      hiddenSizes: layerWidths('column.hiddenSizes', column.hiddenSizes ?? [64, 64]),
       activation: checkActivation('column.activation', column.activation ?? 'relu'),
       dropout: dropoutRate('column.dropout', column.dropout ?? 0),
-      ...(column.adapterSize === undefined ? {} : { adapterSize: positiveInteger('column.adapterSize', column.adapterSize) }),
+      ...(column.adapterSize === undefined
+        ? {}
+        : { adapterSize: validate.positiveInteger('column.adapterSize', column.adapterSize) }),
     },
-    maxColumns: positiveInteger('maxColumns', options.maxColumns ?? 10),
+    maxColumns: validate.positiveInteger('maxColumns', options.maxColumns ?? 10),
     seed,
   };
 }

@@ -6,15 +6,15 @@ import type { TaskColumnDescription, TaskColumnOptions } from './task-column.js'
 /** Format tag of {@link ProgressiveNetworkState}; changes only with an incompatible layout. */
 export const NETWORK_STATE_FORMAT = 'holomind.progressive-network/1';
 
-/** One column as a state records it. */
-export interface TaskRecord extends TaskColumnOptions {
+/** One task's column as a state records it: its task id and the options it was built with. */
+export interface ColumnRecord extends TaskColumnOptions {
   taskId: string;
 }
 
 /** JSON part of a state: enough to rebuild the architecture and continue its random streams. */
 export interface NetworkConfig {
   options: ResolvedNetworkOptions;
-  tasks: TaskRecord[];
+  tasks: ColumnRecord[];
   extractorFrozen: boolean;
   /** Whether columns were built with a memory query (a memory must come back with them). */
   withMemory: boolean;

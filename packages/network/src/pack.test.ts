@@ -2,14 +2,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installPackedPackages, type PackedProject } from '@holomind/testing';
 
-const packageDir = (name: string) => fileURLToPath(new URL(`../../${name}`, import.meta.url));
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
-describe('@holomind/network installed alone from its tarball (with @holomind/memory and @holomind/tensor-kernels)', () => {
+describe('@holomind/network installed alone from its tarball', () => {
   let project: PackedProject;
 
   beforeAll(async () => {
     project = await installPackedPackages({
-      packageDirs: [packageDir('network'), packageDir('memory'), packageDir('tensor-kernels')],
+      packageDirs: [packageDir], // its workspace dependencies (memory, tensor-kernels, core) come along
       registryDependencies: {
         '@tensorflow/tfjs-core': '4.22.0',
         '@tensorflow/tfjs-backend-wasm': '4.22.0',

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { SeededRandom } from '@holomind/core';
 import { NetworkError } from './errors.js';
-import type { SeededRandom } from './seeded-random.js';
 
 /** How a new parameter starts. `glorot`: uniform in ±sqrt(6 / (fanIn + fanOut)) (Glorot & Bengio 2010). */
 export type Initializer = { kind: 'glorot'; fanIn: number; fanOut: number } | { kind: 'zeros' } | { kind: 'ones' };

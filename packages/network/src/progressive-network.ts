@@ -1,20 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { SeededRandom } from '@holomind/core';
 import { ExternalMemory } from '@holomind/memory';
 import { checkActivation } from './activations.js';
 import { NetworkError } from './errors.js';
 import { FeatureExtractor } from './feature-extractor.js';
 import {
-  dropoutRate,
-  hiddenSizes,
-  positiveInteger,
   resolveNetworkOptions,
   type AddTaskOptions,
   type ProgressiveNetworkOptions,
   type ResolvedNetworkOptions,
 } from './network-options.js';
-import { NETWORK_STATE_FORMAT, type NetworkDescription, type ProgressiveNetworkState, type TaskRecord } from './network-state.js';
+import {
+  NETWORK_STATE_FORMAT,
+  type ColumnRecord,
+  type NetworkDescription,
+  type ProgressiveNetworkState,
+} from './network-state.js';
+import { dropoutRate, layerWidths, validate } from './option-checks.js';
 import { ParameterStore } from './parameters.js';
-import { SeededRandom } from './seeded-random.js';
 import { TaskColumn, type TaskColumnOptions } from './task-column.js';
 import { resolveTrainOptions, type TaskData, type TrainOptions, type TrainResult } from './training-options.js';
 import { TrainingSession, perExampleCrossEntropy, type RunOverrides } from './training-session.js';
@@ -241,7 +244,7 @@ export class ProgressiveNetwork {
     this.assertLive();
     const index = this.columnIndex(data.taskId);
     this.checkInputs(data.inputs);
-    const batchSize = positiveInteger('batchSize', options.batchSize ?? 256);
+    const batchSize = validate.positiveInteger('batchSize', options.batchSize ?? 256);
     const examples = data.inputs.shape[0]!;
     const outputSize = this.columnList[index]!.options.outputSize;
     const classes = tf.tidy(() => (data.labels.rank === 2 ? tf.argMax(data.labels, 1) : tf.cast(data.labels, 'int32')));
@@ -333,7 +336,7 @@ export class ProgressiveNetwork {
   /** Config, parameters (copies) and memory state; {@link fromState} rebuilds the network bit for bit. */
   toState(): ProgressiveNetworkState {
     this.assertLive();
-    const tasks: TaskRecord[] = this.columnList.map((column) => ({ taskId: column.taskId, ...column.options }));
+    const tasks: ColumnRecord[] = this.columnList.map((column) => ({ taskId: column.taskId, ...column.options }));
     return {
       format: NETWORK_STATE_FORMAT,
       config: {
@@ -386,7 +389,7 @@ export class ProgressiveNetwork {
       throw new NetworkError('INVALID_OPTION', `addTask('${taskId}', options) needs options such as { outputSize: 2 }.`);
     }
     const defaults = this.options.column;
-    const sizes = hiddenSizes(`hiddenSizes of task '${taskId}'`, options.hiddenSizes ?? defaults.hiddenSizes);
+    const sizes = layerWidths(`hiddenSizes of task '${taskId}'`, options.hiddenSizes ?? defaults.hiddenSizes);
     const first = this.columnList[0];
     if (first && first.options.hiddenSizes.length !== sizes.length) {
       throw new NetworkError(
@@ -397,11 +400,13 @@ export class ProgressiveNetwork {
     }
     const adapterSize = options.adapterSize ?? defaults.adapterSize;
     return {
-      outputSize: positiveInteger(`outputSize of task '${taskId}'`, options.outputSize),
+      outputSize: validate.positiveInteger(`outputSize of task '${taskId}'`, options.outputSize),
       hiddenSizes: sizes,
       activation: checkActivation(`activation of task '${taskId}'`, options.activation ?? defaults.activation),
       dropout: dropoutRate(`dropout of task '${taskId}'`, options.dropout ?? defaults.dropout),
-      ...(adapterSize === undefined ? {} : { adapterSize: positiveInteger(`adapterSize of task '${taskId}'`, adapterSize) }),
+      ...(adapterSize === undefined
+        ? {}
+        : { adapterSize: validate.positiveInteger(`adapterSize of task '${taskId}'`, adapterSize) }),
     };
   }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { NetworkError } from './errors.js';
-import { positiveInteger } from './network-options.js';
+import { validate } from './option-checks.js';
 
 /** One task's examples. The caller owns (and disposes) the tensors. */
 export interface TaskData {
@@ -99,13 +99,6 @@ export interface ResolvedTrainOptions {
 
 /** Fills defaults and checks every training option. */
 export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions {
-  const shrink = options.shrinkBatchAboveBytes;
-  if (shrink !== undefined && !(typeof shrink === 'number' && shrink >= 0)) {
-    throw new NetworkError(
-      'INVALID_OPTION',
-      `shrinkBatchAboveBytes must be a non-negative number of bytes, got ${String(shrink)}.`,
-    );
-  }
   if (options.regularizer !== undefined && typeof options.regularizer !== 'function') {
     throw new NetworkError(
       'INVALID_REGULARIZER',
@@ -113,14 +106,17 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
     );
   }
   return {
-    epochs: positiveInteger('epochs', options.epochs ?? 1),
-    batchSize: positiveInteger('batchSize', options.batchSize ?? 32),
+    epochs: validate.positiveInteger('epochs', options.epochs ?? 1),
+    batchSize: validate.positiveInteger('batchSize', options.batchSize ?? 32),
     optimizer: options.optimizer ?? { name: 'adam', learningRate: 0.001 },
     preserveState: options.preserveState ?? false,
     regularizer: options.regularizer,
     onStep: options.onStep,
-    gradientAccumulation: positiveInteger('gradientAccumulation', options.gradientAccumulation ?? 1),
-    shrinkBatchAboveBytes: shrink,
+    gradientAccumulation: validate.positiveInteger('gradientAccumulation', options.gradientAccumulation ?? 1),
+    shrinkBatchAboveBytes:
+      options.shrinkBatchAboveBytes === undefined
+        ? undefined
+        : validate.nonNegativeNumber('shrinkBatchAboveBytes', options.shrinkBatchAboveBytes),
     shuffle: options.shuffle ?? true,
     memoryWrites: options.memoryWrites ?? true,
   };
@@ -140,12 +136,7 @@ export function createOptimizer(choice: OptimizerChoice): { optimizer: tf.Optimi
   }
   const learningRate =
     typeof choice === 'string' ? DEFAULT_LEARNING_RATES[name as keyof typeof DEFAULT_LEARNING_RATES] : choice.learningRate;
-  if (!(typeof learningRate === 'number' && learningRate > 0 && Number.isFinite(learningRate))) {
-    throw new NetworkError(
-      'INVALID_OPTION',
-      `optimizer.learningRate must be a finite positive number, got ${String(learningRate)}.`,
-    );
-  }
+  validate.positiveNumber('optimizer.learningRate', learningRate);
   switch (name) {
     case 'adam':
       return { optimizer: tf.train.adam(learningRate), owned: true };

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { SeededRandom } from '../src/seeded-random.js';
+import { SeededRandom } from '@holomind/core';
 import type { TaskData } from '../src/training-options.js';
 
 export const PIXELS = 784;

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { disposeBackend, initBackend } from '@holomind/tensor-kernels';
 import { maxAbsoluteDifference, seededValues } from '@holomind/testing';
+import { SeededRandom } from '@holomind/core';
 import { ParameterStore } from '../parameters.js';
 import { ProgressiveNetwork } from '../progressive-network.js';
-import { SeededRandom } from '../seeded-random.js';
 import { Conv2dLayer } from './conv.js';
 
 afterAll(disposeBackend);
