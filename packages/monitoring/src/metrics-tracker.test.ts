@@ -102,7 +102,7 @@ describe('MetricsTracker', () => {
     expect(() => tracker.log({ loss: 1 }, { step: 1.5 })).toThrow(/step 1.5 must be a non-negative integer/);
     expect(() => tracker.log({ loss: 1 }, { taskId: Number.NaN })).toThrow(/taskId NaN/);
     expect(() => tracker.log({ loss: 1 }, { taskId: '' })).toThrow(/taskId "" is not a task; leave taskId out/);
-    expect(() => new MetricsTracker({ historyLimit: 0 })).toThrow(/historyLimit 0 must be a positive integer/);
+    expect(() => new MetricsTracker({ historyLimit: 0 })).toThrow(/historyLimit must be an integer >= 1, got 0/);
     expect(() => tracker.defineMetric('loss', { goal: 'lower' as never })).toThrow(
       /goal "lower" must be 'maximize' or 'minimize'/,
     );

@@ -1,6 +1,7 @@
-import { MonitoringError, describeValue } from './errors.js';
+import { describeValue, type TaskId } from '@holomind/core';
+import { MonitoringError, checkOption } from './errors.js';
 import { SeriesBuffer, summarize, type RunningStatistics } from './series-buffer.js';
-import type { AlertRecord, DashboardSnapshot, MetricDefinition, MetricPoint, MetricSink, TaskId } from './types.js';
+import type { AlertRecord, DashboardSnapshot, MetricDefinition, MetricPoint, MetricSink } from './types.js';
 
 /** Where a logged set of values belongs. */
 export interface LogContext {
@@ -110,13 +111,7 @@ export class MetricsTracker {
     if (typeof this.runId !== 'string' || this.runId === '') {
       throw new MonitoringError('INVALID_ARGUMENT', `runId ${describeValue(options.runId)} must be a non-empty string.`);
     }
-    this.historyLimit = options.historyLimit ?? 10_000;
-    if (!Number.isSafeInteger(this.historyLimit) || this.historyLimit < 1) {
-      throw new MonitoringError(
-        'INVALID_ARGUMENT',
-        `historyLimit ${describeValue(options.historyLimit)} must be a positive integer (points kept per series).`,
-      );
-    }
+    this.historyLimit = checkOption.positiveInteger('historyLimit', options.historyLimit ?? 10_000);
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? ((error) => console.error('[@holomind/monitoring]', error));
     for (const [name, definition] of Object.entries(options.metrics ?? {})) this.defineMetric(name, definition);

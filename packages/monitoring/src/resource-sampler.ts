@@ -1,6 +1,7 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { MonitoringError, describeValue } from './errors.js';
+import { describeValue } from '@holomind/core';
+import { MonitoringError, checkOption } from './errors.js';
 import type { MetricsTracker } from './metrics-tracker.js';
 
 /** What a GPU adapter says about itself (the shape `@holomind/tensor-kernels` reports). */
@@ -99,13 +100,7 @@ export class ResourceSampler {
         `intervalMs ${describeValue(options.intervalMs)} must be a number ≥ 1 (milliseconds).`,
       );
     }
-    this.historyLimit = options.historyLimit ?? 720;
-    if (!Number.isSafeInteger(this.historyLimit) || this.historyLimit < 1) {
-      throw new MonitoringError(
-        'INVALID_ARGUMENT',
-        `historyLimit ${describeValue(options.historyLimit)} must be a positive integer.`,
-      );
-    }
+    this.historyLimit = checkOption.positiveInteger('historyLimit', options.historyLimit ?? 720);
     this.tracker = options.tracker;
     this.backendInfo = options.backendInfo;
     this.now = options.now ?? Date.now;

@@ -1,6 +1,7 @@
 import type { AlertManager, AlertSummary } from '../alert-manager.js';
 import type { ContinualEvaluationReport, ContinualEvaluator } from '../continual-evaluator.js';
-import { MonitoringError, describeValue } from '../errors.js';
+import { describeValue } from '@holomind/core';
+import { MonitoringError } from '../errors.js';
 import type { MetricsTracker } from '../metrics-tracker.js';
 import type { ResourceSample, ResourceSampler } from '../resource-sampler.js';
 import type { RunningStatistics } from '../series-buffer.js';

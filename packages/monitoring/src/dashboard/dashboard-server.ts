@@ -1,8 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MonitoringError, describeValue } from '../errors.js';
-import { toJson } from '../reports/csv.js';
+import { describeValue } from '@holomind/core';
+import { MonitoringError } from '../errors.js';
+import { toJson } from '../to-json.js';
 import type { MetricPoint } from '../types.js';
 import type { DashboardData } from './dashboard-data.js';
 import { DASHBOARD_SCRIPT, dashboardHtml } from './dashboard-page.js';
