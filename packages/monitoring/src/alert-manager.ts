@@ -2,6 +2,7 @@ import { crossedLevel, resolveRule, severityRank, SEVERITIES, type AlertRule, ty
 import { describeValue, type TaskId } from '@holomind/core';
 import { dropFromBest } from './accuracy-matrix.js';
 import { MonitoringError, checkOption } from './errors.js';
+import { Listeners } from './listeners.js';
 import { normalizeTaskId, type MetricsTracker } from './metrics-tracker.js';
 import type { AlertKind, AlertRecord, AlertSeverity, HealthStatus, MetricPoint } from './types.js';
 
@@ -109,7 +110,7 @@ export class AlertManager {
   private readonly taskOrder = new Map<string, string[]>();
   private readonly currentTasks = new Map<string, string>();
   private readonly queue: AlertRecord[] = [];
-  private readonly listeners = new Set<(alert: AlertRecord) => void>();
+  private readonly listeners = new Listeners<AlertRecord>();
   private readonly totals = { total: 0, suppressed: 0, dropped: 0, handlerFailures: 0 };
   private readonly bySeverity: Record<AlertSeverity, number> = { warning: 0, error: 0, critical: 0 };
   private readonly byRule: Record<string, number> = {};
@@ -185,8 +186,7 @@ export class AlertManager {
 
   /** Calls `listener` synchronously with every fired alert (dashboards). Returns the unsubscribe function. */
   subscribe(listener: (alert: AlertRecord) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   /**

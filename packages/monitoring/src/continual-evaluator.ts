@@ -7,6 +7,7 @@ import {
   type AccuracyMatrixOptions,
 } from './accuracy-matrix.js';
 import { MonitoringError } from './errors.js';
+import { Listeners } from './listeners.js';
 import { normalizeTaskId, type MetricsTracker } from './metrics-tracker.js';
 
 /** Options of {@link ContinualEvaluator}. */
@@ -78,7 +79,7 @@ export class ContinualEvaluator {
   /** Sparse: cells[trained][evaluated]. */
   private readonly cells = new Map<string, Map<string, number>>();
   private readonly baseline = new Map<string, number>();
-  private readonly listeners = new Set<(report: ContinualEvaluationReport) => void>();
+  private readonly listeners = new Listeners<ContinualEvaluationReport>();
   private readonly tracker: MetricsTracker | undefined;
   private readonly metric: string;
 
@@ -148,8 +149,7 @@ export class ContinualEvaluator {
 
   /** Calls `listener` with the new report after every `record`. Returns the unsubscribe function. */
   subscribe(listener: (report: ContinualEvaluationReport) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   /** R[i][j] in task order; null where nothing was recorded. */

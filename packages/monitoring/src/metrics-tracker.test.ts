@@ -82,14 +82,12 @@ describe('MetricsTracker', () => {
     tracker.log({ loss: 0.9 });
     expect(received).toHaveLength(3);
     expect(listened).toEqual([2]);
-    let error: unknown;
-    try {
-      await tracker.flush();
-    } catch (caught) {
-      error = caught;
-    }
-    expect(MonitoringError.isInstance(error) && error.code).toBe('SINK_FAILED');
-    expect((error as Error).message).toMatch(/^4 sink or listener error\(s\) since the last flush; first: disk full/);
+    await expect(tracker.flush()).rejects.toSatisfy(
+      (error) =>
+        MonitoringError.isInstance(error) &&
+        error.code === 'SINK_FAILED' &&
+        /^4 sink or listener error\(s\) since the last flush; first: disk full/.test(error.message),
+    );
     expect(reported).toHaveLength(4);
     await expect(tracker.flush()).resolves.toBeUndefined(); // errors are reported once
   });

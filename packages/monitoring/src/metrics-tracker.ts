@@ -1,5 +1,6 @@
 import { describeValue, type TaskId } from '@holomind/core';
 import { MonitoringError, checkOption } from './errors.js';
+import { Listeners } from './listeners.js';
 import { SeriesBuffer, summarize, type RunningStatistics } from './series-buffer.js';
 import type { AlertRecord, DashboardSnapshot, MetricDefinition, MetricPoint, MetricSink } from './types.js';
 
@@ -97,7 +98,7 @@ export class MetricsTracker {
   private readonly declared = new Set<string>();
   private readonly buffers = new Map<string, SeriesBuffer>();
   private readonly byMetric = new Map<string, SeriesBuffer[]>();
-  private readonly listeners = new Set<MetricListener>();
+  private readonly listeners = new Listeners<readonly MetricPoint[]>();
   private readonly sinkList: MetricSink[] = [];
   private readonly pendingWrites = new Set<Promise<void>>();
   private readonly errors: unknown[] = [];
@@ -162,8 +163,7 @@ export class MetricsTracker {
 
   /** Calls `listener` with the points of every later `log`. Returns the unsubscribe function. */
   subscribe(listener: MetricListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   /**
@@ -215,23 +215,7 @@ export class MetricsTracker {
 
   /** The points of the in-memory history matching `filter`, in the order they were logged. */
   points(filter: SeriesFilter = {}): MetricPoint[] {
-    const tagged: Array<{ sequence: number; point: MetricPoint }> = [];
-    for (const buffer of this.matching(filter)) {
-      const arrays = buffer.toArrays();
-      arrays.steps.forEach((step, i) =>
-        tagged.push({
-          sequence: arrays.sequences[i]!,
-          point: {
-            runId: buffer.runId,
-            metric: buffer.metric,
-            taskId: buffer.taskId,
-            step,
-            value: arrays.values[i]!,
-            wallTime: arrays.wallTimes[i]!,
-          },
-        }),
-      );
-    }
+    const tagged = this.matching(filter).flatMap((buffer) => buffer.toSequencedPoints());
     return tagged.sort((a, b) => a.sequence - b.sequence).map((entry) => entry.point);
   }
 

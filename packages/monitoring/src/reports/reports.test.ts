@@ -61,11 +61,15 @@ describe('CSV and JSON exports', () => {
     const tracker = new MetricsTracker({ runId: 'run,1', now: () => Date.UTC(2025, 0, 2, 3, 4, 5, 6) });
     tracker.log({ loss: 0.5 }, { step: 1, taskId: 'say "hi",\nthen' });
     tracker.log({ loss: Number.NaN }, { step: 2 });
-    const rows = parseCsv(metricPointsToCsv(tracker.points()));
+    tracker.log({ loss: 0.25 }, { step: 3, taskId: 'line\nbreak' });
+    const text = metricPointsToCsv(tracker.points());
+    expect(text, 'a lone line feed is quoted too').toContain('"line\nbreak"');
+    const rows = parseCsv(text);
     expect(rows).toEqual([
       ['run_id', 'metric', 'task_id', 'step', 'value', 'wall_time_ms', 'wall_time'],
       ['run,1', 'loss', 'say "hi",\nthen', '1', '0.5', String(Date.UTC(2025, 0, 2, 3, 4, 5, 6)), '2025-01-02T03:04:05.006Z'],
       ['run,1', 'loss', '', '2', 'NaN', String(Date.UTC(2025, 0, 2, 3, 4, 5, 6)), '2025-01-02T03:04:05.006Z'],
+      ['run,1', 'loss', 'line\nbreak', '3', '0.25', String(Date.UTC(2025, 0, 2, 3, 4, 5, 6)), '2025-01-02T03:04:05.006Z'],
     ]);
   });
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describeValue } from '@holomind/core';
 import { MonitoringError } from '../errors.js';
+import { unrefInterval } from '../listeners.js';
 import { valueStatistics, type Histogram, type NamedStatistics } from '../tensor-statistics.js';
 import type { MetricPoint, MetricSink } from '../types.js';
 import {
@@ -73,8 +74,7 @@ export class TensorBoardWriter {
     this.fd = openSync(this.filePath, 'a');
     this.queue.push(tfRecord(fileVersionEvent(this.now() / 1000)));
     this.flush();
-    this.timer = setInterval(() => this.flushQuietly(), flushIntervalMs);
-    this.timer.unref();
+    this.timer = unrefInterval(() => this.flushQuietly(), flushIntervalMs);
   }
 
   /** A scalar (stored as float32 `simple_value`; NaN and ±Infinity are kept). */
