@@ -70,17 +70,14 @@ export function histogramValue(histogram: Histogram): ValueEncoder {
     message(writer, field, (packed) => values.forEach((item) => packed.double(item)));
   return (value) =>
     message(value, VALUE.histo, (proto) => {
-      proto
-        .uint32(key(HISTOGRAM.min, FIXED64))
-        .double(histogram.min)
-        .uint32(key(HISTOGRAM.max, FIXED64))
-        .double(histogram.max)
-        .uint32(key(HISTOGRAM.num, FIXED64))
-        .double(histogram.num)
-        .uint32(key(HISTOGRAM.sum, FIXED64))
-        .double(histogram.sum)
-        .uint32(key(HISTOGRAM.sumSquares, FIXED64))
-        .double(histogram.sumSquares);
+      const doubles: Array<[field: number, value: number]> = [
+        [HISTOGRAM.min, histogram.min],
+        [HISTOGRAM.max, histogram.max],
+        [HISTOGRAM.num, histogram.num],
+        [HISTOGRAM.sum, histogram.sum],
+        [HISTOGRAM.sumSquares, histogram.sumSquares],
+      ];
+      for (const [field, double] of doubles) proto.uint32(key(field, FIXED64)).double(double);
       packedDoubles(proto, HISTOGRAM.bucketLimit, histogram.bucketLimits);
       packedDoubles(proto, HISTOGRAM.bucket, histogram.bucketCounts);
     });
@@ -89,17 +86,12 @@ export function histogramValue(histogram: Histogram): ValueEncoder {
 /** `image`: PNG bytes with their size and channel count (TensorBoard's colorspace). */
 export function imageValue(png: Uint8Array, size: { width: number; height: number; channels: number }): ValueEncoder {
   return (value) =>
-    message(value, VALUE.image, (image) =>
-      image
-        .uint32(key(IMAGE.height, VARINT))
-        .int32(size.height)
-        .uint32(key(IMAGE.width, VARINT))
-        .int32(size.width)
-        .uint32(key(IMAGE.colorspace, VARINT))
-        .int32(size.channels)
-        .uint32(key(IMAGE.encoded, LENGTH_DELIMITED))
-        .bytes(png),
-    );
+    message(value, VALUE.image, (image) => {
+      image.uint32(key(IMAGE.height, VARINT)).int32(size.height);
+      image.uint32(key(IMAGE.width, VARINT)).int32(size.width);
+      image.uint32(key(IMAGE.colorspace, VARINT)).int32(size.channels);
+      image.uint32(key(IMAGE.encoded, LENGTH_DELIMITED)).bytes(png);
+    });
 }
 
 /** Text for TensorBoard's `text` plugin: plugin metadata and a rank-0 DT_STRING tensor. */
