@@ -8,7 +8,7 @@
  *    full tracking (tracker + SQL sink + TensorBoard sink + alert rules + resource sampler), in
  *    adjacent pairs of blocks measured in the same run (process CPU time and wall time), next to an
  *    A/A control that shows the noise floor; plus the direct CPU cost of one log() call.
- * Prints medians and ratios; never fails on time.
+ * Prints medians and ratios; never fails on time. BENCH_QUICK=1 runs a smoke test with small sizes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@holomind/tensor-kernels';
-import { seededValues } from '@holomind/testing';
+import { measure, median, seededValues } from '@holomind/testing';
 import {
   AlertManager,
   MetricsTracker,
@@ -31,11 +31,8 @@ import {
 const folder = mkdtempSync(path.join(os.tmpdir(), 'holomind-monitoring-bench-'));
 let databaseCount = 0;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
+const quick = process.env.BENCH_QUICK === '1';
+const pointCount = quick ? 20_000 : 200_000;
 
 function openDatabase() {
   const database = new Database(path.join(folder, `bench-${databaseCount++}.db`));
@@ -56,41 +53,70 @@ function makePoints(count: number): MetricPoint[] {
   }));
 }
 
-async function sinkThroughput(batchSize: number, points: MetricPoint[], repeats: number): Promise<number> {
-  const rates: number[] = [];
-  for (let repeat = 0; repeat < repeats; repeat++) {
+/** Points per second from the median time of `repeats` timed runs; each run gets a fresh database, set up untimed. */
+async function pointsPerSecond(
+  count: number,
+  repeats: number,
+  open: () => Promise<{ write: () => Promise<void>; finish: () => Promise<void> }>,
+): Promise<number> {
+  let current: Awaited<ReturnType<typeof open>> | undefined;
+  const finish = async () => {
+    await current?.finish();
+    current = undefined;
+  };
+  const [result] = await measure(
+    { write: async () => await current!.write() },
+    {
+      iterations: repeats,
+      warmup: 0,
+      beforeEach: async () => {
+        await finish();
+        current = await open();
+      },
+    },
+  );
+  await finish();
+  return count / (result!.medianMs / 1000);
+}
+
+function sinkThroughput(batchSize: number, points: MetricPoint[], repeats: number): Promise<number> {
+  return pointsPerSecond(points.length, repeats, async () => {
     const db = openDatabase();
     const sink = new SqlMetricSink(db, { batchSize });
     await sink.migrate();
-    const started = performance.now();
-    for (let i = 0; i < points.length; i += 4) sink.writePoints(points.slice(i, i + 4));
-    await sink.flush();
-    const seconds = (performance.now() - started) / 1000;
-    rates.push(points.length / seconds);
-    if ((await sink.countPoints()) !== points.length) throw new Error('row count mismatch');
-    await sink.close();
-    await db.destroy();
-  }
-  return median(rates);
+    return {
+      write: async () => {
+        for (let i = 0; i < points.length; i += 4) sink.writePoints(points.slice(i, i + 4));
+        await sink.flush();
+      },
+      finish: async () => {
+        if ((await sink.countPoints()) !== points.length) throw new Error('row count mismatch');
+        await sink.close();
+        await db.destroy();
+      },
+    };
+  });
 }
 
-async function trackerThroughput(count: number, repeats: number): Promise<number> {
-  const rates: number[] = [];
-  for (let repeat = 0; repeat < repeats; repeat++) {
+function trackerThroughput(count: number, repeats: number): Promise<number> {
+  return pointsPerSecond(count, repeats, async () => {
     const db = openDatabase();
     const sink = new SqlMetricSink(db);
     await sink.migrate();
     const tracker = new MetricsTracker({ runId: 'bench', sinks: [sink] });
-    const started = performance.now();
-    for (let step = 0; step < count / 4; step++) {
-      tracker.log({ loss: 1 / (step + 1), accuracy: step / count, lr: 0.01, grad_norm: 2 }, { step, taskId: step >> 10 });
-    }
-    await tracker.flush();
-    rates.push(count / ((performance.now() - started) / 1000));
-    await tracker.close();
-    await db.destroy();
-  }
-  return median(rates);
+    return {
+      write: async () => {
+        for (let step = 0; step < count / 4; step++) {
+          tracker.log({ loss: 1 / (step + 1), accuracy: step / count, lr: 0.01, grad_norm: 2 }, { step, taskId: step >> 10 });
+        }
+        await tracker.flush();
+      },
+      finish: async () => {
+        await tracker.close();
+        await db.destroy();
+      },
+    };
+  });
 }
 
 async function trainingOverhead() {
@@ -180,7 +206,7 @@ async function trainingOverhead() {
    */
   const compare = async (control: boolean) => {
     const blockSteps = 4;
-    const pairs = 60;
+    const pairs = quick ? 4 : 60;
     const cpu = { plain: [] as number[], tracked: [] as number[], ratios: [] as number[] };
     const wall = { plain: [] as number[], tracked: [] as number[], ratios: [] as number[] };
     const runBlock = async (withTracking: boolean) => {
@@ -221,7 +247,7 @@ async function trainingOverhead() {
   await tracker.flush();
 
   // The direct cost of one log() call with the same sinks and rules, timed over many calls.
-  const calls = 20_000;
+  const calls = quick ? 2_000 : 20_000;
   const cpuStarted = process.cpuUsage();
   for (let i = 0; i < calls; i++) tracker.log({ loss: 1, accuracy: 0.5, lr: 0.05 }, { step: stepIndex + i, taskId: 0 });
   await tracker.flush();
@@ -247,18 +273,22 @@ try {
   console.log(
     '\n1. SQLite sink throughput (file database, WAL, synchronous=NORMAL; series id, step, wall time, value per row; median of 3 runs)',
   );
-  const points = makePoints(200_000);
+  const points = makePoints(pointCount);
   console.log('| path | batch size | points | points/s |');
   console.log('| --- | ---: | ---: | ---: |');
   for (const batchSize of [100, 500, 2000, 4000]) {
     const rate = await sinkThroughput(batchSize, points, 3);
     console.log(`| SqlMetricSink.writePoints | ${batchSize} | ${points.length} | ${Math.round(rate).toLocaleString('en-US')} |`);
   }
-  const endToEnd = await trackerThroughput(200_000, 3);
-  console.log(`| MetricsTracker.log (4 metrics/call) → sink | 2000 | 200000 | ${Math.round(endToEnd).toLocaleString('en-US')} |`);
+  const endToEnd = await trackerThroughput(pointCount, 3);
+  console.log(
+    `| MetricsTracker.log (4 metrics/call) → sink | 2000 | ${pointCount} | ${Math.round(endToEnd).toLocaleString('en-US')} |`,
+  );
   console.log(`target ≥ 100,000 points/s batched: ${endToEnd >= 100_000 ? 'met' : 'NOT met'} (end to end, default batch size)`);
 
-  console.log('\n2. Tracking overhead on a training step (60 adjacent pairs of 4-step blocks, order alternating; medians)');
+  console.log(
+    `\n2. Tracking overhead on a training step (${quick ? 4 : 60} adjacent pairs of 4-step blocks, order alternating; medians)`,
+  );
   const training = await trainingOverhead();
   const perCall = training.logMicros / 1000 / training.measured.cpu.plain;
   console.log(`model: MLP ${training.shape}, backend ${training.backend}, plain SGD with the backward pass written out`);

@@ -1,7 +1,9 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AlertHandler } from './alert-manager.js';
-import { MonitoringError, describeValue } from './errors.js';
+import { describeValue } from '@holomind/core';
+import { MonitoringError } from './errors.js';
+import { toJson } from './to-json.js';
 import type { AlertRecord } from './types.js';
 
 /** Where {@link consoleAlertHandler} writes; `console` by default. */
@@ -31,7 +33,7 @@ export function fileAlertHandler(filePath: string): AlertHandler {
   return async (alert) => {
     folderReady ??= mkdir(path.dirname(path.resolve(filePath)), { recursive: true });
     await folderReady;
-    await appendFile(filePath, `${alertToJson(alert)}\n`, 'utf8');
+    await appendFile(filePath, `${toJson(alert, 0)}\n`, 'utf8');
   };
 }
 
@@ -41,11 +43,4 @@ export function callbackAlertHandler(callback: (alert: AlertRecord) => void | Pr
     throw new MonitoringError('INVALID_ARGUMENT', `callbackAlertHandler needs a function, got ${describeValue(callback)}.`);
   }
   return (alert) => callback(alert);
-}
-
-/** JSON text of an alert with non-finite numbers spelled as strings. */
-export function alertToJson(alert: AlertRecord): string {
-  return JSON.stringify(alert, (_key, value: unknown) =>
-    typeof value === 'number' && !Number.isFinite(value) ? String(value) : value,
-  );
 }

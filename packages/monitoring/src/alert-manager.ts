@@ -1,7 +1,10 @@
 import { crossedLevel, resolveRule, severityRank, SEVERITIES, type AlertRule, type ResolvedRule } from './alert-rules.js';
-import { MonitoringError, describeValue } from './errors.js';
+import { describeValue, type TaskId } from '@holomind/core';
+import { dropFromBest } from './accuracy-matrix.js';
+import { MonitoringError, checkOption } from './errors.js';
+import { Listeners } from './listeners.js';
 import { normalizeTaskId, type MetricsTracker } from './metrics-tracker.js';
-import type { AlertKind, AlertRecord, AlertSeverity, HealthStatus, MetricPoint, TaskId } from './types.js';
+import type { AlertKind, AlertRecord, AlertSeverity, HealthStatus, MetricPoint } from './types.js';
 
 /** Receives every fired alert, one at a time, off the training path. */
 export type AlertHandler = (alert: AlertRecord) => void | Promise<void>;
@@ -107,7 +110,7 @@ export class AlertManager {
   private readonly taskOrder = new Map<string, string[]>();
   private readonly currentTasks = new Map<string, string>();
   private readonly queue: AlertRecord[] = [];
-  private readonly listeners = new Set<(alert: AlertRecord) => void>();
+  private readonly listeners = new Listeners<AlertRecord>();
   private readonly totals = { total: 0, suppressed: 0, dropped: 0, handlerFailures: 0 };
   private readonly bySeverity: Record<AlertSeverity, number> = { warning: 0, error: 0, critical: 0 };
   private readonly byRule: Record<string, number> = {};
@@ -120,10 +123,10 @@ export class AlertManager {
       throw new MonitoringError('INVALID_ARGUMENT', 'AlertManager needs { tracker }: the MetricsTracker whose points it checks.');
     }
     this.tracker = options.tracker;
-    this.defaultCooldownMs = nonNegative(options.cooldownMs ?? 60_000, 'cooldownMs');
-    this.historyLimit = positiveInteger(options.historyLimit ?? 1000, 'historyLimit');
-    this.maxQueue = positiveInteger(options.maxQueue ?? 10_000, 'maxQueue');
-    this.healthWindowMs = nonNegative(options.healthWindowMs ?? 600_000, 'healthWindowMs');
+    this.defaultCooldownMs = checkOption.nonNegativeNumber('cooldownMs', options.cooldownMs ?? 60_000);
+    this.historyLimit = checkOption.positiveInteger('historyLimit', options.historyLimit ?? 1000);
+    this.maxQueue = checkOption.positiveInteger('maxQueue', options.maxQueue ?? 10_000);
+    this.healthWindowMs = checkOption.nonNegativeNumber('healthWindowMs', options.healthWindowMs ?? 600_000);
     this.now = options.now ?? Date.now;
     this.onHandlerError =
       options.onHandlerError ??
@@ -140,7 +143,10 @@ export class AlertManager {
       }
       this.nonFinite = {
         severity,
-        cooldownMs: nonNegative(options.nonFinite?.cooldownMs ?? this.defaultCooldownMs, 'nonFinite.cooldownMs'),
+        cooldownMs: checkOption.nonNegativeNumber(
+          'nonFinite.cooldownMs',
+          options.nonFinite?.cooldownMs ?? this.defaultCooldownMs,
+        ),
       };
     }
     this.handlers = [];
@@ -180,8 +186,7 @@ export class AlertManager {
 
   /** Calls `listener` synchronously with every fired alert (dashboards). Returns the unsubscribe function. */
   subscribe(listener: (alert: AlertRecord) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   /**
@@ -266,7 +271,8 @@ export class AlertManager {
       return;
     }
     if (point.taskId === this.currentTask(point.runId)) return;
-    const drop = best - point.value;
+    // The running best is the max over every earlier value of this task, so this is f_j over its history.
+    const drop = dropFromBest([best], point.value);
     const level = crossedLevel(rule, drop);
     if (!level) return;
     this.fire(rule.id, 'forgetting', level.severity, point, rule.cooldownMs, fired, {
@@ -394,18 +400,4 @@ function taskLabel(point: MetricPoint): string {
 
 function formatNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : Number(value.toPrecision(6)).toString();
-}
-
-function nonNegative(value: number, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new MonitoringError('INVALID_ARGUMENT', `${name} ${describeValue(value)} must be a finite number ≥ 0 (milliseconds).`);
-  }
-  return value;
-}
-
-function positiveInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new MonitoringError('INVALID_ARGUMENT', `${name} ${describeValue(value)} must be a positive integer.`);
-  }
-  return value;
 }

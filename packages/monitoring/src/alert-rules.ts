@@ -1,6 +1,7 @@
-import { MonitoringError, describeValue } from './errors.js';
+import { describeValue, type TaskId } from '@holomind/core';
+import { MonitoringError } from './errors.js';
 import { normalizeTaskId } from './metrics-tracker.js';
-import type { AlertSeverity, TaskId } from './types.js';
+import type { AlertSeverity } from './types.js';
 
 /** Severity levels in increasing order. */
 export const SEVERITIES: readonly AlertSeverity[] = ['warning', 'error', 'critical'];

@@ -87,14 +87,10 @@ describe('ContinualEvaluator', () => {
     const evaluator = new ContinualEvaluator({ tasks: ['A', 'B'] });
     evaluator.recordRow('A', [0.9, 0.2]);
     evaluator.recordRow('B', [0.7, 0.8]);
-    let error: unknown;
-    try {
-      evaluator.forwardTransfer();
-    } catch (caught) {
-      error = caught;
-    }
-    expect(MonitoringError.isInstance(error) && error.code).toBe('MISSING_ACCURACY');
-    expect((error as Error).message).toMatch(/baseline accuracy of task B/);
+    expect(() => evaluator.forwardTransfer()).toThrow(MonitoringError);
+    expect(() => evaluator.forwardTransfer()).toThrow(
+      expect.objectContaining({ code: 'MISSING_ACCURACY', message: expect.stringMatching(/baseline accuracy of task B/) }),
+    );
     expect(() => new ContinualEvaluator().averageAccuracy()).toThrow(/No complete row yet/);
   });
 

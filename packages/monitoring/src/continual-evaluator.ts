@@ -1,6 +1,14 @@
-import { MonitoringError, describeValue } from './errors.js';
+import { describeValue, type TaskId } from '@holomind/core';
+import {
+  averageAccuracyOf,
+  averageForgettingOf,
+  backwardTransferOf,
+  forgettingOf,
+  type AccuracyMatrixOptions,
+} from './accuracy-matrix.js';
+import { MonitoringError } from './errors.js';
+import { Listeners } from './listeners.js';
 import { normalizeTaskId, type MetricsTracker } from './metrics-tracker.js';
-import type { TaskId } from './types.js';
 
 /** Options of {@link ContinualEvaluator}. */
 export interface ContinualEvaluatorOptions {
@@ -24,7 +32,7 @@ export interface ContinualEvaluatorOptions {
 /** Forgetting of one task (Chaudhry et al. 2018). */
 export interface TaskForgetting {
   task: string;
-  /** max over l ∈ [j, k−1] of R[l][j], minus R[k][j]. */
+  /** max over earlier rows l < k of R[l][j], minus R[k][j] ({@link forgettingOf}). */
   value: number;
 }
 
@@ -50,7 +58,7 @@ export const EVALUATION_DEFINITIONS: ContinualEvaluationReport['definitions'] = 
   averageAccuracy: 'ACC = (1/T) Σ_{j=0..k} R[k][j]  (Lopez-Paz & Ranzato 2017)',
   backwardTransfer: 'BWT = (1/k) Σ_{j=0..k-1} (R[k][j] - R[j][j])  (Lopez-Paz & Ranzato 2017); negative means forgetting',
   forwardTransfer: 'FWT = (1/k) Σ_{j=1..k} (R[j-1][j] - b[j]), b = baseline accuracy before training  (Lopez-Paz & Ranzato 2017)',
-  forgetting: 'f_j = max_{l=j..k-1} R[l][j] - R[k][j] for j < k, averaged over j = 0..k-1  (Chaudhry et al. 2018, RWalk)',
+  forgetting: 'f_j = max_{l=0..k-1} R[l][j] - R[k][j] for j < k, averaged over j = 0..k-1  (Chaudhry et al. 2018, RWalk)',
 };
 
 /**
@@ -71,7 +79,7 @@ export class ContinualEvaluator {
   /** Sparse: cells[trained][evaluated]. */
   private readonly cells = new Map<string, Map<string, number>>();
   private readonly baseline = new Map<string, number>();
-  private readonly listeners = new Set<(report: ContinualEvaluationReport) => void>();
+  private readonly listeners = new Listeners<ContinualEvaluationReport>();
   private readonly tracker: MetricsTracker | undefined;
   private readonly metric: string;
 
@@ -141,8 +149,7 @@ export class ContinualEvaluator {
 
   /** Calls `listener` with the new report after every `record`. Returns the unsubscribe function. */
   subscribe(listener: (report: ContinualEvaluationReport) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   /** R[i][j] in task order; null where nothing was recorded. */
@@ -163,19 +170,14 @@ export class ContinualEvaluator {
     return -1;
   }
 
-  /** ACC at `stage` (default: the current one). */
+  /** ACC at `stage` (default: the current one); see {@link averageAccuracyOf}. */
   averageAccuracy(stage = this.requireStage()): number {
-    let sum = 0;
-    for (let j = 0; j <= stage; j++) sum += this.require(stage, j);
-    return sum / (stage + 1);
+    return averageAccuracyOf(this.matrix(), this.at(stage));
   }
 
-  /** BWT at `stage` (needs stage ≥ 1). */
+  /** BWT at `stage` (needs stage ≥ 1); see {@link backwardTransferOf}. */
   backwardTransfer(stage = this.requireStage()): number {
-    this.requireLaterStage(stage, 'backward transfer');
-    let sum = 0;
-    for (let j = 0; j < stage; j++) sum += this.require(stage, j) - this.require(j, j);
-    return sum / stage;
+    return backwardTransferOf(this.matrix(), this.at(stage));
   }
 
   /** FWT at `stage` against the baseline (needs stage ≥ 1, R[j−1][j] and b[j] for j = 1..stage). */
@@ -196,23 +198,14 @@ export class ContinualEvaluator {
     return sum / stage;
   }
 
-  /** Forgetting of every task trained before `stage` (Chaudhry et al. 2018). */
+  /** Forgetting of every task trained before `stage` (Chaudhry et al. 2018); see {@link forgettingOf}. */
   forgetting(stage = this.requireStage()): TaskForgetting[] {
-    const result: TaskForgetting[] = [];
-    for (let j = 0; j < stage; j++) {
-      let best = -Infinity;
-      for (let l = j; l < stage; l++) best = Math.max(best, this.require(l, j));
-      // Math.max ignores nothing: a NaN cell makes best NaN, which is the honest answer.
-      result.push({ task: this.taskList[j]!, value: best - this.require(stage, j) });
-    }
-    return result;
+    return forgettingOf(this.matrix(), this.at(stage)).map((value, j) => ({ task: this.taskList[j]!, value }));
   }
 
-  /** Mean forgetting over the tasks trained before `stage`. */
+  /** Mean forgetting over the tasks trained before `stage`; see {@link averageForgettingOf}. */
   averageForgetting(stage = this.requireStage()): number {
-    this.requireLaterStage(stage, 'average forgetting');
-    const values = this.forgetting(stage);
-    return values.reduce((sum, entry) => sum + entry.value, 0) / values.length;
+    return averageForgettingOf(this.matrix(), this.at(stage));
   }
 
   /** Everything as JSON; what cannot be computed yet is null with a note saying why. */
@@ -241,6 +234,11 @@ export class ContinualEvaluator {
       definitions: { ...EVALUATION_DEFINITIONS },
       notes,
     };
+  }
+
+  /** Options for the accuracy-matrix measures: the stage, and task names for their messages. */
+  private at(stage: number): AccuracyMatrixOptions {
+    return { stage, tasks: this.taskList };
   }
 
   private ensureTask(task: TaskId): string {

@@ -1,8 +1,7 @@
-export { MetricsTracker, normalizeTaskId } from './metrics-tracker.js';
+export { MetricsTracker } from './metrics-tracker.js';
 export type { LogContext, MetricsTrackerOptions, SeriesFilter, MetricSeries, MetricListener } from './metrics-tracker.js';
 export type { RunningStatistics } from './series-buffer.js';
 export type {
-  TaskId,
   MetricGoal,
   MetricDefinition,
   MetricPoint,
@@ -21,12 +20,14 @@ export type { SqlDialectName, MonitoringTableNames } from './sql/sql-schema.js';
 
 export { ContinualEvaluator, EVALUATION_DEFINITIONS } from './continual-evaluator.js';
 export type { ContinualEvaluatorOptions, ContinualEvaluationReport, TaskForgetting } from './continual-evaluator.js';
+export { forgettingOf, averageForgettingOf, averageAccuracyOf, backwardTransferOf } from './accuracy-matrix.js';
+export type { AccuracyMatrix, AccuracyMatrixOptions } from './accuracy-matrix.js';
 
 export { AlertManager } from './alert-manager.js';
 export type { AlertManagerOptions, AlertHandler, AlertFilter, AlertSummary, HealthReport } from './alert-manager.js';
 export { SEVERITIES } from './alert-rules.js';
 export type { AlertRule, ThresholdRule, ForgettingRule, SeverityThresholds, ResolvedRule } from './alert-rules.js';
-export { consoleAlertHandler, fileAlertHandler, callbackAlertHandler, alertToJson } from './alert-handlers.js';
+export { consoleAlertHandler, fileAlertHandler, callbackAlertHandler } from './alert-handlers.js';
 export type { AlertConsole } from './alert-handlers.js';
 
 export { ResourceSampler, RESOURCE_METRICS } from './resource-sampler.js';
@@ -37,14 +38,13 @@ export type { Histogram, TensorStatistics, NamedStatistics, StatisticsOptions } 
 
 export { TensorBoardWriter, tensorBoardSink } from './tensorboard/tensorboard-writer.js';
 export type { TensorBoardWriterOptions, TensorBoardSinkOptions } from './tensorboard/tensorboard-writer.js';
-export { encodePng, readPngHeader } from './tensorboard/png.js';
-export type { RawImage, PngHeader } from './tensorboard/png.js';
-export { crc32c, crc32, maskedCrc32c } from './tensorboard/checksums.js';
+export type { RawImage } from './tensorboard/png.js';
 
 export { PerformanceMonitor } from './performance-monitor.js';
 export type { PerformanceStats, OperationTotals, TrackedTiming } from './performance-monitor.js';
 
-export { toCsv, metricPointsToCsv, alertsToCsv, accuracyMatrixToCsv, toJson } from './reports/csv.js';
+export { metricPointsToCsv, alertsToCsv, accuracyMatrixToCsv } from './reports/csv.js';
+export { toJson } from './to-json.js';
 export {
   taskAccuracyChart,
   accuracyMatrixChart,

@@ -82,14 +82,12 @@ describe('MetricsTracker', () => {
     tracker.log({ loss: 0.9 });
     expect(received).toHaveLength(3);
     expect(listened).toEqual([2]);
-    let error: unknown;
-    try {
-      await tracker.flush();
-    } catch (caught) {
-      error = caught;
-    }
-    expect(MonitoringError.isInstance(error) && error.code).toBe('SINK_FAILED');
-    expect((error as Error).message).toMatch(/^4 sink or listener error\(s\) since the last flush; first: disk full/);
+    await expect(tracker.flush()).rejects.toSatisfy(
+      (error) =>
+        MonitoringError.isInstance(error) &&
+        error.code === 'SINK_FAILED' &&
+        /^4 sink or listener error\(s\) since the last flush; first: disk full/.test(error.message),
+    );
     expect(reported).toHaveLength(4);
     await expect(tracker.flush()).resolves.toBeUndefined(); // errors are reported once
   });
@@ -102,7 +100,7 @@ describe('MetricsTracker', () => {
     expect(() => tracker.log({ loss: 1 }, { step: 1.5 })).toThrow(/step 1.5 must be a non-negative integer/);
     expect(() => tracker.log({ loss: 1 }, { taskId: Number.NaN })).toThrow(/taskId NaN/);
     expect(() => tracker.log({ loss: 1 }, { taskId: '' })).toThrow(/taskId "" is not a task; leave taskId out/);
-    expect(() => new MetricsTracker({ historyLimit: 0 })).toThrow(/historyLimit 0 must be a positive integer/);
+    expect(() => new MetricsTracker({ historyLimit: 0 })).toThrow(/historyLimit must be an integer >= 1, got 0/);
     expect(() => tracker.defineMetric('loss', { goal: 'lower' as never })).toThrow(
       /goal "lower" must be 'maximize' or 'minimize'/,
     );

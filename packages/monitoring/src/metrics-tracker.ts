@@ -1,6 +1,8 @@
-import { MonitoringError, describeValue } from './errors.js';
+import { describeValue, type TaskId } from '@holomind/core';
+import { MonitoringError, checkOption } from './errors.js';
+import { Listeners } from './listeners.js';
 import { SeriesBuffer, summarize, type RunningStatistics } from './series-buffer.js';
-import type { AlertRecord, DashboardSnapshot, MetricDefinition, MetricPoint, MetricSink, TaskId } from './types.js';
+import type { AlertRecord, DashboardSnapshot, MetricDefinition, MetricPoint, MetricSink } from './types.js';
 
 /** Where a logged set of values belongs. */
 export interface LogContext {
@@ -96,7 +98,7 @@ export class MetricsTracker {
   private readonly declared = new Set<string>();
   private readonly buffers = new Map<string, SeriesBuffer>();
   private readonly byMetric = new Map<string, SeriesBuffer[]>();
-  private readonly listeners = new Set<MetricListener>();
+  private readonly listeners = new Listeners<readonly MetricPoint[]>();
   private readonly sinkList: MetricSink[] = [];
   private readonly pendingWrites = new Set<Promise<void>>();
   private readonly errors: unknown[] = [];
@@ -110,13 +112,7 @@ export class MetricsTracker {
     if (typeof this.runId !== 'string' || this.runId === '') {
       throw new MonitoringError('INVALID_ARGUMENT', `runId ${describeValue(options.runId)} must be a non-empty string.`);
     }
-    this.historyLimit = options.historyLimit ?? 10_000;
-    if (!Number.isSafeInteger(this.historyLimit) || this.historyLimit < 1) {
-      throw new MonitoringError(
-        'INVALID_ARGUMENT',
-        `historyLimit ${describeValue(options.historyLimit)} must be a positive integer (points kept per series).`,
-      );
-    }
+    this.historyLimit = checkOption.positiveInteger('historyLimit', options.historyLimit ?? 10_000);
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? ((error) => console.error('[@holomind/monitoring]', error));
     for (const [name, definition] of Object.entries(options.metrics ?? {})) this.defineMetric(name, definition);
@@ -167,8 +163,7 @@ export class MetricsTracker {
 
   /** Calls `listener` with the points of every later `log`. Returns the unsubscribe function. */
   subscribe(listener: MetricListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   /**
@@ -220,23 +215,7 @@ export class MetricsTracker {
 
   /** The points of the in-memory history matching `filter`, in the order they were logged. */
   points(filter: SeriesFilter = {}): MetricPoint[] {
-    const tagged: Array<{ sequence: number; point: MetricPoint }> = [];
-    for (const buffer of this.matching(filter)) {
-      const arrays = buffer.toArrays();
-      arrays.steps.forEach((step, i) =>
-        tagged.push({
-          sequence: arrays.sequences[i]!,
-          point: {
-            runId: buffer.runId,
-            metric: buffer.metric,
-            taskId: buffer.taskId,
-            step,
-            value: arrays.values[i]!,
-            wallTime: arrays.wallTimes[i]!,
-          },
-        }),
-      );
-    }
+    const tagged = this.matching(filter).flatMap((buffer) => buffer.toSequencedPoints());
     return tagged.sort((a, b) => a.sequence - b.sequence).map((entry) => entry.point);
   }
 

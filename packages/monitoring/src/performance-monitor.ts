@@ -1,4 +1,5 @@
-import { MonitoringError, describeValue } from './errors.js';
+import { describeValue } from '@holomind/core';
+import { MonitoringError } from './errors.js';
 
 /** Totals of one kind of memory operation (captures or reconstructions). */
 export interface OperationTotals {

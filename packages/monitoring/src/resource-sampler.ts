@@ -1,6 +1,8 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { MonitoringError, describeValue } from './errors.js';
+import { describeValue } from '@holomind/core';
+import { MonitoringError, checkOption } from './errors.js';
+import { Listeners, unrefInterval } from './listeners.js';
 import type { MetricsTracker } from './metrics-tracker.js';
 
 /** What a GPU adapter says about itself (the shape `@holomind/tensor-kernels` reports). */
@@ -85,7 +87,7 @@ export class ResourceSampler {
   private readonly historyLimit: number;
   private readonly now: () => number;
   private readonly samples: ResourceSample[] = [];
-  private readonly listeners = new Set<(sample: ResourceSample) => void>();
+  private readonly listeners = new Listeners<ResourceSample>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private previousCpu = process.cpuUsage();
   private previousTime = performance.now();
@@ -99,13 +101,7 @@ export class ResourceSampler {
         `intervalMs ${describeValue(options.intervalMs)} must be a number ≥ 1 (milliseconds).`,
       );
     }
-    this.historyLimit = options.historyLimit ?? 720;
-    if (!Number.isSafeInteger(this.historyLimit) || this.historyLimit < 1) {
-      throw new MonitoringError(
-        'INVALID_ARGUMENT',
-        `historyLimit ${describeValue(options.historyLimit)} must be a positive integer.`,
-      );
-    }
+    this.historyLimit = checkOption.positiveInteger('historyLimit', options.historyLimit ?? 720);
     this.tracker = options.tracker;
     this.backendInfo = options.backendInfo;
     this.now = options.now ?? Date.now;
@@ -122,20 +118,18 @@ export class ResourceSampler {
   start(): this {
     if (this.timer) return this;
     this.sample();
-    this.timer = setInterval(() => this.sample(), this.intervalMs);
-    this.timer.unref();
+    this.timer = unrefInterval(() => this.sample(), this.intervalMs);
     return this;
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    clearInterval(this.timer);
     this.timer = undefined;
   }
 
   /** Calls `listener` with every new sample. Returns the unsubscribe function. */
   subscribe(listener: (sample: ResourceSample) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   /** Takes one sample now (also what the timer calls). */

@@ -120,16 +120,19 @@ export class SeriesBuffer {
     return result;
   }
 
-  /** Oldest-first points as objects. */
-  toPoints(): MetricPoint[] {
+  /** Oldest-first points as objects, each with its log sequence number (to merge series in log order). */
+  toSequencedPoints(): Array<{ sequence: number; point: MetricPoint }> {
     const arrays = this.toArrays();
     return arrays.steps.map((step, i) => ({
-      runId: this.runId,
-      metric: this.metric,
-      taskId: this.taskId,
-      step,
-      value: arrays.values[i]!,
-      wallTime: arrays.wallTimes[i]!,
+      sequence: arrays.sequences[i]!,
+      point: {
+        runId: this.runId,
+        metric: this.metric,
+        taskId: this.taskId,
+        step,
+        value: arrays.values[i]!,
+        wallTime: arrays.wallTimes[i]!,
+      },
     }));
   }
 

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { MonitoringError, describeValue } from './errors.js';
+import { MonitoringError, checkOption } from './errors.js';
 import type { LogContext, MetricsTracker } from './metrics-tracker.js';
 
 /**
@@ -53,10 +53,7 @@ export interface NamedStatistics {
  * histogram with `bins` equal-width buckets between min and max.
  */
 export function valueStatistics(values: ArrayLike<number>, options: StatisticsOptions = {}): TensorStatistics {
-  const bins = options.bins ?? 30;
-  if (!Number.isSafeInteger(bins) || bins < 1) {
-    throw new MonitoringError('INVALID_ARGUMENT', `bins ${describeValue(bins)} must be a positive integer.`);
-  }
+  const bins = checkOption.positiveInteger('bins', options.bins ?? 30);
   let count = 0;
   let nonFiniteCount = 0;
   let min = Infinity;

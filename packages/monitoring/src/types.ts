@@ -1,5 +1,5 @@
-/** A task's identity as the caller names it; stored and compared as a string (`3` and `'3'` are one task). */
-export type TaskId = string | number;
+// src/sql/* still imports TaskId from here; the one definition is core's (stored as a string: `3` and `'3'` are one task).
+export type { TaskId } from '@holomind/core';
 
 /** Whether larger values of a metric are better, smaller are better, or neither is known. */
 export type MetricGoal = 'maximize' | 'minimize';

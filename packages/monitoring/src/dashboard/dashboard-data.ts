@@ -1,7 +1,9 @@
 import type { AlertManager, AlertSummary } from '../alert-manager.js';
 import type { ContinualEvaluationReport, ContinualEvaluator } from '../continual-evaluator.js';
-import { MonitoringError, describeValue } from '../errors.js';
-import type { MetricsTracker } from '../metrics-tracker.js';
+import { describeValue } from '@holomind/core';
+import { MonitoringError } from '../errors.js';
+import { Listeners, unrefInterval } from '../listeners.js';
+import type { MetricsTracker, SeriesFilter } from '../metrics-tracker.js';
 import type { ResourceSample, ResourceSampler } from '../resource-sampler.js';
 import type { RunningStatistics } from '../series-buffer.js';
 import type { AlertRecord, DashboardSnapshot, HealthStatus, MetricGoal, MetricPoint } from '../types.js';
@@ -84,7 +86,7 @@ export class DashboardData {
   private readonly snapshotLimit: number;
   private readonly now: () => number;
   private readonly snapshots: DashboardSnapshot[] = [];
-  private readonly snapshotListeners = new Set<(snapshot: DashboardSnapshot) => void>();
+  private readonly snapshotListeners = new Listeners<DashboardSnapshot>();
   private snapshotTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: DashboardDataOptions) {
@@ -112,22 +114,12 @@ export class DashboardData {
     for (const metric of tracker.metricNames()) {
       metrics[metric] = this.summarize(metric, tracker.points({ metric }), tracker.statistics({ metric }));
       for (const taskId of tracker.taskIds()) {
-        const series = tracker.series({ metric, taskId });
-        if (series.length === 0) continue;
-        (perTask[taskId] ??= {})[metric] = this.summarize(
-          metric,
-          tracker.points({ metric, taskId }),
-          tracker.statistics({ metric, taskId }),
-        );
+        const summary = this.summarizeSeries({ metric, taskId });
+        if (summary) (perTask[taskId] ??= {})[metric] = summary;
       }
       for (const runId of tracker.runIds()) {
-        const series = tracker.series({ metric, runId });
-        if (series.length === 0) continue;
-        (perRun[runId] ??= {})[metric] = this.summarize(
-          metric,
-          tracker.points({ metric, runId }),
-          tracker.statistics({ metric, runId }),
-        );
+        const summary = this.summarizeSeries({ metric, runId });
+        if (summary) (perRun[runId] ??= {})[metric] = summary;
       }
     }
     const summary = this.alerts?.summary() ?? null;
@@ -162,19 +154,23 @@ export class DashboardData {
       throw new MonitoringError('INVALID_ARGUMENT', `snapshot interval ${describeValue(intervalMs)} must be ≥ 1 ms.`);
     }
     this.stopSnapshots();
-    this.snapshotTimer = setInterval(() => this.takeSnapshot(), intervalMs);
-    this.snapshotTimer.unref();
+    this.snapshotTimer = unrefInterval(() => this.takeSnapshot(), intervalMs);
   }
 
   stopSnapshots(): void {
-    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    clearInterval(this.snapshotTimer);
     this.snapshotTimer = undefined;
   }
 
   /** Calls `listener` with every snapshot. Returns the unsubscribe function. */
   onSnapshot(listener: (snapshot: DashboardSnapshot) => void): () => void {
-    this.snapshotListeners.add(listener);
-    return () => this.snapshotListeners.delete(listener);
+    return this.snapshotListeners.subscribe(listener);
+  }
+
+  /** The summary of the series `filter` selects (one metric), or undefined when it holds none. */
+  private summarizeSeries(filter: SeriesFilter & { metric: string }): MetricSummary | undefined {
+    if (this.tracker.series(filter).length === 0) return undefined;
+    return this.summarize(filter.metric, this.tracker.points(filter), this.tracker.statistics(filter));
   }
 
   /** The trend of points in log order (the last `trendWindow` finite ones). */

@@ -1,8 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MonitoringError, describeValue } from '../errors.js';
-import { toJson } from '../reports/csv.js';
+import { describeValue } from '@holomind/core';
+import { MonitoringError } from '../errors.js';
+import { unrefInterval } from '../listeners.js';
+import { toJson } from '../to-json.js';
 import type { MetricPoint } from '../types.js';
 import type { DashboardData } from './dashboard-data.js';
 import { DASHBOARD_SCRIPT, dashboardHtml } from './dashboard-page.js';
@@ -197,18 +199,16 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   if (data.evaluator) unsubscribers.push(data.evaluator.subscribe((report) => broadcast('evaluation', report)));
   if (data.resources) unsubscribers.push(data.resources.subscribe((sample) => broadcast('resources', sample)));
 
-  const pushTimer = setInterval(() => {
+  const pushTimer = unrefInterval(() => {
     if (pendingPoints.length === 0) return;
     const points = pendingPoints;
     pendingPoints = [];
     broadcast('points', points);
   }, pushIntervalMs);
-  pushTimer.unref();
   // Comments keep proxies and browsers from closing an idle stream.
-  const heartbeat = setInterval(() => {
+  const heartbeat = unrefInterval(() => {
     for (const client of clients) client.write(': heartbeat\n\n');
   }, 15_000);
-  heartbeat.unref();
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -4,7 +4,8 @@ import type { AlertManager } from '../alert-manager.js';
 import type { ContinualEvaluator } from '../continual-evaluator.js';
 import type { MetricsTracker } from '../metrics-tracker.js';
 import type { ResourceSampler } from '../resource-sampler.js';
-import { accuracyMatrixToCsv, alertsToCsv, metricPointsToCsv, toJson } from './csv.js';
+import { toJson } from '../to-json.js';
+import { accuracyMatrixToCsv, alertsToCsv, metricPointsToCsv } from './csv.js';
 import {
   accuracyMatrixChart,
   forgettingChart,

@@ -1,7 +1,6 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { inflateSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +8,9 @@ import { AlertManager } from '../alert-manager.js';
 import { ContinualEvaluator } from '../continual-evaluator.js';
 import { MetricsTracker } from '../metrics-tracker.js';
 import { ResourceSampler } from '../resource-sampler.js';
-import { accuracyMatrixToCsv, alertsToCsv, metricPointsToCsv, toJson } from './csv.js';
+import { decodePng } from '../test-support/png-decoder.js';
+import { toJson } from '../to-json.js';
+import { accuracyMatrixToCsv, alertsToCsv, metricPointsToCsv } from './csv.js';
 import { accuracyMatrixChart, forgettingChart, memoryUseChart, renderPng, renderSvg, taskAccuracyChart } from './plots.js';
 import { writeReport } from './report.js';
 
@@ -43,51 +44,6 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-/** Decodes an 8-bit RGBA or RGB PNG fully (all five filter types), independent of the code under test. */
-function decodePng(png: Uint8Array) {
-  const buffer = Buffer.from(png);
-  expect([...buffer.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  let offset = 8;
-  let width = 0;
-  let height = 0;
-  let channels = 0;
-  const idat: Buffer[] = [];
-  while (offset < buffer.length) {
-    const length = buffer.readUInt32BE(offset);
-    const type = buffer.toString('latin1', offset + 4, offset + 8);
-    const body = buffer.subarray(offset + 8, offset + 8 + length);
-    if (type === 'IHDR') {
-      width = body.readUInt32BE(0);
-      height = body.readUInt32BE(4);
-      expect(body[8], 'bit depth').toBe(8);
-      channels = ({ 2: 3, 6: 4 } as Record<number, number>)[body[9]!]!;
-      expect(body[12], 'interlace').toBe(0);
-    }
-    if (type === 'IDAT') idat.push(body);
-    offset += 12 + length;
-  }
-  const raw = inflateSync(Buffer.concat(idat));
-  const stride = width * channels;
-  const pixels = new Uint8Array(stride * height);
-  for (let y = 0; y < height; y++) {
-    const filter = raw[y * (stride + 1)]!;
-    for (let x = 0; x < stride; x++) {
-      const value = raw[y * (stride + 1) + 1 + x]!;
-      const left = x >= channels ? pixels[y * stride + x - channels]! : 0;
-      const up = y > 0 ? pixels[(y - 1) * stride + x]! : 0;
-      const upLeft = x >= channels && y > 0 ? pixels[(y - 1) * stride + x - channels]! : 0;
-      const paeth = () => {
-        const p = left + up - upLeft;
-        const [a, b, c] = [Math.abs(p - left), Math.abs(p - up), Math.abs(p - upLeft)];
-        return a <= b && a <= c ? left : b <= c ? up : upLeft;
-      };
-      const predictor = [0, left, up, (left + up) >> 1, paeth()][filter]!;
-      pixels[y * stride + x] = (value + predictor) & 0xff;
-    }
-  }
-  return { width, height, channels, pixels };
-}
-
 function handMatrix(): ContinualEvaluator {
   const evaluator = new ContinualEvaluator({ tasks: ['A', 'B, "odd"', 'C'] });
   evaluator.recordRow('A', [0.9, 0.1, 0.2]);
@@ -105,11 +61,15 @@ describe('CSV and JSON exports', () => {
     const tracker = new MetricsTracker({ runId: 'run,1', now: () => Date.UTC(2025, 0, 2, 3, 4, 5, 6) });
     tracker.log({ loss: 0.5 }, { step: 1, taskId: 'say "hi",\nthen' });
     tracker.log({ loss: Number.NaN }, { step: 2 });
-    const rows = parseCsv(metricPointsToCsv(tracker.points()));
+    tracker.log({ loss: 0.25 }, { step: 3, taskId: 'line\nbreak' });
+    const text = metricPointsToCsv(tracker.points());
+    expect(text, 'a lone line feed is quoted too').toContain('"line\nbreak"');
+    const rows = parseCsv(text);
     expect(rows).toEqual([
       ['run_id', 'metric', 'task_id', 'step', 'value', 'wall_time_ms', 'wall_time'],
       ['run,1', 'loss', 'say "hi",\nthen', '1', '0.5', String(Date.UTC(2025, 0, 2, 3, 4, 5, 6)), '2025-01-02T03:04:05.006Z'],
       ['run,1', 'loss', '', '2', 'NaN', String(Date.UTC(2025, 0, 2, 3, 4, 5, 6)), '2025-01-02T03:04:05.006Z'],
+      ['run,1', 'loss', 'line\nbreak', '3', '0.25', String(Date.UTC(2025, 0, 2, 3, 4, 5, 6)), '2025-01-02T03:04:05.006Z'],
     ]);
   });
 

@@ -1,16 +1,16 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { crc32 as zlibCrc32, inflateSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MetricsTracker } from '../metrics-tracker.js';
 import { valueStatistics } from '../tensor-statistics.js';
-import { crc32, crc32c } from './checksums.js';
+import { decodePng } from '../test-support/png-decoder.js';
 import { TensorBoardWriter, tensorBoardSink } from './tensorboard-writer.js';
+import { maskedCrc32c } from './tfrecord.js';
 
 // ---------------------------------------------------------------------------------------------
-// An independent reader: bit-by-bit CRC-32C (no table, unlike the writer), TFRecord framing and a
-// generic protobuf wire-format decoder. Field numbers are TensorFlow's event.proto / summary.proto.
+// An independent reader: bit-by-bit CRC-32C (not the @aws-crypto table), TFRecord framing and a
+// generic protobuf wire-format decoder (not protobufjs). Field numbers are event.proto / summary.proto.
 // ---------------------------------------------------------------------------------------------
 
 function referenceCrc32c(bytes: Uint8Array): number {
@@ -115,40 +115,6 @@ function readEvents(file: string): ParsedEvent[] {
   });
 }
 
-/** PNG pixels through an independent path: chunk CRCs with zlib's crc32, IDAT inflated, filter 0 only. */
-function decodePng(png: Uint8Array): { width: number; height: number; channels: number; pixels: Uint8Array } {
-  const buffer = Buffer.from(png);
-  expect([...buffer.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  let offset = 8;
-  let width = 0;
-  let height = 0;
-  let channels = 0;
-  const idat: Buffer[] = [];
-  while (offset < buffer.length) {
-    const length = buffer.readUInt32BE(offset);
-    const type = buffer.toString('latin1', offset + 4, offset + 8);
-    const body = buffer.subarray(offset + 8, offset + 8 + length);
-    expect(buffer.readUInt32BE(offset + 8 + length), `${type} CRC`).toBe(
-      zlibCrc32(buffer.subarray(offset + 4, offset + 8 + length)),
-    );
-    if (type === 'IHDR') {
-      width = body.readUInt32BE(0);
-      height = body.readUInt32BE(4);
-      channels = ({ 0: 1, 4: 2, 2: 3, 6: 4 } as Record<number, number>)[body[9]!]!;
-    }
-    if (type === 'IDAT') idat.push(body);
-    offset += 12 + length;
-  }
-  const raw = inflateSync(Buffer.concat(idat));
-  const rowBytes = width * channels;
-  const pixels = new Uint8Array(rowBytes * height);
-  for (let y = 0; y < height; y++) {
-    expect(raw[y * (rowBytes + 1)], 'filter type').toBe(0);
-    pixels.set(raw.subarray(y * (rowBytes + 1) + 1, (y + 1) * (rowBytes + 1)), y * rowBytes);
-  }
-  return { width, height, channels, pixels };
-}
-
 const folders: string[] = [];
 function temporaryFolder(): string {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'holomind-tb-'));
@@ -159,20 +125,18 @@ afterEach(() => {
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 
-describe('checksums', () => {
-  it('match the published check values crc32c("123456789") = 0xE3069283 and crc32 = 0xCBF43926', () => {
+describe('maskedCrc32c', () => {
+  it('masks the published check value crc32c("123456789") = 0xE3069283', () => {
     const check = new TextEncoder().encode('123456789');
     expect(referenceCrc32c(check)).toBe(0xe3069283);
-    expect(crc32c(check)).toBe(0xe3069283);
-    expect(crc32(check)).toBe(0xcbf43926);
-    expect(crc32(check)).toBe(zlibCrc32(Buffer.from(check)));
+    expect(maskedCrc32c(check)).toBe(referenceMask(0xe3069283));
   });
 
-  it('agree with the bitwise reference on random bytes of many lengths', () => {
+  it('agrees with the bitwise reference on random bytes of many lengths', () => {
     let state = 7;
     for (let length = 0; length < 300; length += 7) {
       const bytes = Uint8Array.from({ length }, () => (state = (state * 1103515245 + 12345) % 2 ** 31) & 0xff);
-      expect(crc32c(bytes)).toBe(referenceCrc32c(bytes));
+      expect(maskedCrc32c(bytes)).toBe(referenceMask(referenceCrc32c(bytes)));
     }
   });
 });

@@ -1,12 +1,22 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MonitoringError, describeValue } from '../errors.js';
+import { describeValue } from '@holomind/core';
+import { MonitoringError } from '../errors.js';
+import { unrefInterval } from '../listeners.js';
 import { valueStatistics, type Histogram, type NamedStatistics } from '../tensor-statistics.js';
 import type { MetricPoint, MetricSink } from '../types.js';
-import { maskedCrc32c } from './checksums.js';
+import {
+  fileVersionEvent,
+  histogramValue,
+  imageValue,
+  scalarValue,
+  summaryEvent,
+  textValue,
+  type ValueEncoder,
+} from './event-proto.js';
 import { encodePng, readPngHeader, type RawImage } from './png.js';
-import { ProtobufWriter } from './protobuf-writer.js';
+import { tfRecord } from './tfrecord.js';
 
 /** Options of {@link TensorBoardWriter}. */
 export interface TensorBoardWriterOptions {
@@ -20,12 +30,6 @@ export interface TensorBoardWriterOptions {
   now?: () => number;
 }
 
-// Field numbers from tensorflow/core/util/event.proto and framework/summary.proto.
-const EVENT = { wallTime: 1, step: 2, fileVersion: 3, summary: 5 } as const;
-const VALUE = { tag: 1, simpleValue: 2, image: 4, histo: 5, tensor: 8, metadata: 9 } as const;
-const HISTOGRAM = { min: 1, max: 2, num: 3, sum: 4, sumSquares: 5, bucketLimit: 6, bucket: 7 } as const;
-const IMAGE = { height: 1, width: 2, colorspace: 3, encoded: 4 } as const;
-const DT_STRING = 7;
 let fileCounter = 0;
 
 /**
@@ -68,17 +72,9 @@ export class TensorBoardWriter {
       `events.out.tfevents.${seconds}.${host}.${process.pid}.${fileCounter++}${options.filenameSuffix ?? ''}`,
     );
     this.fd = openSync(this.filePath, 'a');
-    this.queue.push(
-      frame(
-        new ProtobufWriter()
-          .double(EVENT.wallTime, this.now() / 1000)
-          .string(EVENT.fileVersion, 'brain.Event:2')
-          .finish(),
-      ),
-    );
+    this.queue.push(tfRecord(fileVersionEvent(this.now() / 1000)));
     this.flush();
-    this.timer = setInterval(() => this.flushQuietly(), flushIntervalMs);
-    this.timer.unref();
+    this.timer = unrefInterval(() => this.flushQuietly(), flushIntervalMs);
   }
 
   /** A scalar (stored as float32 `simple_value`; NaN and ±Infinity are kept). */
@@ -86,7 +82,7 @@ export class TensorBoardWriter {
     if (typeof value !== 'number') {
       throw new MonitoringError('INVALID_ARGUMENT', `addScalar('${tag}'): value ${describeValue(value)} must be a number.`);
     }
-    this.addValue(tag, step, wallTime, (summaryValue) => summaryValue.float(VALUE.simpleValue, value));
+    this.addValue(tag, step, wallTime, scalarValue(value));
   }
 
   /** Several scalars at one step, e.g. `{ loss: 0.4, accuracy: 0.9 }`. */
@@ -102,18 +98,7 @@ export class TensorBoardWriter {
     options: { bins?: number; wallTime?: number } = {},
   ): void {
     const histogram = isHistogram(values) ? values : valueStatistics(values, { bins: options.bins }).histogram;
-    this.addValue(tag, step, options.wallTime, (summaryValue) =>
-      summaryValue.message(VALUE.histo, (proto) =>
-        proto
-          .double(HISTOGRAM.min, histogram.min)
-          .double(HISTOGRAM.max, histogram.max)
-          .double(HISTOGRAM.num, histogram.num)
-          .double(HISTOGRAM.sum, histogram.sum)
-          .double(HISTOGRAM.sumSquares, histogram.sumSquares)
-          .packedDoubles(HISTOGRAM.bucketLimit, histogram.bucketLimits)
-          .packedDoubles(HISTOGRAM.bucket, histogram.bucketCounts),
-      ),
-    );
+    this.addValue(tag, step, options.wallTime, histogramValue(histogram));
   }
 
   /** One histogram per tensor of `namedStatistics` (weights or gradients), tagged `<prefix>/<name>`. */
@@ -125,16 +110,7 @@ export class TensorBoardWriter {
   /** An image: PNG bytes (e.g. from `renderPng`) or raw 8-bit pixels, which are PNG-encoded. */
   addImage(tag: string, image: Uint8Array | RawImage, step: number, wallTime?: number): void {
     const png = image instanceof Uint8Array ? image : encodePng(image);
-    const header = readPngHeader(png);
-    this.addValue(tag, step, wallTime, (summaryValue) =>
-      summaryValue.message(VALUE.image, (proto) =>
-        proto
-          .int(IMAGE.height, header.height)
-          .int(IMAGE.width, header.width)
-          .int(IMAGE.colorspace, header.channels)
-          .bytes(IMAGE.encoded, png),
-      ),
-    );
+    this.addValue(tag, step, wallTime, imageValue(png, readPngHeader(png)));
   }
 
   /** Text (Markdown in TensorBoard's Text tab): a rank-0 string tensor tagged for the `text` plugin. */
@@ -142,16 +118,7 @@ export class TensorBoardWriter {
     if (typeof text !== 'string') {
       throw new MonitoringError('INVALID_ARGUMENT', `addText('${tag}'): text ${describeValue(text)} must be a string.`);
     }
-    this.addValue(tag, step, wallTime, (summaryValue) =>
-      summaryValue
-        .message(VALUE.metadata, (metadata) => metadata.message(1, (pluginData) => pluginData.string(1, 'text')))
-        .message(VALUE.tensor, (tensor) =>
-          tensor
-            .int(1, DT_STRING)
-            .message(2, () => {})
-            .string(8, text),
-        ),
-    );
+    this.addValue(tag, step, wallTime, textValue(text));
   }
 
   /** Writes buffered records to the file. */
@@ -189,7 +156,7 @@ export class TensorBoardWriter {
     }
   }
 
-  private addValue(tag: string, step: number, wallTime: number | undefined, encodeValue: (value: ProtobufWriter) => void): void {
+  private addValue(tag: string, step: number, wallTime: number | undefined, encodeValue: ValueEncoder): void {
     if (this.fd === undefined) {
       throw new MonitoringError('WRITER_CLOSED', `TensorBoardWriter for ${this.filePath} is closed; create a new writer.`);
     }
@@ -202,30 +169,10 @@ export class TensorBoardWriter {
         `TensorBoard step ${describeValue(step)} for '${tag}' must be a non-negative integer.`,
       );
     }
-    const event = new ProtobufWriter()
-      .double(EVENT.wallTime, (wallTime ?? this.now()) / 1000)
-      .int(EVENT.step, step)
-      .message(EVENT.summary, (summary) =>
-        summary.message(1, (value) => {
-          value.string(VALUE.tag, tag);
-          encodeValue(value);
-        }),
-      )
-      .finish();
-    this.queue.push(frame(event));
+    const event = summaryEvent((wallTime ?? this.now()) / 1000, step, tag, encodeValue);
+    this.queue.push(tfRecord(event));
     if (this.queue.length >= this.maxQueuedRecords) this.flush();
   }
-}
-
-/** TFRecord framing: u64 length, masked CRC-32C of the length, data, masked CRC-32C of the data. */
-export function frame(data: Uint8Array): Uint8Array {
-  const record = new Uint8Array(16 + data.length);
-  const view = new DataView(record.buffer);
-  view.setBigUint64(0, BigInt(data.length), true);
-  view.setUint32(8, maskedCrc32c(record.subarray(0, 8)), true);
-  record.set(data, 12);
-  view.setUint32(12 + data.length, maskedCrc32c(data), true);
-  return record;
 }
 
 function isHistogram(values: ArrayLike<number> | Histogram): values is Histogram {
