@@ -114,27 +114,18 @@ try {
     ];
     const pairedRatio = (plain: number[], ours: number[]) =>
       `${(median(plain.map((time, index) => time / ours[index]!)) * 100).toFixed(0)}%`;
-    rows.push([
+    const row = (operation: string, ours: number, plain: number, ratio: string) => [
       layout.label,
-      'save vs writeFile+fsync',
-      `${save.toFixed(1)} ms (${throughput(save)})`,
-      `${write.toFixed(1)} ms (${throughput(write)})`,
-      pairedRatio(writeTimes, saveTimes),
-    ]);
-    rows.push([
-      layout.label,
-      'load vs readFile',
-      `${load.toFixed(1)} ms (${throughput(load)})`,
-      `${read.toFixed(1)} ms (${throughput(read)})`,
-      pairedRatio(readTimes, loadTimes),
-    ]);
-    rows.push([
-      layout.label,
-      'load from LRU cache vs readFile',
-      `${cached.toFixed(1)} ms (${throughput(cached)})`,
-      `${read.toFixed(1)} ms (${throughput(read)})`,
-      `${((read / cached) * 100).toFixed(0)}%`,
-    ]);
+      operation,
+      `${ours.toFixed(1)} ms (${throughput(ours)})`,
+      `${plain.toFixed(1)} ms (${throughput(plain)})`,
+      ratio,
+    ];
+    rows.push(
+      row('save vs writeFile+fsync', save, write, pairedRatio(writeTimes, saveTimes)),
+      row('load vs readFile', load, read, pairedRatio(readTimes, loadTimes)),
+      row('load from LRU cache vs readFile', cached, read, `${((read / cached) * 100).toFixed(0)}%`),
+    );
   }
 } finally {
   await db.destroy();

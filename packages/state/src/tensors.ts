@@ -57,6 +57,7 @@ export interface PreparedTensor {
 /** A typed-array class: `new Float32Array(n)` and `Float32Array.from(values)`. */
 export interface StateArrayType {
   new (length: number): StateTypedArray;
+  readonly BYTES_PER_ELEMENT: number;
   from(values: ArrayLike<number>): StateTypedArray;
 }
 
