@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { measure, median } from '@holomind/testing';
 import { DEBIAN_FASHION_MNIST_DIRECTORY, readIdxImages } from '../src/index.js';
 
 const directory = process.env.HOLOMIND_FASHION_MNIST_DIR ?? DEBIAN_FASHION_MNIST_DIRECTORY;
@@ -15,33 +16,23 @@ const runs = Number(process.env.HOLOMIND_BENCH_RUNS ?? 9);
 const gunzipAsync = promisify(zlib.gunzip);
 const collectGarbage = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-
-async function time(work: () => unknown): Promise<number> {
-  collectGarbage();
-  const start = performance.now();
-  await work();
-  return performance.now() - start;
-}
-
 const compressed = readFileSync(file);
 const timings = { gunzipSync: [] as number[], gunzipAsync: [] as number[], loadAndParse: [] as number[] };
 let checksum = 0;
-// One warm-up round, then interleaved rounds so load on the machine hits every variant alike.
-for (let round = -1; round < runs; round++) {
-  const sample = {
-    gunzipSync: await time(() => zlib.gunzipSync(compressed)),
-    gunzipAsync: await time(() => gunzipAsync(compressed)),
-    loadAndParse: await time(async () => {
-      const { images } = await readIdxImages(file);
-      for (let i = 0; i < images.length; i += 4099) checksum += images[i]!; // keeps the result observably used
-    }),
-  };
-  if (round >= 0) for (const key of Object.keys(timings) as Array<keyof typeof timings>) timings[key].push(sample[key]);
+// Declared async: tinybench calls a plain function once, untimed, to learn whether it returns a promise.
+const variants = {
+  gunzipSync: async () => zlib.gunzipSync(compressed),
+  gunzipAsync: async () => gunzipAsync(compressed),
+  loadAndParse: async () => {
+    const { images } = await readIdxImages(file);
+    for (let i = 0; i < images.length; i += 4099) checksum += images[i]!; // keeps the result observably used
+  },
+};
+// One warm-up call each, then one timed call of every variant per round, so load on the machine
+// hits every variant alike (one measure() over all iterations would time the variants apart).
+for (let round = 0; round < runs; round++) {
+  const measured = await measure(variants, { iterations: 1, warmup: round === 0 ? 1 : 0, beforeEach: collectGarbage });
+  for (const { name, medianMs } of measured) timings[name as keyof typeof timings].push(medianMs);
 }
 
 const gunzipSyncMs = median(timings.gunzipSync);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DataError } from './errors.js';
-import { assertSeed, createRandom, deriveSeed, shuffledIndices } from './random.js';
+import { checkOption } from './option-checks.js';
+import { assertSeed, randomStream } from './random.js';
 import { featureSize, validateSplit, type DataSplit } from './split.js';
 
 /** Options of {@link batchIterator}. */
@@ -43,23 +43,15 @@ export interface Batch {
  */
 export function* batchIterator(split: DataSplit, options: BatchIteratorOptions): Generator<Batch, void, undefined> {
   const { batchSize, seed = 0, shuffle = true, epoch = 0, dropRemainder = false, oneHot } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new DataError('INVALID_ARGUMENT', `batchSize must be a positive integer, got ${String(batchSize)}.`, {
-      key: 'batchSize',
-    });
-  }
+  checkOption('positiveInteger', 'batchSize', batchSize);
   assertSeed(seed);
   assertSeed(epoch, 'epoch');
-  if (oneHot !== undefined && !(Number.isInteger(oneHot) && oneHot > 0)) {
-    throw new DataError('INVALID_ARGUMENT', `oneHot must be the number of classes (a positive integer), got ${String(oneHot)}.`, {
-      key: 'oneHot',
-    });
-  }
+  if (oneHot !== undefined) checkOption('positiveInteger', 'oneHot', oneHot); // the number of classes
   validateSplit(split, { split: 'split', numClasses: oneHot, allowEmpty: true, checkFinite: false });
   const count = split.labels.length;
   const size = featureSize(split.featureShape);
   const order = shuffle
-    ? shuffledIndices(count, createRandom(deriveSeed(seed, 'batches', epoch)))
+    ? randomStream(seed, 'batches', epoch).permutation(count)
     : Int32Array.from({ length: count }, (_, i) => i);
   const end = dropRemainder ? count - (count % batchSize) : count;
   for (let start = 0; start < end; start += batchSize) {

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  DataError,
-  classCounts,
   createDataset,
   loadIdxDataset,
   loadMnist,
@@ -14,7 +12,8 @@ import {
   type DataSplit,
   type ImageDataset,
 } from './index.js';
-import { bytesOf, fashionMnistDirectory, fashionMnistMissing } from '../test/datasets.js';
+import { classCounts } from './split.js';
+import { bytesOf, caughtSync as caught, fashionMnistDirectory, fashionMnistMissing } from '../test/support.js';
 
 const missing = fashionMnistMissing();
 
@@ -30,16 +29,6 @@ function fingerprint(tasks: BenchmarkTask[]): string {
 }
 
 const row = (split: DataSplit, sample: number) => split.features.subarray(sample * 784, (sample + 1) * 784);
-
-function caught(work: () => unknown): DataError {
-  try {
-    work();
-  } catch (error) {
-    if (DataError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a DataError');
-}
 
 describe.skipIf(missing)('benchmarks on the real Fashion-MNIST', () => {
   let fashion: ImageDataset;
@@ -238,7 +227,7 @@ describe('benchmark option errors', () => {
     });
     const scenario = caught(() => splitBenchmark(tiny, { tasks: 2, seed: 1, scenario: 'online' as never }));
     expect(scenario).toMatchObject({ code: 'INVALID_ARGUMENT', key: 'scenario' });
-    expect(scenario.message).toContain('task-incremental, domain-incremental, class-incremental');
+    expect(scenario.message).toContain("'task-incremental', 'domain-incremental', 'class-incremental'");
     expect(caught(() => permutedBenchmark(tiny, { tasks: 2, seed: 1.5, scenario: 'class-incremental' }))).toMatchObject({
       key: 'seed',
     });

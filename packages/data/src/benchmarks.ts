@@ -1,6 +1,8 @@
 import { DataError } from './errors.js';
 import { imageLayout, rotateImage, rotationTable, type ImageLayout } from './image-ops.js';
-import { assertSeed, createRandom, deriveSeed, shuffleInPlace, shuffledIndices, type Random } from './random.js';
+import type { SeededRandom } from '@holomind/core';
+import { checkFraction, checkOption } from './option-checks.js';
+import { assertSeed, randomStream } from './random.js';
 import { featureSize, validateSplit, type DataSplit, type Dataset } from './split.js';
 
 /** How labels relate across tasks (van de Ven & Tolias, "Three scenarios for continual learning"). */
@@ -100,7 +102,7 @@ interface TaskPlan {
  */
 export function splitBenchmark(source: BenchmarkSource, options: SplitBenchmarkOptions): BenchmarkTask[] {
   const { tasks, seed, scenario } = checkOptions(source, options);
-  const classOrder = options.classOrder ?? [...shuffledIndices(source.numClasses, createRandom(deriveSeed(seed, 'class-order')))];
+  const classOrder = options.classOrder ?? [...randomStream(seed, 'class-order').permutation(source.numClasses)];
   checkClassOrder(classOrder, source.numClasses, tasks);
   const perTask = classOrder.length / tasks;
   const plans = Array.from({ length: tasks }, (_, taskId): TaskPlan => {
@@ -132,7 +134,7 @@ export function permutedBenchmark(source: BenchmarkSource, options: PermutedBenc
       const permutation =
         taskId === 0 && options.keepFirstTaskUnpermuted
           ? Int32Array.from({ length: size }, (_, i) => i)
-          : shuffledIndices(size, createRandom(deriveSeed(seed, 'permutation', taskId)));
+          : randomStream(seed, 'permutation', taskId).permutation(size);
       const transform: SampleTransform = (from, fromOffset, to, toOffset) => {
         for (let j = 0; j < size; j++) to[toOffset + j] = from[fromOffset + permutation[j]!]!;
       };
@@ -148,14 +150,9 @@ export function permutedBenchmark(source: BenchmarkSource, options: PermutedBenc
 export function rotatedBenchmark(source: BenchmarkSource, options: RotatedBenchmarkOptions): BenchmarkTask[] {
   const { tasks, seed } = checkOptions(source, options);
   const layout: ImageLayout = imageLayout(source.train.featureShape, options.imageShape ?? source.imageShape, 'imageShape');
-  const maxAngle = options.maxAngle ?? 180;
-  if (!(Number.isFinite(maxAngle) && maxAngle > 0)) {
-    throw new DataError('INVALID_ARGUMENT', `maxAngle must be a positive number of degrees, got ${String(maxAngle)}.`, {
-      key: 'maxAngle',
-    });
-  }
-  const angleRandom = createRandom(deriveSeed(seed, 'angles'));
-  const angles = options.angles ?? Array.from({ length: tasks }, () => angleRandom() * maxAngle);
+  const maxAngle = checkOption('positiveNumber', 'maxAngle', options.maxAngle ?? 180);
+  const angleRandom = randomStream(seed, 'angles');
+  const angles = options.angles ?? Array.from({ length: tasks }, () => angleRandom.next() * maxAngle);
   if (angles.length !== tasks || !angles.every(Number.isFinite)) {
     throw new DataError(
       'INVALID_ARGUMENT',
@@ -196,11 +193,11 @@ function buildTasks(source: BenchmarkSource, options: BenchmarkOptions, plans: T
   const byClassTrain = indicesByClass(source.train.labels, source.numClasses);
   const byClassTest = indicesByClass(source.test.labels, source.numClasses);
   return plans.map((plan) => {
-    const random = (purpose: string) => createRandom(deriveSeed(options.seed, 'task', plan.taskId, purpose));
+    const random = (purpose: string) => randomStream(options.seed, 'task', plan.taskId, purpose);
     const trainPool = subsample(concatClasses(byClassTrain, plan.classes), options.trainSamplesPerTask, random('train-subset'));
     const { train, val } = carveValidation(trainPool, source.train.labels, validationFraction, random('validation'));
-    shuffleInPlace(train, random('train-order'));
-    shuffleInPlace(val, random('val-order'));
+    random('train-order').shuffle(train);
+    random('val-order').shuffle(val);
     const test = subsample(concatClasses(byClassTest, plan.classes), options.testSamplesPerTask, random('test-subset'));
     if (val.length === 0) {
       throw new DataError(
@@ -237,18 +234,14 @@ export interface TrainTestSplitOptions {
  * class mix; seeded, and each part in a seeded order.
  */
 export function trainTestSplit(split: DataSplit, options: TrainTestSplitOptions): { train: DataSplit; test: DataSplit } {
-  const { testFraction, seed } = options;
+  const { seed } = options;
   assertSeed(seed);
-  if (!(typeof testFraction === 'number' && testFraction > 0 && testFraction < 1)) {
-    throw new DataError('INVALID_ARGUMENT', `testFraction must be a number in (0, 1), got ${String(testFraction)}.`, {
-      key: 'testFraction',
-    });
-  }
+  const testFraction = checkFraction('testFraction', options.testFraction);
   validateSplit(split, { split: 'split', checkFinite: false });
   const all = Array.from({ length: split.labels.length }, (_, i) => i);
-  const { train, val: test } = carveValidation(all, split.labels, testFraction, createRandom(deriveSeed(seed, 'train-test')));
-  shuffleInPlace(train, createRandom(deriveSeed(seed, 'train-order')));
-  shuffleInPlace(test, createRandom(deriveSeed(seed, 'test-order')));
+  const { train, val: test } = carveValidation(all, split.labels, testFraction, randomStream(seed, 'train-test'));
+  randomStream(seed, 'train-order').shuffle(train);
+  randomStream(seed, 'test-order').shuffle(test);
   const identity = new Map<number, number>();
   for (const label of split.labels) identity.set(label, label);
   return { train: materialise(split, train, identity, undefined), test: materialise(split, test, identity, undefined) };
@@ -261,33 +254,14 @@ function checkOptions(source: BenchmarkSource, options: BenchmarkOptions): { tas
     });
   }
   const { tasks, seed, scenario, validationFraction = 0.1 } = options;
-  if (!Number.isInteger(tasks) || tasks < 1) {
-    throw new DataError('INVALID_ARGUMENT', `tasks must be a positive integer, got ${String(tasks)}.`, { key: 'tasks' });
-  }
+  checkOption('positiveInteger', 'tasks', tasks);
   assertSeed(seed);
-  if (!SCENARIOS.includes(scenario)) {
-    throw new DataError('INVALID_ARGUMENT', `scenario ${JSON.stringify(scenario)} is not one of ${SCENARIOS.join(', ')}.`, {
-      key: 'scenario',
-    });
-  }
-  if (!(typeof validationFraction === 'number' && validationFraction > 0 && validationFraction < 1)) {
-    throw new DataError('INVALID_ARGUMENT', `validationFraction must be a number in (0, 1), got ${String(validationFraction)}.`, {
-      key: 'validationFraction',
-    });
-  }
+  checkOption('oneOf', 'scenario', scenario, SCENARIOS);
+  checkFraction('validationFraction', validationFraction);
   for (const key of ['trainSamplesPerTask', 'testSamplesPerTask'] as const) {
-    const value = options[key];
-    if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
-      throw new DataError('INVALID_ARGUMENT', `${key} must be a positive integer, got ${String(value)}.`, { key });
-    }
+    if (options[key] !== undefined) checkOption('positiveInteger', key, options[key]);
   }
-  if (!Number.isInteger(source?.numClasses) || source.numClasses < 1) {
-    throw new DataError(
-      'INVALID_ARGUMENT',
-      `The data set needs numClasses (a positive integer), got ${String(source?.numClasses)}.`,
-      { key: 'numClasses' },
-    );
-  }
+  checkOption('positiveInteger', 'numClasses', source?.numClasses);
   // Structure and labels only: a pass over every feature for NaN belongs to DataManager.addTask.
   validateSplit(source.train, { split: 'train', numClasses: source.numClasses, checkFinite: false });
   validateSplit(source.test, { split: 'test', numClasses: source.numClasses, checkFinite: false });
@@ -333,9 +307,10 @@ function concatClasses(byClass: number[][], classes: number[]): number[] {
   return classes.flatMap((c) => byClass[c]!);
 }
 
-function subsample(pool: number[], limit: number | undefined, random: Random): number[] {
+function subsample(pool: number[], limit: number | undefined, random: SeededRandom): number[] {
   if (limit === undefined || limit >= pool.length) return pool;
-  return shuffleInPlace([...pool], random)
+  return random
+    .shuffle([...pool])
     .slice(0, limit)
     .sort((a, b) => a - b);
 }
@@ -345,7 +320,7 @@ function carveValidation(
   pool: number[],
   labels: Int32Array,
   fraction: number,
-  random: Random,
+  random: SeededRandom,
 ): { train: number[]; val: number[] } {
   const byClass = new Map<number, number[]>();
   for (const index of pool) {
@@ -356,7 +331,7 @@ function carveValidation(
   const train: number[] = [];
   const val: number[] = [];
   for (const label of [...byClass.keys()].sort((a, b) => a - b)) {
-    const members = shuffleInPlace(byClass.get(label)!, random);
+    const members = random.shuffle(byClass.get(label)!);
     const held = Math.round(members.length * fraction);
     members.forEach((index, position) => (position < held ? val : train).push(index));
   }

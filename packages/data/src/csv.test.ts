@@ -1,21 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { DataError, PreprocessingPipeline, parseCsvDataset, readCsvDataset } from './index.js';
+import { describe, expect, it } from 'vitest';
+import { PreprocessingPipeline, parseCsvDataset, readCsvDataset } from './index.js';
+import { caught, scratchFolder } from '../test/support.js';
 
-const scratch = mkdtempSync(path.join(os.tmpdir(), 'holomind-csv-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-async function caught(work: () => unknown): Promise<DataError> {
-  try {
-    await work();
-  } catch (error) {
-    if (DataError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a DataError');
-}
+const scratch = scratchFolder('csv');
 
 describe('readCsvDataset', () => {
   it('reads numeric features and text labels, quoted headers included', async () => {

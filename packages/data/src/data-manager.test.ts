@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DataError, DataManager, loadMnist, splitBenchmark, type SplitInput, type TaskSplitsInput } from './index.js';
 import { seededValues } from '@holomind/testing';
+import { DataManager, loadMnist, splitBenchmark, type DataError, type SplitInput, type TaskSplitsInput } from './index.js';
+import { caught } from '../test/support.js';
 
 function split(
   count: number,
@@ -19,16 +20,6 @@ function task(
   seed = 1,
 ): TaskSplitsInput & { train: ReturnType<typeof split>; val: ReturnType<typeof split>; test: ReturnType<typeof split> } {
   return { train: split(40, 5, seed), val: split(10, 5, seed + 100), test: split(12, 5, seed + 200) };
-}
-
-async function caught(work: () => Promise<unknown>): Promise<DataError> {
-  try {
-    await work();
-  } catch (error) {
-    if (DataError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a DataError');
 }
 
 describe('DataManager.addTask validation', () => {

@@ -1,9 +1,8 @@
+import type { TaskId } from '@holomind/core';
 import { DataError } from './errors.js';
+import { checkOption } from './option-checks.js';
 import { createSplit, type DataSplit, type SplitInput } from './split.js';
 import { splitStatistics, type SplitStatistics } from './statistics.js';
-
-/** A task's identifier: a name or a number (kept as given; `1` and `'1'` are different tasks). */
-export type TaskId = string | number;
 
 /** The split names of a task. */
 export type SplitName = 'train' | 'val' | 'test';
@@ -33,7 +32,7 @@ export interface TaskVersion {
 }
 
 /** A task's versions: `history` oldest first, its last entry is `current`. */
-export interface TaskRecord {
+export interface TaskDataRecord {
   taskId: TaskId;
   current: TaskVersion;
   history: TaskVersion[];
@@ -47,7 +46,7 @@ export interface TaskEntry {
   train: DataSplit;
   val?: DataSplit;
   test: DataSplit;
-  record: TaskRecord;
+  record: TaskDataRecord;
 }
 
 /** The JSON document of {@link DataManager.exportManifest}. */
@@ -94,7 +93,7 @@ export class DataManager {
    * lengths, a featureShape that differs between splits, non-integer or out-of-range labels,
    * NaN/infinite features, or an empty split. Resolves to the task's record.
    */
-  async addTask(taskId: TaskId, splits: TaskSplitsInput, metadata: Record<string, unknown> = {}): Promise<TaskRecord> {
+  async addTask(taskId: TaskId, splits: TaskSplitsInput, metadata: Record<string, unknown> = {}): Promise<TaskDataRecord> {
     assertTaskId(taskId);
     const safeMetadata = jsonCopy(metadata, 'metadata');
     if (typeof splits !== 'object' || splits === null || !splits.train || !splits.test) {
@@ -151,7 +150,7 @@ export class DataManager {
   }
 
   /** Records of all tasks, in the order they were first added. */
-  list(): TaskRecord[] {
+  list(): TaskDataRecord[] {
     return [...this.tasks.entries()].map(([taskId, stored]) => this.record(taskId, stored));
   }
 
@@ -212,7 +211,7 @@ export class DataManager {
     return stored;
   }
 
-  private record(taskId: TaskId, stored: StoredTask): TaskRecord {
+  private record(taskId: TaskId, stored: StoredTask): TaskDataRecord {
     const history = structuredClone(stored.history);
     return { taskId, current: history.at(-1)!, history, hasData: stored.splits !== undefined };
   }
@@ -241,9 +240,7 @@ function assertTaskId(taskId: unknown): asserts taskId is TaskId {
 }
 
 function assertNumClasses(value: unknown, key: string): asserts value is number {
-  if (!(Number.isInteger(value) && (value as number) > 0)) {
-    throw new DataError('INVALID_ARGUMENT', `${key} must be a positive integer, got ${JSON.stringify(value)}.`, { key });
-  }
+  checkOption('positiveInteger', key, value);
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

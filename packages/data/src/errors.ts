@@ -1,3 +1,5 @@
+import { HoloMindError } from '@holomind/core';
+
 /** Stable codes for every error `@holomind/data` throws. */
 export type DataErrorCode =
   | 'FILE_NOT_FOUND'
@@ -40,15 +42,17 @@ export interface DataErrorLocation {
   line?: number;
 }
 
-const marker = Symbol.for('@holomind/data/error');
+/** What a {@link DataError} carries besides its code and message. */
+export interface DataErrorOptions extends DataErrorLocation {
+  cause?: unknown;
+}
 
 /**
- * The one error class of this package. `code` is stable across versions; the message names the
- * offending value, where it is, and the fix. `isInstance` works across duplicated installs.
+ * The one error class of @holomind/data: stable `code`, message with the value, where it is and the
+ * fix, and every known {@link DataErrorLocation} field. `isInstance` works across duplicated installs.
  */
-export class DataError extends Error implements DataErrorLocation {
-  readonly [marker] = true;
-  override readonly name = 'DataError';
+export class DataError extends HoloMindError<DataErrorCode> implements DataErrorLocation {
+  static override readonly errorName = 'DataError';
   declare readonly file?: string;
   declare readonly offset?: number;
   declare readonly sampleIndex?: number;
@@ -56,18 +60,11 @@ export class DataError extends Error implements DataErrorLocation {
   declare readonly key?: string;
   declare readonly line?: number;
 
-  constructor(
-    readonly code: DataErrorCode,
-    message: string,
-    options: DataErrorLocation & { cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: DataErrorCode, message: string, options: DataErrorOptions = {}) {
+    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
     const { file, offset, sampleIndex, split, key, line } = options;
+    // Only the known fields, so `toMatchObject` and logs show no `key: undefined`.
     Object.assign(this, stripUndefined({ file, offset, sampleIndex, split, key, line }));
-  }
-
-  static isInstance(error: unknown): error is DataError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[marker] === true;
   }
 }
 

@@ -1,15 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
-import { DataError, classCounts, decodeIdx, loadIdxDataset, readIdx, readIdxImages, readIdxLabels } from './index.js';
-import { fashionMnistDirectory, fashionMnistMissing } from '../test/datasets.js';
+import { describe, expect, it } from 'vitest';
+import { decodeIdx, loadIdxDataset, readIdx, readIdxImages, readIdxLabels } from './index.js';
+import { classCounts } from './split.js';
+import { caught, fashionMnistDirectory, fashionMnistMissing, scratchFolder } from '../test/support.js';
 
 const missing = fashionMnistMissing();
-const scratch = mkdtempSync(path.join(os.tmpdir(), 'holomind-idx-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = scratchFolder('idx');
 
 // GNU gzip as the independent decoder of the real files.
 const gunzipWithGzip = (file: string): Buffer => execFileSync('gzip', ['-dc', file], { maxBuffer: 64 * 1024 * 1024 });
@@ -40,16 +39,6 @@ function encodeIdx(
 }
 const uint8Idx = (dims: number[], values: number[]) =>
   encodeIdx(0x08, dims, values, 1, (view, offset, value) => view.setUint8(offset, value));
-
-async function caught(work: () => unknown): Promise<DataError> {
-  try {
-    await work();
-  } catch (error) {
-    if (DataError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a DataError, nothing was thrown');
-}
 
 describe.skipIf(missing)('loadIdxDataset on the real Fashion-MNIST files', () => {
   it('has 60,000 + 10,000 images of 28x28, 10 balanced classes, pixels equal to gzip -dc bytes / 255', async () => {

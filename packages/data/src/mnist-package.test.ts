@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DataError, classCounts, loadMnist, type ImageDataset } from './index.js';
-import { bytesOf } from '../test/datasets.js';
+import { DataError, loadMnist, type ImageDataset } from './index.js';
+import { classCounts } from './split.js';
+import { bytesOf } from '../test/support.js';
 
 // The package's JSON files read directly: the reference the loader is checked against.
 const digitsFolder = path.join(path.dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');

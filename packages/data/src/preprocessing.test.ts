@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { maxAbsoluteDifference, seededValues } from '@holomind/testing';
-import { DataError, PreprocessingPipeline, type DataSplit } from './index.js';
+import { PreprocessingPipeline, type DataSplit } from './index.js';
+import { caughtSync as caught, scratchFolder } from '../test/support.js';
 
-const scratch = mkdtempSync(path.join(os.tmpdir(), 'holomind-preprocessing-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = scratchFolder('preprocessing');
 
 // Features with per-column offsets and scales, so per-feature and global statistics differ.
 function data(count: number, size: number, seed: number): DataSplit {
@@ -27,16 +26,6 @@ function quantile(values: number[], q: number): number {
   const position = (s.length - 1) * q;
   const lower = Math.floor(position);
   return s[lower]! + (position - lower) * ((s[Math.min(lower + 1, s.length - 1)] ?? 0) - s[lower]!);
-}
-
-function caught(work: () => unknown): DataError {
-  try {
-    work();
-  } catch (error) {
-    if (DataError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a DataError');
 }
 
 describe('PreprocessingPipeline normalisation', () => {

@@ -1,3 +1,4 @@
+import { yamlLineOf, type SeededRandom } from '@holomind/core';
 import { parseDocument, LineCounter, type Document } from 'yaml';
 import { DataError } from './errors.js';
 import { flipImage, imageLayout, rotateImage, rotationTable, type ImageLayout } from './image-ops.js';
@@ -9,7 +10,7 @@ import {
   type PreprocessingConfig,
   type PreprocessingConfigInput,
 } from './preprocessing-config.js';
-import { createRandom, deriveSeed, randomNormal, type Random } from './random.js';
+import { randomStream } from './random.js';
 import { featureSize, validateSplit, type DataSplit } from './split.js';
 import { quantileInPlace } from './statistics.js';
 
@@ -319,7 +320,7 @@ export class PreprocessingPipeline {
 
   private augment(split: DataSplit, epoch: number): void {
     const size = featureSize(split.featureShape);
-    const random = createRandom(deriveSeed(this.config.seed, 'augmentation', epoch));
+    const random = randomStream(this.config.seed, 'augmentation', epoch);
     const needsImages = this.config.augmentation.some((step) => step.type !== 'noise');
     const layout: ImageLayout | undefined = needsImages
       ? imageLayout(split.featureShape, this.config.imageShape, 'imageShape')
@@ -328,9 +329,9 @@ export class PreprocessingPipeline {
     for (let sample = 0; sample < split.labels.length; sample++) {
       const offset = sample * size;
       for (const step of this.config.augmentation) {
-        if (random() >= step.probability) continue;
+        if (random.next() >= step.probability) continue;
         if (step.type === 'noise') {
-          for (let j = 0; j < size; j++) split.features[offset + j]! += step.std * randomNormal(random);
+          for (let j = 0; j < size; j++) split.features[offset + j]! += step.std * random.normal();
           continue;
         }
         scratch.set(split.features.subarray(offset, offset + size));
@@ -349,8 +350,8 @@ export class PreprocessingPipeline {
   }
 }
 
-function uniform(random: Random, low: number, high: number): number {
-  return low + (high - low) * random();
+function uniform(random: SeededRandom, low: number, high: number): number {
+  return low + (high - low) * random.next();
 }
 
 function keep(features: Float32Array, split: DataSplit, kept: number[], size: number): DataSplit {
@@ -484,30 +485,12 @@ function locateConfigError(error: unknown, document: Document, lineCounter: Line
     .split(/\.|\[(\d+)\]/)
     .filter((part) => part !== undefined && part !== '')
     .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
-  // Walk up to the nearest node that exists (an unknown key's parent still has a position).
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node = document.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
-    const pair = depth === path.length && depth > 0 ? findKeyNode(document, path) : undefined;
-    const offset = pair ?? node?.range?.[0];
-    if (offset === undefined) continue;
-    const line = lineCounter.linePos(offset).line;
-    return new DataError(error.code, `${source} line ${line}: ${error.message}`, {
-      key: error.key,
-      file: source,
-      offset,
-      line,
-      cause: error,
-    });
-  }
-  return error;
-}
-
-// Offset of the key itself (not its value), so 'unknown key' errors point at the key's line.
-function findKeyNode(document: Document, path: Array<string | number>): number | undefined {
-  const parent = document.getIn(path.slice(0, -1), true) as
-    | { items?: Array<{ key?: { value?: unknown; range?: [number, number, number] } }> }
-    | undefined;
-  const key = path.at(-1);
-  const pair = parent?.items?.find((item) => item.key?.value === key);
-  return pair?.key?.range?.[0];
+  const line = yamlLineOf(document, lineCounter, path);
+  if (line === undefined) return error;
+  return new DataError(error.code, `${source} line ${line}: ${error.message}`, {
+    key: error.key,
+    file: source,
+    line,
+    cause: error,
+  });
 }

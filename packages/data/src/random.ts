@@ -1,7 +1,5 @@
+import { SeededRandom } from '@holomind/core';
 import { DataError } from './errors.js';
-
-/** A seeded uniform generator of numbers in [0, 1). */
-export type Random = () => number;
 
 // splitmix32 finaliser: spreads nearby seeds (0, 1, 2...) over the whole 32-bit state space.
 function mix32(value: number): number {
@@ -36,46 +34,11 @@ export function deriveSeed(seed: number, ...path: Array<string | number>): numbe
   return state;
 }
 
-/** mulberry32: small, fast, and plenty for shuffles and augmentation noise (not for cryptography). */
-export function createRandom(seed: number): Random {
-  let state = deriveSeed(seed);
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Uniform integer in [0, bound). */
-export function randomInt(random: Random, bound: number): number {
-  return Math.floor(random() * bound);
-}
-
-/** Standard normal sample (Box-Muller; one of the pair is discarded to stay stateless). */
-export function randomNormal(random: Random): number {
-  const u = 1 - random(); // (0, 1]: log(0) would be -Infinity
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-}
-
-/** Fisher-Yates shuffle in place. */
-export function shuffleInPlace<Values extends { length: number; [index: number]: unknown }>(
-  values: Values,
-  random: Random,
-): Values {
-  for (let i = values.length - 1; i > 0; i--) {
-    const j = randomInt(random, i + 1);
-    const swap = values[i]!;
-    values[i] = values[j]!;
-    values[j] = swap;
-  }
-  return values;
-}
-
-/** 0..n-1 in a seeded random order. */
-export function shuffledIndices(count: number, random: Random): Int32Array {
-  const indices = new Int32Array(count);
-  for (let i = 0; i < count; i++) indices[i] = i;
-  return shuffleInPlace(indices, random);
+/**
+ * The generator of one named stream (core's mulberry32). The state is mixed once more after
+ * {@link deriveSeed}, as 0.1.0 did, so every seed still gives the same benchmarks, splits, batch
+ * orders and augmentations (src/seeded-streams.test.ts pins them).
+ */
+export function randomStream(seed: number, ...path: Array<string | number>): SeededRandom {
+  return new SeededRandom(deriveSeed(deriveSeed(seed, ...path)));
 }

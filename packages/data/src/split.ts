@@ -1,4 +1,5 @@
 import { DataError } from './errors.js';
+import { checkOption } from './option-checks.js';
 
 /**
  * Samples of one split, stored flat: sample `i` occupies
@@ -221,11 +222,7 @@ export interface DatasetInput {
  * equal featureShapes, integer labels in [0, numClasses), finite features.
  */
 export function createDataset(input: DatasetInput): Dataset {
-  if (!Number.isInteger(input.numClasses) || input.numClasses < 1) {
-    throw new DataError('INVALID_ARGUMENT', `numClasses must be a positive integer, got ${String(input.numClasses)}.`, {
-      key: 'numClasses',
-    });
-  }
+  checkOption('positiveInteger', 'numClasses', input.numClasses);
   const train = createSplit(input.train, { split: 'train', numClasses: input.numClasses });
   const test = createSplit(input.test, { split: 'test', numClasses: input.numClasses });
   if (

@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { open, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createDatabase, migrateToLatest } from '@holomind/db';
+import { createDatabase } from '@holomind/db';
+import { measure, median } from '@holomind/testing';
 import { StateStore, type NamedArray } from '../src/index.js';
 
 const totalBytes = 100 * 1024 * 1024;
@@ -22,18 +23,6 @@ const layouts: Layout[] = [
   { label: '1 tensor of 100 MiB', tensors: 1 },
   { label: '100 tensors of 1 MiB', tensors: 100 },
 ];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-async function timed(work: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await work();
-  return performance.now() - start;
-}
 
 async function writeAndSync(file: string, bytes: Uint8Array): Promise<void> {
   await writeFile(file, bytes);
@@ -55,7 +44,6 @@ function makeState(layout: Layout): Record<string, NamedArray> {
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'holomind-bench-'));
 const db = await createDatabase(`sqlite:${path.join(folder, 'metadata.db')}`);
-await migrateToLatest(db);
 // The LRU cache is off so every load reads its file; a cached load is timed separately below.
 const store = new StateStore({ directory: path.join(folder, 'states'), db, cacheBytes: 0 });
 const cachedStore = new StateStore({ directory: path.join(folder, 'states'), db, cacheBytes: 2 * totalBytes });
@@ -82,10 +70,23 @@ try {
       for (const entry of Object.values(state)) entry.data[0] = repetition + 0.5;
       plain[0] = repetition;
       const baselineFile = path.join(folder, `plain-${repetition}.bin`);
-      const saveTime = await timed(() => store.save(stateId, state));
-      const writeTime = await timed(() => writeAndSync(baselineFile, plain));
-      const loadTime = await timed(() => store.load(stateId));
-      const readTime = await timed(() => readFile(baselineFile));
+      // One call of each, in this order; declared async so tinybench does not call them once more
+      // to find out whether they return promises.
+      const measured = await measure(
+        {
+          save: async () => store.save(stateId, state),
+          write: async () => writeAndSync(baselineFile, plain),
+          load: async () => store.load(stateId),
+          read: async () => readFile(baselineFile),
+        },
+        { iterations: 1, warmup: 0 },
+      );
+      const [saveTime, writeTime, loadTime, readTime] = measured.map((measurement) => measurement.medianMs) as [
+        number,
+        number,
+        number,
+        number,
+      ];
       if (repetition > 0) {
         saveTimes.push(saveTime);
         writeTimes.push(writeTime);
@@ -95,10 +96,12 @@ try {
       await rm(baselineFile);
       await store.prune({ stateId, keepLast: 1 });
     }
-    await cachedStore.load(stateId);
-    const cachedTimes: number[] = [];
-    for (let repetition = 0; repetition < repetitions; repetition++)
-      cachedTimes.push(await timed(() => cachedStore.load(stateId)));
+    // The warm-up load fills the cache; every timed one is a hit.
+    const [cachedLoad] = await measure(
+      { cachedLoad: async () => cachedStore.load(stateId) },
+      { iterations: repetitions, warmup: 1 },
+    );
+    const cachedTimes = cachedLoad!.samplesMs;
 
     const mib = totalBytes / 2 ** 20;
     const throughput = (ms: number) => `${((mib / ms) * 1000).toFixed(0)} MiB/s`;
@@ -111,27 +114,18 @@ try {
     ];
     const pairedRatio = (plain: number[], ours: number[]) =>
       `${(median(plain.map((time, index) => time / ours[index]!)) * 100).toFixed(0)}%`;
-    rows.push([
+    const row = (operation: string, ours: number, plain: number, ratio: string) => [
       layout.label,
-      'save vs writeFile+fsync',
-      `${save.toFixed(1)} ms (${throughput(save)})`,
-      `${write.toFixed(1)} ms (${throughput(write)})`,
-      pairedRatio(writeTimes, saveTimes),
-    ]);
-    rows.push([
-      layout.label,
-      'load vs readFile',
-      `${load.toFixed(1)} ms (${throughput(load)})`,
-      `${read.toFixed(1)} ms (${throughput(read)})`,
-      pairedRatio(readTimes, loadTimes),
-    ]);
-    rows.push([
-      layout.label,
-      'load from LRU cache vs readFile',
-      `${cached.toFixed(1)} ms (${throughput(cached)})`,
-      `${read.toFixed(1)} ms (${throughput(read)})`,
-      `${((read / cached) * 100).toFixed(0)}%`,
-    ]);
+      operation,
+      `${ours.toFixed(1)} ms (${throughput(ours)})`,
+      `${plain.toFixed(1)} ms (${throughput(plain)})`,
+      ratio,
+    ];
+    rows.push(
+      row('save vs writeFile+fsync', save, write, pairedRatio(writeTimes, saveTimes)),
+      row('load vs readFile', load, read, pairedRatio(readTimes, loadTimes)),
+      row('load from LRU cache vs readFile', cached, read, `${((read / cached) * 100).toFixed(0)}%`),
+    );
   }
 } finally {
   await db.destroy();

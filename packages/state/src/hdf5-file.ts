@@ -153,27 +153,13 @@ export interface DatasetRequest {
 const integerClass = 0;
 const floatClass = 1;
 
-/** The HDF5 type class, element size and signedness a dtype is stored with. */
+/** The HDF5 type class, element size and signedness a dtype is stored with (bool as uint8). */
 function storedType(dtype: StateDtype): { typeClass: number; size: number; signed: boolean } {
-  switch (dtype) {
-    case 'float32':
-      return { typeClass: floatClass, size: 4, signed: true };
-    case 'float64':
-      return { typeClass: floatClass, size: 8, signed: true };
-    case 'int32':
-      return { typeClass: integerClass, size: 4, signed: true };
-    case 'int16':
-      return { typeClass: integerClass, size: 2, signed: true };
-    case 'int8':
-      return { typeClass: integerClass, size: 1, signed: true };
-    case 'uint32':
-      return { typeClass: integerClass, size: 4, signed: false };
-    case 'uint16':
-      return { typeClass: integerClass, size: 2, signed: false };
-    case 'uint8':
-    case 'bool':
-      return { typeClass: integerClass, size: 1, signed: false };
-  }
+  return {
+    typeClass: dtype.startsWith('float') ? floatClass : integerClass,
+    size: arrayTypeOf(dtype).BYTES_PER_ELEMENT,
+    signed: !dtype.startsWith('uint') && dtype !== 'bool',
+  };
 }
 
 /**

@@ -1,11 +1,8 @@
+// The public surface of @holomind/state: exactly what README.md documents (its "Exports" table).
 export { StateStore } from './state-store.js';
 export { StateError } from './errors.js';
 export type { StateErrorCode } from './errors.js';
-export { ByteLruCache } from './lru-cache.js';
-export { checkStateId } from './names.js';
-export { hashTensor, arrayTypeOf, isStateDtype } from './tensors.js';
 export type { StateDtype, StateTypedArray, NamedArray, TensorLike, StateEntry, StateInput, LoadedTensor } from './tensors.js';
-export { FORMAT_NAME, TENSOR_GROUP } from './hdf5-file.js';
 export type {
   StateStoreOptions,
   SavePhase,
@@ -21,6 +18,6 @@ export type {
   StateSummary,
   TensorDiff,
   StateDiff,
-  RetentionPolicy,
+  VersionRetentionPolicy,
   PruneReport,
 } from './types.js';

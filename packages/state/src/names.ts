@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { StateError, describeValue } from './errors.js';
+import { describeValue } from '@holomind/core';
+import { StateError } from './errors.js';
 
 const stateIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const maxStateIdLength = 128;

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { describeValue } from '@holomind/core';
 import { isLockContentionError, migrateToLatest, nowTimestamp, type Database, type Kysely, type Transaction } from '@holomind/db';
+import { LRUCache } from 'lru-cache';
 import { diffStates } from './diff.js';
 import { ensureDurableFolder, publishFile, TEMPORARY_PREFIX, uniqueFileName } from './durable-files.js';
-import { StateError, describeValue } from './errors.js';
+import { StateError } from './errors.js';
 import { readDatasets, type DatasetRequest } from './hdf5-file.js';
-import { ByteLruCache } from './lru-cache.js';
 import { resolveVersion, versionInfos, versionMetadata, type LocatedTensor } from './metadata-queries.js';
 import { checkStateId, checkTag, checkVersion } from './names.js';
 import { pruneStore } from './prune.js';
@@ -15,7 +16,7 @@ import type {
   LoadedState,
   LoadOptions,
   PruneReport,
-  RetentionPolicy,
+  VersionRetentionPolicy,
   SavedVersion,
   SaveOptions,
   StateDiff,
@@ -50,7 +51,8 @@ export class StateStore {
   readonly directory: string;
   readonly storeName: string;
   private readonly db: Kysely<Database>;
-  private readonly cache: ByteLruCache<StateTypedArray>;
+  /** Loaded tensors by content hash, bounded by their bytes; undefined when `cacheBytes` is 0. */
+  private readonly cache: LRUCache<string, StateTypedArray> | undefined;
   private readonly options: StateStoreOptions;
   private ready: Promise<void> | undefined;
 
@@ -75,12 +77,14 @@ export class StateStore {
       throw new StateError('INVALID_ARGUMENT', `storeName must have 1-200 characters, got ${describeValue(this.storeName)}.`);
     }
     this.db = options.db;
-    this.cache = new ByteLruCache(cacheBytes);
+    // lru-cache wants a positive integer budget; 0 turns the cache off.
+    const maxSize = Math.floor(cacheBytes);
+    this.cache = maxSize > 0 ? new LRUCache({ maxSize, sizeCalculation: (data) => data.byteLength }) : undefined;
   }
 
   /** Bytes currently held by the tensor cache. */
   get cachedBytes(): number {
-    return this.cache.size;
+    return this.cache?.calculatedSize ?? 0;
   }
 
   /**
@@ -214,7 +218,7 @@ export class StateStore {
    * `keepTagged: false`), the content no remaining version uses, and files left behind by
    * crashes. Metadata goes first, in one transaction; files are deleted after it commits.
    */
-  async prune(policy: RetentionPolicy = {}): Promise<PruneReport> {
+  async prune(policy: VersionRetentionPolicy = {}): Promise<PruneReport> {
     await this.prepare();
     if (policy.stateId !== undefined) checkStateId(policy.stateId);
     const report = await pruneStore(
@@ -308,7 +312,7 @@ export class StateStore {
     const result: StateTypedArray[] = new Array(located.length);
     const byFile = new Map<string, Array<{ index: number; request: DatasetRequest }>>();
     located.forEach((tensor, index) => {
-      const cached = this.cache.get(tensor.hash);
+      const cached = this.cache?.get(tensor.hash);
       if (cached) {
         result[index] = cached.slice();
         return;
@@ -325,9 +329,9 @@ export class StateStore {
       requests.forEach(({ index }, position) => {
         const data = arrays[position]!;
         const tensor = located[index]!;
-        // The cache keeps its own copy: callers own (and may change) what load returns.
-        if (this.cache.capacityBytes >= data.byteLength && data.byteLength > 0)
-          this.cache.set(tensor.hash, data.slice(), data.byteLength);
+        // The cache keeps its own copy: callers own (and may change) what load returns. Empty
+        // arrays (size 0 is invalid for lru-cache) and ones over the whole budget are not cached.
+        if (this.cache && data.byteLength > 0 && data.byteLength <= this.cache.maxSize) this.cache.set(tensor.hash, data.slice());
         result[index] = data;
       });
     }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { JsonValue } from '@holomind/db';
-import { StateError, describeValue } from './errors.js';
+import { describeValue, findJsonProblem, type JsonValue } from '@holomind/core';
+import { StateError } from './errors.js';
 import { checkEntryName } from './names.js';
 
 /** Element types a state can hold. `bool` is stored as uint8 with a `dtype` attribute saying so. */
@@ -57,6 +57,7 @@ export interface PreparedTensor {
 /** A typed-array class: `new Float32Array(n)` and `Float32Array.from(values)`. */
 export interface StateArrayType {
   new (length: number): StateTypedArray;
+  readonly BYTES_PER_ELEMENT: number;
   from(values: ArrayLike<number>): StateTypedArray;
 }
 
@@ -198,28 +199,21 @@ function prepareArray(name: string, array: NamedArray): PreparedTensor {
   return { name, dtype, shape, data: array.data, fingerprint: fingerprintTensor(dtype, shape, array.data) };
 }
 
+// Values are stored as JSON: each message says how to keep what JSON cannot hold.
 function checkJson(value: unknown, path: string): void {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value))
-      throw new StateError(
-        'INVALID_ARGUMENT',
-        `Value ${path} is ${value}; JSON cannot hold NaN or Infinity. Store it as a tensor, or as null or a string.`,
-      );
-    return;
+  const problem = findJsonProblem(value, path);
+  if (problem?.reason === 'non-finite-number') {
+    throw new StateError(
+      'INVALID_ARGUMENT',
+      `Value ${problem.path} is ${problem.value}; JSON cannot hold NaN or Infinity. Store it as a tensor, or as null or a string.`,
+    );
   }
-  if (Array.isArray(value)) {
-    value.forEach((item, index) => checkJson(item, `${path}[${index}]`));
-    return;
+  if (problem) {
+    throw new StateError(
+      'INVALID_ARGUMENT',
+      `Value ${problem.path} is ${describeValue(problem.value)}; state entries must be tfjs tensors, { data: TypedArray, shape } arrays, or JSON values.`,
+    );
   }
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const [key, item] of Object.entries(value)) checkJson(item, `${path}.${key}`);
-    return;
-  }
-  throw new StateError(
-    'INVALID_ARGUMENT',
-    `Value ${path} is ${describeValue(value)}; state entries must be tfjs tensors, { data: TypedArray, shape } arrays, or JSON values.`,
-  );
 }
 
 /**

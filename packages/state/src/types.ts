@@ -1,4 +1,5 @@
-import type { Database, JsonValue, Kysely } from '@holomind/db';
+import type { JsonValue } from '@holomind/core';
+import type { Database, Kysely } from '@holomind/db';
 import type { LoadedTensor, StateDtype } from './tensors.js';
 
 /** Moments of `StateStore.save`, in order, reported to `onSavePhase`. */
@@ -134,7 +135,7 @@ export interface StateDiff {
 }
 
 /** Which versions `prune` removes. The latest version of a state is never removed. */
-export interface RetentionPolicy {
+export interface VersionRetentionPolicy {
   /** Only this state (default: every state of the store). */
   stateId?: string;
   /** Keep this many newest versions per state (default: all). */
@@ -150,6 +151,9 @@ export interface RetentionPolicy {
    */
   orphanGraceMs?: number;
 }
+
+/** The old name, for prune.ts until the SQL-side move renames its import; not exported from the package. */
+export type RetentionPolicy = VersionRetentionPolicy;
 
 /** What `prune` did. */
 export interface PruneReport {

@@ -1,30 +1,20 @@
+import { SeededRandom } from '@holomind/core';
 import type { NamedArray } from '../tensors.js';
-
-/** mulberry32: deterministic uint32 stream from a seed (shared by the parent test and its children). */
-function* uint32Stream(seed: number): Generator<number> {
-  let state = seed >>> 0;
-  for (;;) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    yield (t ^ (t >>> 14)) >>> 0;
-  }
-}
 
 /** Float32 values whose bit patterns are random finite floats (exercises every mantissa bit). */
 export function seededFloat32(count: number, seed: number): Float32Array {
   const values = new Float32Array(count);
-  const stream = uint32Stream(seed);
-  for (let i = 0; i < count; i++) values[i] = ((stream.next().value as number) / 2 ** 32 - 0.5) * 2 ** ((i % 40) - 20);
+  const random = new SeededRandom(seed);
+  for (let i = 0; i < count; i++) values[i] = (random.next() - 0.5) * 2 ** ((i % 40) - 20);
   return values;
 }
 
 /** Int32 values over the whole range. */
 export function seededInt32(count: number, seed: number): Int32Array {
   const values = new Int32Array(count);
-  const stream = uint32Stream(seed);
-  for (let i = 0; i < count; i++) values[i] = (stream.next().value as number) | 0;
+  const random = new SeededRandom(seed);
+  // next() is a uint32 / 2^32 exactly, so this is the generator's raw 32 bits as a signed integer.
+  for (let i = 0; i < count; i++) values[i] = (random.next() * 2 ** 32) | 0;
   return values;
 }
 

@@ -366,6 +366,21 @@ export function describeStateStoreBehaviour(label: string, openHome: () => Promi
       await expectStateError(store.load('cached'), 'CORRUPT_FILE');
     });
 
+    it('evicts the least recently used tensor from the cache, a cache hit counting as a use', async () => {
+      const { store, home } = await openStore({ cacheBytes: 8_000 }); // room for two 4000-byte tensors
+      const kept = seededFloat32(1000, 41);
+      const saved = await store.save('kept', { k: array(kept, [1000]) });
+      await store.load('kept');
+      rmSync(path.join(home.directory, saved.file)); // from now on 'kept' loads only from the cache
+      await store.save('other-1', { t: array(seededFloat32(1000, 42), [1000]) });
+      await store.load('other-1'); // cache: kept, other-1
+      expect(sameBits((await store.load('kept')).tensors.k!.data, kept)).toBe(true); // hit: other-1 is now oldest
+      await store.save('other-2', { t: array(seededFloat32(1000, 43), [1000]) });
+      await store.load('other-2'); // evicts other-1, not kept
+      expect(store.cachedBytes).toBe(8000);
+      expect(sameBits((await store.load('kept')).tensors.k!.data, kept)).toBe(true);
+    });
+
     it('rejects malformed input with errors that name the fix', async () => {
       const { store } = await openStore();
       await expectStateError(store.save('x', { t: array(new Float32Array(5), [2, 3]) }), 'INVALID_TENSOR');
