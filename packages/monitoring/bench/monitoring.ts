@@ -23,6 +23,7 @@ import {
   MetricsTracker,
   ResourceSampler,
   SqlMetricSink,
+  metricMigrations,
   TensorBoardWriter,
   tensorBoardSink,
   type MetricPoint,
@@ -61,7 +62,7 @@ async function sinkThroughput(batchSize: number, points: MetricPoint[], repeats:
   for (let repeat = 0; repeat < repeats; repeat++) {
     const db = openDatabase();
     const sink = new SqlMetricSink(db, { batchSize });
-    await sink.migrate();
+    await metricMigrations.migrations['0001-metric-tables']!.up(db, { dialect: 'sqlite' });
     const started = performance.now();
     for (let i = 0; i < points.length; i += 4) sink.writePoints(points.slice(i, i + 4));
     await sink.flush();
@@ -79,7 +80,7 @@ async function trackerThroughput(count: number, repeats: number): Promise<number
   for (let repeat = 0; repeat < repeats; repeat++) {
     const db = openDatabase();
     const sink = new SqlMetricSink(db);
-    await sink.migrate();
+    await metricMigrations.migrations['0001-metric-tables']!.up(db, { dialect: 'sqlite' });
     const tracker = new MetricsTracker({ runId: 'bench', sinks: [sink] });
     const started = performance.now();
     for (let step = 0; step < count / 4; step++) {
