@@ -66,7 +66,9 @@ describe('createDatabase with sqlite:', () => {
     await archive.saveTrainingState({ description: marker, metrics: { [marker]: 1 }, environment: { [marker]: marker } });
     expect(queries.length).toBeGreaterThan(6);
     expect(queries.filter((query) => query.sql.includes('marker'))).toEqual([]);
-    expect(queries.filter((query) => query.parameters.some((value) => String(value).includes(marker))).length).toBeGreaterThanOrEqual(6);
+    expect(
+      queries.filter((query) => query.parameters.some((value) => String(value).includes(marker))).length,
+    ).toBeGreaterThanOrEqual(6);
     await db.destroy();
   });
 

@@ -1,4 +1,5 @@
 export { StateStore } from './state-store.js';
+export { stateMigrations } from './migrations.js';
 export { StateError } from './errors.js';
 export type { StateErrorCode } from './errors.js';
 export { ByteLruCache } from './lru-cache.js';

@@ -68,7 +68,8 @@ export async function openSqlTarget<Handle extends DestroyableHandle>(
       },
     };
   }
-  if (!postgres) throw new Error("openSqlTarget('postgres') needs the server: pass sharedPostgresServer() as the third argument.");
+  if (!postgres)
+    throw new Error("openSqlTarget('postgres') needs the server: pass sharedPostgresServer() as the third argument.");
   const server = await postgres();
   const name = `holomind_test_${randomBytes(6).toString('hex')}`;
   await runClient(server, 'createdb', [name]);
@@ -88,7 +89,8 @@ export async function openSqlTarget<Handle extends DestroyableHandle>(
 /** Runs a PostgreSQL client program (createdb, dropdb) against `server` as the `postgres` role. */
 async function runClient(server: Pick<PostgresServer, 'port'>, tool: string, args: string[]): Promise<void> {
   const program = findPostgresProgram(tool);
-  if (!program) throw new Error(`PostgreSQL's ${tool} not found on PATH or in /usr/lib/postgresql/*/bin; apt-get install -y postgresql`);
+  if (!program)
+    throw new Error(`PostgreSQL's ${tool} not found on PATH or in /usr/lib/postgresql/*/bin; apt-get install -y postgresql`);
   await run(program, ['-h', '127.0.0.1', '-p', String(server.port), '-U', 'postgres', ...args]);
 }
 
