@@ -54,26 +54,21 @@ export async function openSqlTarget<Handle extends DestroyableHandle>(
   connect: (url: string) => Promise<Handle>,
   postgres?: () => Promise<Pick<PostgresServer, 'url' | 'port'>>,
 ): Promise<SqlTarget<Handle>> {
+  let url: string;
+  let remove: () => Promise<void>;
   if (dialect === 'sqlite') {
     const folder = mkdtempSync(path.join(os.tmpdir(), 'holomind-sqlite-'));
-    const url = `sqlite:${path.join(folder, 'test.db')}`;
-    const handle = await connect(url);
-    return {
-      dialect,
-      url,
-      handle,
-      async close() {
-        await handle.destroy();
-        rmSync(folder, { recursive: true, force: true });
-      },
-    };
+    url = `sqlite:${path.join(folder, 'test.db')}`;
+    remove = async () => rmSync(folder, { recursive: true, force: true });
+  } else {
+    if (!postgres)
+      throw new Error("openSqlTarget('postgres') needs the server: pass sharedPostgresServer() as the third argument.");
+    const server = await postgres();
+    const name = `holomind_test_${randomBytes(6).toString('hex')}`;
+    await runClient(server, 'createdb', [name]);
+    url = server.url.replace(/\/[^/]*$/, `/${name}`);
+    remove = () => runClient(server, 'dropdb', ['--force', '--if-exists', name]);
   }
-  if (!postgres)
-    throw new Error("openSqlTarget('postgres') needs the server: pass sharedPostgresServer() as the third argument.");
-  const server = await postgres();
-  const name = `holomind_test_${randomBytes(6).toString('hex')}`;
-  await runClient(server, 'createdb', [name]);
-  const url = server.url.replace(/\/[^/]*$/, `/${name}`);
   const handle = await connect(url);
   return {
     dialect,
@@ -81,7 +76,7 @@ export async function openSqlTarget<Handle extends DestroyableHandle>(
     handle,
     async close() {
       await handle.destroy();
-      await runClient(server, 'dropdb', ['--force', '--if-exists', name]);
+      await remove();
     },
   };
 }

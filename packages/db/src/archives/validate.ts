@@ -1,7 +1,7 @@
 import { DatabaseError } from '../errors.js';
-import { describeValue, type JsonObject } from '@holomind/core';
+import { describeValue } from '@holomind/core';
 import { requireIndex, requireJsonObject, requireName } from '../json.js';
-import type { ArchivedStateReference, SaveArchitectureOptions, SaveTrainingStateOptions } from './archive-store.js';
+import type { SaveArchitectureOptions, SaveTrainingStateOptions, TrainingStateRecord } from './archive-store.js';
 import { describeEnvironment, describeHardware } from './describe-host.js';
 
 /** Checked inputs shared by every ArchiveStore implementation, so they reject the same things. */
@@ -18,15 +18,7 @@ export function checkArchitecture(
 }
 
 /** The training-state fields with defaults filled in. */
-export interface CheckedTrainingState {
-  architectureId: string | null;
-  experimentId: string | null;
-  state: ArchivedStateReference | null;
-  environment: JsonObject;
-  hardware: JsonObject;
-  metrics: Record<string, number>;
-  description: string;
-}
+export type CheckedTrainingState = Omit<TrainingStateRecord, 'id' | 'createdAt'>;
 
 /** Checks a training state's fields and fills in the environment and hardware defaults. */
 export function checkTrainingState(options: SaveTrainingStateOptions): CheckedTrainingState {
