@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createDatabase, ExperimentRepository } from '@holomind/db';
+import { SqlMetricSink } from '@holomind/monitoring';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'holomind-cli-'));
@@ -77,8 +78,12 @@ describe('holomind train / kill -9 / resume', () => {
       const experiments = new ExperimentRepository(db);
       const [experiment] = await experiments.list();
       expect(experiment).toMatchObject({ status: 'completed', name: 'split-mnist/holomind' });
-      const history = await experiments.history({ experimentIds: [experiment!.id], metric: 'test_accuracy' });
-      expect(new Set(history.map((point) => point.task))).toEqual(new Set([0, 1, 2]));
+      const metrics = new SqlMetricSink(db);
+      const history = await metrics.readPoints({ runId: experiment!.id, metric: 'current_task/test_accuracy' });
+      expect(new Set(history.map((point) => point.taskId))).toEqual(new Set(['task-0', 'task-1', 'task-2']));
+      // One step scheme across the crash: taskIndex × epochs + epoch, increasing with each task.
+      expect([...new Set(history.map((point) => point.step))].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
+      await metrics.close();
     } finally {
       await db.destroy();
     }

@@ -1,10 +1,9 @@
 import path from 'node:path';
-import { ExperimentRepository } from '@holomind/db';
 import { DashboardData, startDashboardServer } from '@holomind/monitoring';
+import type { Database, Kysely } from '@holomind/db';
 import { StateStore } from '@holomind/state';
 import { ProgressiveNetwork } from '@holomind/network';
 import { disposeBackend } from '@holomind/tensor-kernels';
-import * as tf from '@tensorflow/tfjs-core';
 import { deepMerge, loadConfigFile, parseConfig } from './config/load-config.js';
 import type { HolomindConfig, HolomindConfigInput } from './config/schema.js';
 import { startBackend } from './pipeline/backend.js';
@@ -13,8 +12,10 @@ import { loadLatestCheckpoint, RUN_STATE_ID } from './pipeline/checkpoint.js';
 import { openDatabase } from './pipeline/database.js';
 import { formatMatrix, replayRun, writeRunReport } from './pipeline/report.js';
 import { silentReporter, terminalReporter } from './pipeline/reporter.js';
-import { mean, runTraining, type RunSummary } from './pipeline/run-training.js';
+import { mean } from './pipeline/continual-summary.js';
+import { runTraining, type RunSummary } from './pipeline/run-training.js';
 import { planStrategy } from './pipeline/strategy.js';
+import { evaluateTask } from './pipeline/task-data.js';
 
 /** The configuration from an optional YAML file with the command line's flags on top. */
 export async function resolveConfig(configFile: string | undefined, overrides: HolomindConfigInput): Promise<HolomindConfig> {
@@ -22,6 +23,7 @@ export async function resolveConfig(configFile: string | undefined, overrides: H
 }
 
 const percent = (value: number) => `${(value * 100).toFixed(2)}`;
+const points = (value: number | null) => (value === null ? 'n/a' : percent(value));
 
 function printSummary(summary: RunSummary, reportPath: string): void {
   const out = process.stdout;
@@ -29,7 +31,7 @@ function printSummary(summary: RunSummary, reportPath: string): void {
     `\n${summary.benchmark} (${summary.scenario}), strategy ${summary.strategy}, backend ${summary.backend.name}, ${summary.seconds.toFixed(1)} s\n`,
   );
   out.write(
-    `average accuracy ${percent(summary.averageAccuracy)}%, largest forgetting ${percent(summary.maxForgetting)} points, ${summary.alerts} forgetting alert(s)\n`,
+    `average accuracy ${percent(summary.averageAccuracy)}%, average forgetting ${points(summary.forgetting)} points, ${summary.alerts} forgetting alert(s)\n`,
   );
   out.write(`\nAccuracy matrix (%), row = after training task i, column = task j:\n${formatMatrix(summary.matrix)}\n`);
   out.write(`\nTensorBoard logs: ${summary.tensorboardDir}\nReport: ${reportPath}\n`);
@@ -39,12 +41,7 @@ async function trainAndReport(config: HolomindConfig, resume: boolean, resumeTas
   const summary = await runTraining({ config, resume, resumeTasks, reporter: terminalReporter() });
   const db = await openDatabase(config.db);
   try {
-    const reportPath = await writeRunReport(
-      path.join(config.output, 'report'),
-      new ExperimentRepository(db),
-      summary.experimentId,
-      summary.matrix,
-    );
+    const reportPath = await writeRunReport(path.join(config.output, 'report'), db, summary.experimentId);
     printSummary(summary, reportPath);
   } finally {
     await db.destroy();
@@ -61,13 +58,10 @@ export async function resumeCommand(configFile: string | undefined, overrides: H
   await trainAndReport(await resolveConfig(configFile, overrides), true, overrides.training?.tasks);
 }
 
-async function withStore<T>(
-  config: HolomindConfig,
-  work: (store: StateStore, experiments: ExperimentRepository) => Promise<T>,
-): Promise<T> {
+async function withStore<T>(config: HolomindConfig, work: (store: StateStore, db: Kysely<Database>) => Promise<T>): Promise<T> {
   const db = await openDatabase(config.db);
   try {
-    return await work(new StateStore({ directory: path.join(config.output, 'states'), db }), new ExperimentRepository(db));
+    return await work(new StateStore({ directory: path.join(config.output, 'states'), db }), db);
   } finally {
     await db.destroy();
   }
@@ -88,13 +82,9 @@ export async function evaluateCommand(configFile: string | undefined, overrides:
       const accuracies: number[] = [];
       for (let j = 0; j < learned; j++) {
         const task = benchmark.tasks[j]!;
-        const examples = task.test.labels.length;
-        const inputs = tf.tensor2d(task.test.features, [examples, task.test.features.length / examples]);
-        const labels = tf.tensor1d(task.test.labels, 'int32');
-        const evaluation = await network.evaluate({ taskId: plan.columnPerTask ? `task-${j}` : 'shared', inputs, labels });
-        tf.dispose([inputs, labels]);
-        accuracies.push(evaluation.accuracy);
-        process.stdout.write(`task ${j + 1} [${task.classes.join(',')}]: ${percent(evaluation.accuracy)}% of ${examples}\n`);
+        const accuracy = await evaluateTask(network, plan, task, j);
+        accuracies.push(accuracy);
+        process.stdout.write(`task ${j + 1} [${task.classes.join(',')}]: ${percent(accuracy)}% of ${task.test.labels.length}\n`);
       }
       process.stdout.write(`average accuracy ${percent(mean(accuracies))}% (checkpoint version ${checkpoint.version})\n`);
     } finally {
@@ -106,14 +96,9 @@ export async function evaluateCommand(configFile: string | undefined, overrides:
 
 export async function reportCommand(configFile: string | undefined, overrides: HolomindConfigInput): Promise<void> {
   const config = await resolveConfig(configFile, overrides);
-  await withStore(config, async (store, experiments) => {
+  await withStore(config, async (store, db) => {
     const checkpoint = await loadLatestCheckpoint(store);
-    const file = await writeRunReport(
-      path.join(config.output, 'report'),
-      experiments,
-      checkpoint.progress.experimentId,
-      checkpoint.progress.matrix,
-    );
+    const file = await writeRunReport(path.join(config.output, 'report'), db, checkpoint.progress.experimentId);
     process.stdout.write(`${formatMatrix(checkpoint.progress.matrix)}\nReport: ${file}\n`);
   });
 }
@@ -126,11 +111,7 @@ export async function dashboardCommand(
   const config = await resolveConfig(configFile, overrides);
   const db = await openDatabase(config.db);
   const checkpoint = await loadLatestCheckpoint(new StateStore({ directory: path.join(config.output, 'states'), db }));
-  const { tracker, evaluator } = await replayRun(
-    new ExperimentRepository(db),
-    checkpoint.progress.experimentId,
-    checkpoint.progress.matrix,
-  );
+  const { tracker, evaluator } = await replayRun(db, checkpoint.progress.experimentId);
   const server = await startDashboardServer({
     data: new DashboardData({ tracker, evaluator }),
     port: port ?? config.monitoring.dashboardPort,
@@ -163,11 +144,11 @@ export async function compareCommand(
   const references = REFERENCE_RESULTS[base.benchmark] ?? {};
   const lines = [
     `${base.benchmark}, ${rows[0]?.summary.scenario ?? ''}, ${base.training.tasks} tasks, ${base.training.epochs} epoch(s)/task, seed ${base.seed}`,
-    '| strategy | average accuracy % | worst earlier-task drop (points) | first task at the end % | van de Ven & Tolias 2019 % | seconds |',
+    '| strategy | average accuracy % | average forgetting (points) | first task at the end % | van de Ven & Tolias 2019 % | seconds |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       ({ strategy, summary }) =>
-        `| ${strategy} | ${percent(summary.averageAccuracy)} | ${percent(summary.maxForgetting)} | ${percent(summary.matrix.at(-1)?.[0] ?? Number.NaN)} | ${references[strategy]?.toFixed(2) ?? '—'} | ${summary.seconds.toFixed(0)} |`,
+        `| ${strategy} | ${percent(summary.averageAccuracy)} | ${points(summary.forgetting)} | ${percent(summary.matrix.at(-1)?.[0] ?? Number.NaN)} | ${references[strategy]?.toFixed(2) ?? '—'} | ${summary.seconds.toFixed(0)} |`,
     ),
   ];
   process.stdout.write(`\n${lines.join('\n')}\n`);

@@ -1,4 +1,5 @@
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { isModuleNotFound, maskUrlCredentials } from '@holomind/core';
 import { DatabaseError } from './errors.js';
 import type { Database } from './schema.js';
 
@@ -60,7 +61,7 @@ export async function createDatabase(url: string, options: CreateDatabaseOptions
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, options);
   throw new DatabaseError(
     'INVALID_DATABASE_URL',
-    `Unsupported database URL '${redactPassword(url)}'; use 'sqlite:<path>', 'sqlite::memory:' or 'postgres://user@host:port/db'.`,
+    `Unsupported database URL '${maskUrlCredentials(url)}'; use 'sqlite:<path>', 'sqlite::memory:' or 'postgres://user@host:port/db'.`,
   );
 }
 
@@ -108,6 +109,12 @@ async function openPostgres(url: string, options: CreateDatabaseOptions): Promis
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
 }
 
+/**
+ * Loads an optional driver peer; "not installed" names the package and the URL scheme that needs it,
+ * an installed but broken driver is DRIVER_UNAVAILABLE. The `import()` stays here, not in core's
+ * `importOptional`: a bare specifier resolves from the importing file, and under pnpm only this
+ * package (whose optional peers these are) can see the driver.
+ */
 async function importDriver<Module>(packageName: string, scheme: string): Promise<Module> {
   try {
     return (await import(packageName)) as Module;
@@ -123,21 +130,4 @@ async function importDriver<Module>(packageName: string, scheme: string): Promis
       cause: error,
     });
   }
-}
-
-// Node says ERR_MODULE_NOT_FOUND; bundlers and vite's module runner word it their own way.
-function isModuleNotFound(error: unknown, packageName: string): boolean {
-  // A package that is installed but misses one of its own files must not read as "not installed".
-  const message = String((error as Error).message ?? '');
-  if (!message.includes(`'${packageName}'`) && !message.includes(`"${packageName}"`)) return false;
-  const code = (error as { code?: string }).code;
-  return (
-    code === 'ERR_MODULE_NOT_FOUND' ||
-    code === 'MODULE_NOT_FOUND' ||
-    /cannot find (package|module)|could not resolve|failed to (load|resolve)/i.test(message)
-  );
-}
-
-function redactPassword(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
 }

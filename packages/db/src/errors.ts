@@ -1,3 +1,5 @@
+import { HoloMindError } from '@holomind/core';
+
 /** Stable codes for every error `@holomind/db` throws. */
 export type DatabaseErrorCode =
   | 'DRIVER_PACKAGE_MISSING'
@@ -9,25 +11,7 @@ export type DatabaseErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT';
 
-const marker = Symbol.for('@holomind/db/error');
-
-/**
- * The one error class of this package. `code` is stable across versions; the message names the
- * offending value and the fix. `isInstance` works across duplicated installs, unlike `instanceof`.
- */
-export class DatabaseError extends Error {
-  readonly [marker] = true;
-  override readonly name = 'DatabaseError';
-
-  constructor(
-    readonly code: DatabaseErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-
-  static isInstance(error: unknown): error is DatabaseError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[marker] === true;
-  }
+/** The one error class of @holomind/db: stable `code`, message with the value and the fix. */
+export class DatabaseError extends HoloMindError<DatabaseErrorCode> {
+  static override readonly errorName = 'DatabaseError';
 }

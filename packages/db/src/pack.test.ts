@@ -21,7 +21,7 @@ describe('@holomind/db installed alone from its tarball', () => {
     await project?.remove();
   });
 
-  it('migrates a real PostgreSQL database, logs and ranks experiments, and names missing optional drivers', async () => {
+  it('migrates a real PostgreSQL database, records and lists experiments, and names missing optional drivers', async () => {
     const output = await project.runScript(
       `
       import { createDatabase, migrateToLatest, ExperimentRepository, SqlArchiveStore, MongoArchiveStore } from '@holomind/db';
@@ -30,9 +30,8 @@ describe('@holomind/db installed alone from its tarball', () => {
       const experiments = new ExperimentRepository(db);
       const a = await experiments.create({ name: 'pack', hyperparameters: { lambda: 1 } });
       const b = await experiments.create({ name: 'pack', hyperparameters: { lambda: 2 } });
-      await experiments.logMetrics(a.id, { task: 0, step: 1, metrics: { accuracy: 0.8 } });
-      await experiments.logMetrics(b.id, { task: 0, step: 1, metrics: { accuracy: 0.9 } });
-      const best = await experiments.bestBy('accuracy');
+      await experiments.finish(a.id, { metrics: { accuracy: 0.8 } });
+      const best = await experiments.list({ name: 'pack' });
       const archive = new SqlArchiveStore(db);
       const v1 = await archive.saveArchitecture({ name: 'mlp', document: { layers: [2, 2] } });
       const v2 = await archive.saveArchitecture({ name: 'mlp', document: { layers: [2, 4] } });
@@ -41,12 +40,12 @@ describe('@holomind/db installed alone from its tarball', () => {
       const codes = {};
       try { await createDatabase('sqlite:./x.db'); } catch (error) { codes.sqlite = [error.code, error.message.includes('npm i better-sqlite3')]; }
       try { await MongoArchiveStore.connect('mongodb://127.0.0.1:1/x'); } catch (error) { codes.mongo = error.code; }
-      console.log(JSON.stringify({ applied: applied.length, best: best.map((result) => result.experiment.hyperparameters.lambda), evolution, codes }));
+      console.log(JSON.stringify({ applied: applied.length, best: best.map((experiment) => experiment.hyperparameters.lambda), evolution, codes }));
     `,
       { DATABASE_URL: server.url },
     );
     expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({
-      applied: 3,
+      applied: 2,
       best: [2, 1],
       evolution: ['v1', 'v2'],
       codes: { sqlite: ['DRIVER_PACKAGE_MISSING', true], mongo: 'DRIVER_PACKAGE_MISSING' },

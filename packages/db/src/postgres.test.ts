@@ -1,27 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgresServer, type PostgresServer } from '@holomind/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openSqlTarget, sharedPostgresServer, startPostgresServer } from '@holomind/testing';
 import { SqlArchiveStore } from './archives/sql-archive-store.js';
 import { createDatabase } from './create-database.js';
 import { sqlDialectOf } from './dialect.js';
 import { migrateToLatest } from './migrate.js';
 import { describeArchiveConformance } from './test-support/archive-conformance.js';
 import { describeSqlConformance } from './test-support/sql-conformance.js';
-import { openTemporaryPostgres } from './test-support/sql-targets.js';
 
-// One real server for the file (initdb + pg_ctl as the postgres user); a fresh database per suite.
-let server: PostgresServer | undefined;
-let starting: Promise<PostgresServer> | undefined;
-function serverUrl(): Promise<string> {
-  starting ??= startPostgresServer().then((started) => (server = started));
-  return starting.then((started) => started.url);
-}
-afterAll(() => server?.stop());
+// One real server (initdb + pg_ctl as the postgres user) for the file; a fresh database per suite.
+const postgres = sharedPostgresServer();
+const serverUrl = async () => (await postgres()).url;
 
-describeSqlConformance('PostgreSQL', async () => openTemporaryPostgres(await serverUrl()));
+describeSqlConformance('PostgreSQL', () => openSqlTarget('postgres', createDatabase, postgres));
 describeArchiveConformance('PostgreSQL', async () => {
-  const opened = await openTemporaryPostgres(await serverUrl());
-  await migrateToLatest(opened.db);
-  return { store: new SqlArchiveStore(opened.db), close: opened.close };
+  const target = await openSqlTarget('postgres', createDatabase, postgres);
+  await migrateToLatest(target.handle);
+  return { store: new SqlArchiveStore(target.handle), close: target.close };
 });
 
 describe('createDatabase with postgres://', () => {

@@ -24,17 +24,7 @@ export interface ExperimentsTable {
   metrics: JsonColumn;
 }
 
-/** `holomind_training_metrics`: one value per experiment, task, step and metric name (upserted). */
-export interface TrainingMetricsTable {
-  experiment_id: string;
-  task: number;
-  step: number;
-  name: string;
-  value: number;
-  recorded_at: TimestampColumn;
-}
-
-/** `holomind_state_stores`: one row per named StateStore; its `commits` counter is the store's write lock. */
+/** `holomind_state_stores` (created by `@holomind/state`'s `stateMigrations`): one row per named StateStore; its `commits` counter is the store's write lock. */
 export interface StateStoresTable {
   name: string;
   created_at: TimestampColumn;
@@ -115,10 +105,13 @@ export interface TrainingStatesTable {
   created_at: TimestampColumn;
 }
 
-/** Every table `migrateToLatest` creates, for `Kysely<Database>`. */
+/**
+ * The tables of `experimentMigrations`, `archiveMigrations` and `@holomind/state`'s
+ * `stateMigrations`, for `Kysely<Database>`. State's row types are declared here (types only, no
+ * import of state) so one `Kysely<Database>` from `createDatabase` serves the StateStore too.
+ */
 export interface Database {
   holomind_experiments: ExperimentsTable;
-  holomind_training_metrics: TrainingMetricsTable;
   holomind_state_stores: StateStoresTable;
   holomind_state_versions: StateVersionsTable;
   holomind_state_version_tensors: StateVersionTensorsTable;

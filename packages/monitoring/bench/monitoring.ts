@@ -23,6 +23,7 @@ import {
   MetricsTracker,
   ResourceSampler,
   SqlMetricSink,
+  metricMigrations,
   TensorBoardWriter,
   tensorBoardSink,
   type MetricPoint,
@@ -83,7 +84,7 @@ function sinkThroughput(batchSize: number, points: MetricPoint[], repeats: numbe
   return pointsPerSecond(points.length, repeats, async () => {
     const db = openDatabase();
     const sink = new SqlMetricSink(db, { batchSize });
-    await sink.migrate();
+    await metricMigrations.migrations['0001-metric-tables']!.up(db, { dialect: 'sqlite' });
     return {
       write: async () => {
         for (let i = 0; i < points.length; i += 4) sink.writePoints(points.slice(i, i + 4));
@@ -102,7 +103,7 @@ function trackerThroughput(count: number, repeats: number): Promise<number> {
   return pointsPerSecond(count, repeats, async () => {
     const db = openDatabase();
     const sink = new SqlMetricSink(db);
-    await sink.migrate();
+    await metricMigrations.migrations['0001-metric-tables']!.up(db, { dialect: 'sqlite' });
     const tracker = new MetricsTracker({ runId: 'bench', sinks: [sink] });
     return {
       write: async () => {

@@ -14,9 +14,12 @@ export type {
 } from './types.js';
 
 export { SqlMetricSink } from './sql/sql-sink.js';
-export type { SqlMetricSinkOptions, RetentionPolicy, RetentionResult, SqlReadFilter, MetricAggregate } from './sql/sql-sink.js';
-export { createMonitoringTables, dropMonitoringTables, monitoringTableNames, detectDialect } from './sql/sql-schema.js';
-export type { SqlDialectName, MonitoringTableNames } from './sql/sql-schema.js';
+export type { SqlMetricSinkOptions } from './sql/sql-sink.js';
+export type { SqlReadFilter, MetricAggregate, StoredAccuracyMatrix } from './sql/readers.js';
+export type { MetricRetentionPolicy, RetentionResult } from './sql/retention.js';
+export { metricMigrations, prefixedMetricMigrations } from './sql/metric-migrations.js';
+export type { MetricMigrationSet, MetricMigration, MetricMigrationContext } from './sql/metric-migrations.js';
+export type { MonitoringTableNames } from './sql/metric-tables.js';
 
 export { ContinualEvaluator, EVALUATION_DEFINITIONS } from './continual-evaluator.js';
 export type { ContinualEvaluatorOptions, ContinualEvaluationReport, TaskForgetting } from './continual-evaluator.js';

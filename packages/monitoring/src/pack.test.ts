@@ -32,11 +32,13 @@ describe('@holomind/monitoring installed alone from its tarball', () => {
       import { Kysely, SqliteDialect } from 'kysely';
       import {
         AlertManager, ContinualEvaluator, DashboardData, MetricsTracker, ResourceSampler, SqlMetricSink, TensorBoardWriter,
-        accuracyMatrixChart, generateDashboardToken, renderPng, startDashboardServer, tensorBoardSink,
+        accuracyMatrixChart, generateDashboardToken, metricMigrations, renderPng, startDashboardServer, tensorBoardSink,
       } from '@holomind/monitoring';
       await tf.setBackend('cpu');
       const Database = createRequire(import.meta.url)(process.env.BETTER_SQLITE3);
       const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+      // Without @holomind/db installed, the set's migrations are applied directly.
+      for (const migration of Object.values(metricMigrations.migrations)) await migration.up(db, { dialect: 'sqlite' });
       const folder = mkdtempSync(path.join(os.tmpdir(), 'pack-tb-'));
       const writer = new TensorBoardWriter(folder);
       const sink = new SqlMetricSink(db);

@@ -1,5 +1,6 @@
 // The public surface of @holomind/state: exactly what README.md documents (its "Exports" table).
 export { StateStore } from './state-store.js';
+export { stateMigrations } from './migrations.js';
 export { StateError } from './errors.js';
 export type { StateErrorCode } from './errors.js';
 export type { StateDtype, StateTypedArray, NamedArray, TensorLike, StateEntry, StateInput, LoadedTensor } from './tensors.js';

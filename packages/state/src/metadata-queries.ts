@@ -1,4 +1,5 @@
-import { parseJsonColumn, type Database, type JsonValue, type Kysely, type Transaction } from '@holomind/db';
+import type { Database, JsonValue, Kysely, Transaction } from '@holomind/db';
+import { parseJsonColumn } from '@holomind/db/internal';
 import { StateError } from './errors.js';
 import { checkTag, checkVersion } from './names.js';
 import type { StoredLocation } from './hdf5-file.js';

@@ -11,6 +11,7 @@ import { resolveVersion, versionInfos, versionMetadata, type LocatedTensor } fro
 import { checkStateId, checkTag, checkVersion } from './names.js';
 import { pruneStore } from './prune.js';
 import { saveVersion, upsertTags, type SaveContext, type VersionTensor } from './save-version.js';
+import { stateMigrations } from './migrations.js';
 import { hashTensor, prepareState, type LoadedTensor, type StateInput, type StateTypedArray } from './tensors.js';
 import type {
   LoadedState,
@@ -244,7 +245,7 @@ export class StateStore {
     if (this.options.migrate ?? true) {
       for (let attempt = 1; ; attempt++) {
         try {
-          await migrateToLatest(this.db);
+          await migrateToLatest(this.db, { migrations: [stateMigrations] });
           break;
         } catch (error) {
           if (!isLockContentionError((error as { cause?: unknown }).cause ?? error) || attempt >= 5) throw error;

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import { yamlLineOf } from '@holomind/core';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ZodDefault, ZodObject, ZodOptional, type z } from 'zod';
 import { CliError } from '../errors.js';
 import { configSchema, type HolomindConfig, type HolomindConfigInput } from './schema.js';
@@ -16,26 +17,6 @@ function allowedKeys(path: readonly PropertyKey[]): string[] {
   return schema instanceof ZodObject ? Object.keys(schema.shape) : [];
 }
 
-/** Where a key sits in the YAML source, for messages. */
-function lineOf(document: Document, lineCounter: LineCounter, path: readonly PropertyKey[]): number | undefined {
-  // Walk down as far as the path exists; an unknown key is reported at its own line.
-  for (let depth = path.length; depth >= 0; depth--) {
-    const keys = path.slice(0, depth) as (string | number)[];
-    const node = depth === 0 ? document.contents : document.getIn(keys, true);
-    const parent = depth === 0 ? undefined : depth === 1 ? document.contents : document.getIn(keys.slice(0, -1), true);
-    if (isMap(parent)) {
-      const pair = parent.items.find(
-        (item) => String((item.key as { value?: unknown })?.value ?? item.key) === String(keys.at(-1)),
-      );
-      const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
-      if (range) return lineCounter.linePos(range[0]).line;
-    }
-    const range = (node as { range?: [number, number, number] } | null)?.range;
-    if (range) return lineCounter.linePos(range[0]).line;
-  }
-  return undefined;
-}
-
 function describeIssue(
   issue: z.core.$ZodIssue,
   document: Document | undefined,
@@ -44,7 +25,7 @@ function describeIssue(
 ): string {
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
   const key = path.length > 0 ? path.join('.') : '(top level)';
-  const line = document ? lineOf(document, lineCounter, path) : undefined;
+  const line = document ? yamlLineOf(document, lineCounter, path) : undefined;
   const where = line !== undefined ? `${source}:${line}` : source;
   if (issue.code === 'unrecognized_keys') {
     return `${where}: unknown key '${key}'; remove it or check its spelling (allowed here: ${allowedKeys(issue.path).join(', ')}).`;

@@ -2,6 +2,8 @@ import type { EwcState } from '@holomind/ewc';
 import type { ProgressiveNetworkState } from '@holomind/network';
 import type { LoadedState, StateInput, StateStore } from '@holomind/state';
 import { CliError } from '../errors.js';
+import { mean } from './continual-summary.js';
+import type { RunSession } from './open-run.js';
 import type { HolomindConfig } from '../config/schema.js';
 
 /** The state id every run directory keeps its checkpoints under. */
@@ -94,4 +96,15 @@ export async function loadLatestCheckpoint(store: StateStore, version?: number):
   }
   const ewc = values.ewc ? { meta: values.ewc, arrays: arraysUnder<Float32Array>(loaded, 'ewc/') } : undefined;
   return { version: loaded.version, progress: values.progress, network, ewc };
+}
+
+/** Saves the run's progress, network and consolidator as the next checkpoint version. */
+export async function saveCheckpoint(session: RunSession, description: string): Promise<void> {
+  const { progress } = session;
+  const saved = await session.store.save(
+    RUN_STATE_ID,
+    checkpointEntries(progress, session.network.toState(), session.ewc?.toState()),
+    { description, metrics: progress.matrix.length ? { average_accuracy: mean(progress.matrix.at(-1)!) } : {} },
+  );
+  session.reporter.checkpoint(saved.version, description);
 }

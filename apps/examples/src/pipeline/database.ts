@@ -1,7 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { createDatabase, migrateToLatest, type Database, type Kysely } from '@holomind/db';
+import { maskUrlCredentials } from '@holomind/core';
+import { createDatabase, experimentMigrations, migrateToLatest, type Database, type Kysely } from '@holomind/db';
+import { metricMigrations } from '@holomind/monitoring';
+import { stateMigrations } from '@holomind/state';
 import { CliError } from '../errors.js';
+
+/** Every table a run uses, one migration set per owning package, applied by `@holomind/db`'s one migrator. */
+export const RUN_MIGRATIONS = [experimentMigrations, stateMigrations, metricMigrations];
 
 /**
  * Opens and migrates the experiment database, failing before any training when it cannot be
@@ -15,14 +21,13 @@ export async function openDatabase(url: string): Promise<Kysely<Database>> {
   let db: Kysely<Database> | undefined;
   try {
     db = await createDatabase(url);
-    await migrateToLatest(db);
+    await migrateToLatest(db, { migrations: RUN_MIGRATIONS });
     return db;
   } catch (error) {
     await db?.destroy().catch(() => undefined);
-    const shown = url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
     throw new CliError(
       'DATABASE_UNREACHABLE',
-      `Cannot use the database ${shown}: ${(error as Error).message}. Nothing was trained. Check that the server is running and ` +
+      `Cannot use the database ${maskUrlCredentials(url)}: ${maskUrlCredentials((error as Error).message)}. Nothing was trained. Check that the server is running and ` +
         'the URL, user and password are right, or use the embedded default with --db sqlite:.holomind/holomind.db.',
       { cause: error },
     );

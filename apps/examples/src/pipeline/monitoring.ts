@@ -1,9 +1,11 @@
 import path from 'node:path';
+import type { Database, Kysely } from '@holomind/db';
 import {
   AlertManager,
   callbackAlertHandler,
   ContinualEvaluator,
   MetricsTracker,
+  SqlMetricSink,
   TensorBoardWriter,
   consoleAlertHandler,
   fileAlertHandler,
@@ -22,22 +24,32 @@ export interface RunMonitoring {
   close(): Promise<void>;
 }
 
+/** How the run's metrics are named and which way is better. */
+export const RUN_METRICS = {
+  loss: { goal: 'minimize' },
+  'current_task/test_accuracy': { goal: 'maximize' },
+  accuracy: { goal: 'maximize' },
+  average_accuracy: { goal: 'maximize' },
+} as const;
+
 /**
- * Tracker (→ TensorBoard), accuracy matrix and a forgetting alert: an earlier task's accuracy
- * falling by more than `monitoring.forgettingAlert` from its best warns; twice that is an error.
+ * Tracker (→ the database's metric tables, the one place metrics are stored, and TensorBoard),
+ * accuracy matrix and a forgetting alert: an earlier task's accuracy falling by more than
+ * `monitoring.forgettingAlert` from its best warns; twice that is an error. Alerts reach the
+ * database through the tracker's sinks.
  */
-export function startMonitoring(config: HolomindConfig, runId: string, onAlert: (alert: AlertRecord) => void): RunMonitoring {
+export function startMonitoring(
+  config: HolomindConfig,
+  runId: string,
+  db: Kysely<Database>,
+  onAlert: (alert: AlertRecord) => void,
+): RunMonitoring {
   const tensorboardDir = path.join(config.output, 'tensorboard', runId);
   const tensorboard = config.monitoring.tensorboard ? new TensorBoardWriter(tensorboardDir) : undefined;
   const tracker = new MetricsTracker({
     runId,
-    metrics: {
-      loss: { goal: 'minimize' },
-      'current_task/test_accuracy': { goal: 'maximize' },
-      accuracy: { goal: 'maximize' },
-      average_accuracy: { goal: 'maximize' },
-    },
-    sinks: tensorboard ? [tensorBoardSink(tensorboard)] : [],
+    metrics: RUN_METRICS,
+    sinks: [new SqlMetricSink(db), ...(tensorboard ? [tensorBoardSink(tensorboard)] : [])],
   });
   const threshold = config.monitoring.forgettingAlert;
   const alerts = new AlertManager({
@@ -49,7 +61,8 @@ export function startMonitoring(config: HolomindConfig, runId: string, onAlert: 
       ...(process.env.HOLOMIND_QUIET ? [] : [consoleAlertHandler()]),
     ],
   });
-  const evaluator = new ContinualEvaluator({ tracker, metric: 'accuracy' });
+  // No tracker here: recordEvaluation logs each new cell once, so rows restored on resume are not stored twice.
+  const evaluator = new ContinualEvaluator();
   let closed = false;
   return {
     tracker,
@@ -61,7 +74,7 @@ export function startMonitoring(config: HolomindConfig, runId: string, onAlert: 
       if (closed) return;
       closed = true;
       await alerts.close();
-      await tracker.close(); // flushes and closes the TensorBoard sink
+      await tracker.close(); // flushes and closes the SQL and TensorBoard sinks
     },
   };
 }

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ExperimentRepository } from '@holomind/db';
-import { ContinualEvaluator, MetricsTracker, writeReport } from '@holomind/monitoring';
+import { ExperimentRepository, type Database, type Kysely } from '@holomind/db';
+import { ContinualEvaluator, MetricsTracker, SqlMetricSink, writeReport } from '@holomind/monitoring';
+import { RUN_METRICS } from './monitoring.js';
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -22,36 +23,40 @@ export function formatMatrix(matrix: readonly number[][]): string {
 }
 
 /**
- * A tracker and evaluator rebuilt from an experiment's stored metrics and its accuracy matrix, for
- * reports and the dashboard of a finished (or crashed) run. Steps are `task × 1000 + epoch`.
+ * A tracker and evaluator rebuilt from what the database stores for an experiment (its metric
+ * points and accuracy cells, written once by the run's SqlMetricSink), for the report and the
+ * dashboard of a finished (or crashed) run. Steps are the run's global steps (see steps.ts).
  */
-export async function replayRun(experiments: ExperimentRepository, experimentId: string, matrix: number[][]) {
-  const tracker = new MetricsTracker({
-    runId: experimentId,
-    metrics: { accuracy: { goal: 'maximize' }, loss: { goal: 'minimize' } },
-  });
-  const evaluator = new ContinualEvaluator({ tasks: matrix.map((_, i) => `task-${i}`) });
-  for (const point of await experiments.history({ experimentIds: [experimentId] })) {
-    const context = { taskId: `task-${point.task}`, step: point.task * 1000 + point.step };
-    if (point.metric === 'test_accuracy') tracker.log({ accuracy: point.value }, context);
-    if (point.metric === 'loss') tracker.log({ loss: point.value }, context);
+export async function replayRun(db: Kysely<Database>, experimentId: string) {
+  const reader = new SqlMetricSink(db);
+  try {
+    const tracker = new MetricsTracker({ runId: experimentId, metrics: RUN_METRICS });
+    for (const point of await reader.readPoints({ runId: experimentId })) {
+      tracker.log(
+        { [point.metric]: point.value },
+        { taskId: point.taskId ?? undefined, step: point.step, wallTime: point.wallTime },
+      );
+    }
+    const stored = await reader.readAccuracyMatrix(experimentId);
+    const evaluator = new ContinualEvaluator({ tasks: stored.tasks });
+    stored.matrix.forEach((row, i) => {
+      const cells = Object.fromEntries(stored.tasks.flatMap((task, j) => (row[j] === null ? [] : [[task, row[j]!]])));
+      evaluator.recordRow(stored.tasks[i]!, cells);
+    });
+    return { tracker, evaluator };
+  } finally {
+    await reader.close();
   }
-  matrix.forEach((row, i) => evaluator.recordRow(`task-${i}`, row));
-  return { tracker, evaluator };
 }
 
 /**
  * Writes `<folder>/report.html`: the accuracy matrix, average accuracy / BWT / forgetting, and the
- * charts @holomind/monitoring renders (SVG + PNG) from the experiment's metrics in the database.
+ * charts @holomind/monitoring renders (SVG + PNG), all from the experiment's rows in the database.
  */
-export async function writeRunReport(
-  folder: string,
-  experiments: ExperimentRepository,
-  experimentId: string,
-  matrix: number[][],
-): Promise<string> {
-  const experiment = await experiments.get(experimentId);
-  const { tracker, evaluator } = await replayRun(experiments, experimentId, matrix);
+export async function writeRunReport(folder: string, db: Kysely<Database>, experimentId: string): Promise<string> {
+  const experiment = await new ExperimentRepository(db).get(experimentId);
+  const { tracker, evaluator } = await replayRun(db, experimentId);
+  const matrix = evaluator.matrix();
   const files = await writeReport(folder, { tracker, evaluator });
   await tracker.close();
   const evaluation = matrix.length ? evaluator.toJSON() : undefined;
@@ -59,7 +64,7 @@ export async function writeRunReport(
   const cells = matrix
     .map(
       (row, i) =>
-        `<tr><th>after task ${i + 1}</th>${matrix.map((_, j) => `<td>${j < row.length ? (row[j]! * 100).toFixed(2) : ''}</td>`).join('')}</tr>`,
+        `<tr><th>after task ${i + 1}</th>${row.map((cell) => `<td>${cell === null ? '' : (cell * 100).toFixed(2)}</td>`).join('')}</tr>`,
     )
     .join('\n');
   const html = `<!doctype html>

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../json.js';
+import type { JsonObject } from '@holomind/core';
 
 /** One saved version of a model architecture. */
 export interface ArchitectureRecord {
@@ -26,8 +26,8 @@ export interface SaveArchitectureOptions {
   previousId?: string;
 }
 
-/** Reference to a version saved by `@holomind/state`'s StateStore. */
-export interface StateReference {
+/** Reference to a version saved by `@holomind/state`'s StateStore (its `StateReference`, as archived here). */
+export interface ArchivedStateReference {
   stateId: string;
   version: number;
 }
@@ -37,7 +37,7 @@ export interface TrainingStateRecord {
   id: string;
   architectureId: string | null;
   experimentId: string | null;
-  state: StateReference | null;
+  state: ArchivedStateReference | null;
   environment: JsonObject;
   hardware: JsonObject;
   metrics: Record<string, number>;
@@ -49,7 +49,7 @@ export interface TrainingStateRecord {
 export interface SaveTrainingStateOptions {
   architectureId?: string;
   experimentId?: string;
-  state?: StateReference;
+  state?: ArchivedStateReference;
   /** Defaults to `describeEnvironment()`. */
   environment?: JsonObject;
   /** Defaults to `describeHardware()`. */

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { JsonObject } from '../json.js';
+import type { JsonObject } from '@holomind/core';
 
 /** The software a training state was produced with: runtime, versions, platform. */
 export function describeEnvironment(): JsonObject {

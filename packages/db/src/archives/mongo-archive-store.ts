@@ -1,6 +1,7 @@
 import { DatabaseError } from '../errors.js';
-import { timeOrderedId } from '../ids.js';
-import { requireName, type JsonObject } from '../json.js';
+import { v7 as timeOrderedId } from 'uuid';
+import { isModuleNotFound, type JsonObject } from '@holomind/core';
+import { requireName } from '../json.js';
 import type {
   ArchitectureRecord,
   ArchiveStore,
@@ -62,11 +63,15 @@ export class MongoArchiveStore implements ArchiveStore {
   static async connect(uri: string, options: MongoConnectOptions = {}): Promise<MongoArchiveStore> {
     let driver: MongoModule;
     try {
+      // Imported here, not through core's importOptional: the bare specifier must resolve from this package.
       driver = (await import('mongodb')) as unknown as MongoModule;
     } catch (error) {
+      const missing = isModuleNotFound(error, 'mongodb');
       throw new DatabaseError(
-        'DRIVER_PACKAGE_MISSING',
-        `MongoArchiveStore needs the package 'mongodb', which failed to load (${(error as Error).message}); npm i mongodb.`,
+        missing ? 'DRIVER_PACKAGE_MISSING' : 'DRIVER_UNAVAILABLE',
+        missing
+          ? "MongoArchiveStore needs the package 'mongodb', which is not installed; npm i mongodb."
+          : `The 'mongodb' package is installed but failed to load: ${(error as Error).message}`,
         { cause: error },
       );
     }

@@ -1,8 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
-import { timeOrderedId } from '../ids.js';
+import { v7 as timeOrderedId } from 'uuid';
 import { isUniqueViolation, nowTimestamp, parseJsonColumn, toJsonColumn } from '../dialect.js';
 import { DatabaseError } from '../errors.js';
-import { requireName, type JsonObject } from '../json.js';
+import type { JsonObject } from '@holomind/core';
+import { requireName } from '../json.js';
 import type { ArchitecturesTable, Database, TrainingStatesTable } from '../schema.js';
 import type {
   ArchitectureRecord,

@@ -1,6 +1,7 @@
 import { DatabaseError } from '../errors.js';
-import { describe, requireIndex, requireJsonObject, requireName, type JsonObject } from '../json.js';
-import type { SaveArchitectureOptions, SaveTrainingStateOptions, StateReference } from './archive-store.js';
+import { describeValue } from '@holomind/core';
+import { requireIndex, requireJsonObject, requireName } from '../json.js';
+import type { SaveArchitectureOptions, SaveTrainingStateOptions, TrainingStateRecord } from './archive-store.js';
 import { describeEnvironment, describeHardware } from './describe-host.js';
 
 /** Checked inputs shared by every ArchiveStore implementation, so they reject the same things. */
@@ -11,22 +12,15 @@ export function checkArchitecture(
   const document = requireJsonObject(options.document, 'Architecture document');
   const description = options.description ?? '';
   if (typeof description !== 'string')
-    throw new DatabaseError('INVALID_ARGUMENT', `description must be a string, got ${describe(description)}.`);
+    throw new DatabaseError('INVALID_ARGUMENT', `description must be a string, got ${describeValue(description)}.`);
   const previousId = options.previousId === undefined ? undefined : requireName(options.previousId, 'previousId', 64);
   return { name, document, description, ...(previousId === undefined ? {} : { previousId }) };
 }
 
 /** The training-state fields with defaults filled in. */
-export interface CheckedTrainingState {
-  architectureId: string | null;
-  experimentId: string | null;
-  state: StateReference | null;
-  environment: JsonObject;
-  hardware: JsonObject;
-  metrics: Record<string, number>;
-  description: string;
-}
+export type CheckedTrainingState = Omit<TrainingStateRecord, 'id' | 'createdAt'>;
 
+/** Checks a training state's fields and fills in the environment and hardware defaults. */
 export function checkTrainingState(options: SaveTrainingStateOptions): CheckedTrainingState {
   const state =
     options.state === undefined
@@ -38,11 +32,11 @@ export function checkTrainingState(options: SaveTrainingStateOptions): CheckedTr
   const metrics = requireJsonObject(options.metrics ?? {}, 'metrics');
   for (const [name, value] of Object.entries(metrics)) {
     if (typeof value !== 'number')
-      throw new DatabaseError('INVALID_ARGUMENT', `Metric '${name}' must be a finite number, got ${describe(value)}.`);
+      throw new DatabaseError('INVALID_ARGUMENT', `Metric '${name}' must be a finite number, got ${describeValue(value)}.`);
   }
   const description = options.description ?? '';
   if (typeof description !== 'string')
-    throw new DatabaseError('INVALID_ARGUMENT', `description must be a string, got ${describe(description)}.`);
+    throw new DatabaseError('INVALID_ARGUMENT', `description must be a string, got ${describeValue(description)}.`);
   return {
     architectureId: options.architectureId === undefined ? null : requireName(options.architectureId, 'architectureId', 64),
     experimentId: options.experimentId === undefined ? null : requireName(options.experimentId, 'experimentId', 64),

@@ -1,8 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
-import { timeOrderedId } from '../ids.js';
-import { nowTimestamp, parseJsonColumn, toJsonColumn } from '../dialect.js';
+import { describeValue, type JsonObject } from '@holomind/core';
+import { v7 as timeOrderedId } from 'uuid';
+import { parseJsonColumn, toJsonColumn } from '../dialect.js';
 import { DatabaseError } from '../errors.js';
-import { describe, requireIndex, requireJsonObject, requireName, type JsonObject } from '../json.js';
+import { requireJsonObject, requireName } from '../json.js';
 import type { Database, ExperimentStatus, ExperimentsTable } from '../schema.js';
 
 /** One training run as `ExperimentRepository` returns it. */
@@ -16,17 +17,6 @@ export interface Experiment {
   hyperparameters: JsonObject;
   /** Summary metrics given to `finish` (empty while running). */
   metrics: Record<string, number>;
-}
-
-/** One logged metric value. */
-export interface MetricPoint {
-  experimentId: string;
-  experimentName: string;
-  task: number;
-  step: number;
-  metric: string;
-  value: number;
-  recordedAt: Date;
 }
 
 /** Options of {@link ExperimentRepository.create}. */
@@ -46,45 +36,6 @@ export interface FinishExperimentOptions {
   endedAt?: Date;
 }
 
-/** Options of {@link ExperimentRepository.logMetrics}. */
-export interface LogMetricsOptions {
-  /** Task index in the continual-learning sequence (0-based). */
-  task: number;
-  /** Training step or epoch within the task. */
-  step: number;
-  /** Metric name to value; logging the same (task, step, name) again replaces the value. */
-  metrics: Record<string, number>;
-}
-
-/** Filter of {@link ExperimentRepository.history}; every field narrows the result. */
-export interface MetricHistoryQuery {
-  experimentIds?: string[];
-  experimentName?: string;
-  metric?: string;
-  task?: number;
-}
-
-/** Options of {@link ExperimentRepository.bestBy}. */
-export interface BestByOptions {
-  /** `max` (accuracy, the default) or `min` (loss). */
-  direction?: 'max' | 'min';
-  /** Only values logged for this task. */
-  task?: number;
-  /** Only experiments with this name. */
-  experimentName?: string;
-  /** Defaults to 10. */
-  limit?: number;
-}
-
-/** An experiment with the best value it reached for a metric, and where it reached it. */
-export interface BestResult {
-  experiment: Experiment;
-  metric: string;
-  value: number;
-  task: number;
-  step: number;
-}
-
 /** Filter of {@link ExperimentRepository.list}. */
 export interface ListExperimentsOptions {
   name?: string;
@@ -95,15 +46,14 @@ export interface ListExperimentsOptions {
 const finishedStatuses: ReadonlySet<string> = new Set(['completed', 'failed', 'stopped']);
 
 /**
- * Experiments and their training metrics in SQL (SQLite or PostgreSQL), through a Kysely
- * instance the caller owns. Every value travels as a query parameter.
+ * Experiments (training runs) in SQL (SQLite or PostgreSQL), through a Kysely instance the caller
+ * owns. Every value travels as a query parameter. Per-step metrics are not written here: the
+ * experiment id is the run id of `@holomind/monitoring`'s `SqlMetricSink`, their one writer.
  *
  * @example
  * const experiments = new ExperimentRepository(db);
  * const run = await experiments.create({ name: 'ewc-split-mnist', hyperparameters: { lambda: 400 } });
- * await experiments.logMetrics(run.id, { task: 0, step: 10, metrics: { accuracy: 0.97 } });
  * await experiments.finish(run.id, { metrics: { averageAccuracy: 0.95 } });
- * const best = await experiments.bestBy('accuracy');
  */
 export class ExperimentRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -130,7 +80,10 @@ export class ExperimentRepository {
   async finish(id: string, options: FinishExperimentOptions = {}): Promise<Experiment> {
     const status = options.status ?? 'completed';
     if (!finishedStatuses.has(status)) {
-      throw new DatabaseError('INVALID_ARGUMENT', `finish status must be completed, failed or stopped, got ${describe(status)}.`);
+      throw new DatabaseError(
+        'INVALID_ARGUMENT',
+        `finish status must be completed, failed or stopped, got ${describeValue(status)}.`,
+      );
     }
     const metrics = requireMetrics(options.metrics ?? {});
     const endedAt = requireDate(options.endedAt ?? new Date(), 'endedAt');
@@ -174,136 +127,6 @@ export class ExperimentRepository {
       .execute();
     return rows.map(toExperiment);
   }
-
-  /** Records metric values for one task and step; values already logged there are replaced (upsert). */
-  async logMetrics(experimentId: string, options: LogMetricsOptions): Promise<void> {
-    const task = requireIndex(options?.task, 'task');
-    const step = requireIndex(options.step, 'step');
-    const metrics = requireMetrics(options.metrics);
-    const names = Object.keys(metrics);
-    if (names.length === 0) return;
-    const recordedAt = nowTimestamp();
-    try {
-      await this.db
-        .insertInto('holomind_training_metrics')
-        .values(
-          names.map((name) => ({
-            experiment_id: experimentId,
-            task,
-            step,
-            name,
-            value: metrics[name]!,
-            recorded_at: recordedAt,
-          })),
-        )
-        .onConflict((conflict) =>
-          conflict.columns(['experiment_id', 'task', 'step', 'name']).doUpdateSet((update) => ({
-            value: update.ref('excluded.value'),
-            recorded_at: update.ref('excluded.recorded_at'),
-          })),
-        )
-        .execute();
-    } catch (error) {
-      if (isForeignKeyViolation(error)) {
-        throw new DatabaseError(
-          'NOT_FOUND',
-          `No experiment with id ${JSON.stringify(experimentId)}; create() it before logging metrics.`,
-          { cause: error },
-        );
-      }
-      throw error;
-    }
-  }
-
-  /** Logged metric values across experiments, ordered by experiment start, task, step and metric. */
-  async history(query: MetricHistoryQuery = {}): Promise<MetricPoint[]> {
-    let select = this.db
-      .selectFrom('holomind_training_metrics as m')
-      .innerJoin('holomind_experiments as e', 'e.id', 'm.experiment_id')
-      .select([
-        'm.experiment_id',
-        'e.name as experiment_name',
-        'm.task',
-        'm.step',
-        'm.name',
-        'm.value',
-        'm.recorded_at',
-        'e.started_at',
-      ]);
-    if (query.experimentIds !== undefined) {
-      if (query.experimentIds.length === 0) return [];
-      select = select.where('m.experiment_id', 'in', query.experimentIds);
-    }
-    if (query.experimentName !== undefined) select = select.where('e.name', '=', query.experimentName);
-    if (query.metric !== undefined) select = select.where('m.name', '=', query.metric);
-    if (query.task !== undefined) select = select.where('m.task', '=', requireIndex(query.task, 'task'));
-    const rows = await select
-      .orderBy('e.started_at')
-      .orderBy('m.experiment_id')
-      .orderBy('m.task')
-      .orderBy('m.step')
-      .orderBy('m.name')
-      .execute();
-    return rows.map((row) => ({
-      experimentId: row.experiment_id,
-      experimentName: row.experiment_name,
-      task: row.task,
-      step: row.step,
-      metric: row.name,
-      value: Number(row.value),
-      recordedAt: new Date(row.recorded_at),
-    }));
-  }
-
-  /**
-   * Experiments ranked by the best value each reached for `metric` (highest for `max`, lowest for
-   * `min`), with the task and step where it first reached it.
-   */
-  async bestBy(metric: string, options: BestByOptions = {}): Promise<BestResult[]> {
-    requireName(metric, 'metric');
-    const direction = options.direction ?? 'max';
-    if (direction !== 'max' && direction !== 'min') {
-      throw new DatabaseError('INVALID_ARGUMENT', `direction must be 'max' or 'min', got ${describe(direction)}.`);
-    }
-    const order = direction === 'max' ? 'desc' : 'asc';
-    const limit = requireLimit(options.limit ?? 10);
-    const task = options.task === undefined ? undefined : requireIndex(options.task, 'task');
-    // Rank each experiment's values; rank 1 is its best (ties go to the earliest task and step).
-    const ranked = this.db
-      .selectFrom('holomind_training_metrics as m')
-      .innerJoin('holomind_experiments as e', 'e.id', 'm.experiment_id')
-      .select((eb) => [
-        'm.experiment_id',
-        'm.task',
-        'm.step',
-        'm.value',
-        eb.fn
-          .agg<number>('row_number')
-          .over((over) => over.partitionBy('m.experiment_id').orderBy('m.value', order).orderBy('m.task').orderBy('m.step'))
-          .as('rank'),
-      ])
-      .where('m.name', '=', metric)
-      .$if(task !== undefined, (query) => query.where('m.task', '=', task!))
-      .$if(options.experimentName !== undefined, (query) => query.where('e.name', '=', options.experimentName!));
-    const best = await this.db
-      .selectFrom(ranked.as('ranked'))
-      .innerJoin('holomind_experiments as e', 'e.id', 'ranked.experiment_id')
-      .selectAll('e')
-      .select(['ranked.task', 'ranked.step', 'ranked.value'])
-      .where('ranked.rank', '=', 1)
-      .orderBy('ranked.value', order)
-      .orderBy('e.started_at')
-      .orderBy('e.id')
-      .limit(limit)
-      .execute();
-    return best.map((row) => ({
-      experiment: toExperiment(row),
-      metric,
-      value: Number(row.value),
-      task: row.task,
-      step: row.step,
-    }));
-  }
 }
 
 function toExperiment(row: Selectable<ExperimentsTable>): Experiment {
@@ -320,14 +143,17 @@ function toExperiment(row: Selectable<ExperimentsTable>): Experiment {
 
 function requireMetrics(metrics: unknown): Record<string, number> {
   if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) {
-    throw new DatabaseError('INVALID_ARGUMENT', `metrics must be an object of metric name to number, got ${describe(metrics)}.`);
+    throw new DatabaseError(
+      'INVALID_ARGUMENT',
+      `metrics must be an object of metric name to number, got ${describeValue(metrics)}.`,
+    );
   }
   for (const [name, value] of Object.entries(metrics)) {
     requireName(name, 'Metric name');
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new DatabaseError(
         'INVALID_ARGUMENT',
-        `Metric '${name}' is ${describe(value)}; only finite numbers can be stored (SQLite turns NaN into NULL). Skip the value or log a sentinel metric such as '${name}_diverged: 1'.`,
+        `Metric '${name}' is ${describeValue(value)}; only finite numbers can be stored (SQLite turns NaN into NULL). Skip the value or log a sentinel metric such as '${name}_diverged: 1'.`,
       );
     }
   }
@@ -336,18 +162,13 @@ function requireMetrics(metrics: unknown): Record<string, number> {
 
 function requireDate(value: unknown, what: string): Date {
   if (!(value instanceof Date) || Number.isNaN(value.getTime()))
-    throw new DatabaseError('INVALID_ARGUMENT', `${what} must be a valid Date, got ${describe(value)}.`);
+    throw new DatabaseError('INVALID_ARGUMENT', `${what} must be a valid Date, got ${describeValue(value)}.`);
   return value;
 }
 
 function requireLimit(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new DatabaseError('INVALID_ARGUMENT', `limit must be a positive integer, got ${describe(value)}.`);
+    throw new DatabaseError('INVALID_ARGUMENT', `limit must be a positive integer, got ${describeValue(value)}.`);
   }
   return value;
-}
-
-function isForeignKeyViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503';
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import os from 'node:os';
+import { expectErrorCode } from '@holomind/testing';
 import type { ArchiveStore } from '../archives/archive-store.js';
 import { DatabaseError } from '../errors.js';
 
@@ -9,13 +10,8 @@ export interface OpenedArchive {
   close(): Promise<void>;
 }
 
-async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(DatabaseError.isInstance(error), `expected a DatabaseError ${code}, got ${String(error)}`).toBe(true);
-  expect((error as DatabaseError).code).toBe(code);
+function expectCode(promise: Promise<unknown>, code: DatabaseError['code']): Promise<DatabaseError> {
+  return expectErrorCode(promise, DatabaseError, code);
 }
 
 /** The ArchiveStore half of the conformance suite, run against SQLite, PostgreSQL and (when reachable) MongoDB. */

@@ -1,107 +1,83 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  findPostgresBinaries,
+  openSqlTarget,
+  sharedPostgresServer,
+  type SqlTarget,
+  type SqlTargetDialect,
+} from '@holomind/testing';
 import { AlertManager } from '../alert-manager.js';
+import { ContinualEvaluator } from '../continual-evaluator.js';
 import { DashboardData } from '../dashboard/dashboard-data.js';
 import { MonitoringError } from '../errors.js';
 import { MetricsTracker } from '../metrics-tracker.js';
-import { startPostgres, type PostgresServer } from '../test-support/postgres.js';
-import { detectDialect } from './sql-schema.js';
+import { metricMigrations, prefixedMetricMigrations, type MetricMigrationSet } from './metric-migrations.js';
 import { SqlMetricSink } from './sql-sink.js';
 
 /** Any schema: the sink only touches its own tables. */
 type AnyDatabase = Record<string, Record<string, unknown>>;
 
-/** One real database per dialect; the same suite runs against each (the kysely way). */
-interface Harness {
-  name: 'sqlite' | 'postgres';
-  skipped?: string;
-  /** A fresh, empty database; `queries` collects every SQL statement it runs. */
-  open(): Promise<{ db: Kysely<AnyDatabase>; queries: string[] }>;
-  stop(): Promise<void>;
+const postgres = sharedPostgresServer();
+const postgresMissing = findPostgresBinaries()
+  ? undefined
+  : 'PostgreSQL server binaries (initdb, pg_ctl) not found; apt-get install postgresql';
+if (postgresMissing) {
+  // CI sets this so a missing server fails the run instead of hiding behind a skip.
+  if (process.env.HOLOMIND_REQUIRE_POSTGRES === '1') throw new Error(postgresMissing);
+  console.warn(`SKIPPED postgres suite: ${postgresMissing}`);
 }
 
-function sqliteHarness(): Harness {
-  const folder = mkdtempSync(path.join(os.tmpdir(), 'holomind-sqlite-'));
-  let count = 0;
-  const open: Harness['open'] = async () => {
-    const queries: string[] = [];
-    const database = new Database(path.join(folder, `metrics-${count++}.db`));
-    database.pragma('journal_mode = WAL');
-    const db = new Kysely<AnyDatabase>({
-      dialect: new SqliteDialect({ database }),
-      log: (event: LogEvent) => void queries.push(event.query.sql),
-    });
-    return { db, queries };
-  };
-  return { name: 'sqlite', open, stop: async () => rmSync(folder, { recursive: true, force: true }) };
+/**
+ * Applies a set's migrations in name order, as `@holomind/db`'s migrateToLatest does (this package
+ * does not depend on db, so its tests apply the set directly, without bookkeeping).
+ */
+async function applyMigrations(db: Kysely<AnyDatabase>, set: MetricMigrationSet, dialect: SqlTargetDialect): Promise<void> {
+  for (const name of Object.keys(set.migrations).sort()) await set.migrations[name]!.up(db, { dialect });
 }
 
-async function postgresHarness(): Promise<Harness> {
-  const server = await startPostgres();
-  if ('skipped' in server) {
-    return {
-      name: 'postgres',
-      skipped: server.skipped,
-      open: () => Promise.reject(new Error(server.skipped)),
-      stop: async () => {},
-    };
-  }
-  const started: PostgresServer = server;
-  const databases: Array<Kysely<AnyDatabase>> = [];
-  let count = 0;
-  const admin = new pg.Pool({ host: started.host, port: started.port, user: 'postgres', database: 'postgres', max: 1 });
-  return {
-    name: 'postgres',
-    async open() {
-      const name = `metrics_${count++}`;
-      await admin.query(`CREATE DATABASE ${name}`);
-      const queries: string[] = [];
-      const db = new Kysely<AnyDatabase>({
-        dialect: new PostgresDialect({
-          pool: new pg.Pool({ host: started.host, port: started.port, user: 'postgres', database: name, max: 2 }),
-        }),
-        log: (event: LogEvent) => void queries.push(event.query.sql),
-      });
-      databases.push(db);
-      return { db, queries };
-    },
-    async stop() {
-      for (const db of databases) await db.destroy().catch(() => undefined);
-      await admin.end();
-      await started.stop();
-    },
-  };
-}
-
-const harnesses: Harness[] = [sqliteHarness()];
-beforeAll(async () => {
-  const postgres = await postgresHarness();
-  if (postgres.skipped) {
-    // CI sets this so a missing server fails the run instead of hiding behind a skip.
-    if (process.env.HOLOMIND_REQUIRE_POSTGRES === '1') throw new Error(postgres.skipped);
-    console.warn(`SKIPPED postgres suite: ${postgres.skipped}`);
-  }
-  harnesses.push(postgres);
-});
+const targets: Array<SqlTarget<Kysely<AnyDatabase>>> = [];
 afterAll(async () => {
-  for (const harness of harnesses) await harness.stop();
+  for (const target of targets) await target.close();
 });
+
+/** A fresh database of `dialect`, migrated unless told not to; `queries` collects every SQL statement it runs. */
+async function open(
+  dialect: SqlTargetDialect,
+  options: { migrate?: boolean } = {},
+): Promise<{ db: Kysely<AnyDatabase>; queries: string[] }> {
+  const queries: string[] = [];
+  const log = (event: LogEvent) => void queries.push(event.query.sql);
+  const target = await openSqlTarget(
+    dialect,
+    async (url) => {
+      if (dialect === 'sqlite') {
+        const database = new Database(url.slice('sqlite:'.length));
+        database.pragma('journal_mode = WAL');
+        return new Kysely<AnyDatabase>({ dialect: new SqliteDialect({ database }), log });
+      }
+      return new Kysely<AnyDatabase>({
+        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
+        log,
+      });
+    },
+    postgres,
+  );
+  targets.push(target);
+  if (options.migrate ?? true) await applyMigrations(target.handle, metricMigrations, dialect);
+  return { db: target.handle, queries };
+}
 
 describe.each(['sqlite', 'postgres'] as const)('SqlMetricSink on %s', (name) => {
-  const harness = () => harnesses.find((candidate) => candidate.name === name)!;
   const skipIfMissing = (context: { skip: () => void }) => {
-    if (harness().skipped) context.skip();
+    if (name === 'postgres' && postgresMissing) context.skip();
   };
 
-  it('detects its dialect, creates prefixed tables and round-trips points, NaN and ±Infinity included', async (context) => {
+  it('writes to the tables metricMigrations creates and round-trips points, NaN and ±Infinity included', async (context) => {
     skipIfMissing(context);
-    const { db } = await harness().open();
-    expect(detectDialect(db)).toBe(name);
+    const { db } = await open(name);
     const sink = new SqlMetricSink(db);
     const tracker = new MetricsTracker({ runId: 'run-a', sinks: [sink], now: () => 1_700_000_000_123 });
     tracker.log({ loss: 0.125, accuracy: Number.NaN }, { step: 1, taskId: 'mnist-0' });
@@ -133,9 +109,8 @@ describe.each(['sqlite', 'postgres'] as const)('SqlMetricSink on %s', (name) => 
 
   it('writes buffered points in multi-row INSERTs of batchSize rows', async (context) => {
     skipIfMissing(context);
-    const { db, queries } = await harness().open();
+    const { db, queries } = await open(name);
     const sink = new SqlMetricSink(db, { batchSize: 1000, flushIntervalMs: 60_000 });
-    await sink.migrate();
     queries.length = 0;
     const tracker = new MetricsTracker({ sinks: [sink] });
     // 4,500 points in 1,500 calls; the sink starts a write at 1,000 buffered points and flush() writes the rest.
@@ -151,7 +126,7 @@ describe.each(['sqlite', 'postgres'] as const)('SqlMetricSink on %s', (name) => 
 
   it('stores alerts and dashboard snapshots with the history', async (context) => {
     skipIfMissing(context);
-    const { db } = await harness().open();
+    const { db } = await open(name);
     const sink = new SqlMetricSink(db);
     const tracker = new MetricsTracker({ runId: 'run-s', sinks: [sink], metrics: { loss: { goal: 'minimize' } } });
     const alerts = new AlertManager({ tracker, rules: [{ metric: 'loss', direction: 'above', warning: 1, cooldownMs: 0 }] });
@@ -178,7 +153,7 @@ describe.each(['sqlite', 'postgres'] as const)('SqlMetricSink on %s', (name) => 
 
   it('downsamples old points into per-bucket aggregates equal to a direct computation, merging later passes', async (context) => {
     skipIfMissing(context);
-    const { db } = await harness().open();
+    const { db } = await open(name);
     let now = 10_000_000;
     const sink = new SqlMetricSink(db, { now: () => now, retention: { downsampleAfterMs: 60_000, bucketMs: 10_000 } });
     const tracker = new MetricsTracker({ runId: 'r', sinks: [sink] });
@@ -222,7 +197,7 @@ describe.each(['sqlite', 'postgres'] as const)('SqlMetricSink on %s', (name) => 
 
   it('keeps at most maxRows newest rows and deletes everything older than maxAgeMs', async (context) => {
     skipIfMissing(context);
-    const { db } = await harness().open();
+    const { db } = await open(name);
     let now = 1_000_000;
     const sink = new SqlMetricSink(db, { now: () => now, retention: { maxRows: 25, maxAgeMs: 50_000 } });
     const tracker = new MetricsTracker({ sinks: [sink] });
@@ -238,10 +213,9 @@ describe.each(['sqlite', 'postgres'] as const)('SqlMetricSink on %s', (name) => 
 
   it('reports a failed background write from flush() as SINK_FAILED', async (context) => {
     skipIfMissing(context);
-    const { db } = await harness().open();
+    const { db } = await open(name);
     const errors: unknown[] = [];
     const sink = new SqlMetricSink(db, { onError: (error) => errors.push(error) });
-    await sink.migrate();
     await db.destroy();
     const tracker = new MetricsTracker({ sinks: [sink] });
     tracker.log({ loss: 1 });
@@ -253,6 +227,38 @@ describe.each(['sqlite', 'postgres'] as const)('SqlMetricSink on %s', (name) => 
     }
     expect(MonitoringError.isInstance(caught) && caught.code).toBe('SINK_FAILED');
     expect(errors).toHaveLength(1);
+  });
+
+  it("reads back the accuracy matrix a ContinualEvaluator logged, equal to the evaluator's own", async (context) => {
+    skipIfMissing(context);
+    const { db } = await open(name);
+    const sink = new SqlMetricSink(db);
+    const tracker = new MetricsTracker({ runId: 'cl', sinks: [sink] });
+    const evaluator = new ContinualEvaluator({ tracker, tasks: ['task-0', 'task-1', 'task-2'] });
+    const rows = [[0.98], [0.91, 0.97], [0.85, 0.9, 0.96]];
+    // Global steps: the last epoch of each task with 2 epochs per task.
+    rows.forEach((row, index) => evaluator.recordRow(`task-${index}`, row, { step: (index + 1) * 2 - 1 }));
+    tracker.log({ loss: 0.5 }, { step: 1, taskId: 'task-0' });
+    const stored = await sink.readAccuracyMatrix('cl');
+    expect(stored.tasks).toEqual(['task-0', 'task-1', 'task-2']);
+    expect(stored.steps).toEqual([1, 3, 5]);
+    expect(stored.matrix).toEqual(evaluator.matrix());
+    expect(await sink.readAccuracyMatrix('other-run')).toEqual({ tasks: [], matrix: [], steps: [] });
+    await sink.close();
+  });
+
+  it('keeps the tables of a prefixed set apart from the default set', async (context) => {
+    skipIfMissing(context);
+    const { db } = await open(name);
+    await applyMigrations(db, prefixedMetricMigrations('lab_'), name);
+    expect(prefixedMetricMigrations('lab_').namespace).toBe('monitoring_lab');
+    expect(metricMigrations.namespace).toBe('monitoring');
+    const lab = new SqlMetricSink(db, { tablePrefix: 'lab_' });
+    const main = new SqlMetricSink(db);
+    new MetricsTracker({ runId: 'r', sinks: [lab] }).log({ loss: 1 }, { step: 0 });
+    expect(await lab.countPoints()).toBe(1);
+    expect(await main.countPoints()).toBe(0);
+    await Promise.all([lab.close(), main.close()]);
   });
 });
 

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import { openSqlTarget, type PostgresServer, type SqlTargetDialect } from '@holomind/testing';
 import { createDatabase, migrateToLatest, type CreateDatabaseOptions, type Database, type Kysely } from '@holomind/db';
+import { stateMigrations } from '../migrations.js';
 
 /** A fresh database and store folder for one test, and how to throw both away. */
 export interface TestStoreHome {
@@ -13,47 +13,32 @@ export interface TestStoreHome {
   close(): Promise<void>;
 }
 
-function temporaryFolder(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'holomind-state-'));
-}
-
-/** SQLite file inside a new temporary folder; the store directory is `states/` beside it. */
-export async function sqliteHome(options: CreateDatabaseOptions = {}): Promise<TestStoreHome> {
-  const folder = temporaryFolder();
-  const url = `sqlite:${path.join(folder, 'metadata.db')}`;
-  const db = await createDatabase(url, options);
-  await migrateToLatest(db);
+async function openHome(
+  dialect: SqlTargetDialect,
+  options: CreateDatabaseOptions,
+  postgres?: () => Promise<Pick<PostgresServer, 'url' | 'port'>>,
+): Promise<TestStoreHome> {
+  const target = await openSqlTarget(dialect, (url) => createDatabase(url, options), postgres);
+  await migrateToLatest(target.handle, { migrations: [stateMigrations] });
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'holomind-state-'));
   return {
-    db,
-    url,
+    db: target.handle,
+    url: target.url,
     directory: path.join(folder, 'states'),
     async close() {
-      await db.destroy();
+      await target.close();
       rmSync(folder, { recursive: true, force: true });
     },
   };
 }
 
-/** A new database on a running PostgreSQL server, dropped on close. */
-export async function postgresHome(serverUrl: string): Promise<TestStoreHome> {
-  const name = `holomind_state_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`).finally(() => admin.end());
-  const url = serverUrl.replace(/\/[^/]*$/, `/${name}`);
-  const db = await createDatabase(url);
-  await migrateToLatest(db);
-  const folder = temporaryFolder();
-  return {
-    db,
-    url,
-    directory: path.join(folder, 'states'),
-    async close() {
-      await db.destroy();
-      rmSync(folder, { recursive: true, force: true });
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => cleanup.end());
-    },
-  };
+/** A new SQLite file, migrated with state's tables; the store directory is a new temporary folder. */
+export function sqliteHome(options: CreateDatabaseOptions = {}): Promise<TestStoreHome> {
+  return openHome('sqlite', options);
+}
+
+/** A new database on the running PostgreSQL server at `serverUrl`, migrated, dropped on close. */
+export function postgresHome(serverUrl: string): Promise<TestStoreHome> {
+  const server = { url: serverUrl, port: Number(new URL(serverUrl).port) };
+  return openHome('postgres', {}, async () => server);
 }

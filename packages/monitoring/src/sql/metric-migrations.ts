@@ -1,82 +1,37 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- table names carry a caller-chosen prefix, so Kysely cannot type them */
 import type { Kysely } from 'kysely';
-import { MonitoringError, describeValue } from '../errors.js';
-
-/** SQL dialects the sink writes DDL for (both tested against real databases). */
-export type SqlDialectName = 'sqlite' | 'postgres';
-
-/** The table names the sink uses. */
-export interface MonitoringTableNames {
-  series: string;
-  points: string;
-  aggregates: string;
-  alerts: string;
-  snapshots: string;
-}
+import { monitoringTableNames } from './metric-tables.js';
 
 /**
- * Table names for a prefix (default `holomind_`): `<prefix>metric_series`, `…metric_points`,
- * `…metric_aggregates`, `…alerts`, `…snapshots`.
+ * What the migrator hands each migration: the dialect, detected once by `@holomind/db`'s
+ * `migrateToLatest` (this package never guesses it).
  */
-export function monitoringTableNames(prefix = 'holomind_'): MonitoringTableNames {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) {
-    throw new MonitoringError(
-      'INVALID_ARGUMENT',
-      `tablePrefix ${describeValue(prefix)} must be letters, digits and underscores.`,
-    );
-  }
-  return {
-    series: `${prefix}metric_series`,
-    points: `${prefix}metric_points`,
-    aggregates: `${prefix}metric_aggregates`,
-    alerts: `${prefix}alerts`,
-    snapshots: `${prefix}snapshots`,
-  };
+export interface MetricMigrationContext {
+  dialect: 'sqlite' | 'postgres';
 }
 
-/**
- * Which dialect a Kysely instance speaks, from its adapter's class name (`SqliteAdapter`,
- * `PostgresAdapter`, `PGliteAdapter`). Throws `UNSUPPORTED_DIALECT` asking for the
- * `dialect` option when it cannot tell.
- */
-export function detectDialect(db: Kysely<any>): SqlDialectName {
-  let adapter: unknown;
-  try {
-    // getExecutor() is marked internal in Kysely; read defensively and fall back to the option.
-    adapter = (db as unknown as { getExecutor?: () => { adapter?: unknown } }).getExecutor?.()?.adapter;
-  } catch {
-    adapter = undefined;
-  }
-  const names: string[] = [];
-  for (
-    let proto = adapter ? Object.getPrototypeOf(adapter) : null;
-    proto && proto !== Object.prototype;
-    proto = Object.getPrototypeOf(proto)
-  ) {
-    names.push(String((proto as { constructor?: { name?: string } }).constructor?.name ?? ''));
-  }
-  if (names.some((name) => /sqlite/i.test(name))) return 'sqlite';
-  if (names.some((name) => /postgres|pglite/i.test(name))) return 'postgres';
-  throw new MonitoringError(
-    'UNSUPPORTED_DIALECT',
-    `Cannot tell the SQL dialect of this Kysely instance (adapter ${names[0] ?? 'unknown'}); pass dialect: 'sqlite' or 'postgres' (the dialects this sink supports).`,
-  );
+/** One schema step of the metric tables; the shape `@holomind/db`'s migrator runs. */
+export interface MetricMigration {
+  up(db: Kysely<any>, context: MetricMigrationContext): Promise<void>;
+  down(db: Kysely<any>, context: MetricMigrationContext): Promise<void>;
 }
 
-function idColumn(builder: any, dialect: SqlDialectName): any {
+/** The metric tables' migrations as a set for `migrateToLatest(db, { migrations: [...] })` of `@holomind/db`. */
+export interface MetricMigrationSet {
+  namespace: string;
+  migrations: Readonly<Record<string, MetricMigration>>;
+}
+
+function idColumn(builder: any, dialect: MetricMigrationContext['dialect']): any {
   // SQLite: INTEGER PRIMARY KEY is the rowid, increasing as long as the newest row is never deleted
   // (retention deletes the oldest). PostgreSQL: bigserial.
-  if (dialect === 'sqlite') return builder.addColumn('id', 'integer', (column: any) => column.primaryKey());
-  return builder.addColumn('id', 'bigserial', (column: any) => column.primaryKey());
+  return builder.addColumn('id', dialect === 'sqlite' ? 'integer' : 'bigserial', (column: any) => column.primaryKey());
 }
 
-/**
- * Creates the sink's tables and indexes if they do not exist (idempotent). Usable as the `up` of a
- * Kysely `Migration`: `{ up: (db) => createMonitoringTables(db, 'postgres') }`.
- */
-export async function createMonitoringTables(db: Kysely<any>, dialect: SqlDialectName, prefix = 'holomind_'): Promise<void> {
+async function createMetricTables(db: Kysely<any>, dialect: MetricMigrationContext['dialect'], prefix: string): Promise<void> {
   const tables = monitoringTableNames(prefix);
   const key = 'varchar(255)';
+  // IF NOT EXISTS adopts tables the 0.1 sink created by itself (same columns).
   // One row per (run, metric, task); points refer to it by an integer id, which keeps point rows
   // narrow and their index cheap. task_id is '' for points logged without a task.
   await idColumn(db.schema.createTable(tables.series).ifNotExists(), dialect)
@@ -149,10 +104,34 @@ export async function createMonitoringTables(db: Kysely<any>, dialect: SqlDialec
     .execute();
 }
 
-/** Drops the sink's tables (the `down` of a migration). */
-export async function dropMonitoringTables(db: Kysely<any>, prefix = 'holomind_'): Promise<void> {
+async function dropMetricTables(db: Kysely<any>, prefix: string): Promise<void> {
   const tables = monitoringTableNames(prefix);
   for (const table of [tables.points, tables.aggregates, tables.series, tables.alerts, tables.snapshots]) {
     await db.schema.dropTable(table).ifExists().execute();
   }
 }
+
+/**
+ * The migrations of the metric tables under a custom prefix (for several sinks in one database).
+ * The set's namespace is `monitoring_<prefix>` so its bookkeeping never meets the default set's.
+ */
+export function prefixedMetricMigrations(prefix: string): MetricMigrationSet {
+  monitoringTableNames(prefix); // validates the prefix
+  const namespace = prefix === 'holomind_' ? 'monitoring' : `monitoring_${prefix.toLowerCase().replace(/_+$/, '')}`;
+  return {
+    namespace,
+    migrations: {
+      '0001-metric-tables': {
+        up: (db, context) => createMetricTables(db, context.dialect, prefix),
+        down: (db) => dropMetricTables(db, prefix),
+      },
+    },
+  };
+}
+
+/**
+ * The tables of `SqlMetricSink` (metric series, points, aggregates, alerts, dashboard snapshots)
+ * under the default `holomind_` prefix. Apply with `@holomind/db`:
+ * `migrateToLatest(db, { migrations: [experimentMigrations, metricMigrations] })`.
+ */
+export const metricMigrations: MetricMigrationSet = prefixedMetricMigrations('holomind_');

@@ -1,0 +1,116 @@
+import path from 'node:path';
+import { ExperimentRepository, type Database, type Kysely } from '@holomind/db';
+import { EwcConsolidator } from '@holomind/ewc';
+import { ProgressiveNetwork } from '@holomind/network';
+import { StateStore } from '@holomind/state';
+import type { BackendInfo } from '@holomind/tensor-kernels';
+import type { BenchmarkTask } from '@holomind/data';
+import type { HolomindConfig } from '../config/schema.js';
+import { startBackend } from './backend.js';
+import { buildBenchmark, type ContinualBenchmark } from './benchmark.js';
+import { buildConsolidator, buildNetwork } from './build-model.js';
+import { loadLatestCheckpoint, type RunProgress } from './checkpoint.js';
+import { startMonitoring, type RunMonitoring } from './monitoring.js';
+import { planStrategy, type StrategyPlan } from './strategy.js';
+import type { TrainingReporter } from './reporter.js';
+
+/** Everything a run in progress holds; `progress` advances as tasks and epochs finish. */
+export interface RunSession {
+  config: HolomindConfig;
+  db: Kysely<Database>;
+  store: StateStore;
+  experiments: ExperimentRepository;
+  backend: BackendInfo;
+  benchmark: ContinualBenchmark;
+  plan: StrategyPlan;
+  tasks: BenchmarkTask[];
+  network: ProgressiveNetwork;
+  ewc: EwcConsolidator | undefined;
+  progress: RunProgress;
+  monitoring: RunMonitoring;
+  reporter: TrainingReporter;
+  alertCount: number;
+  /** performance.now() when the run was opened. */
+  startedAt: number;
+}
+
+/** What {@link openRun} needs. */
+export interface OpenRunOptions {
+  config: HolomindConfig;
+  db: Kysely<Database>;
+  reporter: TrainingReporter;
+  /** Continue from the output folder's latest checkpoint; `resumeTasks` may extend the run. */
+  resume?: boolean;
+  resumeTasks?: number;
+}
+
+/**
+ * Opens a run: the backend, then either the latest checkpoint (resume: the run's own configuration
+ * wins, more tasks may be asked for) or a new experiment with a fresh network and consolidator,
+ * then monitoring keyed by the experiment id.
+ */
+export async function openRun(options: OpenRunOptions): Promise<RunSession> {
+  const startedAt = performance.now();
+  const { db, reporter } = options;
+  let config = options.config;
+  const store = new StateStore({ directory: path.join(config.output, 'states'), db });
+  const experiments = new ExperimentRepository(db);
+  // The backend named on the command line (or in the file) wins over the one a resumed run used.
+  const backend = await startBackend(config);
+  reporter.info(
+    `Backend: ${backend.name}${backend.adapter ? ` (${backend.adapter.description})` : ''}${backend.skipped.length ? `; passed over ${backend.skipped.map((s) => s.name).join(', ')}` : ''}`,
+  );
+  let progress: RunProgress;
+  let network: ProgressiveNetwork;
+  let ewc: EwcConsolidator | undefined;
+  let benchmark: ContinualBenchmark;
+  let plan: StrategyPlan;
+  if (options.resume) {
+    const checkpoint = await loadLatestCheckpoint(store);
+    const saved = checkpoint.progress.config;
+    config = {
+      ...saved,
+      backend: config.backend,
+      training: { ...saved.training, tasks: Math.max(saved.training.tasks, options.resumeTasks ?? 0) },
+    };
+    progress = { ...checkpoint.progress, config };
+    reporter.info(
+      `Resuming experiment ${progress.experimentId} from checkpoint version ${checkpoint.version}: task ${progress.taskIndex + 1}, ${progress.epochsDone} epoch(s) done.`,
+    );
+    network = ProgressiveNetwork.fromState(checkpoint.network);
+    ewc = checkpoint.ewc ? EwcConsolidator.fromState(checkpoint.ewc) : undefined;
+    benchmark = await buildBenchmark(config);
+    plan = planStrategy(config, benchmark.scenario);
+  } else {
+    benchmark = await buildBenchmark(config);
+    plan = planStrategy(config, benchmark.scenario);
+    const experiment = await experiments.create({
+      name: `${config.benchmark}/${config.strategy}`,
+      hyperparameters: JSON.parse(JSON.stringify(config)),
+    });
+    progress = { experimentId: experiment.id, taskIndex: 0, epochsDone: 0, matrix: [], config };
+    network = buildNetwork(config, plan, benchmark.inputShape);
+    ewc = buildConsolidator(config, plan);
+  }
+  const session: RunSession = {
+    config,
+    db,
+    store,
+    experiments,
+    backend,
+    benchmark,
+    plan,
+    tasks: benchmark.tasks.slice(0, config.training.tasks),
+    network,
+    ewc,
+    progress,
+    monitoring: undefined as unknown as RunMonitoring,
+    reporter,
+    alertCount: 0,
+    startedAt,
+  };
+  session.monitoring = startMonitoring(config, progress.experimentId, db, () => void session.alertCount++);
+  // The evaluator restarts from the checkpoint's rows; they are in the database already.
+  progress.matrix.forEach((row, index) => session.monitoring.evaluator.recordRow(`task-${index}`, row));
+  return session;
+}
