@@ -1,5 +1,11 @@
-/** What {@link importOptional} needs to explain a missing package. */
-export interface ImportOptionalOptions {
+/** What {@link importOptional} needs to load a package and explain a missing one. */
+export interface ImportOptionalOptions<Module> {
+  /**
+   * The caller's own `() => import('name')`. It must be written in the calling package: a bare
+   * specifier resolves from the file that imports it, and from @holomind/core a strict installer
+   * (pnpm, nested node_modules) hides the peers only the caller's user installed.
+   */
+  load: () => Promise<Module>;
   /** What the package is needed for, e.g. "A 'postgres:' database URL". */
   neededFor: string;
   /** Makes the error thrown when the package is not installed. */
@@ -15,15 +21,16 @@ export interface ImportOptionalOptions {
  *
  * @example
  * ```ts
- * const pg = await importOptional<typeof import('pg')>('pg', {
+ * const pg = await importOptional('pg', {
+ *   load: () => import('pg'),
  *   neededFor: "A 'postgres:' URL",
  *   missing: (message, cause) => new DatabaseError('DRIVER_PACKAGE_MISSING', message, { cause }),
  * });
  * ```
  */
-export async function importOptional<Module>(packageName: string, options: ImportOptionalOptions): Promise<Module> {
+export async function importOptional<Module>(packageName: string, options: ImportOptionalOptions<Module>): Promise<Module> {
   try {
-    return (await import(packageName)) as Module;
+    return await options.load();
   } catch (error) {
     if (isModuleNotFound(error, packageName)) {
       throw options.missing(

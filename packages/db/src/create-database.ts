@@ -1,5 +1,5 @@
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import { isModuleNotFound, maskUrlCredentials } from '@holomind/core';
+import { importOptional, maskUrlCredentials } from '@holomind/core';
 import { DatabaseError } from './errors.js';
 import type { Database } from './schema.js';
 
@@ -111,23 +111,14 @@ async function openPostgres(url: string, options: CreateDatabaseOptions): Promis
 
 /**
  * Loads an optional driver peer; "not installed" names the package and the URL scheme that needs it,
- * an installed but broken driver is DRIVER_UNAVAILABLE. The `import()` stays here, not in core's
- * `importOptional`: a bare specifier resolves from the importing file, and under pnpm only this
- * package (whose optional peers these are) can see the driver.
+ * an installed but broken driver is DRIVER_UNAVAILABLE. The loader is written here: under pnpm only
+ * this package, whose optional peers these are, can resolve the driver.
  */
-async function importDriver<Module>(packageName: string, scheme: string): Promise<Module> {
-  try {
-    return (await import(packageName)) as Module;
-  } catch (error) {
-    if (isModuleNotFound(error, packageName)) {
-      throw new DatabaseError(
-        'DRIVER_PACKAGE_MISSING',
-        `A '${scheme}' database URL needs the package '${packageName}', which is not installed. Install it (npm i ${packageName}) or use another URL.`,
-        { cause: error },
-      );
-    }
-    throw new DatabaseError('DRIVER_UNAVAILABLE', `The '${packageName}' package failed to load: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
+function importDriver<Module>(packageName: string, scheme: string): Promise<Module> {
+  return importOptional(packageName, {
+    load: () => import(packageName) as Promise<Module>,
+    neededFor: `A '${scheme}' database URL`,
+    missing: (message, cause) => new DatabaseError('DRIVER_PACKAGE_MISSING', `${message} Or use another URL.`, { cause }),
+    broken: (message, cause) => new DatabaseError('DRIVER_UNAVAILABLE', message, { cause }),
+  });
 }

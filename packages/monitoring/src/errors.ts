@@ -21,4 +21,3 @@ export class MonitoringError extends HoloMindError<MonitoringErrorCode> {
 export const checkOption = optionValidators((message) => new MonitoringError('INVALID_ARGUMENT', message));
 
 // src/sql/* still imports describeValue from here; the rest of the package imports it from core.
-export { describeValue } from '@holomind/core';

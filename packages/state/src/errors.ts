@@ -17,4 +17,3 @@ export class StateError extends HoloMindError<StateErrorCode> {
 }
 
 // prune.ts (moving with the SQL side of this package) still imports describeValue from here.
-export { describeValue } from '@holomind/core';

@@ -1,10 +1,11 @@
+import { describeValue } from '@holomind/core';
 import { readdirSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Database, Transaction } from '@holomind/db';
 import { removeFilesDurably, TEMPORARY_PREFIX } from './durable-files.js';
-import { StateError, describeValue } from './errors.js';
+import { StateError } from './errors.js';
 import { inChunks } from './metadata-queries.js';
-import type { PruneReport, RetentionPolicy } from './types.js';
+import type { PruneReport, VersionRetentionPolicy } from './types.js';
 
 /** What pruning needs from the store. */
 export interface PruneContext {
@@ -15,7 +16,7 @@ export interface PruneContext {
 
 const defaultOrphanGraceMs = 15 * 60 * 1000;
 
-function checkPolicy(policy: RetentionPolicy): void {
+function checkPolicy(policy: VersionRetentionPolicy): void {
   if (policy.keepLast !== undefined && (!Number.isInteger(policy.keepLast) || policy.keepLast < 1)) {
     throw new StateError(
       'INVALID_ARGUMENT',
@@ -37,7 +38,7 @@ function checkPolicy(policy: RetentionPolicy): void {
 async function selectVersionsToRemove(
   trx: Transaction<Database>,
   storeName: string,
-  policy: RetentionPolicy,
+  policy: VersionRetentionPolicy,
 ): Promise<Array<{ state_id: string; version: number; file: string }>> {
   if (policy.keepLast === undefined && policy.olderThan === undefined) return [];
   let query = trx
@@ -111,7 +112,7 @@ function fileSize(file: string): number {
 }
 
 /** Implements `StateStore.prune`: metadata in one transaction, then files, then the orphan sweep. */
-export async function pruneStore(context: PruneContext, policy: RetentionPolicy): Promise<PruneReport> {
+export async function pruneStore(context: PruneContext, policy: VersionRetentionPolicy): Promise<PruneReport> {
   checkPolicy(policy);
   const { directory, storeName } = context;
   const { removedVersions, doomedFiles } = await context.writeTransaction(async (trx) => {

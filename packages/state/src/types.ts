@@ -152,9 +152,6 @@ export interface VersionRetentionPolicy {
   orphanGraceMs?: number;
 }
 
-/** The old name, for prune.ts until the SQL-side move renames its import; not exported from the package. */
-export type RetentionPolicy = VersionRetentionPolicy;
-
 /** What `prune` did. */
 export interface PruneReport {
   removedVersions: Array<{ stateId: string; version: number }>;

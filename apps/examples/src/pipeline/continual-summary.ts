@@ -1,3 +1,5 @@
+import { averageAccuracyOf, averageForgettingOf } from '@holomind/monitoring';
+
 /** The two numbers the CLI prints for a run. */
 export interface ContinualSummary {
   /** ACC: mean of the last row, R[T][0..T] (Lopez-Paz & Ranzato 2017). */
@@ -8,26 +10,17 @@ export interface ContinualSummary {
 
 /**
  * Average accuracy and forgetting of an accuracy matrix (row i: accuracies on tasks 0..i after
- * training task i). Forgetting is Chaudhry et al. 2018: for each earlier task j, the best accuracy
- * of the evaluations before the last, max_{l=j..T-1} R[l][j], minus the final R[T][j], averaged
- * over j = 0..T-1. It must equal @holomind/monitoring's definition (ContinualEvaluator's
- * `averageForgetting`, the number the HTML report and the dashboard show); the must-show test in
- * run-consistency.test.ts checks the two agree on a real run.
+ * training task i), with @holomind/monitoring's one definition (Chaudhry et al. 2018: the drop of each
+ * earlier task from its best earlier accuracy, averaged) — the numbers the HTML report and the
+ * dashboard show too.
  */
 export function summarizeAccuracyMatrix(matrix: ReadonlyArray<ReadonlyArray<number | null>>): ContinualSummary {
-  const last = matrix.length - 1;
-  const cell = (row: number, task: number) => matrix[row]?.[task] ?? Number.NaN;
-  if (last < 0) return { averageAccuracy: Number.NaN, forgetting: null };
-  let accuracySum = 0;
-  for (let j = 0; j <= last; j++) accuracySum += cell(last, j);
-  if (last === 0) return { averageAccuracy: accuracySum, forgetting: null };
-  let forgettingSum = 0;
-  for (let j = 0; j < last; j++) {
-    let best = -Infinity;
-    for (let l = j; l < last; l++) best = Math.max(best, cell(l, j));
-    forgettingSum += best - cell(last, j);
-  }
-  return { averageAccuracy: accuracySum / (last + 1), forgetting: forgettingSum / last };
+  if (matrix.length === 0) return { averageAccuracy: Number.NaN, forgetting: null };
+  const rows = matrix.map((row) => row.map((cell) => cell ?? Number.NaN));
+  return {
+    averageAccuracy: averageAccuracyOf(rows),
+    forgetting: matrix.length === 1 ? null : averageForgettingOf(rows),
+  };
 }
 
 /** Mean of `values`; NaN for none. */

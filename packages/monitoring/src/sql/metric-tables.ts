@@ -1,4 +1,5 @@
-import { MonitoringError, describeValue } from '../errors.js';
+import { describeValue } from '@holomind/core';
+import { MonitoringError } from '../errors.js';
 
 /** The table names a SqlMetricSink and its migrations use. */
 export interface MonitoringTableNames {

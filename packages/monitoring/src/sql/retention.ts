@@ -1,6 +1,7 @@
+import { describeValue } from '@holomind/core';
 /* eslint-disable @typescript-eslint/no-explicit-any -- table names carry a caller-chosen prefix, so Kysely cannot type them */
 import type { Kysely } from 'kysely';
-import { MonitoringError, describeValue } from '../errors.js';
+import { MonitoringError } from '../errors.js';
 import type { MonitoringTableNames } from './metric-tables.js';
 
 /** What to keep: raw points become aggregates after `downsampleAfterMs`; everything goes after `maxAgeMs`. */

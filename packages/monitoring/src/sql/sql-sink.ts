@@ -1,6 +1,7 @@
+import { describeValue } from '@holomind/core';
 /* eslint-disable @typescript-eslint/no-explicit-any -- table names carry a caller-chosen prefix, so Kysely cannot type them */
 import type { Kysely } from 'kysely';
-import { MonitoringError, describeValue } from '../errors.js';
+import { MonitoringError } from '../errors.js';
 import type { AlertRecord, AlertSeverity, DashboardSnapshot, MetricPoint, MetricSink } from '../types.js';
 import { monitoringTableNames, type MonitoringTableNames } from './metric-tables.js';
 import { POINT_COLUMNS } from './point-insert.js';
