@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { EwcError } from '../errors.js';
 import { lossTargets, perSampleNegativeLogLikelihood, sampledTargets, type OutputKind } from '../likelihood.js';
-import type { ConsolidateOptions, Likelihood } from '../options.js';
+import { checkOption, LIKELIHOODS, type ConsolidateOptions, type Likelihood } from '../options.js';
 import { isLayersModel, trainableParameters, type EwcTarget, type NamedParameter } from '../targets.js';
 import { endsInSoftmax, finalActivation, planLayerWalk, walkForward, walkSquaredGradientSums } from './layer-walk.js';
 import { perSampleSquaredGradients, type SquaredGradientSums } from './squared-gradients.js';
@@ -125,10 +125,7 @@ function variablesSource(
  * form a chain); variables use the caller's `predict` or `loss`. `oneSample` [1, ...] lets it learn shapes.
  */
 export function fisherSource(target: EwcTarget, oneSample: tf.Tensor, options: ConsolidateOptions): FisherSource {
-  const likelihood = options.likelihood ?? 'categorical';
-  if (likelihood !== 'categorical' && likelihood !== 'gaussian') {
-    throw new EwcError('INVALID_OPTION', `likelihood must be 'categorical' or 'gaussian', got '${String(likelihood)}'.`);
-  }
+  const likelihood = checkOption.oneOf('likelihood', options.likelihood ?? 'categorical', LIKELIHOODS);
   if (isLayersModel(target)) {
     if (options.predict || options.loss) {
       throw new EwcError(
