@@ -23,6 +23,16 @@ export interface Budget {
   seed: number;
 }
 
+/** The budget of the Permuted MNIST test and bench: MLP 784-100-100-10, Adam 0.002, 4 epochs, batch 32. */
+export const PERMUTED_MNIST_BUDGET: Omit<Budget, 'seed'> = {
+  hiddenUnits: [100, 100],
+  epochs: 4,
+  batchSize: 32,
+  learningRate: 0.002,
+  optimizer: 'adam',
+  fisherSamples: 500,
+};
+
 /** accuracy[t][j]: accuracy on task j's test split after training on tasks 0..t. */
 export interface ContinualResult {
   method: string;
