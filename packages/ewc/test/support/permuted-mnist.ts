@@ -86,7 +86,9 @@ export function buildPermutedMnist(options: PermutedMnistOptions): { tasks: Perm
   const testIndices = order.slice(options.trainPerTask, options.trainPerTask + options.testPerTask);
   const tasks = Array.from({ length: options.tasks }, (_, task) => {
     const permutation =
-      task === 0 ? Int32Array.from({ length: PIXELS }, (_, i) => i) : new SeededRandom(options.seed * 1000 + task).permutation(PIXELS);
+      task === 0
+        ? Int32Array.from({ length: PIXELS }, (_, i) => i)
+        : new SeededRandom(options.seed * 1000 + task).permutation(PIXELS);
     return { train: split(digits, trainIndices, permutation), test: split(digits, testIndices, permutation) };
   });
   return {
