@@ -57,14 +57,7 @@ function modelSource(model: LayersModel, oneSample: tf.Tensor, likelihood: Likel
     parameters,
     route: !walk ? 'per-sample' : hasFallbackLayers ? 'one-pass + per-layer fallback' : 'one-pass',
     lossTargets: (labels) => lossTargets(labels, outputShape(labels.shape[0]!), likelihood),
-    async sampleTargets(inputs, seed) {
-      const outputs = tf.tidy(() => outputsOf(inputs));
-      try {
-        return await sampledTargets(outputs, outputKind, seed);
-      } finally {
-        outputs.dispose();
-      }
-    },
+    sampleTargets: targetSampler(outputsOf, outputKind),
     summedLoss,
     squaredGradientSums: walk
       ? (inputs, targets) => walkSquaredGradientSums(walk, inputs, targets)
@@ -107,16 +100,24 @@ function variablesSource(
     parameters,
     route: 'per-sample',
     lossTargets: (labels) => lossTargets(labels, [labels.shape[0]!, ...perSampleShape], likelihood),
-    async sampleTargets(inputs, seed) {
-      const outputs = tf.tidy(() => predict(inputs));
-      try {
-        return await sampledTargets(outputs, outputKind, seed);
-      } finally {
-        outputs.dispose();
-      }
-    },
+    sampleTargets: targetSampler(predict, outputKind),
     summedLoss,
     squaredGradientSums: perSampleLoop(parameters, summedLoss),
+  };
+}
+
+/** Labels drawn from the outputs `outputsOf` computes for a batch; the outputs are freed after. */
+function targetSampler(
+  outputsOf: (inputs: tf.Tensor) => tf.Tensor,
+  kind: OutputKind,
+): (inputs: tf.Tensor, seed: number) => Promise<tf.Tensor> {
+  return async (inputs, seed) => {
+    const outputs = tf.tidy(() => outputsOf(inputs));
+    try {
+      return await sampledTargets(outputs, kind, seed);
+    } finally {
+      outputs.dispose();
+    }
   };
 }
 

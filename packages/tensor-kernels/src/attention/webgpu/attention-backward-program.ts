@@ -1,15 +1,11 @@
 import { GRID_LAYOUT, type WebGPUProgramLike } from '../../webgpu/webgpu-program.js';
 import { each4, each4x4, rowReader, rowWriter, vectorizable } from '../../webgpu/wgsl-snippets.js';
 import { dotBlock, SLOT_WEIGHT, stageRows, storeSlotRange } from './attention-snippets.js';
+import type { AttentionSizes } from '../validate-attention.js';
 import { paddedWidths, type AttentionTiles } from './attention-tiles.js';
 
 /** Sizes one backward dispatch covers. */
-export interface AttentionBackwardSizes {
-  batch: number;
-  heads: number;
-  keyDim: number;
-  valueDim: number;
-  slots: number;
+export interface AttentionBackwardSizes extends AttentionSizes {
   /** Workgroups along the slots per head; each owns `slotsPerChunk` slots (a multiple of the slot tile). */
   chunks: number;
   slotsPerChunk: number;

@@ -1,15 +1,11 @@
 import { GRID_LAYOUT, type WebGPUProgramLike } from '../../webgpu/webgpu-program.js';
 import { each4, each4x4, rowReader, vectorizable } from '../../webgpu/wgsl-snippets.js';
 import { dotBlock, SLOT_WEIGHT, stageRows, storeSlotRange } from './attention-snippets.js';
+import type { AttentionSizes } from '../validate-attention.js';
 import { paddedWidths, type AttentionTiles } from './attention-tiles.js';
 
 /** Sizes one forward dispatch covers. */
-export interface AttentionForwardSizes {
-  batch: number;
-  heads: number;
-  keyDim: number;
-  valueDim: number;
-  slots: number;
+export interface AttentionForwardSizes extends AttentionSizes {
   /** Workgroups along the slots; each reads `slotsPerSplit` slots (a multiple of the slot tile). */
   splits: number;
   slotsPerSplit: number;

@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { float32, int32, runProgramAsTensor, webgpuBackend, type WebGPUBackendLike } from '../../webgpu/webgpu-program.js';
+import {
+  float32,
+  int32,
+  runProgramAsTensor,
+  webgpuBackend,
+  type ProgramUniform,
+  type WebGPUBackendLike,
+} from '../../webgpu/webgpu-program.js';
 import { SumPartsProgram, UnpackProgram, unpackUniforms } from '../../webgpu/flat-programs.js';
 import { tileStagingFor } from '../../webgpu/staging.js';
 import { vectorizable } from '../../webgpu/wgsl-snippets.js';
@@ -58,6 +65,11 @@ function tiledForward(backend: WebGPUBackendLike, inputs: TensorInfo[], sizes: A
   return results;
 }
 
+/** The uniforms every chunked program starts with: batch, heads, slots, chunkStart, chunk. */
+function chunkUniforms(sizes: AttentionSizes, start: number, chunk: number): ProgramUniform[] {
+  return [int32(sizes.batch), int32(sizes.heads), int32(sizes.slots), int32(start), int32(chunk)];
+}
+
 // The forward as barrier-free passes over chunks of slots (software adapters; see TileStaging):
 // per chunk, the probabilities against the running max and the running statistics, then the
 // output accumulated so far is rescaled and P V added; finally divided by the running sum.
@@ -74,11 +86,7 @@ function chunkedForward(backend: WebGPUBackendLike, inputs: TensorInfo[], sizes:
       [query, keys, mask, statistics],
       'float32',
       [
-        int32(batch),
-        int32(heads),
-        int32(slots),
-        int32(start),
-        int32(chunk),
+        ...chunkUniforms(sizes, start, chunk),
         float32(scale),
         int32(keyDim),
         int32(Math.ceil(keyDim / 4)),
@@ -92,11 +100,7 @@ function chunkedForward(backend: WebGPUBackendLike, inputs: TensorInfo[], sizes:
       [statistics, values],
       'float32',
       [
-        int32(batch),
-        int32(heads),
-        int32(slots),
-        int32(start),
-        int32(chunk),
+        ...chunkUniforms(sizes, start, chunk),
         int32(valueDim),
         int32(0),
         float32(1),
@@ -191,11 +195,7 @@ function chunkedBackwardGradients(inputs: BackwardInputs, sizes: AttentionSizes,
   const secondHalf = batch * heads * chunk;
   for (let start = 0; start < slots; start += chunk) {
     const scratch = backend.runWebGPUProgram(new ChunkScoresProgram(batch, heads, chunk, vectorized), scoreInputs, 'float32', [
-      int32(batch),
-      int32(heads),
-      int32(slots),
-      int32(start),
-      int32(chunk),
+      ...chunkUniforms(sizes, start, chunk),
       float32(scale),
       int32(keyDim),
       int32(valueDim),
@@ -215,11 +215,7 @@ function chunkedBackwardGradients(inputs: BackwardInputs, sizes: AttentionSizes,
         [scratch, other],
         'float32',
         [
-          int32(batch),
-          int32(heads),
-          int32(slots),
-          int32(start),
-          int32(chunk),
+          ...chunkUniforms(sizes, start, chunk),
           int32(width),
           int32(weightsOffset),
           float32(factor),
