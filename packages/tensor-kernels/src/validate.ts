@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { optionValidators } from '@holomind/core';
 import { TensorKernelsError } from './errors.js';
 
 /** Throws INVALID_ARGUMENT unless `tensor` is float32 of the given rank; `expected` describes the shape. */
@@ -23,3 +24,6 @@ export function expectEqual(what: string, actual: number, expected: number, fix:
     throw new TensorKernelsError('INVALID_ARGUMENT', `${what}: got ${actual}, expected ${expected}; ${fix}.`);
   }
 }
+
+/** Option checks that throw INVALID_ARGUMENT naming the option and the value. */
+export const checkArgument = optionValidators((message) => new TensorKernelsError('INVALID_ARGUMENT', message));

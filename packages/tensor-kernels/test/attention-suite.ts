@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { maxAbsoluteDifference, seededValues, tensorsLeakedBy } from '@holomind/testing';
 import { memoryAttention } from '../src/attention/memory-attention.js';
 import type { KernelImplementation, MemoryAttentionOptions, Similarity } from '../src/attention/memory-attention-options.js';
-import { finiteDifferenceAttentionGradients, float64Attention, type AttentionSizes } from './references.js';
+import type { AttentionSizes } from '../src/attention/validate-attention.js';
+import { finiteDifferenceAttentionGradients, float64Attention } from './references.js';
 
 /**
  * The issue's grid, B ∈ {1, 7, 64}, M ∈ {1, 100, 1000, 5000}, d ∈ {16, 64}, covered case by

@@ -1,13 +1,6 @@
 // Independent float64 references written with plain loops; the kernels are checked against these.
 
-/** Sizes of an attention call. */
-export interface AttentionSizes {
-  batch: number;
-  heads: number;
-  keyDim: number;
-  valueDim: number;
-  slots: number;
-}
+import type { AttentionSizes } from '../src/attention/validate-attention.js';
 
 /** Attention of [B,H,d] queries over [M,H,d] keys / [M,H,dv] values, in float64. */
 export function float64Attention(

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { EwcError } from '../errors.js';
-import { positiveInteger, type ConsolidateOptions, type ConsolidationData, type FisherKind } from '../options.js';
+import { checkOption, type ConsolidateOptions, type ConsolidationData, type FisherKind } from '../options.js';
 import { seededSubset } from '../random.js';
 import type { EwcTarget, NamedParameter } from '../targets.js';
 import { fisherSource, type FisherSource } from './fisher-source.js';
@@ -135,9 +135,9 @@ export async function computeFisher(
   options: ConsolidateOptions = {},
 ): Promise<FisherResult> {
   const available = checkData(data);
-  const samples = Math.min(positiveInteger('samples', options.samples, available), available);
-  const batchSize = positiveInteger('batchSize', options.batchSize, 256);
-  const minibatchSize = positiveInteger('minibatchSize', options.minibatchSize, 32);
+  const samples = Math.min(checkOption.positiveInteger('samples', options.samples ?? available), available);
+  const batchSize = checkOption.positiveInteger('batchSize', options.batchSize ?? 256);
+  const minibatchSize = checkOption.positiveInteger('minibatchSize', options.minibatchSize ?? 32);
   const seed = options.seed ?? 0;
   const subset = samples < available ? tf.tensor1d(seededSubset(available, samples, seed), 'int32') : undefined;
   const inputs = subset ? tf.gather(data.inputs, subset) : data.inputs;

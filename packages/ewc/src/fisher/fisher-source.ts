@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { EwcError } from '../errors.js';
 import { lossTargets, perSampleNegativeLogLikelihood, sampledTargets, type OutputKind } from '../likelihood.js';
-import type { ConsolidateOptions, Likelihood } from '../options.js';
+import { checkOption, LIKELIHOODS, type ConsolidateOptions, type Likelihood } from '../options.js';
 import { isLayersModel, trainableParameters, type EwcTarget, type NamedParameter } from '../targets.js';
 import { endsInSoftmax, finalActivation, planLayerWalk, walkForward, walkSquaredGradientSums } from './layer-walk.js';
 import { perSampleSquaredGradients, type SquaredGradientSums } from './squared-gradients.js';
@@ -57,14 +57,7 @@ function modelSource(model: LayersModel, oneSample: tf.Tensor, likelihood: Likel
     parameters,
     route: !walk ? 'per-sample' : hasFallbackLayers ? 'one-pass + per-layer fallback' : 'one-pass',
     lossTargets: (labels) => lossTargets(labels, outputShape(labels.shape[0]!), likelihood),
-    async sampleTargets(inputs, seed) {
-      const outputs = tf.tidy(() => outputsOf(inputs));
-      try {
-        return await sampledTargets(outputs, outputKind, seed);
-      } finally {
-        outputs.dispose();
-      }
-    },
+    sampleTargets: targetSampler(outputsOf, outputKind),
     summedLoss,
     squaredGradientSums: walk
       ? (inputs, targets) => walkSquaredGradientSums(walk, inputs, targets)
@@ -107,16 +100,24 @@ function variablesSource(
     parameters,
     route: 'per-sample',
     lossTargets: (labels) => lossTargets(labels, [labels.shape[0]!, ...perSampleShape], likelihood),
-    async sampleTargets(inputs, seed) {
-      const outputs = tf.tidy(() => predict(inputs));
-      try {
-        return await sampledTargets(outputs, outputKind, seed);
-      } finally {
-        outputs.dispose();
-      }
-    },
+    sampleTargets: targetSampler(predict, outputKind),
     summedLoss,
     squaredGradientSums: perSampleLoop(parameters, summedLoss),
+  };
+}
+
+/** Labels drawn from the outputs `outputsOf` computes for a batch; the outputs are freed after. */
+function targetSampler(
+  outputsOf: (inputs: tf.Tensor) => tf.Tensor,
+  kind: OutputKind,
+): (inputs: tf.Tensor, seed: number) => Promise<tf.Tensor> {
+  return async (inputs, seed) => {
+    const outputs = tf.tidy(() => outputsOf(inputs));
+    try {
+      return await sampledTargets(outputs, kind, seed);
+    } finally {
+      outputs.dispose();
+    }
   };
 }
 
@@ -125,10 +126,7 @@ function variablesSource(
  * form a chain); variables use the caller's `predict` or `loss`. `oneSample` [1, ...] lets it learn shapes.
  */
 export function fisherSource(target: EwcTarget, oneSample: tf.Tensor, options: ConsolidateOptions): FisherSource {
-  const likelihood = options.likelihood ?? 'categorical';
-  if (likelihood !== 'categorical' && likelihood !== 'gaussian') {
-    throw new EwcError('INVALID_OPTION', `likelihood must be 'categorical' or 'gaussian', got '${String(likelihood)}'.`);
-  }
+  const likelihood = checkOption.oneOf('likelihood', options.likelihood ?? 'categorical', LIKELIHOODS);
   if (isLayersModel(target)) {
     if (options.predict || options.loss) {
       throw new EwcError(

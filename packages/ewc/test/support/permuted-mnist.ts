@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { seededUniform } from '../../src/random.js';
+import { SeededRandom } from '@holomind/core';
 
 const PIXELS = 784;
 
@@ -37,17 +37,6 @@ export function loadMnistDigits(): Digits {
   });
   cached = { images, labels, count };
   return cached;
-}
-
-/** A seeded Fisher–Yates shuffle of 0..n-1. */
-export function seededPermutation(n: number, seed: number): Int32Array {
-  const uniform = seededUniform(seed);
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(uniform() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
 }
 
 /** One task's split: inputs [N, 784] in 0..1, labels [N] int32. */
@@ -92,12 +81,14 @@ export function buildPermutedMnist(options: PermutedMnistOptions): { tasks: Perm
   if (options.trainPerTask + options.testPerTask > digits.count) {
     throw new Error(`Only ${digits.count} digits: ask for fewer than ${options.trainPerTask} + ${options.testPerTask} per task.`);
   }
-  const order = seededPermutation(digits.count, options.seed);
+  const order = new SeededRandom(options.seed).permutation(digits.count);
   const trainIndices = order.slice(0, options.trainPerTask);
   const testIndices = order.slice(options.trainPerTask, options.trainPerTask + options.testPerTask);
   const tasks = Array.from({ length: options.tasks }, (_, task) => {
     const permutation =
-      task === 0 ? Int32Array.from({ length: PIXELS }, (_, i) => i) : seededPermutation(PIXELS, options.seed * 1000 + task);
+      task === 0
+        ? Int32Array.from({ length: PIXELS }, (_, i) => i)
+        : new SeededRandom(options.seed * 1000 + task).permutation(PIXELS);
     return { train: split(digits, trainIndices, permutation), test: split(digits, testIndices, permutation) };
   });
   return {

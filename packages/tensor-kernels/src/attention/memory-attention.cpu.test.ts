@@ -45,7 +45,7 @@ describe('memoryAttention input errors', () => {
     [
       'unknown implementation',
       () => memoryAttention(q(), k(), k(), { implementation: 'gpu' as never }),
-      /implementation must be one of 'auto', 'fused', 'composite', got 'gpu'/,
+      /implementation must be one of 'auto', 'fused', 'composite', got "gpu"/,
     ],
   ])('%s', (_name, call, message) => {
     expect(call).toThrow(message);

@@ -13,7 +13,7 @@ import { startBackend } from '../../test/start-backend.js';
 import { disposeBackend } from '../init-backend.js';
 import { forceTileStaging, type TileStaging } from '../webgpu/staging.js';
 import { memoryAttention } from './memory-attention.js';
-import type { AttentionSizes } from '../../test/references.js';
+import type { AttentionSizes } from './validate-attention.js';
 
 const skipped = await startBackend('webgpu');
 afterAll(disposeBackend);

@@ -1,7 +1,9 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { TensorKernelsError } from '../errors.js';
-import { expectEqual, expectFloat32 } from '../validate.js';
-import type { MemoryAttentionOptions } from './memory-attention-options.js';
+import { checkArgument, expectEqual, expectFloat32 } from '../validate.js';
+import type { MemoryAttentionOptions, Similarity } from './memory-attention-options.js';
+
+const SIMILARITIES: readonly Similarity[] = ['dot', 'cosine'];
 
 /** Sizes of one attention call, after its inputs were checked. */
 export interface AttentionSizes {
@@ -64,13 +66,7 @@ export function validateAttention(
       'give one 0/1 entry per slot',
     );
   }
-  const similarity = options.similarity ?? 'dot';
-  if (similarity !== 'dot' && similarity !== 'cosine') {
-    throw new TensorKernelsError('INVALID_ARGUMENT', `similarity must be 'dot' or 'cosine', got '${String(similarity)}'.`);
-  }
-  const beta = options.beta ?? 1;
-  if (!Number.isFinite(beta) || beta <= 0) {
-    throw new TensorKernelsError('INVALID_ARGUMENT', `beta must be a finite positive number, got ${beta}.`);
-  }
+  checkArgument.oneOf('similarity', options.similarity ?? 'dot', SIMILARITIES);
+  checkArgument.positiveNumber('beta', options.beta ?? 1);
   return { batch, heads, keyDim, valueDim, slots };
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { TensorKernelsError } from '../errors.js';
 import { activateTfBackend } from './activate.js';
 import type { BackendLoader } from './backend-info.js';
-import { importOptional } from './import-optional.js';
+import { importBackendPackage } from './backend-package.js';
 
 /**
  * CUDA through `@tensorflow/tfjs-node-gpu`, which registers the `tensorflow` backend when imported.
@@ -13,7 +13,7 @@ import { importOptional } from './import-optional.js';
 export const cudaLoader: BackendLoader = {
   name: 'cuda',
   async load() {
-    await importOptional('@tensorflow/tfjs-node-gpu', 'cuda');
+    await importBackendPackage('@tensorflow/tfjs-node-gpu', 'cuda');
     await activateTfBackend('cuda', 'tensorflow');
     const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
     if (backend.isUsingGpuDevice === false) {

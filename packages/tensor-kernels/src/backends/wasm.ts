@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { activateTfBackend } from './activate.js';
 import type { BackendLoader } from './backend-info.js';
-import { importOptional } from './import-optional.js';
+import { importBackendPackage } from './backend-package.js';
 
 interface WasmModule {
   setWasmPaths(prefix: string): void;
@@ -21,7 +21,7 @@ async function installedWasmDirectory(): Promise<string> {
 export const wasmLoader: BackendLoader = {
   name: 'wasm',
   async load() {
-    const wasm = await importOptional<WasmModule>('@tensorflow/tfjs-backend-wasm', 'wasm');
+    const wasm = await importBackendPackage<WasmModule>('@tensorflow/tfjs-backend-wasm', 'wasm');
     if (isNode) {
       // The threaded build starts workers from blob: URLs, which Node refuses (ERR_WORKER_PATH).
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { TensorKernelsError } from '../errors.js';
 import { activateTfBackend } from './activate.js';
 import type { AdapterDescription, BackendLoader } from './backend-info.js';
-import { importOptional } from './import-optional.js';
+import { importBackendPackage } from './backend-package.js';
 
 interface DawnModule {
   create(flags: string[]): GPU;
@@ -32,7 +32,7 @@ let dawnGpu: GPU | undefined;
 async function navigatorGpu(): Promise<GPU> {
   const existing = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (existing) return existing;
-  const dawn = await importOptional<DawnModule>('webgpu', 'webgpu');
+  const dawn = await importBackendPackage<DawnModule>('webgpu', 'webgpu');
   Object.assign(globalThis, dawn.globals);
   dawnGpu = dawn.create([]);
   // Node 21+ has a global navigator without `gpu`; Node 20 has none at all.
@@ -80,7 +80,7 @@ export const webgpuLoader: BackendLoader = {
     if (!adapter) throw new TensorKernelsError('BACKEND_UNAVAILABLE', noAdapterMessage());
     const { description, isSoftware } = describeAdapter(adapter);
     // tfjs-backend-webgpu checks navigator.gpu when it is imported, so it is imported only now.
-    await importOptional('@tensorflow/tfjs-backend-webgpu', 'webgpu');
+    await importBackendPackage('@tensorflow/tfjs-backend-webgpu', 'webgpu');
     await activateTfBackend('webgpu', 'webgpu');
     const device = (tf.backend() as unknown as { device: GPUDevice }).device;
     const limits: Record<string, number> = {};

@@ -1,14 +1,11 @@
 import { GRID_LAYOUT, type WebGPUProgramLike } from '../../webgpu/webgpu-program.js';
 import { each4, each4x4, rowReader, rowWriter, vectorizable } from '../../webgpu/wgsl-snippets.js';
+import { dotBlock, SLOT_WEIGHT, stageRows, storeSlotRange } from './attention-snippets.js';
+import type { AttentionSizes } from '../validate-attention.js';
 import { paddedWidths, type AttentionTiles } from './attention-tiles.js';
 
 /** Sizes one backward dispatch covers. */
-export interface AttentionBackwardSizes {
-  batch: number;
-  heads: number;
-  keyDim: number;
-  valueDim: number;
-  slots: number;
+export interface AttentionBackwardSizes extends AttentionSizes {
   /** Workgroups along the slots per head; each owns `slotsPerChunk` slots (a multiple of the slot tile). */
   chunks: number;
   slotsPerChunk: number;
@@ -119,15 +116,13 @@ export class AttentionBackwardProgram implements WebGPUProgramLike {
   ${rowWriter('writeKeyColumns', 'uniforms.keyDim', this.vectorized)}
   ${rowWriter('writeValueColumns', 'uniforms.valueDim', this.vectorized)}
   ${rowWriter('addKeyColumns', 'uniforms.keyDim', this.vectorized, true)}
+  ${SLOT_WEIGHT}
 
   fn main() {
     let lane = i32(localIndex);
     let chunk = i32(workgroupId.x);
     let h = i32(workgroupId.y);
-    if (lane == 0) {
-      let first = chunk * uniforms.slotsPerChunk;
-      chunkRange = vec2<i32>(first, min(first + uniforms.slotsPerChunk, uniforms.slots));
-    }
+    ${storeSlotRange('chunkRange', 'chunk', 'uniforms.slotsPerChunk')}
     let range = workgroupUniformLoad(&chunkRange);
     let valuesOffset = uniforms.slots * uniforms.heads * uniforms.keyDim;
     let queryOffset = valuesOffset + uniforms.slots * uniforms.heads * uniforms.valueDim;
@@ -142,28 +137,14 @@ export class AttentionBackwardProgram implements WebGPUProgramLike {
     let gc = select((lane - DV_BLOCKS) % KEY_COLUMN_BLOCKS, lane % VALUE_COLUMN_BLOCKS, valueLane) * 4;
 
     for (var tile = range.x; tile < range.y; tile += TM) {
-      for (var e = lane; e < TM * D4; e += WG) {
-        let r = e / D4;
-        Ksh[e] = readK(tile + r, range.y, h, e - r * D4);
-      }
-      for (var e = lane; e < TM * DV4; e += WG) {
-        let r = e / DV4;
-        Vsh[e] = readV(tile + r, range.y, h, e - r * DV4);
-      }
-      for (var e = lane; e < TM; e += WG) {
-        filledSh[e] = select(0.0, f32(slotMask[min(tile + e, uniforms.slots - 1)]), tile + e < range.y);
-      }
+      ${stageRows({ target: 'Ksh', read: 'readK', rows: 'TM', width4: 'D4', firstRow: 'tile', rowLimit: 'range.y' })}
+      ${stageRows({ target: 'Vsh', read: 'readV', rows: 'TM', width4: 'DV4', firstRow: 'tile', rowLimit: 'range.y' })}
+      for (var e = lane; e < TM; e += WG) { filledSh[e] = slotWeight(tile + e, range.y); }
       ${each4x4((i, j) => `var g${i}${j} = vec4<f32>(0.0);`, ' ')}
 
       for (var q0 = 0; q0 < uniforms.batch; q0 += TQ) {
-        for (var e = lane; e < TQ * D4; e += WG) {
-          let r = e / D4;
-          Qsh[e] = readQ(q0 + r, uniforms.batch, h, e - r * D4) * uniforms.scale;
-        }
-        for (var e = lane; e < TQ * DV4; e += WG) {
-          let r = e / DV4;
-          dOsh[e] = readDO(q0 + r, uniforms.batch, h, e - r * DV4);
-        }
+        ${stageRows({ target: 'Qsh', read: 'readQ', rows: 'TQ', width4: 'D4', firstRow: 'q0', rowLimit: 'uniforms.batch', scale: 'uniforms.scale' })}
+        ${stageRows({ target: 'dOsh', read: 'readDO', rows: 'TQ', width4: 'DV4', firstRow: 'q0', rowLimit: 'uniforms.batch' })}
         for (var e = lane; e < TQ; e += WG) {
           let row = min(q0 + e, uniforms.batch - 1) * uniforms.heads + h;
           lseSh[e] = f32(logSumExp[row]);
@@ -174,16 +155,8 @@ export class AttentionBackwardProgram implements WebGPUProgramLike {
         // A: P and dS for a 4 x 4 block.
         if (lane < SCORE_BLOCKS) {
           ${each4x4((i, j) => `var a${i}${j} = 0.0; var b${i}${j} = 0.0;`, ' ')}
-          for (var c = 0; c < D4; c++) {
-            ${each4((i) => `let x${i} = Qsh[(sq + ${i}) * D4 + c];`, ' ')}
-            ${each4((j) => `let y${j} = Ksh[(sm + ${j}) * D4 + c];`, ' ')}
-            ${each4x4((i, j) => `a${i}${j} += dot(x${i}, y${j});`, ' ')}
-          }
-          for (var c = 0; c < DV4; c++) {
-            ${each4((i) => `let x${i} = dOsh[(sq + ${i}) * DV4 + c];`, ' ')}
-            ${each4((j) => `let y${j} = Vsh[(sm + ${j}) * DV4 + c];`, ' ')}
-            ${each4x4((i, j) => `b${i}${j} += dot(x${i}, y${j});`, ' ')}
-          }
+          ${dotBlock('a', 'Qsh', 'sq', 'Ksh', 'sm', 'D4')}
+          ${dotBlock('b', 'dOsh', 'sq', 'Vsh', 'sm', 'DV4')}
           ${each4((j) => `let filled${j} = filledSh[sm + ${j}] > 0.0;`, ' ')}
           ${each4((i) => `let lse${i} = lseSh[sq + ${i}]; let delta${i} = deltaSh[sq + ${i}]; let row${i} = q0 + sq + ${i} < uniforms.batch;`, ' ')}
           ${each4x4(

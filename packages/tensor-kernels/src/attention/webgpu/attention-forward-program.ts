@@ -1,14 +1,11 @@
 import { GRID_LAYOUT, type WebGPUProgramLike } from '../../webgpu/webgpu-program.js';
 import { each4, each4x4, rowReader, vectorizable } from '../../webgpu/wgsl-snippets.js';
+import { dotBlock, SLOT_WEIGHT, stageRows, storeSlotRange } from './attention-snippets.js';
+import type { AttentionSizes } from '../validate-attention.js';
 import { paddedWidths, type AttentionTiles } from './attention-tiles.js';
 
 /** Sizes one forward dispatch covers. */
-export interface AttentionForwardSizes {
-  batch: number;
-  heads: number;
-  keyDim: number;
-  valueDim: number;
-  slots: number;
+export interface AttentionForwardSizes extends AttentionSizes {
   /** Workgroups along the slots; each reads `slotsPerSplit` slots (a multiple of the slot tile). */
   splits: number;
   slotsPerSplit: number;
@@ -108,6 +105,7 @@ export class AttentionForwardProgram implements WebGPUProgramLike {
   ${rowReader('readQ', 'Q', 'uniforms.keyDim', this.vectorized)}
   ${rowReader('readK', 'K', 'uniforms.keyDim', this.vectorized)}
   ${rowReader('readV', 'V', 'uniforms.valueDim', this.vectorized)}
+  ${SLOT_WEIGHT}
 
   fn pendingSum(row : i32) -> f32 {
     var total = 0.0;
@@ -120,14 +118,8 @@ export class AttentionForwardProgram implements WebGPUProgramLike {
     let q0 = i32(workgroupId.x) * TQ;
     let h = i32(workgroupId.y);
     let split = i32(workgroupId.z);
-    if (lane == 0) {
-      let first = split * uniforms.slotsPerSplit;
-      slotRange = vec2<i32>(first, min(first + uniforms.slotsPerSplit, uniforms.slots));
-    }
-    for (var e = lane; e < TQ * D4; e += WG) {
-      let r = e / D4;
-      Qsh[e] = readQ(q0 + r, uniforms.batch, h, e - r * D4) * uniforms.scale;
-    }
+    ${storeSlotRange('slotRange', 'split', 'uniforms.slotsPerSplit')}
+    ${stageRows({ target: 'Qsh', read: 'readQ', rows: 'TQ', width4: 'D4', firstRow: 'q0', rowLimit: 'uniforms.batch', scale: 'uniforms.scale' })}
     for (var e = lane; e < TQ; e += WG) { rowMax[e] = NEG; rowSum[e] = 0.0; }
     for (var e = lane; e < TQ * SLOT_BLOCKS; e += WG) { blockSum[e] = 0.0; }
     let range = workgroupUniformLoad(&slotRange);
@@ -140,28 +132,16 @@ export class AttentionForwardProgram implements WebGPUProgramLike {
     ${each4x4((i, j) => `var o${i}${j} = vec4<f32>(0.0);`, ' ')}
 
     for (var tile = range.x; tile < range.y; tile += TM) {
-      for (var e = lane; e < TM * D4; e += WG) {
-        let r = e / D4;
-        Ksh[e] = readK(tile + r, range.y, h, e - r * D4);
-      }
-      for (var e = lane; e < TM * DV4; e += WG) {
-        let r = e / DV4;
-        Vsh[e] = readV(tile + r, range.y, h, e - r * DV4);
-      }
-      for (var e = lane; e < TM; e += WG) {
-        filledSh[e] = select(0.0, f32(slotMask[min(tile + e, uniforms.slots - 1)]), tile + e < range.y);
-      }
+      ${stageRows({ target: 'Ksh', read: 'readK', rows: 'TM', width4: 'D4', firstRow: 'tile', rowLimit: 'range.y' })}
+      ${stageRows({ target: 'Vsh', read: 'readV', rows: 'TM', width4: 'DV4', firstRow: 'tile', rowLimit: 'range.y' })}
+      for (var e = lane; e < TM; e += WG) { filledSh[e] = slotWeight(tile + e, range.y); }
       workgroupBarrier();
 
       // A1: scores of a 4 x 4 block, kept in registers.
       ${each4x4((i, j) => `var s${i}${j} = NEG;`, ' ')}
       if (lane < SCORE_BLOCKS) {
         ${each4x4((i, j) => `var a${i}${j} = 0.0;`, ' ')}
-        for (var c = 0; c < D4; c++) {
-          ${each4((i) => `let x${i} = Qsh[(sq + ${i}) * D4 + c];`, ' ')}
-          ${each4((j) => `let y${j} = Ksh[(sm + ${j}) * D4 + c];`, ' ')}
-          ${each4x4((i, j) => `a${i}${j} += dot(x${i}, y${j});`, ' ')}
-        }
+        ${dotBlock('a', 'Qsh', 'sq', 'Ksh', 'sm', 'D4')}
         ${each4((j) => `let filled${j} = filledSh[sm + ${j}] > 0.0;`, ' ')}
         ${each4x4((i, j) => `s${i}${j} = select(NEG, a${i}${j}, filled${j});`, ' ')}
         ${each4((i) => `blockMax[(sq + ${i}) * SLOT_BLOCKS + sm / 4] = max(max(s${i}0, s${i}1), max(s${i}2, s${i}3));`)}

@@ -1,5 +1,6 @@
 import { GRID_LAYOUT, roundUp, type WebGPUProgramLike } from '../../webgpu/webgpu-program.js';
-import { each4, each4x4, rowReader, vectorizable } from '../../webgpu/wgsl-snippets.js';
+import { each4x4, rowReader, vectorizable } from '../../webgpu/wgsl-snippets.js';
+import { dotBlock, SLOT_WEIGHT, stageRows } from './attention-snippets.js';
 
 /** Workgroup memory the weights kernel declares for square tiles of `tile` and keys of width `keyDim`, in bytes. */
 export function weightsSharedBytes(tile: number, keyDim: number): number {
@@ -54,30 +55,24 @@ export class AttentionWeightsProgram implements WebGPUProgramLike {
   var<workgroup> lseSh : array<f32, ${this.tile}>;
   ${rowReader('readQ', 'Q', 'uniforms.keyDim', this.vectorized)}
   ${rowReader('readK', 'K', 'uniforms.keyDim', this.vectorized)}
+  ${SLOT_WEIGHT}
 
   fn main() {
     let lane = i32(localIndex);
     let m0 = i32(workgroupId.x) * T;
     let h = i32(workgroupId.y);
     let q0 = i32(workgroupId.z) * T;
-    for (var e = lane; e < T * D4; e += WG) {
-      let r = e / D4;
-      Qsh[e] = readQ(q0 + r, uniforms.batch, h, e - r * D4) * uniforms.scale;
-      Ksh[e] = readK(m0 + r, uniforms.slots, h, e - r * D4);
-    }
+    ${stageRows({ target: 'Qsh', read: 'readQ', rows: 'T', width4: 'D4', firstRow: 'q0', rowLimit: 'uniforms.batch', scale: 'uniforms.scale' })}
+    ${stageRows({ target: 'Ksh', read: 'readK', rows: 'T', width4: 'D4', firstRow: 'm0', rowLimit: 'uniforms.slots' })}
     for (var e = lane; e < T; e += WG) {
-      filledSh[e] = select(0.0, f32(slotMask[min(m0 + e, uniforms.slots - 1)]), m0 + e < uniforms.slots);
+      filledSh[e] = slotWeight(m0 + e, uniforms.slots);
       lseSh[e] = f32(logSumExp[min(q0 + e, uniforms.batch - 1) * uniforms.heads + h]);
     }
     workgroupBarrier();
     let sq = (lane / (T / 4)) * 4;
     let sm = (lane % (T / 4)) * 4;
     ${each4x4((i, j) => `var a${i}${j} = 0.0;`, ' ')}
-    for (var c = 0; c < D4; c++) {
-      ${each4((i) => `let x${i} = Qsh[(sq + ${i}) * D4 + c];`, ' ')}
-      ${each4((j) => `let y${j} = Ksh[(sm + ${j}) * D4 + c];`, ' ')}
-      ${each4x4((i, j) => `a${i}${j} += dot(x${i}, y${j});`, ' ')}
-    }
+    ${dotBlock('a', 'Qsh', 'sq', 'Ksh', 'sm', 'D4')}
     ${each4x4(
       (i, j) => `if (q0 + sq + ${i} < uniforms.batch && m0 + sm + ${j} < uniforms.slots) {
       result[((q0 + sq + ${i}) * uniforms.heads + h) * uniforms.slots + m0 + sm + ${j}] =

@@ -1,5 +1,6 @@
 import { GRID_LAYOUT, type WebGPUProgramLike } from '../../webgpu/webgpu-program.js';
 import { each4, each4x4, rowReader, rowWriter } from '../../webgpu/wgsl-snippets.js';
+import { SLOT_WEIGHT } from './attention-snippets.js';
 
 const LANES = 64;
 /** Slot blocks of 4 per lane in ChunkScoresProgram (a 4 x 8 block: fewer loads per product). */
@@ -62,6 +63,7 @@ export class ChunkScoresProgram implements WebGPUProgramLike {
   ${rowReader('readK', 'K', 'uniforms.keyDim', this.vectorized)}
   ${rowReader('readV', 'V', 'uniforms.valueDim', this.vectorized)}
   ${rowReader('readDO', 'dO', 'uniforms.valueDim', this.vectorized)}
+  ${SLOT_WEIGHT}
 
   fn main() {
     let lane = i32(globalId.x);
@@ -83,7 +85,7 @@ export class ChunkScoresProgram implements WebGPUProgramLike {
       ${perGroup((g) => each4((j) => `let y${slot(g, j)} = readV(m0 + ${4 * g + j}, uniforms.slots, h, c);`, ' '))}
       ${perGroup((g) => each4x4((i, j) => `t${i}${slot(g, j)} += dot(x${i}, y${slot(g, j)});`, ' '))}
     }
-    ${perGroup((g) => each4((j) => `let filled${slot(g, j)} = m0 + ${4 * g + j} < uniforms.slots && f32(slotMask[min(m0 + ${4 * g + j}, uniforms.slots - 1)]) > 0.0;`, ' '))}
+    ${perGroup((g) => each4((j) => `let filled${slot(g, j)} = slotWeight(m0 + ${4 * g + j}, uniforms.slots) > 0.0;`, ' '))}
     ${each4(
       (i) => `if (b0 + ${i} < uniforms.batch) {
       let row = (b0 + ${i}) * uniforms.heads + h;

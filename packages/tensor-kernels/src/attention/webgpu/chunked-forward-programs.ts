@@ -1,5 +1,6 @@
 import { GRID_LAYOUT, type WebGPUProgramLike } from '../../webgpu/webgpu-program.js';
 import { each4, rowReader } from '../../webgpu/wgsl-snippets.js';
+import { SLOT_WEIGHT } from './attention-snippets.js';
 
 const LANES = 64;
 const FOUR = [0, 1, 2, 3];
@@ -58,6 +59,7 @@ export class ChunkSoftmaxProgram implements WebGPUProgramLike {
   const HALF_NEG : f32 = -1.0e38;
   ${rowReader('readQ', 'Q', 'uniforms.keyDim', this.vectorized)}
   ${rowReader('readK', 'K', 'uniforms.keyDim', this.vectorized)}
+  ${SLOT_WEIGHT}
 
   fn main() {
     let b0 = i32(globalId.x) * 4;
@@ -79,7 +81,7 @@ export class ChunkSoftmaxProgram implements WebGPUProgramLike {
         ${each8((j) => `let y${j} = readK(m0 + ${j}, uniforms.slots, h, c);`)}
         ${each4x8((i, j) => `s${i}${j} += dot(x${i}, y${j});`)}
       }
-      ${each8((j) => `let filled${j} = m0 + ${j} < uniforms.slots && f32(slotMask[min(m0 + ${j}, uniforms.slots - 1)]) > 0.0;`)}
+      ${each8((j) => `let filled${j} = slotWeight(m0 + ${j}, uniforms.slots) > 0.0;`)}
       ${each4x8((i, j) => `s${i}${j} = select(NEG, s${i}${j} * uniforms.scale, filled${j});`)}
       ${each4(
         (i) => `{

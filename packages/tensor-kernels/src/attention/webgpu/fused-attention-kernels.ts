@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { float32, int32, runProgramAsTensor, webgpuBackend, type WebGPUBackendLike } from '../../webgpu/webgpu-program.js';
+import {
+  float32,
+  int32,
+  runProgramAsTensor,
+  webgpuBackend,
+  type ProgramUniform,
+  type WebGPUBackendLike,
+} from '../../webgpu/webgpu-program.js';
 import { SumPartsProgram, UnpackProgram, unpackUniforms } from '../../webgpu/flat-programs.js';
 import { tileStagingFor } from '../../webgpu/staging.js';
 import { vectorizable } from '../../webgpu/wgsl-snippets.js';
@@ -11,6 +18,7 @@ import { AttentionCombineProgram } from './attention-combine-program.js';
 import { AttentionForwardProgram } from './attention-forward-program.js';
 import { planAttention, type AttentionPlan } from './attention-plan.js';
 import { AttentionWeightsProgram } from './attention-weights-program.js';
+import type { AttentionSizes } from '../validate-attention.js';
 
 /**
  * Kernel: inputs { query [B,H,d], keys [M,H,d], values [M,H,dv], mask [M] }, attrs { scale },
@@ -24,14 +32,6 @@ export const FUSED_ATTENTION = 'HolomindFusedAttention';
  * [B,H,M] = softmax over the filled slots, recomputed from the forward's logSumExp.
  */
 export const ATTENTION_WEIGHTS = 'HolomindAttentionWeights';
-
-interface AttentionSizes {
-  batch: number;
-  heads: number;
-  keyDim: number;
-  valueDim: number;
-  slots: number;
-}
 
 function sizesOf(query: TensorInfo, values: TensorInfo): AttentionSizes {
   const [batch, heads, keyDim] = query.shape as [number, number, number];
@@ -65,6 +65,11 @@ function tiledForward(backend: WebGPUBackendLike, inputs: TensorInfo[], sizes: A
   return results;
 }
 
+/** The uniforms every chunked program starts with: batch, heads, slots, chunkStart, chunk. */
+function chunkUniforms(sizes: AttentionSizes, start: number, chunk: number): ProgramUniform[] {
+  return [int32(sizes.batch), int32(sizes.heads), int32(sizes.slots), int32(start), int32(chunk)];
+}
+
 // The forward as barrier-free passes over chunks of slots (software adapters; see TileStaging):
 // per chunk, the probabilities against the running max and the running statistics, then the
 // output accumulated so far is rescaled and P V added; finally divided by the running sum.
@@ -81,11 +86,7 @@ function chunkedForward(backend: WebGPUBackendLike, inputs: TensorInfo[], sizes:
       [query, keys, mask, statistics],
       'float32',
       [
-        int32(batch),
-        int32(heads),
-        int32(slots),
-        int32(start),
-        int32(chunk),
+        ...chunkUniforms(sizes, start, chunk),
         float32(scale),
         int32(keyDim),
         int32(Math.ceil(keyDim / 4)),
@@ -99,11 +100,7 @@ function chunkedForward(backend: WebGPUBackendLike, inputs: TensorInfo[], sizes:
       [statistics, values],
       'float32',
       [
-        int32(batch),
-        int32(heads),
-        int32(slots),
-        int32(start),
-        int32(chunk),
+        ...chunkUniforms(sizes, start, chunk),
         int32(valueDim),
         int32(0),
         float32(1),
@@ -134,26 +131,31 @@ function forwardKernel(params: { inputs: NamedTensorInfoMap; backend: object; at
   return forward(backend, [query, keys, values, mask], sizesOf(query, values), params.attrs!.scale as number);
 }
 
+/** What the backward reads: the forward's inputs and outputs, its upstream gradient and delta = rowsum(dO * O) [B, H]. */
+interface BackwardInputs {
+  query: tf.Tensor;
+  keys: tf.Tensor;
+  values: tf.Tensor;
+  mask: tf.Tensor;
+  logSumExp: tf.Tensor;
+  dOutput: tf.Tensor;
+  delta: tf.Tensor;
+}
+
+/** The three gradients the backward returns, each owned by the caller. */
+interface AttentionGradients {
+  query: tf.Tensor;
+  keys: tf.Tensor;
+  values: tf.Tensor;
+}
+
 // Runs the fused backward once and cuts its flat output into the three gradients.
-function tiledBackwardGradients(
-  dOutput: tf.Tensor,
-  saved: tf.Tensor[],
-  scale: number,
-): { query: tf.Tensor; keys: tf.Tensor; values: tf.Tensor } {
-  const [query, keys, values, mask, output, logSumExp] = saved as [
-    tf.Tensor,
-    tf.Tensor,
-    tf.Tensor,
-    tf.Tensor,
-    tf.Tensor,
-    tf.Tensor,
-  ];
-  const sizes = sizesOf(query, values);
+function tiledBackwardGradients(inputs: BackwardInputs, sizes: AttentionSizes, scale: number): AttentionGradients {
+  const { query, keys, values, mask, logSumExp, dOutput, delta } = inputs;
   const { batch, heads, keyDim, valueDim, slots } = sizes;
   const plan = planOrThrow(webgpuBackend(), sizes);
   const backwardSizes = { ...sizes, chunks: plan.chunks, slotsPerChunk: plan.slotsPerChunk };
   const layout = backwardLayout(backwardSizes);
-  const delta = tf.sum(tf.mul(dOutput, output), -1); // [B, H]
   const flat = runProgramAsTensor<tf.Tensor1D>(
     new AttentionBackwardProgram(backwardSizes, plan.backwardTiles),
     [query, keys, values, mask, dOutput, logSumExp, delta],
@@ -178,24 +180,12 @@ function tiledBackwardGradients(
 // The backward as barrier-free passes over chunks of slots (software adapters; see TileStaging):
 // per chunk, P and dS for every query go to a [2, B, H, C] scratch tensor, then dV and dK rows of
 // the chunk's slots are written and dQ accumulates, all straight into the three gradients.
-function chunkedBackwardGradients(
-  dOutput: tf.Tensor,
-  saved: tf.Tensor[],
-  scale: number,
-): { query: tf.Tensor; keys: tf.Tensor; values: tf.Tensor } {
-  const [query, keys, values, mask, output, logSumExp] = saved as [
-    tf.Tensor,
-    tf.Tensor,
-    tf.Tensor,
-    tf.Tensor,
-    tf.Tensor,
-    tf.Tensor,
-  ];
-  const { batch, heads, keyDim, valueDim, slots } = sizesOf(query, values);
+function chunkedBackwardGradients(inputs: BackwardInputs, sizes: AttentionSizes, scale: number): AttentionGradients {
+  const { query, keys, values, mask, logSumExp, dOutput, delta } = inputs;
+  const { batch, heads, keyDim, valueDim, slots } = sizes;
   const backend = webgpuBackend();
   const vectorized = vectorizable(keyDim, valueDim);
   const chunk = chunkSlots(batch * heads, slots);
-  const delta = tf.sum(tf.mul(dOutput, output), -1); // [B, H]
   const gradients = {
     query: backend.makeTensorInfo([batch, heads, keyDim], 'float32'),
     keys: backend.makeTensorInfo([slots, heads, keyDim], 'float32'),
@@ -205,11 +195,7 @@ function chunkedBackwardGradients(
   const secondHalf = batch * heads * chunk;
   for (let start = 0; start < slots; start += chunk) {
     const scratch = backend.runWebGPUProgram(new ChunkScoresProgram(batch, heads, chunk, vectorized), scoreInputs, 'float32', [
-      int32(batch),
-      int32(heads),
-      int32(slots),
-      int32(start),
-      int32(chunk),
+      ...chunkUniforms(sizes, start, chunk),
       float32(scale),
       int32(keyDim),
       int32(valueDim),
@@ -229,11 +215,7 @@ function chunkedBackwardGradients(
         [scratch, other],
         'float32',
         [
-          int32(batch),
-          int32(heads),
-          int32(slots),
-          int32(start),
-          int32(chunk),
+          ...chunkUniforms(sizes, start, chunk),
           int32(width),
           int32(weightsOffset),
           float32(factor),
@@ -248,7 +230,6 @@ function chunkedBackwardGradients(
     product('queries', gradients.query, keys, keyDim, secondHalf, scale);
     backend.disposeData(scratch.dataId);
   }
-  tf.dispose(delta);
   const engine = tf.engine();
   return {
     query: engine.makeTensorFromTensorInfo(gradients.query),
@@ -257,14 +238,21 @@ function chunkedBackwardGradients(
   };
 }
 
-function backwardGradients(
-  dOutput: tf.Tensor,
-  saved: tf.Tensor[],
-  scale: number,
-): { query: tf.Tensor; keys: tf.Tensor; values: tf.Tensor } {
-  return tileStagingFor(webgpuBackend()) === 'registers'
-    ? chunkedBackwardGradients(dOutput, saved, scale)
-    : tiledBackwardGradients(dOutput, saved, scale);
+function backwardGradients(dOutput: tf.Tensor, saved: tf.Tensor[], scale: number): AttentionGradients {
+  const [query, keys, values, mask, output, logSumExp] = saved as [
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+  ];
+  const delta = tf.sum(tf.mul(dOutput, output), -1); // [B, H]
+  const inputs: BackwardInputs = { query, keys, values, mask, logSumExp, dOutput, delta };
+  const backward = tileStagingFor(webgpuBackend()) === 'registers' ? chunkedBackwardGradients : tiledBackwardGradients;
+  const gradients = backward(inputs, sizesOf(query, values), scale);
+  delta.dispose();
+  return gradients;
 }
 
 const forwardGradient: GradConfig = {
