@@ -10,7 +10,7 @@ import type {
   TrainingStateQuery,
   TrainingStateRecord,
 } from './archive-store.js';
-import { checkArchitecture, checkTrainingState, walkChain } from './validate.js';
+import { previousArchitecture, checkArchitecture, checkTrainingState, walkChain } from './validate.js';
 
 /** The part of a `mongodb` Collection this store uses; typed structurally so the driver stays optional. */
 export interface MongoCollectionLike {
@@ -100,14 +100,7 @@ export class MongoArchiveStore implements ArchiveStore {
     const checked = checkArchitecture(options);
     await this.ensureIndexes();
     for (let attempt = 1; ; attempt++) {
-      const latest = await this.latestArchitecture(checked.name);
-      const previous = checked.previousId === undefined ? latest : await this.getArchitecture(checked.previousId);
-      if (previous && previous.name !== checked.name) {
-        throw new DatabaseError(
-          'INVALID_ARGUMENT',
-          `previousId ${previous.id} is a version of '${previous.name}', not of '${checked.name}'; save under '${previous.name}' or omit previousId.`,
-        );
-      }
+      const { latest, previous } = await previousArchitecture(this, checked);
       const record: ArchitectureRecord = {
         id: timeOrderedId(),
         name: checked.name,

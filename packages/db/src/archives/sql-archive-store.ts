@@ -13,7 +13,7 @@ import type {
   TrainingStateQuery,
   TrainingStateRecord,
 } from './archive-store.js';
-import { checkArchitecture, checkTrainingState, walkChain } from './validate.js';
+import { previousArchitecture, checkArchitecture, checkTrainingState, walkChain } from './validate.js';
 
 // Two writers saving the same name at once collide on (name, version); the loser retries.
 const saveAttempts = 8;
@@ -34,14 +34,7 @@ export class SqlArchiveStore implements ArchiveStore {
   async saveArchitecture(options: SaveArchitectureOptions): Promise<ArchitectureRecord> {
     const checked = checkArchitecture(options);
     for (let attempt = 1; ; attempt++) {
-      const latest = await this.latestArchitecture(checked.name);
-      const previous = checked.previousId === undefined ? latest : await this.getArchitecture(checked.previousId);
-      if (previous && previous.name !== checked.name) {
-        throw new DatabaseError(
-          'INVALID_ARGUMENT',
-          `previousId ${previous.id} is a version of '${previous.name}', not of '${checked.name}'; save under '${previous.name}' or omit previousId.`,
-        );
-      }
+      const { latest, previous } = await previousArchitecture(this, checked);
       const row = {
         id: timeOrderedId(),
         name: checked.name,

@@ -1,7 +1,13 @@
 import { DatabaseError } from '../errors.js';
 import { describeValue } from '@holomind/core';
 import { requireIndex, requireJsonObject, requireName } from '../json.js';
-import type { SaveArchitectureOptions, SaveTrainingStateOptions, TrainingStateRecord } from './archive-store.js';
+import type {
+  ArchitectureRecord,
+  ArchiveStore,
+  SaveArchitectureOptions,
+  SaveTrainingStateOptions,
+  TrainingStateRecord,
+} from './archive-store.js';
 import { describeEnvironment, describeHardware } from './describe-host.js';
 
 /** Checked inputs shared by every ArchiveStore implementation, so they reject the same things. */
@@ -63,4 +69,23 @@ export function walkChain<Record extends { id: string; previousId: string | null
     current = current.previousId === null ? undefined : byId.get(current.previousId);
   }
   return chain.reverse();
+}
+
+/**
+ * The latest version of an architecture's name and the version a new one follows (the one named by
+ * `previousId`, else the latest). Throws when `previousId` belongs to another architecture name.
+ */
+export async function previousArchitecture(
+  store: Pick<ArchiveStore, 'getArchitecture' | 'latestArchitecture'>,
+  checked: { name: string; previousId?: string | undefined },
+): Promise<{ latest: ArchitectureRecord | undefined; previous: ArchitectureRecord | undefined }> {
+  const latest = await store.latestArchitecture(checked.name);
+  const previous = checked.previousId === undefined ? latest : await store.getArchitecture(checked.previousId);
+  if (previous && previous.name !== checked.name) {
+    throw new DatabaseError(
+      'INVALID_ARGUMENT',
+      `previousId ${previous.id} is a version of '${previous.name}', not of '${checked.name}'; save under '${previous.name}' or omit previousId.`,
+    );
+  }
+  return { latest, previous };
 }

@@ -4,7 +4,13 @@ import { checkOption, type ConsolidateOptions, type ConsolidationData, type Fish
 import { seededSubset } from '../random.js';
 import type { EwcTarget, NamedParameter } from '../targets.js';
 import { fisherSource, type FisherSource } from './fisher-source.js';
-import { accumulate, accumulateAll, disposeSums, meanSquaredGradients, type SquaredGradientSums } from './squared-gradients.js';
+import {
+  accumulateAll,
+  accumulateSquaredGradients,
+  disposeSums,
+  meanSquaredGradients,
+  type SquaredGradientSums,
+} from './squared-gradients.js';
 
 /** The Fisher diagonal of every trainable parameter, as computed at the parameters' current values. */
 export interface FisherResult {
@@ -96,20 +102,14 @@ function batchedSums(source: FisherSource, inputs: tf.Tensor, labels: tf.Tensor,
   try {
     for (let start = 0; start < samples; start += minibatchSize, minibatches++) {
       const size = Math.min(minibatchSize, samples - start);
-      const squares = tf.tidy(() => {
-        const minibatchInputs = tf.slice(inputs, start, size);
-        const targets = source.lossTargets(tf.slice(labels, start, size));
-        const { value, grads } = tf.variableGrads(
-          () => tf.div(source.summedLoss(minibatchInputs, targets), size) as tf.Scalar,
-          variables,
-        );
-        value.dispose();
-        return source.parameters.flatMap(({ name, variable }) => {
-          const gradient = grads[variable.name];
-          return gradient ? [[name, tf.square(gradient)] as const] : [];
-        });
-      });
-      for (const [name, square] of squares) accumulate(sums, name, square);
+      const minibatchInputs = tf.slice(inputs, start, size);
+      const targets = tf.tidy(() => source.lossTargets(tf.slice(labels, start, size)));
+      try {
+        const loss = () => tf.div(source.summedLoss(minibatchInputs, targets), size) as tf.Scalar;
+        accumulateSquaredGradients(sums, loss, variables, source.parameters);
+      } finally {
+        tf.dispose([minibatchInputs, targets]);
+      }
     }
     return { sums, minibatches };
   } catch (error) {

@@ -21,6 +21,24 @@ export function accumulateAll(sums: SquaredGradientSums, more: SquaredGradientSu
   for (const [name, addend] of more) accumulate(sums, name, addend);
 }
 
+/** Adds the element-wise squared gradient of `loss` for each parameter (by name) to `sums`. */
+export function accumulateSquaredGradients(
+  sums: SquaredGradientSums,
+  loss: () => tf.Scalar,
+  variables: tf.Variable[],
+  parameters: readonly NamedParameter[],
+): void {
+  const squares = tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(loss, variables);
+    value.dispose();
+    return parameters.flatMap(({ name, variable }) => {
+      const gradient = grads[variable.name];
+      return gradient ? [[name, tf.square(gradient)] as const] : [];
+    });
+  });
+  for (const [name, square] of squares) accumulate(sums, name, square);
+}
+
 /** Disposes every tensor of the map. */
 export function disposeSums(sums: SquaredGradientSums): void {
   for (const tensor of sums.values()) tensor.dispose();
@@ -43,15 +61,7 @@ export function perSampleSquaredGradients(
   const variables = parameters.map(({ variable }) => variable);
   try {
     for (let sample = 0; sample < count; sample++) {
-      const squares = tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => lossOfSample(sample), variables);
-        value.dispose();
-        return parameters.flatMap(({ name, variable }) => {
-          const gradient = grads[variable.name];
-          return gradient ? [[name, tf.square(gradient)] as const] : [];
-        });
-      });
-      for (const [name, square] of squares) accumulate(sums, name, square);
+      accumulateSquaredGradients(sums, () => lossOfSample(sample), variables, parameters);
     }
     return sums;
   } catch (error) {
