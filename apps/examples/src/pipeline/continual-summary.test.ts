@@ -14,6 +14,15 @@ describe('summarizeAccuracyMatrix', () => {
     expect(summary.forgetting).toBeCloseTo((0.49 + 0.33 + 0.07) / 3, 12);
   });
 
+  it('reads a matrix whose untrained cells are null, as the database returns it', () => {
+    const square = [
+      [0.99, null, null],
+      [0.7, 0.98, null],
+      [0.8, 0.6, 0.97],
+    ];
+    expect(summarizeAccuracyMatrix(square)).toEqual(summarizeAccuracyMatrix([[0.99], [0.7, 0.98], [0.8, 0.6, 0.97]]));
+  });
+
   it('has no forgetting after a single task and nothing at all before one', () => {
     expect(summarizeAccuracyMatrix([[0.9]])).toEqual({ averageAccuracy: 0.9, forgetting: null });
     expect(summarizeAccuracyMatrix([]).forgetting).toBeNull();

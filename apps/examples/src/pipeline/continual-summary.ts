@@ -16,7 +16,11 @@ export interface ContinualSummary {
  */
 export function summarizeAccuracyMatrix(matrix: ReadonlyArray<ReadonlyArray<number | null>>): ContinualSummary {
   if (matrix.length === 0) return { averageAccuracy: Number.NaN, forgetting: null };
-  const rows = matrix.map((row) => row.map((cell) => cell ?? Number.NaN));
+  // Rows are lower-triangular: cells of tasks not yet trained are null (trimmed); a missing cell inside is NaN.
+  const rows = matrix.map((row) => {
+    const trained = row.length - [...row].reverse().findIndex((cell) => cell !== null);
+    return row.slice(0, trained > row.length ? 0 : trained).map((cell) => cell ?? Number.NaN);
+  });
   return {
     averageAccuracy: averageAccuracyOf(rows),
     forgetting: matrix.length === 1 ? null : averageForgettingOf(rows),
