@@ -7,7 +7,12 @@ export type MemoryErrorCode =
   | 'WRITE_SHAPE_MISMATCH'
   | 'INVALID_IMPORTANCE'
   | 'STATE_MISMATCH'
-  | 'DISPOSED';
+  | 'DISPOSED'
+  | 'BUDGET_TOO_SMALL'
+  | 'UNKNOWN_WRITE_POLICY'
+  | 'REPLAY_BATCH_TOO_LARGE'
+  | 'LABEL_OUT_OF_RANGE'
+  | 'EPISODE_SHAPE_MISMATCH';
 
 /** The one error class of @holomind/memory: stable `code`, message with the value and the fix. */
 export class MemoryError extends HoloMindError<MemoryErrorCode> {
