@@ -24,6 +24,7 @@ export type DataErrorCode =
   | 'TASK_DATA_MISSING'
   | 'INVALID_MANIFEST'
   | 'PACKAGE_MISSING'
+  | 'CHECKSUM_MISMATCH'
   | 'INVALID_ARGUMENT';
 
 /** Where in the input the problem is; every field that is known is set. */
