@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { disposeBackend, initBackend } from '@holomind/tensor-kernels';
 import { tensorsLeakedBy } from '@holomind/testing';
 import { MemoryError } from '../errors.js';
 import { EpisodicMemory, herdingOrder, type EpisodeBatch, type EpisodicMemoryOptions } from './index.js';
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
+beforeAll(() => initBackend({ backends: 'cpu' }));
+afterAll(() => disposeBackend());
 
 /** n examples of `inputSize` values; example i holds the value i everywhere, so stored rows name their origin. */
 function batchOf(labels: number[], task: number, inputSize = 3, firstId = 0, extra: Partial<EpisodeBatch> = {}): EpisodeBatch {

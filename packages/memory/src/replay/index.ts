@@ -1,0 +1,3 @@
+export { crossEntropyOfLabels, darkExperienceReplayLoss, distillationLoss, experienceReplayLoss } from './replay-losses.js';
+export type { DarkReplayWeights } from './replay-losses.js';
+export { NearestMeanClassifier } from './nearest-mean-classifier.js';
