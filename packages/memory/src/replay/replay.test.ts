@@ -38,10 +38,16 @@ describe('replay losses', () => {
     const [alpha, beta] = [0.3, 0.5];
     const value = tf.tidy(
       () =>
-        darkExperienceReplayLoss(tf.tensor2d(a, [n, c]), tf.tensor2d(stored, [n, c]), tf.tensor2d(b, [n, c]), tf.tensor1d(labels, 'int32'), {
-          alpha,
-          beta,
-        }).dataSync()[0]!,
+        darkExperienceReplayLoss(
+          tf.tensor2d(a, [n, c]),
+          tf.tensor2d(stored, [n, c]),
+          tf.tensor2d(b, [n, c]),
+          tf.tensor1d(labels, 'int32'),
+          {
+            alpha,
+            beta,
+          },
+        ).dataSync()[0]!,
     );
     let squared = 0;
     a.forEach((v, i) => (squared += (v - stored[i]!) ** 2));
@@ -71,7 +77,14 @@ describe('replay losses', () => {
   it('leaks no tensor', async () => {
     const leaked = await tensorsLeakedBy(() => {
       const [x, y, l] = [tf.tensor2d(a, [n, c]), tf.tensor2d(b, [n, c]), tf.tensor1d(labels, 'int32')];
-      tf.dispose([experienceReplayLoss(x, l), darkExperienceReplayLoss(x, y, x, l, { alpha: 1, beta: 1 }), distillationLoss(x, y), x, y, l]);
+      tf.dispose([
+        experienceReplayLoss(x, l),
+        darkExperienceReplayLoss(x, y, x, l, { alpha: 1, beta: 1 }),
+        distillationLoss(x, y),
+        x,
+        y,
+        l,
+      ]);
     });
     expect(leaked).toBe(0);
   });
@@ -89,7 +102,9 @@ describe('NearestMeanClassifier', () => {
     };
     const means = new Map<number, number[]>();
     for (const label of [1, 4, 7]) {
-      const members = rows(train, 30, d).filter((_, r) => trainLabels[r] === label).map(unit);
+      const members = rows(train, 30, d)
+        .filter((_, r) => trainLabels[r] === label)
+        .map(unit);
       means.set(label, unit(members[0]!.map((_, k) => members.reduce((s, v) => s + v[k]!, 0) / members.length)));
     }
     const expected = rows(test, 20, d).map((row) => {
