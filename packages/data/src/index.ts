@@ -10,6 +10,8 @@ export type { IdxArray, IdxDataType } from './idx.js';
 export { readIdx, readIdxImages, readIdxLabels, loadIdxDataset, DEBIAN_FASHION_MNIST_DIRECTORY } from './idx-files.js';
 export type { IdxImages, ReadIdxLabelsOptions, IdxDatasetKind, LoadIdxDatasetOptions } from './idx-files.js';
 export { loadMnist } from './mnist-package.js';
+export { isFullMnistInstalled, loadFullMnist, MNIST_SHA256 } from './mnist-full.js';
+export type { LoadFullMnistOptions } from './mnist-full.js';
 export type { LoadMnistOptions } from './mnist-package.js';
 export { readCsvDataset, parseCsvDataset } from './csv.js';
 export type { CsvDataset, CsvDatasetOptions } from './csv.js';

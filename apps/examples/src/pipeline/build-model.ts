@@ -1,5 +1,3 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import { EwcConsolidator } from '@holomind/ewc';
 import { ExternalMemory } from '@holomind/memory';
 import { ProgressiveNetwork } from '@holomind/network';
 import type { HolomindConfig } from '../config/schema.js';
@@ -32,21 +30,4 @@ export function buildNetwork(config: HolomindConfig, plan: StrategyPlan, inputSh
     seed: config.seed,
     memory,
   });
-}
-
-/** The EWC consolidator of the strategy, or undefined when it uses none. */
-export function buildConsolidator(config: HolomindConfig, plan: StrategyPlan): EwcConsolidator | undefined {
-  if (!plan.ewc) return undefined;
-  return new EwcConsolidator({
-    lambda: config.ewc.lambda,
-    mode: plan.ewc,
-    gamma: config.ewc.gamma,
-    fisher: config.ewc.fisher,
-    normalize: config.ewc.normalize,
-  });
-}
-
-/** The variables EWC protects: the shared extractor in task-IL, everything trainable with one head. */
-export function protectedVariables(network: ProgressiveNetwork, plan: StrategyPlan, columnId: string): tf.Variable[] {
-  return plan.columnPerTask ? network.sharedVariables() : [...network.sharedVariables(), ...network.columnVariables(columnId)];
 }

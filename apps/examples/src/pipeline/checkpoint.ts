@@ -1,10 +1,10 @@
-import type { EwcState } from '@holomind/ewc';
 import type { ProgressiveNetworkState } from '@holomind/network';
 import type { LoadedState, StateInput, StateStore } from '@holomind/state';
 import { CliError } from '../errors.js';
 import { mean } from './continual-summary.js';
 import type { RunSession } from './open-run.js';
 import type { HolomindConfig } from '../config/schema.js';
+import type { StrategyState } from '../strategies/continual-strategy.js';
 
 /** The state id every run directory keeps its checkpoints under. */
 export const RUN_STATE_ID = 'run';
@@ -26,18 +26,19 @@ interface CheckpointValues {
   progress: RunProgress;
   network: Omit<ProgressiveNetworkState, 'arrays' | 'memory'>;
   memory: { format: string; options: unknown } | null;
-  ewc: EwcState['meta'] | null;
+  /** Each strategy part's JSON values, by part name (its arrays live under `strategy/<part>/`). */
+  strategy: Record<string, Record<string, unknown>>;
 }
 
-function flat(data: Float32Array | Float64Array): { data: Float32Array | Float64Array; shape: number[] } {
+function flat<Data extends Float32Array | Float64Array | Int32Array>(data: Data): { data: Data; shape: number[] } {
   return { data, shape: [data.length] };
 }
 
-/** Turns a run's parts into one StateStore entry set: arrays under `network/`, `memory/`, `ewc/`. */
+/** Turns a run's parts into one StateStore entry set: arrays under `network/`, `memory/`, `strategy/<part>/`. */
 export function checkpointEntries(
   progress: RunProgress,
   network: ProgressiveNetworkState,
-  ewc: EwcState | undefined,
+  strategy: Record<string, StrategyState>,
 ): StateInput {
   const entries: StateInput = {};
   for (const [name, data] of Object.entries(network.arrays)) entries[`network/${name}`] = flat(data);
@@ -45,13 +46,15 @@ export function checkpointEntries(
     for (const [name, data] of Object.entries(network.memory.arrays))
       entries[`memory/${name}`] = flat(data as Float32Array | Float64Array);
   }
-  if (ewc) for (const [name, data] of Object.entries(ewc.arrays)) entries[`ewc/${name}`] = flat(data);
+  for (const [part, state] of Object.entries(strategy)) {
+    for (const [name, data] of Object.entries(state.arrays)) entries[`strategy/${part}/${name}`] = flat(data);
+  }
   const { arrays: _arrays, memory, ...networkMeta } = network;
   const values: CheckpointValues = {
     progress,
     network: networkMeta,
     memory: memory ? { format: memory.format, options: memory.options } : null,
-    ewc: ewc?.meta ?? null,
+    strategy: Object.fromEntries(Object.entries(strategy).map(([part, state]) => [part, state.values])),
   };
   entries.values = values as unknown as StateInput[string];
   return entries;
@@ -62,10 +65,11 @@ export interface RestoredCheckpoint {
   version: number;
   progress: RunProgress;
   network: ProgressiveNetworkState;
-  ewc: EwcState | undefined;
+  /** Each strategy part's state, by part name. */
+  strategy: Record<string, StrategyState>;
 }
 
-function arraysUnder<T extends Float32Array | Float64Array>(loaded: LoadedState, prefix: string): Record<string, T> {
+function arraysUnder<T extends Float32Array | Float64Array | Int32Array>(loaded: LoadedState, prefix: string): Record<string, T> {
   const arrays: Record<string, T> = {};
   for (const [name, tensor] of Object.entries(loaded.tensors)) {
     if (name.startsWith(prefix)) arrays[name.slice(prefix.length)] = tensor.data as T;
@@ -94,8 +98,13 @@ export async function loadLatestCheckpoint(store: StateStore, version?: number):
       arrays: arraysUnder(loaded, 'memory/') as never,
     };
   }
-  const ewc = values.ewc ? { meta: values.ewc, arrays: arraysUnder<Float32Array>(loaded, 'ewc/') } : undefined;
-  return { version: loaded.version, progress: values.progress, network, ewc };
+  const strategy = Object.fromEntries(
+    Object.entries(values.strategy ?? {}).map(([part, partValues]) => [
+      part,
+      { values: partValues, arrays: arraysUnder(loaded, `strategy/${part}/`) },
+    ]),
+  );
+  return { version: loaded.version, progress: values.progress, network, strategy };
 }
 
 /** Saves the run's progress, network and consolidator as the next checkpoint version. */
@@ -103,7 +112,7 @@ export async function saveCheckpoint(session: RunSession, description: string): 
   const { progress } = session;
   const saved = await session.store.save(
     RUN_STATE_ID,
-    checkpointEntries(progress, session.network.toState(), session.ewc?.toState()),
+    checkpointEntries(progress, session.network.toState(), session.strategy.toState()),
     { description, metrics: progress.matrix.length ? { average_accuracy: mean(progress.matrix.at(-1)!) } : {} },
   );
   session.reporter.checkpoint(saved.version, description);

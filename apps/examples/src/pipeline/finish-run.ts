@@ -10,6 +10,8 @@ export interface RunSummary {
   strategy: HolomindConfig['strategy'];
   benchmark: HolomindConfig['benchmark'];
   scenario: ContinualBenchmark['scenario'];
+  /** The data the benchmark was cut from. */
+  dataSource: string;
   backend: BackendInfo;
   /** Row i: accuracy on tasks 0..i after training task i. */
   matrix: number[][];
@@ -34,6 +36,7 @@ export async function finishRun(session: RunSession): Promise<RunSummary> {
     matrix: session.progress.matrix,
     averageAccuracy,
     forgetting,
+    dataSource: session.benchmark.source,
     alerts: session.alertCount,
     tensorboardDir: session.monitoring.tensorboardDir,
     seconds: (performance.now() - session.startedAt) / 1000,

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { ExperimentRepository, type Database, type Kysely } from '@holomind/db';
-import { EwcConsolidator } from '@holomind/ewc';
 import { ProgressiveNetwork } from '@holomind/network';
 import { StateStore } from '@holomind/state';
 import type { BackendInfo } from '@holomind/tensor-kernels';
@@ -8,7 +7,9 @@ import type { BenchmarkTask } from '@holomind/data';
 import type { HolomindConfig } from '../config/schema.js';
 import { startBackend } from './backend.js';
 import { buildBenchmark, type ContinualBenchmark } from './benchmark.js';
-import { buildConsolidator, buildNetwork } from './build-model.js';
+import { buildNetwork } from './build-model.js';
+import { buildStrategy } from './build-strategy.js';
+import type { ComposedStrategy } from '../strategies/compose.js';
 import { loadLatestCheckpoint, type RunProgress } from './checkpoint.js';
 import { startMonitoring, type RunMonitoring } from './monitoring.js';
 import { planStrategy, type StrategyPlan } from './strategy.js';
@@ -25,7 +26,8 @@ export interface RunSession {
   plan: StrategyPlan;
   tasks: BenchmarkTask[];
   network: ProgressiveNetwork;
-  ewc: EwcConsolidator | undefined;
+  /** EWC, replay, distillation, nearest-mean: the parts the strategy trains with. */
+  strategy: ComposedStrategy;
   progress: RunProgress;
   monitoring: RunMonitoring;
   reporter: TrainingReporter;
@@ -62,7 +64,7 @@ export async function openRun(options: OpenRunOptions): Promise<RunSession> {
   );
   let progress: RunProgress;
   let network: ProgressiveNetwork;
-  let ewc: EwcConsolidator | undefined;
+  let strategy: ComposedStrategy;
   let benchmark: ContinualBenchmark;
   let plan: StrategyPlan;
   if (options.resume) {
@@ -78,9 +80,9 @@ export async function openRun(options: OpenRunOptions): Promise<RunSession> {
       `Resuming experiment ${progress.experimentId} from checkpoint version ${checkpoint.version}: task ${progress.taskIndex + 1}, ${progress.epochsDone} epoch(s) done.`,
     );
     network = ProgressiveNetwork.fromState(checkpoint.network);
-    ewc = checkpoint.ewc ? EwcConsolidator.fromState(checkpoint.ewc) : undefined;
     benchmark = await buildBenchmark(config);
     plan = planStrategy(config, benchmark.scenario);
+    strategy = buildStrategy(config, plan, benchmark.tasks, checkpoint.strategy);
   } else {
     benchmark = await buildBenchmark(config);
     plan = planStrategy(config, benchmark.scenario);
@@ -90,7 +92,7 @@ export async function openRun(options: OpenRunOptions): Promise<RunSession> {
     });
     progress = { experimentId: experiment.id, taskIndex: 0, epochsDone: 0, matrix: [], config };
     network = buildNetwork(config, plan, benchmark.inputShape);
-    ewc = buildConsolidator(config, plan);
+    strategy = buildStrategy(config, plan, benchmark.tasks);
   }
   const session: RunSession = {
     config,
@@ -102,7 +104,7 @@ export async function openRun(options: OpenRunOptions): Promise<RunSession> {
     plan,
     tasks: benchmark.tasks.slice(0, config.training.tasks),
     network,
-    ewc,
+    strategy,
     progress,
     monitoring: undefined as unknown as RunMonitoring,
     reporter,

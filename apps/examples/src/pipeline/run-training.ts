@@ -7,7 +7,7 @@ import { openRun, type RunSession } from './open-run.js';
 import { recordEvaluation } from './record.js';
 import type { TrainingReporter } from './reporter.js';
 import { evaluateSeenTasks } from './task-data.js';
-import { trainTask } from './train-task.js';
+import { mergeTasks, trainTask } from './train-task.js';
 
 export type { RunSummary } from './finish-run.js';
 
@@ -35,9 +35,21 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
   let session: RunSession | undefined;
   try {
     session = await openRun({ ...options, db });
-    for (let taskIndex = session.progress.taskIndex; taskIndex < session.tasks.length; taskIndex++) {
+    const { plan, strategy, tasks } = session;
+    const classify = strategy.classify.bind(strategy);
+    const split = session.config.training.evaluateOn === 'validation' ? 'val' : 'test';
+    if (plan.joint && session.progress.taskIndex < tasks.length) {
+      // The upper bound: every task's data at once, evaluated on each task; one accuracy-matrix row.
+      const last = tasks.length - 1;
+      await trainTask(session, last, mergeTasks(tasks));
+      const row = await evaluateSeenTasks(session.network, plan, tasks, last, classify, split);
+      recordEvaluation(session, last, row);
+      await saveCheckpoint(session, 'after joint training');
+      session.reporter.endTask(last, row);
+    }
+    for (let taskIndex = session.progress.taskIndex; taskIndex < tasks.length; taskIndex++) {
       await trainTask(session, taskIndex);
-      const row = await evaluateSeenTasks(session.network, session.plan, session.tasks, taskIndex);
+      const row = await evaluateSeenTasks(session.network, plan, tasks, taskIndex, classify, split);
       recordEvaluation(session, taskIndex, row);
       await saveCheckpoint(session, `after task ${taskIndex + 1}`);
       session.reporter.endTask(taskIndex, row);
@@ -47,7 +59,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
     // Closed on every way out, so queued metrics, alerts and TensorBoard files are flushed even when a task fails.
     await session?.monitoring.close();
     session?.network.dispose();
-    session?.ewc?.dispose();
+    session?.strategy.dispose();
     if (!options.db) await db.destroy();
   }
 }

@@ -1,22 +1,35 @@
 import type { FeatureExtractorOptions, ExtractorFreeze } from '@holomind/network';
+import type { EpisodicWritePolicy } from '@holomind/memory';
 import type { Scenario } from '@holomind/data';
 import { CliError } from '../errors.js';
 import type { HolomindConfig } from '../config/schema.js';
 
-/** What a strategy name means for the network, the memory and EWC. */
+/** What a strategy name means for the network and the parts that train it. */
 export interface StrategyPlan {
   extractor: FeatureExtractorOptions;
   freezeExtractor: ExtractorFreeze;
-  /** One column per task (task-incremental) or one shared column (domain-incremental). */
+  /** One column per task (task-incremental) or one shared column (domain- and class-incremental). */
   columnPerTask: boolean;
+  /** The attention-read external memory. */
   memory: boolean;
   ewc: 'separate' | 'online' | undefined;
+  /** Replay from an episodic memory, and how it is written. */
+  replay: { kind: 'er' | 'derpp'; policy: EpisodicWritePolicy } | undefined;
+  /** Learning without Forgetting's distillation from the network as it stood before the task. */
+  distill: boolean;
+  /** iCaRL's nearest-mean-of-exemplars classifier instead of the output layer. */
+  nearestMean: boolean;
+  /** Train once on every task's data together (the upper bound). */
+  joint: boolean;
 }
 
+const NO_PARTS = { memory: false, ewc: undefined, replay: undefined, distill: false, nearestMean: false, joint: false } as const;
+
 /**
- * Strategy → architecture. `finetune`, `ewc` and `online-ewc` share a trainable extractor (with a
- * frozen head per earlier task in task-IL); `pnn` has no shared trainable part, so earlier tasks
- * cannot change; `holomind` shares an extractor protected by EWC, adds columns and the memory.
+ * Strategy → architecture and parts. `finetune`, `ewc`, `online-ewc`, `lwf`, `er`, `derpp` and
+ * `icarl` share a trainable extractor (with a frozen head per earlier task in task-IL); `pnn` has no
+ * shared trainable part; `holomind` protects its shared extractor with EWC, reads the external
+ * memory by attention and replays a class-balanced episodic memory with DER++.
  */
 export function planStrategy(config: HolomindConfig, scenario: Scenario): StrategyPlan {
   const columnPerTask = scenario === 'task-incremental';
@@ -25,31 +38,49 @@ export function planStrategy(config: HolomindConfig, scenario: Scenario): Strate
     hiddenSizes: config.network.extractorHidden,
     activation: config.network.activation,
   };
-  const shared = { extractor: mlp, freezeExtractor: 'never' as const, columnPerTask };
+  const shared = { ...NO_PARTS, extractor: mlp, freezeExtractor: 'never' as const, columnPerTask };
+  const policy = (fallback: EpisodicWritePolicy) => config.replay.policy ?? fallback;
   switch (config.strategy) {
     case 'finetune':
-      return { ...shared, memory: false, ewc: undefined };
+      return shared;
     case 'ewc':
-      return { ...shared, memory: false, ewc: 'separate' };
+      return { ...shared, ewc: 'separate' };
     case 'online-ewc':
-      return { ...shared, memory: false, ewc: 'online' };
+      return { ...shared, ewc: 'online' };
+    case 'lwf':
+      return { ...shared, distill: true };
+    case 'er':
+      return { ...shared, replay: { kind: 'er', policy: policy('reservoir') } };
+    case 'derpp':
+      return { ...shared, replay: { kind: 'derpp', policy: policy('reservoir') } };
+    case 'icarl':
+      if (scenario !== 'class-incremental') {
+        throw new CliError(
+          'INVALID_ARGUMENT',
+          `Strategy 'icarl' classifies by the nearest class mean over every class seen, which is the class-incremental scenario; ` +
+            `got --scenario ${scenario}. Use --scenario class-incremental, or er / derpp for ${scenario}.`,
+        );
+      }
+      return { ...shared, replay: { kind: 'er', policy: policy('herding') }, distill: true, nearestMean: true };
+    case 'joint':
+      return { ...shared, joint: true };
     case 'holomind':
-      return { ...shared, memory: true, ewc: 'separate' };
+      return { ...shared, memory: true, ewc: 'separate', replay: { kind: 'derpp', policy: policy('class-balanced') } };
     case 'pnn':
     case 'pnn-memory':
       if (!columnPerTask) {
         throw new CliError(
           'INVALID_ARGUMENT',
-          `Strategy '${config.strategy}' needs the task identity at test time (a column per task), but ${config.benchmark} is ` +
-            'domain-incremental. Use it with split-mnist or split-fashion-mnist, or choose finetune, ewc, online-ewc or holomind.',
+          `Strategy '${config.strategy}' needs the task identity at test time (a column per task), but the scenario is ${scenario}. ` +
+            'Use --scenario task-incremental with split-mnist or split-fashion-mnist, or choose another strategy.',
         );
       }
       return {
+        ...NO_PARTS,
         extractor: { kind: 'none' },
         freezeExtractor: 'after-first-task',
         columnPerTask,
         memory: config.strategy === 'pnn-memory',
-        ewc: undefined,
       };
   }
 }

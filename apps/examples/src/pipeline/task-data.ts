@@ -5,7 +5,7 @@ import { columnFor } from './build-model.js';
 import type { StrategyPlan } from './strategy.js';
 
 /** Tensors of one split of one task; disposed by the caller. */
-export function taskTensors(task: BenchmarkTask, split: 'train' | 'test', columnId: string): TaskData {
+export function taskTensors(task: BenchmarkTask, split: 'train' | 'val' | 'test', columnId: string): TaskData {
   const data = task[split];
   const examples = data.labels.length;
   return {
@@ -15,16 +15,27 @@ export function taskTensors(task: BenchmarkTask, split: 'train' | 'test', column
   };
 }
 
-/** Test accuracy of task `taskIndex` on its column. */
+/** How a run turns inputs into class predictions [N] in a column: the strategy's classifier. */
+export type Classify = (network: ProgressiveNetwork, inputs: tf.Tensor, column: string) => tf.Tensor1D;
+
+/** The output layer's argmax: every strategy's classifier but iCaRL's. */
+export const argmaxClassify: Classify = (network, inputs, column) => tf.tidy(() => tf.argMax(network.forward(inputs, column), 1));
+
+/** Test accuracy of task `taskIndex` on its column, with the strategy's classifier. */
 export async function evaluateTask(
   network: ProgressiveNetwork,
   plan: StrategyPlan,
   task: BenchmarkTask,
   taskIndex: number,
+  classify: Classify = argmaxClassify,
+  split: 'test' | 'val' = 'test',
 ): Promise<number> {
-  const test = taskTensors(task, 'test', columnFor(plan, taskIndex));
+  const test = taskTensors(task, split, columnFor(plan, taskIndex));
   try {
-    return (await network.evaluate(test)).accuracy;
+    const predicted = classify(network, test.inputs, test.taskId);
+    const correct = tf.tidy(() => tf.sum(tf.cast(tf.equal(predicted, test.labels), 'float32')).dataSync()[0]!);
+    predicted.dispose();
+    return correct / task[split].labels.length;
   } finally {
     tf.dispose([test.inputs, test.labels]);
   }
@@ -36,8 +47,10 @@ export async function evaluateSeenTasks(
   plan: StrategyPlan,
   tasks: readonly BenchmarkTask[],
   upTo: number,
+  classify: Classify = argmaxClassify,
+  split: 'test' | 'val' = 'test',
 ): Promise<number[]> {
   const row: number[] = [];
-  for (let j = 0; j <= upTo; j++) row.push(await evaluateTask(network, plan, tasks[j]!, j));
+  for (let j = 0; j <= upTo; j++) row.push(await evaluateTask(network, plan, tasks[j]!, j, classify, split));
   return row;
 }

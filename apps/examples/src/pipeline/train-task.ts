@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { columnFor, protectedVariables } from './build-model.js';
+import type { BenchmarkTask } from '@holomind/data';
+import type { TaskContext } from '../strategies/continual-strategy.js';
+import { columnFor } from './build-model.js';
+import { columnsOf } from './build-strategy.js';
 import { saveCheckpoint } from './checkpoint.js';
 import type { RunSession } from './open-run.js';
 import { recordEpoch } from './record.js';
@@ -7,18 +10,32 @@ import { taskTensors } from './task-data.js';
 
 /**
  * Trains task `taskIndex` from the epoch the run's progress says, one epoch at a time (logging
- * each and checkpointing every `checkpointEvery`), then consolidates EWC on it.
+ * each and checkpointing every `checkpointEvery`), with the strategy's extra loss on every batch and
+ * its work before the first epoch and after the last (EWC's Fisher, memory writes). `task` replaces
+ * the benchmark's task (joint training on every task at once).
  */
-export async function trainTask(session: RunSession, taskIndex: number): Promise<void> {
-  const { config, network, plan, ewc, reporter, tasks } = session;
-  const task = tasks[taskIndex]!;
+export async function trainTask(
+  session: RunSession,
+  taskIndex: number,
+  task: BenchmarkTask = session.tasks[taskIndex]!,
+): Promise<void> {
+  const { config, network, plan, strategy, reporter, tasks } = session;
   const columnId = columnFor(plan, taskIndex);
   if (!network.taskIds.includes(columnId)) network.addTask(columnId, { outputSize: task.outputSize });
   const train = taskTensors(task, 'train', columnId);
-  const test = taskTensors(task, 'test', columnId);
+  const test = taskTensors(task, config.training.evaluateOn === 'validation' ? 'val' : 'test', columnId);
+  const context: TaskContext = {
+    network,
+    tasks,
+    taskIndex,
+    columnOf: columnsOf(plan),
+    train,
+    seed: config.seed + taskIndex,
+  };
   try {
-    const target = protectedVariables(network, plan, columnId);
-    const regularizer = ewc ? () => ewc.penalty(target) : undefined;
+    // A task resumed mid-way keeps what its parts set up before its first epoch (restored from the checkpoint).
+    if (session.progress.epochsDone === 0) await strategy.beforeTask(context);
+    const regularizer = strategy.loss(context);
     reporter.startTask(taskIndex, tasks.length, task.classes, config.training.epochs, session.progress.epochsDone);
     let sessionKept = false;
     for (let epoch = session.progress.epochsDone; epoch < config.training.epochs; epoch++) {
@@ -45,22 +62,42 @@ export async function trainTask(session: RunSession, taskIndex: number): Promise
       if (!lastEpoch && (epoch + 1) % config.performance.checkpointEvery === 0)
         await saveCheckpoint(session, `task ${taskIndex + 1}, epoch ${epoch + 1}`);
     }
-    if (ewc) {
-      const summary = await ewc.consolidate(
-        target,
-        { inputs: train.inputs, labels: train.labels },
-        {
-          taskId: `task-${taskIndex}`,
-          samples: Math.min(config.ewc.samples, task.train.labels.length),
-          seed: config.seed + taskIndex,
-          predict: (inputs) => network.forward(inputs, columnId),
-        },
-      );
-      reporter.info(
-        `EWC: Fisher of ${target.length} variables from ${summary.samples} samples (${summary.route}), largest importance ${summary.maxImportance.toPrecision(3)}`,
-      );
-    }
+    for (const line of await strategy.afterTask(context)) reporter.info(line);
   } finally {
     tf.dispose([train.inputs, train.labels, test.inputs, test.labels]);
   }
+}
+
+/** Every task's splits in one task (joint training, the upper bound): classes, labels and outputs of all of them. */
+export function mergeTasks(tasks: readonly BenchmarkTask[]): BenchmarkTask {
+  const concat = <T extends Float32Array | Int32Array>(parts: T[], make: (length: number) => T): T => {
+    const merged = make(parts.reduce((sum, part) => sum + part.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      merged.set(part, offset);
+      offset += part.length;
+    }
+    return merged;
+  };
+  const split = (name: 'train' | 'val' | 'test') => ({
+    featureShape: tasks[0]![name].featureShape,
+    features: concat(
+      tasks.map((task) => task[name].features),
+      (length) => new Float32Array(length),
+    ),
+    labels: concat(
+      tasks.map((task) => task[name].labels),
+      (length) => new Int32Array(length),
+    ),
+  });
+  const last = tasks.at(-1)!;
+  return {
+    ...last,
+    classes: tasks.flatMap((task) => task.classes),
+    targetLabels: tasks.flatMap((task) => task.targetLabels),
+    outputSize: Math.max(...tasks.map((task) => task.outputSize)),
+    train: split('train'),
+    val: split('val'),
+    test: split('test'),
+  };
 }

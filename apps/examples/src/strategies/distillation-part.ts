@@ -40,7 +40,10 @@ export class DistillationPart implements StrategyPart {
         const pick = (logits: tf.Tensor2D) => (shared ? (tf.gather(logits, oldLabels, 1) as tf.Tensor2D) : logits);
         return distillationLoss(pick(student), pick(old), this.temperature);
       });
-      return tf.mul(this.weight / terms.length, terms.reduce((sum, term) => tf.add(sum, term) as tf.Scalar)) as tf.Scalar;
+      return tf.mul(
+        this.weight / terms.length,
+        terms.reduce((sum, term) => tf.add(sum, term) as tf.Scalar),
+      ) as tf.Scalar;
     };
   }
 
@@ -72,7 +75,8 @@ export class DistillationPart implements StrategyPart {
       for (const [name, data] of Object.entries(weights)) arrays[`teacher/${name}`] = data;
       if (memory) {
         const { arrays: memoryArrays, ...memoryMeta } = memory;
-        for (const [name, data] of Object.entries(memoryArrays)) arrays[`teacher-memory/${name}`] = data as Float32Array | Float64Array;
+        for (const [name, data] of Object.entries(memoryArrays))
+          arrays[`teacher-memory/${name}`] = data as Float32Array | Float64Array;
         values.teacher = { ...meta, memory: memoryMeta };
       } else values.teacher = meta;
     }

@@ -15,11 +15,7 @@ export class EwcPart implements StrategyPart {
   ) {}
 
   /** Restores a part from {@link toState}. */
-  static fromState(
-    state: StrategyState,
-    protectedVariables: (context: TaskContext) => tf.Variable[],
-    samples: number,
-  ): EwcPart {
+  static fromState(state: StrategyState, protectedVariables: (context: TaskContext) => tf.Variable[], samples: number): EwcPart {
     const ewcState = { meta: state.values.meta, arrays: state.arrays } as unknown as EwcState;
     return new EwcPart(EwcConsolidator.fromState(ewcState), protectedVariables, samples);
   }

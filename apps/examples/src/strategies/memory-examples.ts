@@ -18,7 +18,10 @@ export function mapInChunks(
   for (let start = 0; start < rows; start += CHUNK) {
     const count = Math.min(CHUNK, rows - start);
     const values = tf.tidy(() => {
-      const output = compute(tf.tensor2d(inputs.subarray(start * features, (start + count) * features), [count, features]), start);
+      const output = compute(
+        tf.tensor2d(inputs.subarray(start * features, (start + count) * features), [count, features]),
+        start,
+      );
       width = output.rank === 2 ? output.shape[1]! : 1;
       return output.dataSync() as Float32Array;
     });
@@ -58,7 +61,13 @@ export function rowsByColumn(sample: EpisodeSample, columnOf: (taskIndex: number
 }
 
 /** Logits of `network`'s column on the given rows of a sample. */
-export function logitsOnRows(network: ProgressiveNetwork, sample: EpisodeSample, rows: number[], column: string, inputSize: number): tf.Tensor2D {
+export function logitsOnRows(
+  network: ProgressiveNetwork,
+  sample: EpisodeSample,
+  rows: number[],
+  column: string,
+  inputSize: number,
+): tf.Tensor2D {
   const inputs = new Float32Array(rows.length * inputSize);
   rows.forEach((row, index) => inputs.set(sample.inputs.subarray(row * inputSize, (row + 1) * inputSize), index * inputSize));
   return tf.tidy(() => network.forward(tf.tensor2d(inputs, [rows.length, inputSize]), column));

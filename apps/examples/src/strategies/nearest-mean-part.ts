@@ -13,7 +13,11 @@ export class NearestMeanPart implements StrategyPart {
   private classifier: NearestMeanClassifier | undefined;
   private fittedFor: string | undefined;
 
-  constructor(private readonly memory: EpisodicMemory) {}
+  constructor(
+    private readonly memory: EpisodicMemory,
+    /** The label a stored example's source class carries in the benchmark's scenario. */
+    private readonly targetOf: (sourceClass: number) => number,
+  ) {}
 
   afterTask(): void {
     this.forget();
@@ -27,7 +31,7 @@ export class NearestMeanPart implements StrategyPart {
       const features = tf.tidy(() =>
         network.features(tf.tensor2d(stored.inputs, [stored.labels.length, this.memory.options.inputSize]), column),
       );
-      this.classifier = NearestMeanClassifier.fit(features, stored.labels);
+      this.classifier = NearestMeanClassifier.fit(features, Array.from(stored.labels, this.targetOf));
       features.dispose();
       this.fittedFor = column;
     }

@@ -64,7 +64,8 @@ export class ReplayPart implements StrategyPart {
       labels[row] = task.train.labels[source]!;
     });
     const { policy, logitSize } = this.memory.options;
-    const logits = logitSize > 0 ? this.padLogits(mapInChunks(inputs, examples, (chunk) => network.forward(chunk, column))) : undefined;
+    const logits =
+      logitSize > 0 ? this.padLogits(mapInChunks(inputs, examples, (chunk) => network.forward(chunk, column))) : undefined;
     const features = policy === 'herding' ? mapInChunks(inputs, examples, (chunk) => network.features(chunk, column)) : undefined;
     const importance =
       policy === 'importance'
@@ -95,7 +96,13 @@ export class ReplayPart implements StrategyPart {
   private labelLoss(context: TaskContext, sample: EpisodeSample): tf.Scalar {
     const labels = targetLabels(context.tasks, sample);
     return this.byColumn(context, sample, (logits, rows) =>
-      crossEntropyOfLabels(logits, tf.tensor1d(rows.map((row) => labels[row]!), 'int32')),
+      crossEntropyOfLabels(
+        logits,
+        tf.tensor1d(
+          rows.map((row) => labels[row]!),
+          'int32',
+        ),
+      ),
     );
   }
 
@@ -110,7 +117,11 @@ export class ReplayPart implements StrategyPart {
     });
   }
 
-  private byColumn(context: TaskContext, sample: EpisodeSample, term: (logits: tf.Tensor2D, rows: number[]) => tf.Scalar): tf.Scalar {
+  private byColumn(
+    context: TaskContext,
+    sample: EpisodeSample,
+    term: (logits: tf.Tensor2D, rows: number[]) => tf.Scalar,
+  ): tf.Scalar {
     const { inputSize } = this.memory.options;
     const groups = [...rowsByColumn(sample, context.columnOf)];
     return groups

@@ -1,0 +1,103 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { BenchmarkTask } from '@holomind/data';
+import { EwcConsolidator } from '@holomind/ewc';
+import { EpisodicMemory } from '@holomind/memory';
+import type { ProgressiveNetwork } from '@holomind/network';
+import type { HolomindConfig } from '../config/schema.js';
+import { CliError } from '../errors.js';
+import { ComposedStrategy } from '../strategies/compose.js';
+import type { StrategyPart, StrategyState, TaskContext } from '../strategies/continual-strategy.js';
+import { DistillationPart } from '../strategies/distillation-part.js';
+import { EwcPart } from '../strategies/ewc-part.js';
+import { NearestMeanPart } from '../strategies/nearest-mean-part.js';
+import { ReplayPart, type ReplayOptions } from '../strategies/replay-part.js';
+import { columnFor } from './build-model.js';
+import type { StrategyPlan } from './strategy.js';
+
+/** The variables EWC protects: the shared extractor in task-IL, everything trainable with one head. */
+export function protectedVariables(network: ProgressiveNetwork, plan: StrategyPlan, columnId: string): tf.Variable[] {
+  return plan.columnPerTask ? network.sharedVariables() : [...network.sharedVariables(), ...network.columnVariables(columnId)];
+}
+
+function replayOptions(config: HolomindConfig, plan: StrategyPlan): ReplayOptions {
+  const replayBatch = config.replay.batchSize ?? config.training.batchSize;
+  if (replayBatch > config.replay.budget) {
+    throw new CliError(
+      'INVALID_ARGUMENT',
+      `The replay batch (${replayBatch}: replay.batchSize, or training.batchSize when unset) is larger than the episodic memory ` +
+        `(replay.budget ${config.replay.budget}); it could never be filled. Lower replay.batchSize or raise replay.budget.`,
+    );
+  }
+  return {
+    kind: plan.replay!.kind,
+    replayBatch,
+    alpha: config.replay.alpha,
+    beta: config.replay.beta,
+  };
+}
+
+/**
+ * The strategy's parts, fresh or restored from a checkpoint's `strategy` states, in the order their
+ * hooks run: EWC, replay, distillation, nearest-mean classification.
+ */
+export function buildStrategy(
+  config: HolomindConfig,
+  plan: StrategyPlan,
+  tasks: readonly BenchmarkTask[],
+  saved?: Record<string, StrategyState>,
+): ComposedStrategy {
+  const parts: StrategyPart[] = [];
+  const protect = (context: TaskContext) => protectedVariables(context.network, plan, context.columnOf(context.taskIndex));
+  if (plan.ewc) {
+    parts.push(
+      saved?.ewc
+        ? EwcPart.fromState(saved.ewc, protect, config.ewc.samples)
+        : new EwcPart(
+            new EwcConsolidator({
+              lambda: config.ewc.lambda,
+              mode: plan.ewc,
+              gamma: config.ewc.gamma,
+              fisher: config.ewc.fisher,
+              normalize: config.ewc.normalize,
+            }),
+            protect,
+            config.ewc.samples,
+          ),
+    );
+  }
+  let replay: ReplayPart | undefined;
+  if (plan.replay) {
+    const options = replayOptions(config, plan);
+    const first = tasks[0]!;
+    replay = saved?.replay
+      ? ReplayPart.fromState(saved.replay, options)
+      : new ReplayPart(
+          new EpisodicMemory({
+            budget: config.replay.budget,
+            inputSize: first.train.features.length / first.train.labels.length,
+            classCount: Math.max(...tasks.flatMap((task) => task.classes)) + 1,
+            logitSize: plan.replay.kind === 'derpp' ? Math.max(...tasks.map((task) => task.outputSize)) : 0,
+            policy: plan.replay.policy,
+            seed: config.seed,
+          }),
+          options,
+        );
+    parts.push(replay);
+  }
+  if (plan.distill) {
+    parts.push(
+      saved?.distillation ? DistillationPart.fromState(saved.distillation) : new DistillationPart(config.replay.temperature),
+    );
+  }
+  if (plan.nearestMean && replay) {
+    // Stored labels are source classes; in class-IL each belongs to exactly one task.
+    const targetOf = new Map(tasks.flatMap((task) => task.classes.map((source, i) => [source, task.targetLabels[i]!] as const)));
+    parts.push(new NearestMeanPart(replay.memory, (source) => targetOf.get(source) ?? source));
+  }
+  return new ComposedStrategy(parts);
+}
+
+/** The column of every task under the plan. */
+export function columnsOf(plan: StrategyPlan): (taskIndex: number) => string {
+  return (taskIndex) => columnFor(plan, taskIndex);
+}
