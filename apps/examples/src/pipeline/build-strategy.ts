@@ -14,9 +14,10 @@ import { ReplayPart, type ReplayOptions } from '../strategies/replay-part.js';
 import { columnFor } from './build-model.js';
 import type { StrategyPlan } from './strategy.js';
 
-/** The variables EWC protects: the shared extractor in task-IL, everything trainable with one head. */
+/** The variables EWC protects: the shared extractor, plus the one shared head unless the plan keeps EWC off it. */
 export function protectedVariables(network: ProgressiveNetwork, plan: StrategyPlan, columnId: string): tf.Variable[] {
-  return plan.columnPerTask ? network.sharedVariables() : [...network.sharedVariables(), ...network.columnVariables(columnId)];
+  const extractorOnly = plan.columnPerTask || plan.ewcScope === 'extractor';
+  return extractorOnly ? network.sharedVariables() : [...network.sharedVariables(), ...network.columnVariables(columnId)];
 }
 
 function replayOptions(config: HolomindConfig, plan: StrategyPlan): ReplayOptions {

@@ -1,0 +1,131 @@
+// `pnpm bench:cl`: the README's continual-learning tables from scratch. Three scenarios, three seeds,
+// every strategy, on the full MNIST; two runs at a time (one per core: the wasm backend is single-threaded).
+// Writes bench/results/cl-<scenario>-seed<k>.json per run group and bench/results/continual-learning.{json,md}.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cli = path.join(here, '..', 'dist', 'cli.js');
+const results = path.join(here, 'results');
+const seeds = (process.env.CL_SEEDS ?? '0,1,2').split(',').map(Number);
+const parallel = Number(process.env.CL_PARALLEL ?? 2);
+
+const scenarios = [
+  {
+    id: 'split-mnist-class-il',
+    title: 'Split MNIST, class-incremental (5 tasks of 2 digits, one head over all digits seen)',
+    args: ['--benchmark', 'split-mnist', '--scenario', 'class-incremental', '--tasks', '5'],
+    strategies: ['finetune', 'ewc', 'online-ewc', 'lwf', 'er', 'derpp', 'icarl', 'holomind', 'joint'],
+    targets: { holomind: 92.0, derpp: 90.0, er: 85.0 },
+  },
+  {
+    id: 'split-mnist-task-il',
+    title: 'Split MNIST, task-incremental (5 tasks of 2 digits, a head per task)',
+    args: ['--benchmark', 'split-mnist', '--scenario', 'task-incremental', '--tasks', '5'],
+    strategies: ['finetune', 'ewc', 'online-ewc', 'pnn', 'lwf', 'er', 'derpp', 'holomind'],
+    targets: { holomind: 99.5 },
+  },
+  {
+    id: 'permuted-mnist-domain-il',
+    title: 'Permuted MNIST, domain-incremental (10 permutations, one shared head; 6,000 training and 2,000 test digits per task)',
+    args: ['--benchmark', 'permuted-mnist', '--tasks', '10', '--train-per-task', '6000', '--test-per-task', '2000'],
+    strategies: ['finetune', 'ewc', 'online-ewc', 'lwf', 'er', 'derpp', 'holomind', 'joint'],
+    targets: { holomind: 95.0 },
+  },
+];
+// The hybrid is compared with these parts (the issue's "beats its parts" rule).
+const PARTS = ['ewc', 'online-ewc', 'pnn', 'er', 'derpp', 'lwf'];
+
+const only = process.env.CL_SCENARIOS?.split(',');
+const jobs = scenarios
+  .filter((scenario) => !only || only.includes(scenario.id))
+  .flatMap((scenario) => seeds.map((seed) => ({ scenario, seed })));
+
+mkdirSync(results, { recursive: true });
+const started = Date.now();
+
+function runJob({ scenario, seed }) {
+  const json = path.join(results, `cl-${scenario.id}-seed${seed}.json`);
+  const output = path.join(results, 'runs', `${scenario.id}-seed${seed}`);
+  const args = [
+    cli,
+    'compare',
+    '-c',
+    path.join(here, 'cl-protocol.yaml'),
+    ...scenario.args,
+    '--strategies',
+    scenario.strategies.join(','),
+    '--seeds',
+    String(seed),
+    '--backend',
+    'wasm',
+    '--output',
+    output,
+    '--db',
+    `sqlite:${path.join(output, 'holomind.db')}`,
+    '--json',
+    json,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, HOLOMIND_QUIET: '1' } });
+    child.stdout.on('data', (chunk) => process.stdout.write(`[${scenario.id} seed ${seed}] ${chunk}`));
+    child.on('exit', (code) => (code === 0 ? resolve(json) : reject(new Error(`${scenario.id} seed ${seed} exited with ${code}`))));
+  });
+}
+
+const queue = [...jobs];
+await Promise.all(
+  Array.from({ length: Math.min(parallel, queue.length) }, async () => {
+    while (queue.length > 0) await runJob(queue.shift());
+  }),
+);
+
+const meanStd = (values) => {
+  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+  const std = values.length < 2 ? 0 : Math.sqrt(values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1));
+  return { mean, std, n: values.length };
+};
+const format = ({ mean, std }) => `${mean.toFixed(2)} ± ${std.toFixed(2)}`;
+
+const report = [];
+const lines = [`# Continual-learning results (pnpm bench:cl), seeds ${seeds.join(', ')}`, ''];
+for (const scenario of scenarios.filter((s) => !only || only.includes(s.id))) {
+  const documents = seeds.map((seed) => JSON.parse(readFileSync(path.join(results, `cl-${scenario.id}-seed${seed}.json`), 'utf8')));
+  const runs = documents.flatMap((document) => document.runs);
+  const reference = documents[0].reference;
+  const rows = scenario.strategies.map((strategy) => {
+    const mine = runs.filter((run) => run.strategy === strategy);
+    return {
+      strategy,
+      accuracy: meanStd(mine.map((run) => 100 * run.averageAccuracy)),
+      forgetting: meanStd(mine.map((run) => 100 * (run.forgetting ?? 0))),
+      seconds: meanStd(mine.map((run) => run.seconds)),
+      published: reference?.accuracy?.[strategy] ?? null,
+    };
+  });
+  const mean = (strategy) => rows.find((row) => row.strategy === strategy)?.accuracy.mean;
+  const parts = PARTS.filter((part) => mean(part) !== undefined);
+  const bestPart = parts.reduce((best, part) => (mean(part) > mean(best) ? part : best), parts[0]);
+  const checks = [
+    ...Object.entries(scenario.targets).map(([strategy, target]) => ({
+      what: `${strategy} >= ${target.toFixed(1)}`,
+      met: mean(strategy) >= target,
+      value: mean(strategy),
+    })),
+    { what: `holomind >= best part (${bestPart}, ${mean(bestPart).toFixed(2)}) - 0.3`, met: mean('holomind') >= mean(bestPart) - 0.3, value: mean('holomind') },
+  ];
+  report.push({ scenario: scenario.id, title: scenario.title, protocol: documents[0].protocol, reference, rows, checks });
+  lines.push(`## ${scenario.title}`, '');
+  lines.push(`| strategy | average accuracy % | average forgetting (points) | published % (${reference?.source ?? '—'}) | seconds per run |`);
+  lines.push('| --- | ---: | ---: | ---: | ---: |');
+  for (const row of rows) {
+    lines.push(`| ${row.strategy} | ${format(row.accuracy)} | ${format(row.forgetting)} | ${row.published?.toFixed(2) ?? '—'} | ${row.seconds.mean.toFixed(0)} |`);
+  }
+  lines.push('', ...checks.map((check) => `- ${check.met ? 'MET' : 'NOT MET'}: ${check.what} (${check.value.toFixed(2)})`), '');
+}
+lines.push(`Wall time: ${((Date.now() - started) / 60000).toFixed(1)} min, ${parallel} runs at a time.`);
+writeFileSync(path.join(results, 'continual-learning.json'), `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(path.join(results, 'continual-learning.md'), `${lines.join('\n')}\n`);
+console.log(`\n${lines.join('\n')}`);
