@@ -69,9 +69,14 @@ function runJob({ scenario, seed }) {
     json,
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, HOLOMIND_QUIET: '1' } });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, HOLOMIND_QUIET: '1' },
+    });
     child.stdout.on('data', (chunk) => process.stdout.write(`[${scenario.id} seed ${seed}] ${chunk}`));
-    child.on('exit', (code) => (code === 0 ? resolve(json) : reject(new Error(`${scenario.id} seed ${seed} exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(json) : reject(new Error(`${scenario.id} seed ${seed} exited with ${code}`)),
+    );
   });
 }
 
@@ -84,7 +89,8 @@ await Promise.all(
 
 const meanStd = (values) => {
   const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
-  const std = values.length < 2 ? 0 : Math.sqrt(values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1));
+  const std =
+    values.length < 2 ? 0 : Math.sqrt(values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1));
   return { mean, std, n: values.length };
 };
 const format = ({ mean, std }) => `${mean.toFixed(2)} ± ${std.toFixed(2)}`;
@@ -92,7 +98,9 @@ const format = ({ mean, std }) => `${mean.toFixed(2)} ± ${std.toFixed(2)}`;
 const report = [];
 const lines = [`# Continual-learning results (pnpm bench:cl), seeds ${seeds.join(', ')}`, ''];
 for (const scenario of scenarios.filter((s) => !only || only.includes(s.id))) {
-  const documents = seeds.map((seed) => JSON.parse(readFileSync(path.join(results, `cl-${scenario.id}-seed${seed}.json`), 'utf8')));
+  const documents = seeds.map((seed) =>
+    JSON.parse(readFileSync(path.join(results, `cl-${scenario.id}-seed${seed}.json`), 'utf8')),
+  );
   const runs = documents.flatMap((document) => document.runs);
   const reference = documents[0].reference;
   const rows = scenario.strategies.map((strategy) => {
@@ -114,14 +122,22 @@ for (const scenario of scenarios.filter((s) => !only || only.includes(s.id))) {
       met: mean(strategy) >= target,
       value: mean(strategy),
     })),
-    { what: `holomind >= best part (${bestPart}, ${mean(bestPart).toFixed(2)}) - 0.3`, met: mean('holomind') >= mean(bestPart) - 0.3, value: mean('holomind') },
+    {
+      what: `holomind >= best part (${bestPart}, ${mean(bestPart).toFixed(2)}) - 0.3`,
+      met: mean('holomind') >= mean(bestPart) - 0.3,
+      value: mean('holomind'),
+    },
   ];
   report.push({ scenario: scenario.id, title: scenario.title, protocol: documents[0].protocol, reference, rows, checks });
   lines.push(`## ${scenario.title}`, '');
-  lines.push(`| strategy | average accuracy % | average forgetting (points) | published % (${reference?.source ?? '—'}) | seconds per run |`);
+  lines.push(
+    `| strategy | average accuracy % | average forgetting (points) | published % (${reference?.source ?? '—'}) | seconds per run |`,
+  );
   lines.push('| --- | ---: | ---: | ---: | ---: |');
   for (const row of rows) {
-    lines.push(`| ${row.strategy} | ${format(row.accuracy)} | ${format(row.forgetting)} | ${row.published?.toFixed(2) ?? '—'} | ${row.seconds.mean.toFixed(0)} |`);
+    lines.push(
+      `| ${row.strategy} | ${format(row.accuracy)} | ${format(row.forgetting)} | ${row.published?.toFixed(2) ?? '—'} | ${row.seconds.mean.toFixed(0)} |`,
+    );
   }
   lines.push('', ...checks.map((check) => `- ${check.met ? 'MET' : 'NOT MET'}: ${check.what} (${check.value.toFixed(2)})`), '');
 }

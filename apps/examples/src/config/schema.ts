@@ -65,6 +65,16 @@ const replaySection = z.strictObject({
   temperature: z.number().positive().default(2),
 });
 
+/**
+ * Switches for the parts of the `holomind` strategy, for ablations (each part must earn its place).
+ * Unset: the scenario's default (EWC and the attention read are off in class-IL, where they cost accuracy).
+ */
+const holomindSection = z.strictObject({
+  ewc: z.boolean().optional(),
+  memoryRead: z.boolean().optional(),
+  replay: z.boolean().default(true),
+});
+
 const ewcSection = z.strictObject({
   /** Penalty strength; with `normalize` each task's Fisher peaks at 1, so λ is in loss units per squared weight. */
   lambda: z.number().min(0).default(1000),
@@ -120,6 +130,7 @@ export const configSchema = z.strictObject({
   network: networkSection.default(() => networkSection.parse({})),
   memory: memorySection.default(() => memorySection.parse({})),
   replay: replaySection.default(() => replaySection.parse({})),
+  holomind: holomindSection.default(() => holomindSection.parse({})),
   ewc: ewcSection.default(() => ewcSection.parse({})),
   training: trainingSection.default(() => trainingSection.parse({})),
   monitoring: monitoringSection.default(() => monitoringSection.parse({})),
