@@ -11,7 +11,6 @@ import { buildBenchmark } from './pipeline/benchmark.js';
 import { loadLatestCheckpoint, RUN_STATE_ID } from './pipeline/checkpoint.js';
 import { openDatabase } from './pipeline/database.js';
 import { formatMatrix, replayRun, writeRunReport } from './pipeline/report.js';
-import { silentReporter, terminalReporter } from './pipeline/reporter.js';
 import { mean } from './pipeline/continual-summary.js';
 import { runTraining, type RunSummary } from './pipeline/run-training.js';
 import { planStrategy } from './pipeline/strategy.js';
