@@ -12,6 +12,7 @@ import { loadLatestCheckpoint, RUN_STATE_ID } from './pipeline/checkpoint.js';
 import { openDatabase } from './pipeline/database.js';
 import { formatMatrix, replayRun, writeRunReport } from './pipeline/report.js';
 import { mean } from './pipeline/continual-summary.js';
+import { terminalReporter } from './pipeline/reporter.js';
 import { runTraining, type RunSummary } from './pipeline/run-training.js';
 import { planStrategy } from './pipeline/strategy.js';
 import { evaluateTask } from './pipeline/task-data.js';
