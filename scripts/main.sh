@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: install what HoloMind needs, build it, and train Split MNIST with
-# the combined `holomind` strategy on embedded defaults (SQLite file and HDF5 checkpoints under
-# .holomind/, the best available backend). Extra arguments go to `holomind train`, e.g.
-#   bash scripts/main.sh --strategy ewc --epochs 3
+# The main job on a fresh machine: install what HoloMind needs, build it, and train class-incremental
+# Split MNIST (the full 70,000 digits) with the `holomind` strategy on embedded defaults (SQLite file
+# and HDF5 checkpoints under .holomind/, the best available backend); apps/examples/main-job.yaml
+# holds the run's settings. Extra arguments go to `holomind train`, e.g.
+#   bash scripts/main.sh --strategy derpp --epochs 2
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export TURBO_TELEMETRY_DISABLED=1
@@ -26,4 +27,4 @@ fi
 [[ -d /usr/include/node ]] && export npm_config_nodedir=/usr
 pnpm install --frozen-lockfile --reporter=silent
 pnpm build --output-logs=errors-only >/dev/null
-exec node apps/examples/dist/cli.js train "$@"
+exec node apps/examples/dist/cli.js train --config apps/examples/main-job.yaml "$@"
