@@ -58,7 +58,7 @@ async function checkStrategies(base: HolomindConfig, strategies: string[]): Prom
   }
   const { scenario } = await buildBenchmark({
     ...base,
-    training: { ...base.training, tasks: 1, trainPerTask: 10, testPerTask: 10 },
+    training: { ...base.training, tasks: 1, trainPerTask: 40, testPerTask: 10 },
   });
   for (const strategy of strategies) planStrategy({ ...base, strategy: strategy as HolomindConfig['strategy'] }, scenario);
 }

@@ -43,7 +43,7 @@ describe('loadConfigFile', () => {
 
   it('lists the allowed values of an enum', () => {
     expect(() => parseConfig({ strategy: 'magic' })).toThrow(
-      /'strategy' must be one of "finetune", "ewc", "online-ewc", "pnn", "pnn-memory", "holomind"/,
+      /'strategy' must be one of "finetune", "ewc", "online-ewc", "pnn", "pnn-memory", "lwf", "er", "derpp", "icarl", "joint", "holomind"/,
     );
   });
 });

@@ -12,6 +12,7 @@ import { buildStrategy } from './build-strategy.js';
 import type { ComposedStrategy } from '../strategies/compose.js';
 import { loadLatestCheckpoint, type RunProgress } from './checkpoint.js';
 import { startMonitoring, type RunMonitoring } from './monitoring.js';
+import { byTask } from './record.js';
 import { planStrategy, type StrategyPlan } from './strategy.js';
 import type { TrainingReporter } from './reporter.js';
 
@@ -113,6 +114,6 @@ export async function openRun(options: OpenRunOptions): Promise<RunSession> {
   };
   session.monitoring = startMonitoring(config, progress.experimentId, db, () => void session.alertCount++);
   // The evaluator restarts from the checkpoint's rows; they are in the database already.
-  progress.matrix.forEach((row, index) => session.monitoring.evaluator.recordRow(`task-${index}`, row));
+  progress.matrix.forEach((row, index) => session.monitoring.evaluator.recordRow(`task-${index}`, byTask(row)));
   return session;
 }

@@ -19,8 +19,13 @@ export function recordEpoch(session: RunSession, taskIndex: number, epoch: numbe
 export function recordEvaluation(session: RunSession, taskIndex: number, row: number[]): void {
   const { monitoring } = session;
   const step = evaluationStep(taskIndex, session.config.training.epochs);
-  monitoring.evaluator.recordRow(`task-${taskIndex}`, row);
+  monitoring.evaluator.recordRow(`task-${taskIndex}`, byTask(row));
   row.forEach((accuracy, j) => monitoring.tracker.log({ accuracy }, { taskId: `task-${j}`, step }));
   monitoring.tracker.log({ average_accuracy: mean(row) }, { step });
   session.progress = { ...session.progress, taskIndex: taskIndex + 1, epochsDone: 0, matrix: [...session.progress.matrix, row] };
+}
+
+/** A matrix row keyed by task (`task-0`, …): a row may name tasks not trained yet (joint training evaluates every task at once). */
+export function byTask(row: readonly number[]): Record<string, number> {
+  return Object.fromEntries(row.map((accuracy, task) => [`task-${task}`, accuracy]));
 }

@@ -37,7 +37,17 @@ export class DistillationPart implements StrategyPart {
         const student = column === current ? batch.logits : context.network.forward(batch.inputs, column);
         const old = tf.tidy(() => teacher.forward(batch.inputs, column));
         const shared = column === current && columns.length === 1;
-        const pick = (logits: tf.Tensor2D) => (shared ? (tf.gather(logits, oldLabels, 1) as tf.Tensor2D) : logits);
+        // Picks the old classes' logits with a [outputs, old] 0/1 product: gather's gradient needs a
+        // kernel (UnsortedSegmentSum) the wasm backend lacks.
+        const pick = (logits: tf.Tensor2D) =>
+          shared
+            ? (tf.matMul(
+                logits,
+                tf.oneHot(tf.tensor1d(oldLabels, 'int32'), logits.shape[1], 1, 0, 'float32'),
+                false,
+                true,
+              ) as tf.Tensor2D)
+            : logits;
         return distillationLoss(pick(student), pick(old), this.temperature);
       });
       return tf.mul(
