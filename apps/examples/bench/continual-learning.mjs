@@ -99,9 +99,9 @@ const format = ({ mean, std }) => `${mean.toFixed(2)} ± ${std.toFixed(2)}`;
 const report = [];
 const lines = [`# Continual-learning results (pnpm bench:cl), seeds ${seeds.join(', ')}`, ''];
 for (const scenario of scenarios.filter((s) => !only || only.includes(s.id))) {
-  const documents = seeds.map((seed) =>
-    JSON.parse(readFileSync(path.join(results, `cl-${scenario.id}-seed${seed}.json`), 'utf8')),
-  );
+  const files = seeds.map((seed) => path.join(results, `cl-${scenario.id}-seed${seed}.json`)).filter((file) => existsSync(file));
+  if (files.length === 0) continue;
+  const documents = files.map((file) => JSON.parse(readFileSync(file, 'utf8')));
   const runs = documents.flatMap((document) => document.runs);
   const reference = documents[0].reference;
   const rows = scenario.strategies.flatMap((strategy) => {
