@@ -1,3 +1,4 @@
+import { SeededRandom } from '@holomind/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -33,16 +34,7 @@ export function maxAbsoluteDifference(actual: ArrayLike<number>, expected: Array
   return worst;
 }
 
-/** Deterministic uniform values in [-1, 1) from a 32-bit seed (mulberry32), for reproducible tests. */
+/** Deterministic uniform values in [-1, 1) from a 32-bit seed (core's mulberry32), for reproducible tests. */
 export function seededValues(count: number, seed: number): Float32Array {
-  const values = new Float32Array(count);
-  let state = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    values[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return values;
+  return new SeededRandom(seed).uniform(count, 1);
 }

@@ -24,8 +24,8 @@ function crossEntropy64(logits: number[][], labels: number[]): number {
 describe('replay losses', () => {
   const n = 6;
   const c = 5;
-  const a = seededValues(n * c, 1, 3);
-  const b = seededValues(n * c, 2, 3);
+  const a = seededValues(n * c, 1).map((value) => value * 3);
+  const b = seededValues(n * c, 2).map((value) => value * 3);
   const labels = [0, 4, 2, 2, 1, 3];
 
   it('experience replay is the mean cross-entropy of the replayed labels', async () => {
@@ -34,7 +34,7 @@ describe('replay losses', () => {
   });
 
   it('DER++ is α·MSE(logits, stored) + β·CE(second draw)', () => {
-    const stored = seededValues(n * c, 3, 3);
+    const stored = seededValues(n * c, 3).map((value) => value * 3);
     const [alpha, beta] = [0.3, 0.5];
     const value = tf.tidy(
       () =>
@@ -93,9 +93,9 @@ describe('replay losses', () => {
 describe('NearestMeanClassifier', () => {
   it('classifies by the nearest normalised class mean, as a float64 brute force does', () => {
     const d = 4;
-    const train = seededValues(30 * d, 5, 1);
+    const train = seededValues(30 * d, 5);
     const trainLabels = Array.from({ length: 30 }, (_, i) => [1, 4, 7][i % 3]!);
-    const test = seededValues(20 * d, 6, 1);
+    const test = seededValues(20 * d, 6);
     const unit = (v: number[]) => {
       const norm = Math.hypot(...v);
       return v.map((x) => x / norm);
