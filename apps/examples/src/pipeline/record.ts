@@ -21,7 +21,7 @@ export function recordEvaluation(session: RunSession, taskIndex: number, row: nu
   const step = evaluationStep(taskIndex, session.config.training.epochs);
   monitoring.evaluator.recordRow(`task-${taskIndex}`, byTask(row));
   row.forEach((accuracy, j) => monitoring.tracker.log({ accuracy }, { taskId: `task-${j}`, step }));
-  monitoring.tracker.log({ average_accuracy: mean(row) }, { step });
+  monitoring.tracker.log({ average_accuracy: mean(row), ...session.strategy.metrics() }, { step });
   session.progress = { ...session.progress, taskIndex: taskIndex + 1, epochsDone: 0, matrix: [...session.progress.matrix, row] };
 }
 

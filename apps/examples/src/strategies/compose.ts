@@ -36,6 +36,15 @@ export class ComposedStrategy {
     return tf.tidy(() => tf.argMax(network.forward(inputs, column), 1) as tf.Tensor1D);
   }
 
+  /** Every part's metrics, each name prefixed by its part's (`replay/fill`). */
+  metrics(): Record<string, number> {
+    return Object.fromEntries(
+      this.parts.flatMap((part) =>
+        Object.entries(part.metrics?.() ?? {}).map(([name, value]) => [`${part.name}/${name}`, value]),
+      ),
+    );
+  }
+
   /** Every part's state under its name. */
   toState(): Record<string, StrategyState> {
     return Object.fromEntries(this.parts.map((part) => [part.name, part.toState()]));

@@ -37,6 +37,8 @@ export interface StrategyPart {
   afterTask?(context: TaskContext): void | string | Promise<void | string>;
   /** Class predictions [N] that replace the output layer's argmax (iCaRL's nearest mean), or undefined to keep it. */
   classify?(network: ProgressiveNetwork, inputs: tf.Tensor, column: string): tf.Tensor1D | undefined;
+  /** Numbers worth a curve (an episodic memory's fill, evictions, replay hits), logged after each task. */
+  metrics?(): Record<string, number>;
   toState(): StrategyState;
   dispose(): void;
 }

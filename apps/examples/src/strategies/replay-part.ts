@@ -85,6 +85,17 @@ export class ReplayPart implements StrategyPart {
     return `Episodic memory (${policy}): stored ${result.stored} of ${result.offered}, evicted ${result.evicted}; ${stats.size}/${stats.budget} held, per class ${stats.perClass.join(' ')}`;
   }
 
+  metrics(): Record<string, number> {
+    const stats = this.memory.stats();
+    return {
+      fill: stats.fill,
+      stored: stats.size,
+      evictions: stats.evictions,
+      replay_hits: stats.replayHits,
+      classes: stats.perClass.filter((count) => count > 0).length,
+    };
+  }
+
   toState(): StrategyState {
     const { arrays, ...rest } = this.memory.toState();
     return { values: { memory: rest }, arrays };
