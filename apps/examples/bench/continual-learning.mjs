@@ -139,17 +139,17 @@ for (const scenario of scenarios.filter((s) => !only || only.includes(s.id))) {
   report.push({ scenario: scenario.id, title: scenario.title, protocol: documents[0].protocol, reference, rows, checks });
   lines.push(`## ${scenario.title}`, '');
   lines.push(
-    `| strategy | average accuracy % | average forgetting (points) | published % (${reference?.source ?? '—'}) | seconds per run |`,
+    `| strategy | average accuracy % | average forgetting (points) | seeds | published % (${reference?.source ?? '—'}) | seconds per run |`,
   );
-  lines.push('| --- | ---: | ---: | ---: | ---: |');
+  lines.push('| --- | ---: | ---: | --- | ---: | ---: |');
   for (const row of rows) {
-    lines.push(
-      `| ${row.strategy} | ${format(row.accuracy)} | ${format(row.forgetting)} | ${row.published?.toFixed(2) ?? '—'} | ${row.seconds.mean.toFixed(0)} |`,
-    );
+    const cells = [row.strategy, format(row.accuracy), format(row.forgetting), row.seeds.join(', ')];
+    lines.push(`| ${cells.join(' | ')} | ${row.published?.toFixed(2) ?? '—'} | ${row.seconds.mean.toFixed(0)} |`);
   }
   lines.push('', ...checks.map((check) => `- ${check.met ? 'MET' : 'NOT MET'}: ${check.what} (${check.value.toFixed(2)})`), '');
 }
-lines.push(`Wall time: ${((Date.now() - started) / 60000).toFixed(1)} min, ${parallel} runs at a time.`);
+if (!process.env.CL_SUMMARIZE_ONLY)
+  lines.push(`Wall time: ${((Date.now() - started) / 60000).toFixed(1)} min, ${parallel} runs at a time.`);
 writeFileSync(path.join(results, 'continual-learning.json'), `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(path.join(results, 'continual-learning.md'), `${lines.join('\n')}\n`);
 console.log(`\n${lines.join('\n')}`);
