@@ -37,17 +37,10 @@ export class DistillationPart implements StrategyPart {
         const student = column === current ? batch.logits : context.network.forward(batch.inputs, column);
         const old = tf.tidy(() => teacher.forward(batch.inputs, column));
         const shared = column === current && columns.length === 1;
-        // Picks the old classes' logits with a [outputs, old] 0/1 product: gather's gradient needs a
-        // kernel (UnsortedSegmentSum) the wasm backend lacks.
+        // Picks the old classes' logits with a [old, outputs] 0/1 product: gather's gradient needs a
+        // kernel (UnsortedSegmentSum) the wasm backend lacks, and its float32 oneHot writes integer bits.
         const pick = (logits: tf.Tensor2D) =>
-          shared
-            ? (tf.matMul(
-                logits,
-                tf.oneHot(tf.tensor1d(oldLabels, 'int32'), logits.shape[1], 1, 0, 'float32'),
-                false,
-                true,
-              ) as tf.Tensor2D)
-            : logits;
+          shared ? (tf.matMul(logits, selection(oldLabels, logits.shape[1]), false, true) as tf.Tensor2D) : logits;
         return distillationLoss(pick(student), pick(old), this.temperature);
       });
       return tf.mul(
@@ -97,4 +90,11 @@ export class DistillationPart implements StrategyPart {
     this.teacher?.dispose();
     this.teacher = undefined;
   }
+}
+
+// [labels.length, outputs] rows of 0/1 picking each label's output.
+function selection(labels: readonly number[], outputs: number): tf.Tensor2D {
+  const values = new Float32Array(labels.length * outputs);
+  labels.forEach((label, row) => (values[row * outputs + label] = 1));
+  return tf.tensor2d(values, [labels.length, outputs]);
 }
