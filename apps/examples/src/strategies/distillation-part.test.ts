@@ -1,0 +1,55 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BenchmarkTask } from '@holomind/data';
+import { ProgressiveNetwork } from '@holomind/network';
+import { disposeBackend, initBackend } from '@holomind/tensor-kernels';
+import { DistillationPart } from './distillation-part.js';
+
+beforeAll(() => initBackend({ backends: 'wasm' }));
+afterAll(() => disposeBackend());
+
+// Two class-incremental tasks of two classes on one shared head of four outputs.
+const tasks = [0, 1].map((taskId) => ({
+  taskId,
+  classes: [2 * taskId, 2 * taskId + 1],
+  targetLabels: [2 * taskId, 2 * taskId + 1],
+}));
+
+describe('DistillationPart with one shared head (LwF in class-IL), on wasm', () => {
+  it('pulls the old classes logits back towards the teacher: its gradient is not zero', async () => {
+    const network = new ProgressiveNetwork({
+      inputShape: [6],
+      extractor: { kind: 'mlp', hiddenSizes: [5] },
+      column: { hiddenSizes: [5] },
+      seed: 4,
+    });
+    network.addTask('shared', { outputSize: 4 });
+    const inputs = tf.randomNormal([8, 6], 0, 1, 'float32', 1);
+    const context = {
+      network,
+      tasks: tasks as unknown as BenchmarkTask[],
+      taskIndex: 1,
+      columnOf: () => 'shared',
+      train: { taskId: 'shared', inputs, labels: tf.tensor1d([2, 3, 2, 3, 2, 3, 2, 3], 'int32') },
+      seed: 1,
+    };
+    const part = new DistillationPart(2);
+    part.beforeTask(context);
+    const loss = part.loss(context)!;
+    // The student drifts from its teacher, as training the new task makes it.
+    for (const variable of network.trainableVariables())
+      variable.assign(tf.add(variable, tf.randomNormal(variable.shape, 0, 0.2, 'float32', 2)));
+    const norm = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = network.forward(inputs, 'shared');
+        return loss({ inputs, logits, targets: tf.zeros([8, 4]) });
+      }, network.trainableVariables());
+      value.dispose();
+      return tf.norm(tf.concat(Object.values(grads).map((gradient) => tf.reshape(gradient, [-1])))).dataSync()[0]!;
+    });
+    expect(norm).toBeGreaterThan(1e-4);
+    part.dispose();
+    network.dispose();
+    tf.dispose([inputs, context.train.labels]);
+  });
+});
