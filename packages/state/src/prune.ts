@@ -117,25 +117,17 @@ export async function pruneStore(context: PruneContext, policy: VersionRetention
   const { directory, storeName } = context;
   const { removedVersions, doomedFiles } = await context.writeTransaction(async (trx) => {
     const victims = await selectVersionsToRemove(trx, storeName, policy);
+    // Children first: tags and tensor links reference the version row.
+    const versionTables = ['holomind_state_tags', 'holomind_state_version_tensors', 'holomind_state_versions'] as const;
     for (const victim of victims) {
-      await trx
-        .deleteFrom('holomind_state_tags')
-        .where('store_name', '=', storeName)
-        .where('state_id', '=', victim.state_id)
-        .where('version', '=', victim.version)
-        .execute();
-      await trx
-        .deleteFrom('holomind_state_version_tensors')
-        .where('store_name', '=', storeName)
-        .where('state_id', '=', victim.state_id)
-        .where('version', '=', victim.version)
-        .execute();
-      await trx
-        .deleteFrom('holomind_state_versions')
-        .where('store_name', '=', storeName)
-        .where('state_id', '=', victim.state_id)
-        .where('version', '=', victim.version)
-        .execute();
+      for (const table of versionTables) {
+        await trx
+          .deleteFrom(table)
+          .where('store_name', '=', storeName)
+          .where('state_id', '=', victim.state_id)
+          .where('version', '=', victim.version)
+          .execute();
+      }
     }
     // Content no remaining version uses.
     const unusedBlobs = await trx
