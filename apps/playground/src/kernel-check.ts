@@ -107,7 +107,8 @@ async function runKernelChecks(): Promise<KernelChecks> {
     attention: [await attentionCheck(random, 'dot'), await attentionCheck(random, 'cosine')],
     fisher: await fisherCheck(random),
   };
-  document.getElementById('result')!.textContent = `ran on ${checks.backend} (${checks.adapter.vendor} ${checks.adapter.architecture})`;
+  document.getElementById('result')!.textContent =
+    `ran on ${checks.backend} (${checks.adapter.vendor} ${checks.adapter.architecture})`;
   return checks;
 }
 

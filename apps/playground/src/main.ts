@@ -12,7 +12,9 @@ function showNote(id: string, text: string): void {
 
 function describeBackend(message: Extract<WorkerMessage, { type: 'backend' }>): string {
   const { name, adapter, features } = message.backend;
-  const where = adapter ? ` (adapter: ${[adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' ')})` : '';
+  const where = adapter
+    ? ` (adapter: ${[adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' ')})`
+    : '';
   return `Backend: ${name}${where}${features.length > 0 ? ` [${features.join(', ')}]` : ''}`;
 }
 
@@ -39,7 +41,10 @@ function handle(message: WorkerMessage, settings: PlaygroundSettings): void {
       element('status').textContent = message.text;
       break;
     case 'resumed':
-      showNote('checkpoint-note', `Resumed from the stored checkpoint: ${message.completedTasks} task(s) done (saved ${message.savedAt}).`);
+      showNote(
+        'checkpoint-note',
+        `Resumed from the stored checkpoint: ${message.completedTasks} task(s) done (saved ${message.savedAt}).`,
+      );
       element('checkpoint-note').dataset.resumedTasks = String(message.completedTasks);
       break;
     case 'checkpoint-corrupted':
@@ -47,7 +52,8 @@ function handle(message: WorkerMessage, settings: PlaygroundSettings): void {
       element('checkpoint-note').dataset.corrupted = message.run;
       break;
     case 'checkpoints':
-      element('checkpoints').textContent = `Stored checkpoints: ${message.runs.map((run) => `${run.run} (${run.completedTasks} tasks)`).join(', ') || 'none'}`;
+      element('checkpoints').textContent =
+        `Stored checkpoints: ${message.runs.map((run) => `${run.run} (${run.completedTasks} tasks)`).join(', ') || 'none'}`;
       break;
     case 'task-started':
       element('status').textContent = `Training task ${message.task + 1} (digits ${message.classes.join(' and ')})…`;

@@ -32,9 +32,7 @@ export interface CurvePoint {
 }
 
 /** Page → worker. */
-export type PageMessage =
-  | { type: 'start'; settings: PlaygroundSettings }
-  | { type: 'predict'; pixels: Float32Array };
+export type PageMessage = { type: 'start'; settings: PlaygroundSettings } | { type: 'predict'; pixels: Float32Array };
 
 /** Worker → page. */
 export type WorkerMessage =

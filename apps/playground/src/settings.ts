@@ -8,7 +8,10 @@ function integer(parameters: URLSearchParams, key: string, fallback: number, min
   if (text === null) return fallback;
   const value = Number(text);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new PlaygroundError('INVALID_SETTING', `URL parameter ${key}=${text} must be an integer in [${min}, ${max}]; remove it for ${fallback}.`);
+    throw new PlaygroundError(
+      'INVALID_SETTING',
+      `URL parameter ${key}=${text} must be an integer in [${min}, ${max}]; remove it for ${fallback}.`,
+    );
   }
   return value;
 }

@@ -36,7 +36,9 @@ export function renderCurves(canvas: HTMLCanvasElement, points: CurvePoint[]): v
     context.strokeStyle = TASK_COLOURS[task % TASK_COLOURS.length]!;
     context.lineWidth = 2;
     context.beginPath();
-    series.forEach((point, index) => (index === 0 ? context.moveTo(x(point.step), y(point.accuracy)) : context.lineTo(x(point.step), y(point.accuracy))));
+    series.forEach((point, index) =>
+      index === 0 ? context.moveTo(x(point.step), y(point.accuracy)) : context.lineTo(x(point.step), y(point.accuracy)),
+    );
     context.stroke();
     context.fillStyle = context.strokeStyle;
     context.fillText(`task ${task + 1}`, width - 60, 24 + 13 * task);
@@ -92,7 +94,8 @@ export class DrawingPad {
     let [left, top, right, bottom] = [width, height, -1, -1];
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
-        if (ink[(y * width + x) * 4]! > 32) [left, top, right, bottom] = [Math.min(left, x), Math.min(top, y), Math.max(right, x), Math.max(bottom, y)];
+        if (ink[(y * width + x) * 4]! > 32)
+          [left, top, right, bottom] = [Math.min(left, x), Math.min(top, y), Math.max(right, x), Math.max(bottom, y)];
       }
     }
     if (right < 0) return undefined;
@@ -106,7 +109,17 @@ export class DrawingPad {
     const drawnWidth = (right - left + 1) * scale;
     const drawnHeight = (bottom - top + 1) * scale;
     target.imageSmoothingQuality = 'high';
-    target.drawImage(this.canvas, left, top, right - left + 1, bottom - top + 1, (28 - drawnWidth) / 2, (28 - drawnHeight) / 2, drawnWidth, drawnHeight);
+    target.drawImage(
+      this.canvas,
+      left,
+      top,
+      right - left + 1,
+      bottom - top + 1,
+      (28 - drawnWidth) / 2,
+      (28 - drawnHeight) / 2,
+      drawnWidth,
+      drawnHeight,
+    );
     const data = target.getImageData(0, 0, 28, 28).data;
     return Float32Array.from({ length: 784 }, (_, index) => data[index * 4]! / 255);
   }

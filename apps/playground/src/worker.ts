@@ -79,7 +79,10 @@ async function train(settings: PlaygroundSettings): Promise<void> {
       steps++;
       taskStep++;
       post({ type: 'progress', task, step: taskStep, steps: taskSteps, loss: step.loss });
-      post({ type: 'status', text: `Training task ${task + 1}: step ${taskStep}/${taskSteps} at ${((performance.now() - started) / 1000).toFixed(1)} s` });
+      post({
+        type: 'status',
+        text: `Training task ${task + 1}: step ${taskStep}/${taskSteps} at ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      });
       if (taskStep % every === 0 && taskStep < taskSteps) {
         const row = await accuracies(task);
         curve.push(...row.map((accuracy, index) => ({ task: index, step: steps, accuracy })));
@@ -95,9 +98,20 @@ async function train(settings: PlaygroundSettings): Promise<void> {
     curve.push(...row.map((accuracy, index) => ({ task: index, step: steps, accuracy })));
     post({ type: 'curve', points: curve });
     postMatrix(matrix);
-    await store.save({ run: settings.run, settings, completedTasks: task + 1, learner: await learner.toState(), matrix, curve, steps });
+    await store.save({
+      run: settings.run,
+      settings,
+      completedTasks: task + 1,
+      learner: await learner.toState(),
+      matrix,
+      curve,
+      steps,
+    });
     post({ type: 'task-finished', task, seconds, checkpointSaved: true });
-    post({ type: 'status', text: `Task ${task + 1} done; ${tf.memory().numTensors} tensors, ${(tf.memory().numBytes / 1e6).toFixed(1)} MB` });
+    post({
+      type: 'status',
+      text: `Task ${task + 1} done; ${tf.memory().numTensors} tensors, ${(tf.memory().numBytes / 1e6).toFixed(1)} MB`,
+    });
     post({ type: 'checkpoints', runs: await store.list() });
   }
   post(last < tasks.length ? { type: 'paused', completedTasks: last } : { type: 'finished', completedTasks: last });

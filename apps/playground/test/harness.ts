@@ -24,13 +24,19 @@ export async function serveBuiltPage(): Promise<{ url: string; close: () => Prom
   if (!existsSync(path.join(playgroundRoot, 'dist', 'index.html')) || process.env.HOLOMIND_PLAYGROUND_REBUILD === '1') {
     await build({ root: playgroundRoot, logLevel: 'warn' });
   }
-  const server: PreviewServer = await preview({ root: playgroundRoot, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0 } });
+  const server: PreviewServer = await preview({
+    root: playgroundRoot,
+    logLevel: 'warn',
+    preview: { host: '127.0.0.1', port: 0 },
+  });
   const { port } = server.httpServer.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
 }
 
 /** A fresh Chromium profile (its own IndexedDB), headless, with or without WebGPU. */
-export async function launchChromium(options: { webgpu: boolean }): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+export async function launchChromium(options: {
+  webgpu: boolean;
+}): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'holomind-playground-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
@@ -120,18 +126,29 @@ export async function framesDrawn(page: Page): Promise<number> {
  * Trains two tasks, checks the matrix, reloads and checks the page resumes from the stored
  * checkpoint (the matrix comes back, the third task trains). Returns what each visit showed.
  */
-export async function trainReloadResume(options: PageRunOptions): Promise<{ first: VisitRecord; resumed: VisitRecord | undefined }> {
+export async function trainReloadResume(
+  options: PageRunOptions,
+): Promise<{ first: VisitRecord; resumed: VisitRecord | undefined }> {
   const { page, baseUrl, backend, run, trainPerTask, timeoutMs } = options;
-  const url = (stopAfter: number) => `${baseUrl}?run=${run}&backend=${backend}&train=${trainPerTask}&test=100&stopAfter=${stopAfter}`;
+  const url = (stopAfter: number) =>
+    `${baseUrl}?run=${run}&backend=${backend}&train=${trainPerTask}&test=100&stopAfter=${stopAfter}`;
   await page.goto(url(2));
   const first = await waitForVisit(page, timeoutMs);
   await page.screenshot({ path: screenshotPath(`${run}-after-2-tasks`), fullPage: true });
   await page.goto(url(1));
   await page.waitForSelector('#checkpoint-note[data-resumed-tasks="2"]', { timeout: 60_000 });
-  await page.waitForFunction(() => document.querySelectorAll('#matrix td[data-cell]').length === 3, undefined, { timeout: 10_000 });
-  await page.waitForFunction(() => (document.getElementById('progress') as HTMLProgressElement).value >= 1 && /task 3/.test(document.getElementById('status')!.textContent!), undefined, {
-    timeout: timeoutMs,
+  await page.waitForFunction(() => document.querySelectorAll('#matrix td[data-cell]').length === 3, undefined, {
+    timeout: 10_000,
   });
+  await page.waitForFunction(
+    () =>
+      (document.getElementById('progress') as HTMLProgressElement).value >= 1 &&
+      /task 3/.test(document.getElementById('status')!.textContent!),
+    undefined,
+    {
+      timeout: timeoutMs,
+    },
+  );
   if (options.resumeUntil === 'first-step') {
     await page.screenshot({ path: screenshotPath(`${run}-resumed`), fullPage: true });
     return { first, resumed: undefined };
@@ -146,8 +163,16 @@ export function recordAdapter(test: string, record: VisitRecord): void {
   const file = path.join(artefactsFolder, 'adapters.json');
   mkdirSync(artefactsFolder, { recursive: true });
   const records = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as unknown[]) : [];
-  records.push({ test, backend: record.backend, description: record.backendText, note: record.note, taskSeconds: record.taskSeconds, at: new Date().toISOString() });
+  records.push({
+    test,
+    backend: record.backend,
+    description: record.backendText,
+    note: record.note,
+    taskSeconds: record.taskSeconds,
+    at: new Date().toISOString(),
+  });
   writeFileSync(file, JSON.stringify(records, null, 2) + '\n');
-  const timing = record.taskSeconds.length > 0 ? `; first task trained in ${record.taskSeconds[0]!.toFixed(1)} s (printed, not asserted)` : '';
+  const timing =
+    record.taskSeconds.length > 0 ? `; first task trained in ${record.taskSeconds[0]!.toFixed(1)} s (printed, not asserted)` : '';
   console.log(`${test}: ${record.backendText}${timing}`);
 }

@@ -26,7 +26,8 @@ function attentionReference(check: AttentionCheck): { output: number[]; weights:
       exps.forEach((value, m) => {
         const weight = value / total;
         weights[(b * heads + h) * slots + m] = weight;
-        for (let v = 0; v < valueDim; v++) output[(b * heads + h) * valueDim + v]! += weight * check.values[(m * heads + h) * valueDim + v]!;
+        for (let v = 0; v < valueDim; v++)
+          output[(b * heads + h) * valueDim + v]! += weight * check.values[(m * heads + h) * valueDim + v]!;
       });
     }
   }
@@ -81,17 +82,20 @@ describe.skipIf(skipReason)("the fused WGSL kernels in Chromium's WebGPU", () =>
     expect(checks.backend).toBe('webgpu');
   });
 
-  it.each(['dot', 'cosine'] as const)('memoryAttention (%s, masked slots) matches the float64 reference within 1e-4', (similarity) => {
-    const check = checks.attention.find((candidate) => candidate.similarity === similarity)!;
-    const reference = attentionReference(check);
-    expect(maxRelativeDifference(check.output, reference.output, 1e-3)).toBeLessThan(1e-4);
-    expect(maxRelativeDifference(check.weights, reference.weights, 1e-3)).toBeLessThan(1e-4);
-    // Empty slots get no weight at all.
-    const { slots } = check.shape;
-    check.weights.forEach((weight, index) => {
-      if (check.mask[index % slots] === 0) expect(weight).toBe(0);
-    });
-  });
+  it.each(['dot', 'cosine'] as const)(
+    'memoryAttention (%s, masked slots) matches the float64 reference within 1e-4',
+    (similarity) => {
+      const check = checks.attention.find((candidate) => candidate.similarity === similarity)!;
+      const reference = attentionReference(check);
+      expect(maxRelativeDifference(check.output, reference.output, 1e-3)).toBeLessThan(1e-4);
+      expect(maxRelativeDifference(check.weights, reference.weights, 1e-3)).toBeLessThan(1e-4);
+      // Empty slots get no weight at all.
+      const { slots } = check.shape;
+      check.weights.forEach((weight, index) => {
+        if (check.mask[index % slots] === 0) expect(weight).toBe(0);
+      });
+    },
+  );
 
   it('fisherDiagonal matches the float64 (X∘X)ᵀ(G∘G)/N within 1e-4', () => {
     const reference = fisherReference(checks.fisher);

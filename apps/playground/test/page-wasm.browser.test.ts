@@ -53,6 +53,7 @@ describe.skipIf(skipReason)('the playground page on wasm, and its bad inputs', (
     expect(await framesDrawn(page)).toBeGreaterThan(10);
 
     // A "1": one vertical stroke on the drawing pad.
+    await page.locator('#pad').scrollIntoViewIfNeeded();
     const pad = (await page.locator('#pad').boundingBox())!;
     await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * 0.2);
     await page.mouse.down();
@@ -112,7 +113,9 @@ describe.skipIf(skipReason)('the playground page on wasm, and its bad inputs', (
     recordAdapter('no-webgpu-fallback', visit);
     expect(visit.backend).toBe('wasm');
     // Chromium without the flag has navigator.gpu in workers but no adapter; other browsers lack navigator.gpu.
-    expect(visit.note).toMatch(/(no WebGPU \(navigator\.gpu is missing\)|WebGPU returned no adapter).*training runs on WebAssembly/);
+    expect(visit.note).toMatch(
+      /(no WebGPU \(navigator\.gpu is missing\)|WebGPU returned no adapter).*training runs on WebAssembly/,
+    );
     expect(await page.isVisible('#backend-note')).toBe(true);
     expect(visit.matrixRows).toBe(1);
     await page.screenshot({ path: screenshotPath('no-webgpu-fallback'), fullPage: true });

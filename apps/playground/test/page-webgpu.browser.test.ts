@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserSkipReason, framesDrawn, launchChromium, matrixCells, recordAdapter, serveBuiltPage, trainReloadResume } from './harness.js';
+import {
+  browserSkipReason,
+  framesDrawn,
+  launchChromium,
+  matrixCells,
+  recordAdapter,
+  serveBuiltPage,
+  trainReloadResume,
+} from './harness.js';
 
 // Chromium's WebGPU here is SwiftShader (software Vulkan in the browser); most of the first task's
 // time is pipeline compilation, so the page trains 200 digits per task.

@@ -25,7 +25,15 @@ export type {
 } from './benchmarks.js';
 
 export { DataManager } from './data-manager.js';
-export type { SplitName, TaskSplitsInput, TaskVersion, TaskDataRecord, TaskEntry, DataManifest, DataManagerOptions } from './data-manager.js';
+export type {
+  SplitName,
+  TaskSplitsInput,
+  TaskVersion,
+  TaskDataRecord,
+  TaskEntry,
+  DataManifest,
+  DataManagerOptions,
+} from './data-manager.js';
 export type { SplitStatistics } from './statistics.js';
 
 export { batchIterator, batchCount } from './batch-iterator.js';
