@@ -16,7 +16,11 @@ const classes = Array.from({ length: 10 }, (_, i) => i % 4);
 async function valuesOf(data: unknown): Promise<{ inputs: number[]; inputShape: number[]; labels: number[] }> {
   const resolved = await resolveTrainingData(data);
   try {
-    return { inputs: [...(await resolved.inputs.data())], inputShape: resolved.inputs.shape, labels: [...(await resolved.labels.data())] };
+    return {
+      inputs: [...(await resolved.inputs.data())],
+      inputShape: resolved.inputs.shape,
+      labels: [...(await resolved.labels.data())],
+    };
   } finally {
     resolved.dispose();
   }
@@ -62,14 +66,25 @@ describe('resolveTrainingData', () => {
     const leaked = await tensorsLeakedBy(async () => {
       const x = tf.zeros([2, 3]);
       const cases: Array<[unknown, RegExp]> = [
-        [{ features: x, targets: x }, /data is an object with keys \[features, targets\]; give \{ inputs, labels \}, \{ xs, ys \}/],
+        [
+          { features: x, targets: x },
+          /data is an object with keys \[features, targets\]; give \{ inputs, labels \}, \{ xs, ys \}/,
+        ],
         [null, /data is null/],
         [tfd.array([{ x: 1 }]), /element 0 of the tf\.data\.Dataset is an object with keys \[x\]/],
         [tfd.array([]), /has no elements/],
-        [tfd.array([{ xs: [1, 2], ys: 0 }, { xs: [1, 2, 3], ys: 1 }]).map((e) => {
-          const { xs, ys } = e as { xs: number[]; ys: number };
-          return { xs: tf.tensor1d(xs), ys: tf.scalar(ys) };
-        }), /cannot be joined/],
+        [
+          tfd
+            .array([
+              { xs: [1, 2], ys: 0 },
+              { xs: [1, 2, 3], ys: 1 },
+            ])
+            .map((e) => {
+              const { xs, ys } = e as { xs: number[]; ys: number };
+              return { xs: tf.tensor1d(xs), ys: tf.scalar(ys) };
+            }),
+          /cannot be joined/,
+        ],
       ];
       for (const [data, message] of cases) {
         const error = await resolveTrainingData(data).catch((caught: unknown) => caught);

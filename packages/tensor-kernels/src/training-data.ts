@@ -18,10 +18,11 @@ export type TrainingElement = InputsAndLabels | XsAndYs | [tf.Tensor, tf.Tensor]
 
 /**
  * A `tf.data.Dataset`, typed by the one method used so `@tensorflow/tfjs-data` is not a dependency.
- * As for `model.fitDataset`, each element is a batch (`dataset.batch(n)`); an element whose label
- * is a scalar is one sample.
+ * Its elements must be {@link TrainingElement}s (checked as they are read: tf.data types them as
+ * `TensorContainer`). As for `model.fitDataset`, each element is a batch (`dataset.batch(n)`); an
+ * element whose label is a scalar is one sample.
  */
-export interface DatasetLike<Element = TrainingElement> {
+export interface DatasetLike<Element = unknown> {
   iterator(): Promise<{ next(): Promise<IteratorResult<Element>> }>;
 }
 
@@ -91,7 +92,10 @@ async function fromDataset(dataset: DatasetLike, what: string): Promise<Resolved
     throw error;
   }
   if (inputs.length === 0) {
-    throw new TensorKernelsError('INVALID_ARGUMENT', `${what}: the tf.data.Dataset has no elements; give it at least one sample.`);
+    throw new TensorKernelsError(
+      'INVALID_ARGUMENT',
+      `${what}: the tf.data.Dataset has no elements; give it at least one sample.`,
+    );
   }
   // Elements whose label is a scalar are single samples (an unbatched dataset); others are batches.
   const single = labels[0]!.rank === 0;
