@@ -198,7 +198,13 @@ describe.skipIf(missing)('holomind train --data on a CSV of real Fashion-MNIST i
     const recorded = after.experiment.dataVersions as unknown as DataVersions;
     expect(recorded.tasks.map((task) => task.inputsVersion)).toEqual(data.tasks.map((task) => task.inputsVersion));
     expect(after.checkpoint.preprocessing).toEqual(checkpoint.preprocessing);
-    expect(printedMatrix(resumed.stdout)).toHaveLength(2);
+    const finalRow = printedMatrix(resumed.stdout)[1]!;
+    expect(finalRow).toHaveLength(2);
+    // evaluate rebuilds the tasks with the checkpoint's transform: the same accuracies as the last row.
+    const evaluated = await holomind(['evaluate', '-o', 'killed', '--db', 'sqlite:killed/holomind.db', '--backend', 'wasm']);
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    const perTask = [...evaluated.stdout.matchAll(/^task \d+ \[[\d,]+\]: ([\d.]+)%/gm)].map((match) => Number(match[1]));
+    expect(perTask).toEqual(finalRow);
   }, 400_000);
 });
 
