@@ -12,6 +12,7 @@ import {
 import {
   compareCommand,
   dashboardCommand,
+  dataShowCommand,
   evaluateCommand,
   reportCommand,
   resumeCommand,
@@ -63,7 +64,29 @@ function withTrainingOptions(command: Command): Command {
     .option('--train-per-task <n>', 'training examples per task (default: all)', integer)
     .option('--test-per-task <n>', 'test examples per task (default: all)', integer)
     .option('--seed <n>', 'random seed', integer)
-    .option('--data-dir <folder>', 'folder of the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)');
+    .option('--data-dir <folder>', 'folder of the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)')
+    .option('--data <file.csv | IDX folder>', 'train on your own data set instead of --benchmark, cut into tasks by classes')
+    .option('--label-column <name | index>', 'CSV: the label column (default: the last one)')
+    .option(
+      '--feature-columns <list>',
+      'CSV: comma-separated feature columns, names or 0-based indices (default: all but the label)',
+    )
+    .option('--classes-per-task <n>', 'own data: classes per task, in class order (default: --tasks equal tasks)', integer)
+    .option(
+      '--class-order <list>',
+      'own data: comma-separated classes in the order they are dealt to tasks, each once',
+      integerList,
+    )
+    .option('--test-fraction <f>', 'CSV: share of each class held out for testing (default 0.2)', number);
+}
+
+function integerList(value: string): number[] {
+  return value.split(',').map((item) => integer(item.trim()));
+}
+
+/** A column flag: a 0-based index when it is digits only, a header name otherwise. */
+function columnReference(value: string): string | number {
+  return /^\d+$/.test(value.trim()) ? Number(value.trim()) : value.trim();
 }
 
 interface TrainingFlags {
@@ -84,6 +107,25 @@ interface TrainingFlags {
   trainPerTask?: number;
   seed?: number;
   dataDir?: string;
+  data?: string;
+  labelColumn?: string;
+  featureColumns?: string;
+  classesPerTask?: number;
+  classOrder?: number[];
+  testFraction?: number;
+}
+
+/** The `data` section the own-data flags set; undefined when none is given (the YAML's stays). */
+function dataFlags(flags: TrainingFlags): HolomindConfigInput['data'] {
+  const section = {
+    path: flags.data,
+    labelColumn: flags.labelColumn === undefined ? undefined : columnReference(flags.labelColumn),
+    featureColumns: flags.featureColumns?.split(',').map(columnReference),
+    classesPerTask: flags.classesPerTask,
+    classOrder: flags.classOrder,
+    testFraction: flags.testFraction,
+  };
+  return Object.values(section).some((value) => value !== undefined) ? (section as HolomindConfigInput['data']) : undefined;
 }
 
 /** Command-line flags as configuration overrides (flags win over the YAML file). */
@@ -99,6 +141,7 @@ export function flagsToConfig(flags: TrainingFlags): HolomindConfigInput {
     db: flags.db,
     output: flags.output,
     dataDir: flags.dataDir,
+    data: dataFlags(flags),
     training: {
       epochs: flags.epochs,
       batchSize: flags.batchSize,
@@ -143,6 +186,13 @@ withTrainingOptions(
       json: flags.json,
     }),
   );
+const data = program.command('data').description("a run's data: versions and statistics");
+withRunOptions(
+  data
+    .command('show')
+    .description('the data versions (content hashes) and statistics an experiment trained on (default: the latest)')
+    .option('--run <experiment id>', 'the experiment (default: the latest one that recorded its data)'),
+).action((flags: TrainingFlags & { run?: string }) => dataShowCommand(flags.config, flagsToConfig(flags), flags.run));
 const states = program.command('states').description('list, show or roll back checkpoints');
 withRunOptions(states.command('list').description('every checkpoint version of the run')).action((flags: TrainingFlags) =>
   statesCommand('list', flags.config, flagsToConfig(flags)),

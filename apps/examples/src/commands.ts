@@ -18,6 +18,7 @@ import { planStrategy } from './pipeline/strategy.js';
 import { evaluateTask } from './pipeline/task-data.js';
 import { buildStrategy } from './pipeline/build-strategy.js';
 import { compareCommand as runComparison, type CompareRequest } from './compare.js';
+import { showRunData } from './data-show.js';
 
 /** The configuration from an optional YAML file with the command line's flags on top. */
 export async function resolveConfig(configFile: string | undefined, overrides: HolomindConfigInput): Promise<HolomindConfig> {
@@ -75,7 +76,7 @@ export async function evaluateCommand(configFile: string | undefined, overrides:
     const checkpoint = await loadLatestCheckpoint(store);
     const config = checkpoint.progress.config;
     await startBackend({ ...config, backend: requested.backend });
-    const benchmark = await buildBenchmark(config);
+    const benchmark = await buildBenchmark(config, { preprocessing: checkpoint.preprocessing });
     const plan = planStrategy(config, benchmark.scenario);
     const network = ProgressiveNetwork.fromState(checkpoint.network);
     // The strategy's own classifier (iCaRL's nearest mean) evaluates as training did.
@@ -97,6 +98,15 @@ export async function evaluateCommand(configFile: string | undefined, overrides:
       await disposeBackend();
     }
   });
+}
+
+/** `holomind data show`: a run's data versions and statistics. */
+export async function dataShowCommand(
+  configFile: string | undefined,
+  overrides: HolomindConfigInput,
+  run?: string,
+): Promise<void> {
+  await showRunData(await resolveConfig(configFile, overrides), run);
 }
 
 export async function reportCommand(configFile: string | undefined, overrides: HolomindConfigInput): Promise<void> {

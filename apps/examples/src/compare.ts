@@ -82,7 +82,8 @@ export async function compareCommand(base: HolomindConfig, request: CompareReque
   }
   await disposeBackend();
   const scenario = runs[0]?.summary.scenario ?? base.scenario ?? '';
-  const reference = REFERENCE_RESULTS[`${base.benchmark}/${scenario}`];
+  // Published numbers belong to the built-in benchmarks, never to a user's own data.
+  const reference = base.data ? undefined : REFERENCE_RESULTS[`${base.benchmark}/${scenario}`];
   const rows = request.strategies.map((strategy) => {
     const mine = runs.filter((run) => run.strategy === strategy);
     return {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PreprocessingPipeline, parseCsvDataset, readCsvDataset } from './index.js';
 import { caught, scratchFolder } from '../test/support.js';
+import { measureCsvLoad, writeNumericCsv } from '../test/csv-files.js';
 
 const scratch = scratchFolder('csv');
 
@@ -83,5 +84,60 @@ describe('readCsvDataset', () => {
       code: 'INVALID_ARGUMENT',
       key: 'labelColumn',
     });
+  });
+});
+
+describe('readCsvDataset: labels and features typed consistently (issue 15, finding 9)', () => {
+  it('keeps numeric labels numeric (10 stays 10) and names the line where a text label joins them', async () => {
+    const numbers = await parseCsvDataset('x,label\n1,2\n2,10\n3,0\n');
+    expect(Array.from(numbers.labels)).toEqual([2, 10, 0]);
+    expect(numbers).toMatchObject({ numClasses: 11 });
+    expect(numbers.classNames).toBeUndefined();
+    const mixed = await caught(() => parseCsvDataset('x,label\n1,2\n2,10\n3,cat\n4,1\n', { source: 'mixed.csv' }));
+    expect(mixed).toMatchObject({ code: 'LABELS_MIXED', file: 'mixed.csv', line: 4, sampleIndex: 2 });
+    expect(mixed.message).toContain('mixed.csv line 4: label "cat" is text but the label on line 2 ("2") is a number');
+    const textFirst = await caught(() => parseCsvDataset('x,label\n1,cat\n2,dog\n3,7\n'));
+    expect(textFirst).toMatchObject({ code: 'LABELS_MIXED', line: 4 });
+    expect(textFirst.message).toMatch(/"7" is a number but the label on line 2 \("cat"\) is text/);
+  });
+
+  it('refuses NaN, Infinity, 1e999 and hexadecimal features alike, naming line and column', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['NaN', /"NaN" is not a number/],
+      ['Infinity', /"Infinity" is not a finite float32 number/],
+      ['-Infinity', /"-Infinity" is not a finite float32 number/],
+      ['1e999', /"1e999" is not a finite float32 number/],
+      ['1e39', /"1e39" is not a finite float32 number/],
+      ['0x10', /"0x10" is not a decimal number/],
+      ['0b11', /"0b11" is not a decimal number/],
+      ['0o7', /"0o7" is not a decimal number/],
+    ];
+    for (const [cell, message] of cases) {
+      const error = await caught(() => parseCsvDataset(`a,b,label\n1,2,0\n3,${cell},1\n`, { source: 'values.csv' }));
+      expect(error).toMatchObject({ code: 'CSV_INVALID', file: 'values.csv', line: 3, sampleIndex: 1 });
+      expect(error.message).toMatch(message);
+      expect(error.message).toContain("line 3, column 'b'");
+    }
+    // Every decimal form is still read, exactly as Number reads it.
+    const decimals = await parseCsvDataset('a,label\n-1.5e-3,0\n+.25,1\n7.,0\n');
+    expect(Array.from(decimals.features)).toEqual(Array.from(Float32Array.of(-1.5e-3, 0.25, 7)));
+  });
+});
+
+describe('readCsvDataset reads as it streams (issue 15, finding 11)', () => {
+  it('loads an 8 MB file with memory near its output arrays, inside a 96 MB JavaScript heap', async () => {
+    const file = path.join(scratch, 'large.csv');
+    const written = await writeNumericCsv(file, { bytes: 8e6, columns: 784, seed: 3 });
+    const load = await measureCsvLoad(file, { maxOldSpaceMb: 96 });
+    const outputBytes = written.rows * (784 * 4 + 4);
+    console.log(
+      `8 MB CSV: ${written.rows} rows, output ${(outputBytes / 2 ** 20).toFixed(1)} MiB, RSS growth ${(load.rssGrowth / 2 ** 20).toFixed(1)} MiB ` +
+        `(${(load.rssGrowth / written.bytes).toFixed(2)} bytes per file byte; the whole-file reader took ~37)`,
+    );
+    expect(load.rows).toBe(written.rows);
+    expect(load.checksum).toBe(written.checksum);
+    // Output arrays, their chunks while copying, csv-parse and its buffers: under 3x the output plus 32 MiB
+    // (the whole-file reader needed ~37 bytes per file byte, 280 MiB here).
+    expect(load.rssGrowth).toBeLessThan(3 * outputBytes + 32 * 2 ** 20);
   });
 });

@@ -22,6 +22,8 @@ export interface ExperimentsTable {
   hyperparameters: JsonColumn;
   /** Final or summary metrics written by `finish`. */
   metrics: JsonColumn;
+  /** The data the run trained on (versions and statistics), written by `recordDataVersions`; NULL before. */
+  data_versions: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
 /** `holomind_state_stores` (created by `@holomind/state`'s `stateMigrations`): one row per named StateStore; its `commits` counter is the store's write lock. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import * as tfd from '@tensorflow/tfjs-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disposeBackend, initBackend } from '@holomind/tensor-kernels';
 import { maxRelativeDifference, seededValues, tensorsLeakedBy } from '@holomind/testing';
@@ -7,6 +8,7 @@ import { denseClassifier, seededData } from '../test/models.js';
 import { computeFisher } from './fisher/compute-fisher.js';
 import { EwcConsolidator } from './ewc-consolidator.js';
 import type { EwcState } from './state.js';
+import type { ConsolidationData } from './options.js';
 
 beforeAll(() => initBackend({ backends: 'cpu' }));
 afterAll(disposeBackend);
@@ -91,6 +93,32 @@ describe('EwcConsolidator, separate mode', () => {
     }
     tf.dispose([task.inputs, task.labels, ...variables]);
     ewc.dispose();
+  });
+
+  it('takes { xs, ys } and a tf.data.Dataset of either, with the Fisher of { inputs, labels }', async () => {
+    const { variables, predict } = linearTarget(4);
+    const task = seededData(24, [6], 3, 11);
+    const fisherOf = async (data: ConsolidationData) => {
+      const ewc = new EwcConsolidator({ lambda: 1 });
+      await ewc.consolidate(variables, data, { predict, seed: 3 });
+      const arrays = ewc.toState().arrays;
+      ewc.dispose();
+      return arrays;
+    };
+    const reference = await fisherOf(task);
+    const leaked = await tensorsLeakedBy(async () => {
+      expect(await fisherOf({ xs: task.inputs, ys: task.labels })).toEqual(reference);
+      const rows = (await task.inputs.array()) as number[][];
+      const labels = await task.labels.array();
+      const samples = tfd.array(rows.map((x, i) => ({ x, y: labels[i]! }))).map((row) => {
+        const { x, y } = row as { x: number[]; y: number };
+        return { xs: tf.tensor1d(x), ys: tf.scalar(y, 'int32') };
+      });
+      expect(await fisherOf(samples.batch(5))).toEqual(reference);
+      expect(await fisherOf(samples)).toEqual(reference);
+    });
+    expect(leaked).toBe(0);
+    tf.dispose([task.inputs, task.labels, ...variables]);
   });
 
   it('consolidating a known task id replaces that task', async () => {

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { describeValue, optionValidators } from '@holomind/core';
+import type { TrainingData } from '@holomind/tensor-kernels';
 import { EwcError } from './errors.js';
 
 /** How tasks share the penalty: one (θ*, F) per task, or Progress & Compress' running Fisher. */
@@ -37,11 +38,13 @@ export interface EwcOptions {
   normalize?: boolean;
 }
 
-/** The samples of one task: `inputs` [N, ...] and `labels` [N, classes] (one-hot), [N] (class indices) or [N, ...] targets. */
-export interface ConsolidationData {
-  inputs: tf.Tensor;
-  labels: tf.Tensor;
-}
+/**
+ * The samples of one task: `inputs` [N, ...] and `labels` [N, classes] (one-hot), [N] (class
+ * indices) or [N, ...] targets, named `{ inputs, labels }` or `{ xs, ys }` (as `model.fit` and
+ * `tf.data` do), or a `tf.data.Dataset` of either (read whole; its elements are batches, as for
+ * `model.fitDataset`). Converted by `resolveTrainingData` of `@holomind/tensor-kernels`.
+ */
+export type ConsolidationData = TrainingData;
 
 /** Options of {@link EwcConsolidator.consolidate}. */
 export interface ConsolidateOptions {

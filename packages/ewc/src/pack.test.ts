@@ -14,6 +14,7 @@ describe('@holomind/ewc installed from its tarball into a plain TensorFlow.js pr
       registryDependencies: {
         '@tensorflow/tfjs-core': '4.22.0',
         '@tensorflow/tfjs-layers': '4.22.0',
+        '@tensorflow/tfjs-data': '4.22.0',
         '@tensorflow/tfjs-backend-wasm': '4.22.0',
         '@tensorflow/tfjs-backend-cpu': '4.22.0',
       },
@@ -21,10 +22,11 @@ describe('@holomind/ewc installed from its tarball into a plain TensorFlow.js pr
   });
   afterAll(() => project?.remove());
 
-  it('trains a tf.sequential on two tasks with EWC through model.fit and restores the state', async () => {
+  it('trains a tf.sequential on two tasks with EWC through model.fit, consolidates { xs, ys } and a tf.data.Dataset alike, and restores the state', async () => {
     const output = await project.runScript(`
       import * as tf from '@tensorflow/tfjs-core';
       import * as tfl from '@tensorflow/tfjs-layers';
+      import * as tfd from '@tensorflow/tfjs-data';
       import { initBackend } from '@holomind/tensor-kernels';
       import { EwcConsolidator, EwcError } from '@holomind/ewc';
 
@@ -51,13 +53,28 @@ describe('@holomind/ewc installed from its tarball into a plain TensorFlow.js pr
         const before = tf.memory().numTensors;
         const summary = await ewc.consolidate(model, taskA, { taskId: 'A' });
         const owned = tf.memory().numTensors - before;
+        // The same task as { xs, ys } (model.fit's names) and as a batched tf.data.Dataset: the same Fisher.
+        const fisherOf = async (data) => {
+          const other = new EwcConsolidator({ lambda });
+          await other.consolidate(model, data, { taskId: 'A' });
+          const arrays = other.toState().arrays;
+          other.dispose();
+          return JSON.stringify(Object.entries(arrays).map(([name, values]) => [name, Array.from(values)]));
+        };
+        const reference = JSON.stringify(Object.entries(ewc.toState().arrays).map(([name, values]) => [name, Array.from(values)]));
+        const [rows, targets] = [await taskA.inputs.array(), await taskA.labels.array()];
+        const dataset = tfd.array(rows.map((x, i) => ({ x, y: targets[i] }))).map(({ x, y }) => ({ xs: tf.tensor1d(x), ys: tf.tensor1d(y) })).batch(64);
+        const beforeForms = tf.memory().numTensors;
+        const sameForXsYs = (await fisherOf({ xs: taskA.inputs, ys: taskA.labels })) === reference;
+        const sameForDataset = (await fisherOf(dataset)) === reference;
+        const formsLeaked = tf.memory().numTensors - beforeForms;
         await model.fit(taskB.inputs, taskB.labels, { epochs: 30, batchSize: 32, verbose: 0, shuffle: false });
         const penalty = tf.tidy(() => ewc.penalty(model).dataSync()[0]);
         const restored = EwcConsolidator.fromState(ewc.toState());
         const restoredPenalty = tf.tidy(() => restored.penalty(model).dataSync()[0]);
         restored.dispose();
         ewc.dispose();
-        const result = { learnedA, keptA: accuracy(model, taskA), learnedB: accuracy(model, taskB), route: summary.route, owned, penalty, restoredPenalty };
+        const result = { learnedA, keptA: accuracy(model, taskA), learnedB: accuracy(model, taskB), route: summary.route, owned, penalty, restoredPenalty, sameForXsYs, sameForDataset, formsLeaked };
         model.dispose();
         return result;
       }
@@ -66,15 +83,15 @@ describe('@holomind/ewc installed from its tarball into a plain TensorFlow.js pr
       console.log(JSON.stringify({ ewc: await run(500), fineTuning: await run(0), negativeLambda, backend: tf.getBackend() }));
     `);
     const result = JSON.parse(output.trim().split('\n').pop()!) as {
-      ewc: Record<string, number | string>;
-      fineTuning: Record<string, number | string>;
+      ewc: Record<string, number | string | boolean>;
+      fineTuning: Record<string, number | string | boolean>;
       negativeLambda: string;
       backend: string;
     };
     console.log(JSON.stringify(result));
     expect(result.backend).toBe('wasm');
     expect(result.negativeLambda).toBe('INVALID_OPTION');
-    expect(result.ewc).toMatchObject({ route: 'one-pass', owned: 8 });
+    expect(result.ewc).toMatchObject({ route: 'one-pass', owned: 8, sameForXsYs: true, sameForDataset: true, formsLeaked: 0 });
     expect(result.ewc.learnedA).toBeGreaterThan(0.9);
     expect(result.ewc.penalty).toBeGreaterThan(0);
     expect(result.ewc.restoredPenalty).toBeCloseTo(result.ewc.penalty as number, 6);

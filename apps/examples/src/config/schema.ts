@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DataError, PreprocessingPipeline } from '@holomind/data';
 
 /** Benchmarks the pipeline can build. */
 export const BENCHMARKS = ['split-mnist', 'permuted-mnist', 'rotated-mnist', 'split-fashion-mnist'] as const;
@@ -115,6 +116,50 @@ const performanceSection = z.strictObject({
   cleanupEvery: positiveInt.default(1),
 });
 
+/** A CSV column: its header name or 0-based index. */
+const columnReference = z.union([z.string().min(1), z.number().int().min(0)]);
+
+/**
+ * Your own data set instead of a built-in benchmark (`holomind train --data`): a CSV file (split
+ * into train and test by `testFraction`) or a folder of IDX files, cut into tasks by classes.
+ */
+const dataSection = z.strictObject({
+  /** A CSV file, or a folder holding train-/t10k- images and labels IDX files (gzip or raw). */
+  path: z.string().min(1),
+  /** CSV: the label column, by name or 0-based index (default: the last column). */
+  labelColumn: columnReference.optional(),
+  /** CSV: the feature columns, in order (default: every column but the label). */
+  featureColumns: z.array(columnReference).min(1).optional(),
+  /** Classes per task: the tasks are the classes in order, this many each (default: training.tasks tasks). */
+  classesPerTask: positiveInt.optional(),
+  /** The order classes are dealt to tasks (every class exactly once); training.tasks tasks. */
+  classOrder: z.array(z.number().int().min(0)).min(1).optional(),
+  /** CSV: share of each class held out as the test split. */
+  testFraction: z.number().gt(0).lt(1).default(0.2),
+});
+
+/** `augmentation[1].type` as a path for zod issues: ['augmentation', 1, 'type']. */
+function keyPath(key: string): Array<string | number> {
+  return key
+    .split(/\.|\[|\]/)
+    .filter(Boolean)
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+
+/**
+ * `@holomind/data`'s preprocessing configuration (normalization, augmentation, validation, seed,
+ * imageShape), checked by its own parser so the CLI and the library accept exactly the same thing.
+ */
+const preprocessingSection = z.record(z.string(), z.unknown()).superRefine((value, context) => {
+  try {
+    PreprocessingPipeline.fromConfig(value);
+  } catch (error) {
+    if (!DataError.isInstance(error)) throw error;
+    const path = error.key && error.key !== '(root)' ? keyPath(error.key) : [];
+    context.addIssue({ code: 'custom', path, message: error.message.replace(/^Config key '[^']*': /, '').replace(/\.$/, '') });
+  }
+});
+
 /** The whole configuration; every field has a default so an empty file is valid. */
 export const configSchema = z.strictObject({
   benchmark: z.enum(BENCHMARKS).default('split-mnist'),
@@ -135,6 +180,10 @@ export const configSchema = z.strictObject({
   training: trainingSection.default(() => trainingSection.parse({})),
   monitoring: monitoringSection.default(() => monitoringSection.parse({})),
   performance: performanceSection.default(() => performanceSection.parse({})),
+  /** Your own data set (CSV or IDX folder) instead of `benchmark`. */
+  data: dataSection.optional(),
+  /** Normalisation, augmentation and outlier checks, fitted on training data only and saved in every checkpoint. */
+  preprocessing: preprocessingSection.optional(),
 });
 
 /** A validated configuration with every default filled in. */

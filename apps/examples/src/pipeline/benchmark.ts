@@ -10,10 +10,13 @@ import {
   rotatedBenchmark,
   splitBenchmark,
   type BenchmarkTask,
+  type PipelineState,
   type Scenario,
 } from '@holomind/data';
 import { CliError } from '../errors.js';
 import type { HolomindConfig } from '../config/schema.js';
+import { preprocessTasks, registerTaskData, type DataVersions } from './data-versions.js';
+import { buildUserBenchmark } from './user-data.js';
 
 /** A continual-learning task sequence ready to train on. */
 export interface ContinualBenchmark {
@@ -23,6 +26,16 @@ export interface ContinualBenchmark {
   inputShape: number[];
   /** Which data it was cut from, for logs and reports. */
   source: string;
+  /** Every task's data version (as loaded and as fed) and statistics, from the DataManager. */
+  dataVersions: DataVersions;
+  /** The fitted preprocessing (`preprocessing` section), saved in every checkpoint. */
+  preprocessing?: PipelineState;
+}
+
+/** Options of {@link buildBenchmark}. */
+export interface BuildBenchmarkOptions {
+  /** The fitted preprocessing a checkpoint saved: applied as it is instead of fitting again. */
+  preprocessing?: PipelineState;
 }
 
 const FASHION_FILES = [
@@ -57,7 +70,8 @@ async function loadConfiguredMnist(config: HolomindConfig): Promise<{ dataset: I
 
 /** The scenario a benchmark runs in: the configured one, checked, or the benchmark's usual one. */
 function scenarioOf(config: HolomindConfig): Scenario {
-  const split = config.benchmark === 'split-mnist' || config.benchmark === 'split-fashion-mnist';
+  // A user's data set (`data` section) is cut by classes like the split benchmarks.
+  const split = config.data !== undefined || config.benchmark === 'split-mnist' || config.benchmark === 'split-fashion-mnist';
   const scenario = config.scenario ?? (split ? 'task-incremental' : 'domain-incremental');
   if (!split && scenario !== 'domain-incremental') {
     throw new CliError(
@@ -70,11 +84,23 @@ function scenarioOf(config: HolomindConfig): Scenario {
 }
 
 /**
- * Builds the configured benchmark. Split benchmarks run in any scenario (task-incremental by
- * default: a head per task, as in van de Ven & Tolias 2019); permuted and rotated ones are
- * domain-incremental (one shared head).
+ * Builds the configured benchmark — or the user's data set (`data` section) — applies the
+ * `preprocessing` section (fitted on training data, or as `options.preprocessing` saved it) and
+ * registers every task with the DataManager for its versions and statistics.
  */
-export async function buildBenchmark(config: HolomindConfig): Promise<ContinualBenchmark> {
+export async function buildBenchmark(config: HolomindConfig, options: BuildBenchmarkOptions = {}): Promise<ContinualBenchmark> {
+  const loaded = await loadBenchmark(config);
+  const { tasks, state } = preprocessTasks(config, loaded.tasks, options.preprocessing);
+  const dataVersions = await registerTaskData(config, loaded.source, loaded.tasks, tasks);
+  return { ...loaded, tasks, dataVersions, ...(state ? { preprocessing: state } : {}) };
+}
+
+/**
+ * The configured benchmark as loaded. Split benchmarks and user data run in any scenario
+ * (task-incremental by default: a head per task, as in van de Ven & Tolias 2019); permuted and
+ * rotated ones are domain-incremental (one shared head).
+ */
+async function loadBenchmark(config: HolomindConfig): Promise<Omit<ContinualBenchmark, 'dataVersions'>> {
   const { seed, training } = config;
   const scenario = scenarioOf(config);
   const common = {
@@ -84,7 +110,11 @@ export async function buildBenchmark(config: HolomindConfig): Promise<ContinualB
     trainSamplesPerTask: training.trainPerTask,
     testSamplesPerTask: training.testPerTask,
   };
-  const build = (source: string, tasks: BenchmarkTask[]): ContinualBenchmark => ({
+  if (config.data) {
+    const own = await buildUserBenchmark(config, scenario);
+    return { name: config.benchmark, scenario, tasks: own.tasks, inputShape: own.inputShape, source: own.source };
+  }
+  const build = (source: string, tasks: BenchmarkTask[]): Omit<ContinualBenchmark, 'dataVersions'> => ({
     name: config.benchmark,
     scenario,
     tasks,

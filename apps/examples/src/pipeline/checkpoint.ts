@@ -1,3 +1,4 @@
+import type { PipelineState } from '@holomind/data';
 import type { ProgressiveNetworkState } from '@holomind/network';
 import type { LoadedState, StateInput, StateStore } from '@holomind/state';
 import { CliError } from '../errors.js';
@@ -28,6 +29,8 @@ interface CheckpointValues {
   memory: { format: string; options: unknown } | null;
   /** Each strategy part's JSON values, by part name (its arrays live under `strategy/<part>/`). */
   strategy: Record<string, Record<string, unknown>>;
+  /** The fitted preprocessing, so evaluate and resume apply the identical transform. */
+  preprocessing?: PipelineState;
 }
 
 function flat<Data extends Float32Array | Float64Array | Int32Array>(data: Data): { data: Data; shape: number[] } {
@@ -39,6 +42,7 @@ export function checkpointEntries(
   progress: RunProgress,
   network: ProgressiveNetworkState,
   strategy: Record<string, StrategyState>,
+  preprocessing?: PipelineState,
 ): StateInput {
   const entries: StateInput = {};
   for (const [name, data] of Object.entries(network.arrays)) entries[`network/${name}`] = flat(data);
@@ -55,6 +59,7 @@ export function checkpointEntries(
     network: networkMeta,
     memory: memory ? { format: memory.format, options: memory.options } : null,
     strategy: Object.fromEntries(Object.entries(strategy).map(([part, state]) => [part, state.values])),
+    ...(preprocessing ? { preprocessing } : {}),
   };
   entries.values = values as unknown as StateInput[string];
   return entries;
@@ -67,6 +72,8 @@ export interface RestoredCheckpoint {
   network: ProgressiveNetworkState;
   /** Each strategy part's state, by part name. */
   strategy: Record<string, StrategyState>;
+  /** The fitted preprocessing the run applies (none without a `preprocessing` section). */
+  preprocessing?: PipelineState;
 }
 
 function arraysUnder<T extends Float32Array | Float64Array | Int32Array>(loaded: LoadedState, prefix: string): Record<string, T> {
@@ -104,7 +111,13 @@ export async function loadLatestCheckpoint(store: StateStore, version?: number):
       { values: partValues, arrays: arraysUnder(loaded, `strategy/${part}/`) },
     ]),
   );
-  return { version: loaded.version, progress: values.progress, network, strategy };
+  return {
+    version: loaded.version,
+    progress: values.progress,
+    network,
+    strategy,
+    ...(values.preprocessing ? { preprocessing: values.preprocessing } : {}),
+  };
 }
 
 /** Saves the run's progress, network and consolidator as the next checkpoint version. */
@@ -112,7 +125,7 @@ export async function saveCheckpoint(session: RunSession, description: string): 
   const { progress } = session;
   const saved = await session.store.save(
     RUN_STATE_ID,
-    checkpointEntries(progress, session.network.toState(), session.strategy.toState()),
+    checkpointEntries(progress, session.network.toState(), session.strategy.toState(), session.benchmark.preprocessing),
     { description, metrics: progress.matrix.length ? { average_accuracy: mean(progress.matrix.at(-1)!) } : {} },
   );
   session.reporter.checkpoint(saved.version, description);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { JsonObject } from '@holomind/core';
 import { ExperimentRepository, type Database, type Kysely } from '@holomind/db';
 import { ProgressiveNetwork } from '@holomind/network';
 import { StateStore } from '@holomind/state';
@@ -11,6 +12,7 @@ import { buildNetwork } from './build-model.js';
 import { buildStrategy } from './build-strategy.js';
 import type { ComposedStrategy } from '../strategies/compose.js';
 import { loadLatestCheckpoint, type RunProgress } from './checkpoint.js';
+import { checkDataUnchanged, type DataVersions } from './data-versions.js';
 import { startMonitoring, type RunMonitoring } from './monitoring.js';
 import { byTask } from './record.js';
 import { planStrategy, type StrategyPlan } from './strategy.js';
@@ -81,16 +83,22 @@ export async function openRun(options: OpenRunOptions): Promise<RunSession> {
       `Resuming experiment ${progress.experimentId} from checkpoint version ${checkpoint.version}: task ${progress.taskIndex + 1}, ${progress.epochsDone} epoch(s) done.`,
     );
     network = ProgressiveNetwork.fromState(checkpoint.network);
-    benchmark = await buildBenchmark(config);
+    // The checkpoint's fitted preprocessing, not a new fit: the inputs must be bit-identical.
+    benchmark = await buildBenchmark(config, { preprocessing: checkpoint.preprocessing });
+    const recorded = (await experiments.get(progress.experimentId)).dataVersions as DataVersions | null;
+    checkDataUnchanged(recorded, benchmark.dataVersions);
     plan = planStrategy(config, benchmark.scenario);
     strategy = buildStrategy(config, plan, benchmark.tasks, checkpoint.strategy);
   } else {
     benchmark = await buildBenchmark(config);
+    // Own data: its classes fix the number of tasks (classesPerTask), which the run then records.
+    if (config.data) config = { ...config, training: { ...config.training, tasks: benchmark.tasks.length } };
     plan = planStrategy(config, benchmark.scenario);
     const experiment = await experiments.create({
-      name: `${config.benchmark}/${config.strategy}`,
+      name: config.data ? `data:${path.basename(config.data.path)}/${config.strategy}` : `${config.benchmark}/${config.strategy}`,
       hyperparameters: JSON.parse(JSON.stringify(config)),
     });
+    await experiments.recordDataVersions(experiment.id, benchmark.dataVersions as unknown as JsonObject);
     progress = { experimentId: experiment.id, taskIndex: 0, epochsDone: 0, matrix: [], config };
     network = buildNetwork(config, plan, benchmark.inputShape);
     strategy = buildStrategy(config, plan, benchmark.tasks);

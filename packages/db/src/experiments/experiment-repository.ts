@@ -17,6 +17,8 @@ export interface Experiment {
   hyperparameters: JsonObject;
   /** Summary metrics given to `finish` (empty while running). */
   metrics: Record<string, number>;
+  /** The data the run trained on, as given to `recordDataVersions` (null until then). */
+  dataVersions: JsonObject | null;
 }
 
 /** Options of {@link ExperimentRepository.create}. */
@@ -71,6 +73,7 @@ export class ExperimentRepository {
       ended_at: null,
       hyperparameters: toJsonColumn(hyperparameters),
       metrics: toJsonColumn({}),
+      data_versions: null,
     };
     await this.db.insertInto('holomind_experiments').values(row).execute();
     return this.get(row.id);
@@ -99,6 +102,23 @@ export class ExperimentRepository {
         'INVALID_STATE',
         `Experiment ${id} ('${existing.name}') is already ${existing.status}; only a running experiment can be finished.`,
       );
+    }
+    return this.get(id);
+  }
+
+  /**
+   * Stores the versions (content hashes) and statistics of the data an experiment trains on, so its
+   * results name exactly the data they came from. Replaces what was recorded before.
+   */
+  async recordDataVersions(id: string, dataVersions: JsonObject): Promise<Experiment> {
+    const value = requireJsonObject(dataVersions, 'dataVersions');
+    const result = await this.db
+      .updateTable('holomind_experiments')
+      .set({ data_versions: toJsonColumn(value) })
+      .where('id', '=', requireName(id, 'Experiment id', 64))
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) {
+      throw new DatabaseError('NOT_FOUND', `No experiment with id ${JSON.stringify(id)}; create() returns the id to use.`);
     }
     return this.get(id);
   }
@@ -138,6 +158,8 @@ function toExperiment(row: Selectable<ExperimentsTable>): Experiment {
     endedAt: row.ended_at === null ? null : new Date(row.ended_at),
     hyperparameters: parseJsonColumn<JsonObject>(row.hyperparameters),
     metrics: parseJsonColumn<Record<string, number>>(row.metrics),
+    dataVersions:
+      row.data_versions === null || row.data_versions === undefined ? null : parseJsonColumn<JsonObject>(row.data_versions),
   };
 }
 

@@ -1,4 +1,5 @@
 import { jsonColumnType, type MigrationSet } from './context.js';
+import { experimentDataVersionsMigration } from './experiment-data-versions.js';
 
 /**
  * `holomind_experiments`: one row per training run. Per-step metrics, accuracy-matrix cells and
@@ -30,5 +31,6 @@ export const experimentMigrations: MigrationSet = {
         await db.schema.dropTable('holomind_experiments').execute();
       },
     },
+    '0002-data-versions': experimentDataVersionsMigration,
   },
 };

@@ -48,7 +48,11 @@ export function describeSqlConformance(dialect: string, open: () => Promise<SqlT
     it('creates every table once, is a no-op when up to date, and can be undone', async () => {
       const db = target.handle;
       const applied = await migrateToLatest(db);
-      expect(applied).toEqual(['experiments/0001-experiments', 'archives/0001-architectures-and-training-states']);
+      expect(applied).toEqual([
+        'experiments/0001-experiments',
+        'experiments/0002-data-versions',
+        'archives/0001-architectures-and-training-states',
+      ]);
       expect(await tableNames(db)).toEqual(
         expect.arrayContaining([...ownTables, 'holomind_experiments_migration', 'holomind_archives_migration']),
       );
@@ -58,9 +62,9 @@ export function describeSqlConformance(dialect: string, open: () => Promise<SqlT
       const hyperparameters = experiments.columns.find((column) => column.name === 'hyperparameters')!;
       expect(hyperparameters.dataType.toLowerCase()).toBe(dialect === 'PostgreSQL' ? 'jsonb' : 'text');
 
-      expect(await migrateDownAll(db)).toHaveLength(2);
+      expect(await migrateDownAll(db)).toHaveLength(3);
       expect((await tableNames(db)).filter((name) => ownTables.includes(name))).toEqual([]);
-      expect(await migrateToLatest(db)).toHaveLength(2);
+      expect(await migrateToLatest(db)).toHaveLength(3);
     });
 
     it("composes another package's set after its own, and applies or undoes one set alone", async () => {
@@ -132,6 +136,22 @@ export function describeSqlConformance(dialect: string, open: () => Promise<SqlT
       );
       await expectErrorCode(
         experiments.finish(created.id, { metrics: { loss: Number.POSITIVE_INFINITY } }),
+        DatabaseError,
+        'INVALID_ARGUMENT',
+      );
+    });
+
+    it('records the data versions of an experiment (null until recorded), replacing earlier ones', async () => {
+      const created = await experiments.create({ name: 'own-data' });
+      expect(created.dataVersions).toBeNull();
+      const versions = { source: 'digits.csv', tasks: [{ taskId: 0, version: 'a'.repeat(64), classes: [0, 1] }] };
+      expect((await experiments.recordDataVersions(created.id, versions)).dataVersions).toEqual(versions);
+      const replaced = { ...versions, source: 'digits-v2.csv' };
+      await experiments.recordDataVersions(created.id, replaced);
+      expect((await experiments.get(created.id)).dataVersions).toEqual(replaced);
+      await expectErrorCode(experiments.recordDataVersions('no-such-experiment', versions), DatabaseError, 'NOT_FOUND');
+      await expectErrorCode(
+        experiments.recordDataVersions(created.id, { bad: Number.NaN } as never),
         DatabaseError,
         'INVALID_ARGUMENT',
       );

@@ -1,4 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import {
+  resolveTrainingData,
+  TensorKernelsError,
+  type InputsAndLabels,
+  type ResolvedTrainingData,
+} from '@holomind/tensor-kernels';
 import { EwcError } from '../errors.js';
 import { checkOption, type ConsolidateOptions, type ConsolidationData, type FisherKind } from '../options.js';
 import { seededSubset } from '../random.js';
@@ -21,23 +27,17 @@ export interface FisherResult {
   route: FisherSource['route'] | 'batched';
 }
 
-function isTensor(value: unknown): value is tf.Tensor {
-  return (
-    value instanceof tf.Tensor ||
-    (typeof value === 'object' &&
-      value !== null &&
-      Array.isArray((value as tf.Tensor).shape) &&
-      typeof (value as tf.Tensor).dataSync === 'function')
-  );
+/** The caller's data as one `{ inputs, labels }` pair; a form the converter refuses is DATA_MISMATCH. */
+async function resolveData(data: ConsolidationData): Promise<ResolvedTrainingData> {
+  try {
+    return await resolveTrainingData(data, 'data');
+  } catch (error) {
+    if (!TensorKernelsError.isInstance(error)) throw error;
+    throw new EwcError('DATA_MISMATCH', `${error.message} The samples go along the first axis.`, { cause: error });
+  }
 }
 
-function checkData(data: ConsolidationData): number {
-  if (!data || !isTensor(data.inputs) || !isTensor(data.labels)) {
-    throw new EwcError(
-      'DATA_MISMATCH',
-      'data must be { inputs: tf.Tensor, labels: tf.Tensor } with the samples along the first axis.',
-    );
-  }
+function checkData(data: InputsAndLabels): number {
   const samples = data.inputs.rank === 0 ? 0 : data.inputs.shape[0]!;
   if (samples === 0) {
     throw new EwcError(
@@ -133,6 +133,20 @@ export async function computeFisher(
   data: ConsolidationData,
   kind: FisherKind,
   options: ConsolidateOptions = {},
+): Promise<FisherResult> {
+  const resolved = await resolveData(data);
+  try {
+    return await fisherOf(target, resolved, kind, options);
+  } finally {
+    resolved.dispose();
+  }
+}
+
+async function fisherOf(
+  target: EwcTarget,
+  data: InputsAndLabels,
+  kind: FisherKind,
+  options: ConsolidateOptions,
 ): Promise<FisherResult> {
   const available = checkData(data);
   const samples = Math.min(checkOption.positiveInteger('samples', options.samples ?? available), available);
