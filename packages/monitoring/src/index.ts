@@ -41,10 +41,13 @@ export type { Histogram, TensorStatistics, NamedStatistics, StatisticsOptions } 
 
 export { TensorBoardWriter, tensorBoardSink } from './tensorboard/tensorboard-writer.js';
 export type { TensorBoardWriterOptions, TensorBoardSinkOptions } from './tensorboard/tensorboard-writer.js';
+export type { HParamValue } from './tensorboard/event-proto.js';
 export type { RawImage } from './tensorboard/png.js';
 
 export { PerformanceMonitor } from './performance-monitor.js';
 export type { PerformanceStats, OperationTotals, TrackedTiming } from './performance-monitor.js';
+export { memoryHealth, MEMORY_HEALTH_THRESHOLDS } from './memory-health.js';
+export type { MemoryCounters, MemoryHealth, MemoryHealthThresholds } from './memory-health.js';
 
 export { metricPointsToCsv, alertsToCsv, accuracyMatrixToCsv } from './reports/csv.js';
 export { toJson } from './to-json.js';

@@ -1,7 +1,13 @@
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Database, Kysely } from '@holomind/db';
+import type { ExternalMemory } from '@holomind/memory';
 import {
   AlertManager,
+  PerformanceMonitor,
+  ResourceSampler,
+  type HParamValue,
+  type MemoryHealth,
   callbackAlertHandler,
   ContinualEvaluator,
   MetricsTracker,
@@ -21,6 +27,25 @@ export interface RunMonitoring {
   alerts: AlertManager;
   tensorboard: TensorBoardWriter | undefined;
   tensorboardDir: string;
+  /** The external memory's reads (reconstructions) and writes (captures), counted and timed per column. */
+  performance: PerformanceMonitor;
+  /** Sampled at the per-step points (no timer of its own). */
+  resources: ResourceSampler;
+  /** The memory's latest health (green / yellow / red), when the network has an external memory. */
+  memoryHealth: MemoryHealth | undefined;
+  /** Optimizer steps run so far in the whole run (the per-step scheme, see steps.ts). */
+  globalStep: number;
+  /** The fixed held-out subsets evaluated during training, by task index. */
+  heldOut: Map<number, { inputs: tf.Tensor2D; labels: Int32Array }>;
+  /** The network column being trained (the performance monitor's layer name). */
+  currentColumn: string;
+  /** True once the last task's accuracy row is recorded (the HParams session then ends as a success). */
+  completed: boolean;
+  /**
+   * Once per process: the optimizer-step counter restored from the database (resume), the memory's
+   * operations fed to `performance` under `column`, and the configuration as TensorBoard text and hyperparameters.
+   */
+  attach(memory: ExternalMemory | undefined, column: () => string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,10 +71,11 @@ export function startMonitoring(
 ): RunMonitoring {
   const tensorboardDir = path.join(config.output, 'tensorboard', runId);
   const tensorboard = config.monitoring.tensorboard ? new TensorBoardWriter(tensorboardDir) : undefined;
+  const sql = new SqlMetricSink(db);
   const tracker = new MetricsTracker({
     runId,
     metrics: RUN_METRICS,
-    sinks: [new SqlMetricSink(db), ...(tensorboard ? [tensorBoardSink(tensorboard)] : [])],
+    sinks: [sql, ...(tensorboard ? [tensorBoardSink(tensorboard)] : [])],
   });
   const threshold = config.monitoring.forgettingAlert;
   const alerts = new AlertManager({
@@ -64,17 +90,63 @@ export function startMonitoring(
   // No tracker here: recordEvaluation logs each new cell once, so rows restored on resume are not stored twice.
   const evaluator = new ContinualEvaluator();
   let closed = false;
-  return {
+  let attached = false;
+  let stopObserving = () => {};
+  const monitoring: RunMonitoring = {
     tracker,
     evaluator,
     alerts,
     tensorboard,
     tensorboardDir,
+    performance: new PerformanceMonitor(),
+    resources: new ResourceSampler(),
+    memoryHealth: undefined,
+    globalStep: 0,
+    heldOut: new Map(),
+    completed: false,
+    currentColumn: 'shared',
+    async attach(memory, column) {
+      if (attached) return;
+      attached = true;
+      const marks = await sql.readPoints({ runId, metric: 'progress/optimizer_step' });
+      monitoring.globalStep = Math.max(0, ...marks.map((point) => point.value));
+      if (memory) {
+        stopObserving = memory.observe(({ kind, items, seconds }) => {
+          if (kind === 'write') monitoring.performance.recordCapture(column(), items, seconds);
+          else monitoring.performance.recordReconstruction(column(), items, seconds);
+        });
+      }
+      if (tensorboard) {
+        tensorboard.addText('config', '```json\n' + JSON.stringify(config, null, 2) + '\n```', monitoring.globalStep);
+        tensorboard.addHParams(flattenHParams(config), { metricTags: HPARAM_METRICS, groupName: runId });
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;
+      stopObserving();
+      tf.dispose([...monitoring.heldOut.values()].map((subset) => subset.inputs));
+      monitoring.heldOut.clear();
+      tensorboard?.endHParamsSession(monitoring.completed ? 'success' : 'failure');
       await alerts.close();
       await tracker.close(); // flushes and closes the SQL and TensorBoard sinks
     },
   };
+  return monitoring;
+}
+
+/** The scalars TensorBoard's HParams tab shows beside each run's hyperparameters. */
+export const HPARAM_METRICS = ['average_accuracy', 'final/average_accuracy', 'final/backward_transfer', 'final/average_forgetting'];
+
+/** The configuration as flat hyperparameters (`training.epochs`, …); lists become text. */
+export function flattenHParams(value: unknown, prefix = '', into: Record<string, HParamValue> = {}): Record<string, HParamValue> {
+  if (value === null || value === undefined) return into;
+  if (typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, inner] of Object.entries(value)) flattenHParams(inner, prefix ? `${prefix}.${key}` : key, into);
+  } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+    into[prefix] = value;
+  } else {
+    into[prefix] = JSON.stringify(value);
+  }
+  return into;
 }
