@@ -67,6 +67,7 @@ export { DashboardData } from './dashboard/dashboard-data.js';
 export type { DashboardDataOptions, DashboardDataView, MetricSummary, Trend } from './dashboard/dashboard-data.js';
 export { startDashboardServer, generateDashboardToken } from './dashboard/dashboard-server.js';
 export type { DashboardServer, DashboardServerOptions } from './dashboard/dashboard-server.js';
+export type { DashboardAsset } from './dashboard/dashboard-assets.js';
 
 export { MonitoringError } from './errors.js';
 export type { MonitoringErrorCode } from './errors.js';

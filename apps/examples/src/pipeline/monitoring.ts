@@ -4,7 +4,10 @@ import type { Database, Kysely } from '@holomind/db';
 import type { ExternalMemory } from '@holomind/memory';
 import {
   AlertManager,
+  DashboardData,
   PerformanceMonitor,
+  startDashboardServer,
+  type DashboardServer,
   ResourceSampler,
   type HParamValue,
   type MemoryHealth,
@@ -116,6 +119,21 @@ export function startMonitoring(
           else monitoring.performance.recordReconstruction(column(), items, seconds);
         });
       }
+      if (config.monitoring.dashboard) {
+        const hyperparameters = flattenHParams(config);
+        const details = () => ({
+          runs: { [runId]: `${config.benchmark}/${config.strategy}` },
+          hyperparameters: { [runId]: hyperparameters },
+          memory: memory ? { health: monitoring.memoryHealth ?? null, performance: monitoring.performance.getStats() } : null,
+        });
+        const server = await startDashboardServer({
+          data: new DashboardData({ tracker, alerts, evaluator, details }),
+          port: config.monitoring.dashboardPort,
+          title: `HoloMind: ${config.benchmark}/${config.strategy}`,
+        });
+        liveDashboards.add(server);
+        process.stdout.write(`Dashboard: ${server.url}\n`);
+      }
       if (tensorboard) {
         tensorboard.addText('config', '```json\n' + JSON.stringify(config, null, 2) + '\n```', monitoring.globalStep);
         tensorboard.addHParams(flattenHParams(config), { metricTags: HPARAM_METRICS, groupName: runId });
@@ -133,6 +151,20 @@ export function startMonitoring(
     },
   };
   return monitoring;
+}
+
+const liveDashboards = new Set<DashboardServer>();
+
+/** Dashboards `train --dashboard` started; they outlive the run's monitoring, so the finished run stays on screen. */
+export function liveDashboardCount(): number {
+  return liveDashboards.size;
+}
+
+/** Closes every dashboard the runs of this process started. */
+export async function closeLiveDashboards(): Promise<void> {
+  const servers = [...liveDashboards];
+  liveDashboards.clear();
+  await Promise.all(servers.map((server) => server.close()));
 }
 
 /** The scalars TensorBoard's HParams tab shows beside each run's hyperparameters. */

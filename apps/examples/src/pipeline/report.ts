@@ -28,22 +28,35 @@ export function formatMatrix(matrix: readonly number[][]): string {
  * dashboard of a finished (or crashed) run. Steps are the run's global steps (see steps.ts).
  */
 export async function replayRun(db: Kysely<Database>, experimentId: string) {
+  const { tracker, evaluators } = await replayRuns(db, [experimentId]);
+  return { tracker, evaluator: evaluators[0]! };
+}
+
+/**
+ * Several experiments in one tracker (points keyed by run id, the first as the tracker's own run),
+ * each with its evaluator: what `holomind dashboard --runs` compares.
+ */
+export async function replayRuns(db: Kysely<Database>, experimentIds: readonly string[]) {
   const reader = new SqlMetricSink(db);
   try {
-    const tracker = new MetricsTracker({ runId: experimentId, metrics: RUN_METRICS });
-    for (const point of await reader.readPoints({ runId: experimentId })) {
-      tracker.log(
-        { [point.metric]: point.value },
-        { taskId: point.taskId ?? undefined, step: point.step, wallTime: point.wallTime },
-      );
+    const tracker = new MetricsTracker({ runId: experimentIds[0]!, metrics: RUN_METRICS, historyLimit: 100_000 });
+    const evaluators: ContinualEvaluator[] = [];
+    for (const runId of experimentIds) {
+      for (const point of await reader.readPoints({ runId })) {
+        tracker.log(
+          { [point.metric]: point.value },
+          { runId, taskId: point.taskId ?? undefined, step: point.step, wallTime: point.wallTime },
+        );
+      }
+      const stored = await reader.readAccuracyMatrix(runId);
+      const evaluator = new ContinualEvaluator({ tasks: stored.tasks });
+      stored.matrix.forEach((row, i) => {
+        const cells = Object.fromEntries(stored.tasks.flatMap((task, j) => (row[j] === null ? [] : [[task, row[j]!]])));
+        evaluator.recordRow(stored.tasks[i]!, cells);
+      });
+      evaluators.push(evaluator);
     }
-    const stored = await reader.readAccuracyMatrix(experimentId);
-    const evaluator = new ContinualEvaluator({ tasks: stored.tasks });
-    stored.matrix.forEach((row, i) => {
-      const cells = Object.fromEntries(stored.tasks.flatMap((task, j) => (row[j] === null ? [] : [[task, row[j]!]])));
-      evaluator.recordRow(stored.tasks[i]!, cells);
-    });
-    return { tracker, evaluator };
+    return { tracker, evaluators };
   } finally {
     await reader.close();
   }
