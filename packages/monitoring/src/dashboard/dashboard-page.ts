@@ -139,16 +139,32 @@ export const DASHBOARD_SCRIPT = `'use strict';
     return chart;
   }
 
+  // Points by step, so a point that arrives twice (page load racing the live stream) or late lands once, in order.
   function addPoint(point) {
     var key = keyOf(point);
     var entry = series.get(key);
-    if (!entry) { entry = { metric: point.metric, runId: point.runId, taskId: point.taskId, steps: [], values: [] }; series.set(key, entry); }
+    if (!entry) { entry = { metric: point.metric, runId: point.runId, taskId: point.taskId, byStep: new Map(), steps: [], values: [], lastStep: -Infinity }; series.set(key, entry); }
     var step = num(point.step);
-    var at = entry.steps.length;
-    if (at > 0 && entry.steps[at - 1] === step) entry.values[at - 1] = num(point.value); // a replayed step replaces
-    else { entry.steps.push(step); entry.values.push(num(point.value)); }
-    entry.lastStep = step;
+    entry.byStep.set(step, num(point.value));
+    entry.sorted = false;
+    if (step >= entry.lastStep) entry.lastStep = step;
     dirty.add(point.metric);
+  }
+  function ordered(entry) {
+    if (!entry.sorted) {
+      entry.steps = Array.from(entry.byStep.keys()).sort(function (a, b) { return a - b; });
+      entry.values = entry.steps.map(function (step) { return entry.byStep.get(step); });
+      entry.sorted = true;
+    }
+    return entry;
+  }
+  function loadSeries() {
+    return getJson('api/series').then(function (body) {
+      body.series.forEach(function (one) {
+        one.steps.forEach(function (step, i) { addPoint({ metric: one.metric, runId: one.runId, taskId: one.taskId, step: step, value: one.values[i] }); });
+      });
+      schedule();
+    });
   }
 
   function schedule() {
@@ -171,7 +187,7 @@ export const DASHBOARD_SCRIPT = `'use strict';
     entries.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; });
     var stepSet = new Set();
     var total = 0;
-    entries.forEach(function (pair) { pair[1].steps.forEach(function (s) { stepSet.add(s); }); total += pair[1].steps.length; });
+    entries.forEach(function (pair) { ordered(pair[1]).steps.forEach(function (s) { stepSet.add(s); }); total += pair[1].steps.length; });
     var xs = Array.from(stepSet).sort(function (a, b) { return a - b; });
     var index = new Map(xs.map(function (x, i) { return [x, i]; }));
     var scale = chart.scale || 1;
@@ -205,7 +221,7 @@ export const DASHBOARD_SCRIPT = `'use strict';
     rows.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; });
     while (table.rows.length > 1) table.deleteRow(1);
     rows.forEach(function (pair) {
-      var entry = pair[1];
+      var entry = ordered(pair[1]);
       var value = entry.values[entry.values.length - 1];
       var label = (manyRuns() ? (runLabels[entry.runId] || entry.runId.slice(0, 8)) + ' · ' : '') + entry.metric + (entry.taskId === null ? '' : ' · ' + taskLabel(entry.taskId));
       var row = el('tr', { 'data-metric': entry.metric, 'data-task': entry.taskId === null ? '' : entry.taskId, 'data-run': entry.runId });
@@ -307,15 +323,15 @@ export const DASHBOARD_SCRIPT = `'use strict';
   function getJson(path) { return fetch(path + suffix).then(function (r) { if (!r.ok) throw new Error(path + ': ' + r.status); return r.json(); }); }
   function refresh() { return getJson('api/dashboard').then(drawSummary); }
 
-  Promise.all([getJson('api/dashboard'), getJson('api/series')]).then(function (results) {
+  Promise.all([getJson('api/dashboard'), loadSeries()]).then(function (results) {
     drawSummary(results[0]);
     (results[0].alerts.recent || []).slice().reverse().forEach(addAlert);
-    results[1].series.forEach(function (one) {
-      one.steps.forEach(function (step, i) { addPoint({ metric: one.metric, runId: one.runId, taskId: one.taskId, step: step, value: one.values[i] }); });
-    });
-    schedule();
     var source = new EventSource('events' + suffix);
-    source.onopen = function () { document.getElementById('connection').textContent = 'live'; document.body.setAttribute('data-live', 'true'); };
+    source.onopen = function () {
+      document.getElementById('connection').textContent = 'live';
+      // Points logged between the first load and this connection came in neither: load them again.
+      loadSeries().then(function () { document.body.setAttribute('data-live', 'true'); });
+    };
     source.onerror = function () { document.getElementById('connection').textContent = 'reconnecting…'; };
     source.addEventListener('points', function (event) { JSON.parse(event.data).forEach(addPoint); schedule(); });
     source.addEventListener('alert', function (event) { addAlert(JSON.parse(event.data)); });
