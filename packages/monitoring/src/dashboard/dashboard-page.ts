@@ -35,7 +35,9 @@ export function dashboardHtml(title: string, token: string | undefined): string 
   #alerts li { padding: 4px 6px; border-left: 4px solid; margin-bottom: 4px; font-size: 12px; }
   #alerts li.warning { border-color: #f9a825; } #alerts li.error { border-color: #e65100; } #alerts li.critical { border-color: #c62828; background: #fdecea; }
   dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0; } dt { color: #555; } dd { margin: 0; font-variant-numeric: tabular-nums; }
-  .muted { color: #777; } .auto-chart h3 { font-size: 13px; margin: 4px 0; } .scroll { max-height: 360px; overflow: auto; }
+  .muted { color: #777; } .auto-chart h3 { font-size: 13px; margin: 4px 0; }
+  #curves { grid-column: 1 / -1; display: grid; grid-template-columns: repeat(auto-fill, minmax(400px, 1fr)); gap: 4px 16px; }
+  #curves h2, #curves > p { grid-column: 1 / -1; } .scroll { max-height: 360px; overflow: auto; }
   #latest td:first-child, #hparams td:first-child { text-align: left; }
 </style>
 </head>
@@ -78,7 +80,7 @@ export const DASHBOARD_SCRIPT = `'use strict';
   var CHARTS = [
     { id: 'task-accuracy', metrics: ['task_accuracy'], x: 'optimizer step', byTask: true, range: [0, 1] },
     { id: 'loss', metrics: ['train/loss', 'train/task_loss', 'train/penalty'], x: 'optimizer step' },
-    { id: 'optimizer', metrics: ['train/learning_rate', 'train/gradient_norm'], x: 'optimizer step' },
+    { id: 'optimizer', metrics: ['train/learning_rate', 'train/gradient_norm'], x: 'optimizer step', right: ['train/learning_rate'] },
     { id: 'memory', metrics: ['memory/fill', 'memory/hit_rate', 'strategy/replay/fill'], x: 'optimizer step', range: [0, 1] },
     { id: 'resources', metrics: ['system/rss_bytes', 'system/heap_used_bytes', 'tf/num_bytes'], x: 'optimizer step', scale: 1 / MIB, unit: ' MiB' },
     { id: 'cpu', metrics: ['system/cpu_percent'], x: 'optimizer step', unit: ' %' },
@@ -204,11 +206,13 @@ export const DASHBOARD_SCRIPT = `'use strict';
     if (existing) existing.plot.destroy();
     if (entries.length === 0) return;
     var opts = {
-      width: Math.max(300, container.clientWidth || 480), height: 220,
-      scales: { x: { time: false }, y: chart.range ? { range: chart.range } : {} },
-      axes: [{ label: chart.x }, { size: 60, values: function (u, ticks) { return ticks.map(function (t) { return fmt(t) + (chart.unit || ''); }); } }],
+      width: Math.max(300, container.clientWidth || 480), height: chart.auto ? 150 : 220,
+      scales: { x: { time: false }, y: chart.range ? { range: chart.range } : {}, right: {} },
+      axes: [{ label: chart.x }, { size: 60, values: function (u, ticks) { return ticks.map(function (t) { return fmt(t) + (chart.unit || ''); }); } }]
+        .concat(chart.right ? [{ scale: 'right', side: 1, size: 60, grid: { show: false }, values: function (u, ticks) { return ticks.map(fmt); } }] : []),
       series: [{ label: chart.x }].concat(entries.map(function (pair, i) {
-        return { label: lineLabel(pair[1], chart), stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: true, points: { show: xs.length < 60 } };
+        var right = chart.right && chart.right.indexOf(pair[1].metric) >= 0;
+        return { label: lineLabel(pair[1], chart) + (right ? ' (right axis)' : ''), scale: right ? 'right' : 'y', stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: true, points: { show: xs.length < 60 } };
       })),
     };
     charts[chart.id] = { plot: new uPlot(opts, data, container), keys: keys };
@@ -277,6 +281,14 @@ export const DASHBOARD_SCRIPT = `'use strict';
     if (!details) return;
     if (details.runs) runLabels = details.runs;
     var memory = details.memory;
+    var stored = null;
+    series.forEach(function (entry) { if (entry.metric === 'memory/health') stored = ordered(entry).values[entry.values.length - 1]; });
+    if ((!memory || !memory.health) && stored !== null) {
+      // A stored run: its last recorded health level (0 green, 1 yellow, 2 red).
+      var level = ['green', 'yellow', 'red'][stored] || 'green';
+      var storedBadge = document.getElementById('memory-health');
+      storedBadge.textContent = level; storedBadge.className = 'badge ' + level;
+    }
     if (memory && memory.health) {
       var badge = document.getElementById('memory-health');
       badge.textContent = memory.health.status; badge.className = 'badge ' + memory.health.status;
