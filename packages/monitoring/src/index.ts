@@ -53,6 +53,7 @@ export { metricPointsToCsv, alertsToCsv, accuracyMatrixToCsv } from './reports/c
 export { toJson } from './to-json.js';
 export {
   taskAccuracyChart,
+  seriesChart,
   accuracyMatrixChart,
   forgettingChart,
   memoryUseChart,

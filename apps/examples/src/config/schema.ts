@@ -105,6 +105,8 @@ const monitoringSection = z.strictObject({
   dashboardPort: z.number().int().min(0).max(65535).default(6007),
   /** Serve the live dashboard on 127.0.0.1:dashboardPort while training (`holomind train --dashboard`). */
   dashboard: z.boolean().default(false),
+  /** Per-step monitoring at all: metrics, evaluations during training, histograms, the memory's performance monitor (the bench's control turns it off). */
+  perStep: z.boolean().default(true),
   /** Per-step metrics (losses, learning rate, gradient norm, resources, memory) every this many optimizer steps. */
   stepEvery: positiveInt.default(10),
   /** Accuracy of every task seen so far every this many optimizer steps (0: at each epoch's end only, which always happens). */

@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Database, Kysely } from '@holomind/db';
@@ -5,6 +6,8 @@ import type { ExternalMemory } from '@holomind/memory';
 import {
   AlertManager,
   DashboardData,
+  MEMORY_HEALTH_THRESHOLDS,
+  memoryHealth,
   PerformanceMonitor,
   startDashboardServer,
   type DashboardServer,
@@ -94,6 +97,7 @@ export function startMonitoring(
   const evaluator = new ContinualEvaluator();
   let closed = false;
   let attached = false;
+  let attachedMemory: ExternalMemory | undefined;
   let stopObserving = () => {};
   const monitoring: RunMonitoring = {
     tracker,
@@ -114,6 +118,7 @@ export function startMonitoring(
       const marks = await sql.readPoints({ runId, metric: 'progress/optimizer_step' });
       monitoring.globalStep = Math.max(0, ...marks.map((point) => point.value));
       if (memory) {
+        attachedMemory = memory;
         stopObserving = memory.observe(({ kind, items, seconds }) => {
           if (kind === 'write') monitoring.performance.recordCapture(column(), items, seconds);
           else monitoring.performance.recordReconstruction(column(), items, seconds);
@@ -146,11 +151,23 @@ export function startMonitoring(
       tf.dispose([...monitoring.heldOut.values()].map((subset) => subset.inputs));
       monitoring.heldOut.clear();
       tensorboard?.endHParamsSession(monitoring.completed ? 'success' : 'failure');
+      if (attachedMemory) {
+        // The performance monitor's full statistics and the memory's health, for the report's JSON.
+        const file = monitoringSummaryFile(config.output, runId);
+        mkdirSync(path.dirname(file), { recursive: true });
+        const health = memoryHealth(monitoring.performance.getStats(), attachedMemory.stats());
+        writeFileSync(file, JSON.stringify({ memory: { health, performance: monitoring.performance.getStats(), thresholds: MEMORY_HEALTH_THRESHOLDS } }, null, 2));
+      }
       await alerts.close();
       await tracker.close(); // flushes and closes the SQL and TensorBoard sinks
     },
   };
   return monitoring;
+}
+
+/** Where a run's monitoring leaves the memory's performance statistics and health: `<output>/monitoring/<run id>.json`. */
+export function monitoringSummaryFile(output: string, runId: string): string {
+  return path.join(output, 'monitoring', `${runId}.json`);
 }
 
 const liveDashboards = new Set<DashboardServer>();

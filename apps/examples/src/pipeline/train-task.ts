@@ -34,9 +34,10 @@ export async function trainTask(
     train,
     seed: config.seed + taskIndex,
   };
-  await session.monitoring.attach(network.memory, () => session.monitoring.currentColumn);
+  const perStep = config.monitoring.perStep;
+  await session.monitoring.attach(perStep ? network.memory : undefined, () => session.monitoring.currentColumn);
   session.monitoring.currentColumn = columnId;
-  const monitor = taskMonitor(session, taskIndex);
+  const monitor = perStep ? taskMonitor(session, taskIndex) : undefined;
   try {
     // A task resumed mid-way keeps what its parts set up before its first epoch (restored from the checkpoint).
     if (session.progress.epochsDone === 0) await strategy.beforeTask(context);
@@ -56,14 +57,14 @@ export async function trainTask(
             shrinkBatchAboveBytes: config.performance.shrinkBatchAboveBytes,
             onStep: async (step) => {
               reporter.step(step.loss);
-              await monitor.onStep(step);
+              await monitor?.onStep(step);
             },
-            onGradients: monitor.onGradients,
+            onGradients: monitor?.onGradients,
           });
       sessionKept = true;
       const { accuracy } = await network.evaluate(test);
       const loss = result.epochLosses.at(-1) ?? Number.NaN;
-      await monitor.endEpoch(epochStep(taskIndex, epoch, config.training.epochs));
+      await monitor?.endEpoch(epochStep(taskIndex, epoch, config.training.epochs));
       recordEpoch(session, taskIndex, epoch, loss, accuracy);
       reporter.endEpoch(epoch, loss, accuracy);
       if (network.memory && (epoch + 1) % config.performance.cleanupEvery === 0) network.memory.cleanup();
