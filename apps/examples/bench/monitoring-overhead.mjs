@@ -81,6 +81,10 @@ for (let pair = 0; pair < pairs; pair++) {
 const percent = (ratio) => `${((ratio - 1) * 100).toFixed(1)}%`;
 console.log('\nmonitoring overhead on training wall time (median of per-pair ratios):');
 console.log(`  default monitoring / control: ${median(monitoredRatios).toFixed(4)}  (${percent(median(monitoredRatios))})`);
-console.log(`  A/A control / control:        ${median(controlRatios).toFixed(4)}  (${percent(median(controlRatios))})  ← noise floor`);
-console.log(`  medians: monitored ${median(times.monitored).toFixed(2)} s, control ${median(times.control).toFixed(2)} s, ${pairs} pair(s)`);
+console.log(
+  `  A/A control / control:        ${median(controlRatios).toFixed(4)}  (${percent(median(controlRatios))})  ← noise floor`,
+);
+console.log(
+  `  medians: monitored ${median(times.monitored).toFixed(2)} s, control ${median(times.control).toFixed(2)} s, ${pairs} pair(s)`,
+);
 rmSync(folder, { recursive: true, force: true });

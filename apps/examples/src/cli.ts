@@ -114,7 +114,10 @@ export function flagsToConfig(flags: TrainingFlags): HolomindConfigInput {
 function withDashboardFlag(config: HolomindConfigInput, dashboard: boolean | string | undefined): HolomindConfigInput {
   if (dashboard === undefined || dashboard === false) return config;
   const port = dashboard === true ? undefined : integer(dashboard);
-  return { ...config, monitoring: { ...config.monitoring, dashboard: true, ...(port === undefined ? {} : { dashboardPort: port }) } };
+  return {
+    ...config,
+    monitoring: { ...config.monitoring, dashboard: true, ...(port === undefined ? {} : { dashboardPort: port }) },
+  };
 }
 
 const program = new Command()
@@ -125,7 +128,10 @@ const program = new Command()
 withTrainingOptions(
   program.command('train').description('train on a benchmark, task after task (default: split-mnist with the holomind strategy)'),
 )
-  .option('--dashboard [port]', 'serve the live dashboard on 127.0.0.1 while training, and after it until Ctrl-C (port 0: any free one)')
+  .option(
+    '--dashboard [port]',
+    'serve the live dashboard on 127.0.0.1 while training, and after it until Ctrl-C (port 0: any free one)',
+  )
   .action((flags: TrainingFlags & { dashboard?: boolean | string }) =>
     trainCommand(flags.config, withDashboardFlag(flagsToConfig(flags), flags.dashboard)),
   );
@@ -138,7 +144,9 @@ withRunOptions(program.command('evaluate').description('evaluate the latest chec
 withRunOptions(program.command('report').description('write the HTML report (plots, accuracy matrix) of the latest run')).action(
   (flags: TrainingFlags) => reportCommand(flags.config, flagsToConfig(flags)),
 );
-withRunOptions(program.command('dashboard').description('serve the dashboard of the latest run (or of several, compared) on 127.0.0.1'))
+withRunOptions(
+  program.command('dashboard').description('serve the dashboard of the latest run (or of several, compared) on 127.0.0.1'),
+)
   .option('--port <n>', 'port (default from the configuration, 6007)', integer)
   .option('--runs <ids>', "experiment ids to compare, comma-separated, or 'all' (default: the latest run)")
   .action((flags: TrainingFlags & { port?: number; runs?: string }) =>

@@ -126,7 +126,10 @@ export async function dashboardCommand(
   let ids: string[];
   if (runs === 'all') ids = (await experiments.list()).map((experiment) => experiment.id);
   else if (runs) ids = runs.split(',').map((id) => id.trim());
-  else ids = [(await loadLatestCheckpoint(new StateStore({ directory: path.join(config.output, 'states'), db }))).progress.experimentId];
+  else
+    ids = [
+      (await loadLatestCheckpoint(new StateStore({ directory: path.join(config.output, 'states'), db }))).progress.experimentId,
+    ];
   const stored = await Promise.all(ids.map((id) => experiments.get(id)));
   const { tracker, evaluators } = await replayRuns(db, ids);
   const details = () => ({
@@ -137,7 +140,9 @@ export async function dashboardCommand(
     data: new DashboardData({ tracker, evaluator: evaluators[0], details }),
     port: port ?? config.monitoring.dashboardPort,
   });
-  process.stdout.write(`Dashboard of ${ids.length === 1 ? `experiment ${ids[0]}` : `${ids.length} experiments`}: ${server.url}\n(Ctrl-C to stop)\n`);
+  process.stdout.write(
+    `Dashboard of ${ids.length === 1 ? `experiment ${ids[0]}` : `${ids.length} experiments`}: ${server.url}\n(Ctrl-C to stop)\n`,
+  );
   await new Promise<void>((resolve) => process.once('SIGINT', resolve));
   await server.close();
   await db.destroy();

@@ -84,5 +84,13 @@ export function memoryHealth(
   if (memory.utilisation >= thresholds.fullUtilisation) flag('yellow', 'memory full: writes overwrite slots');
   if (memory.reads >= thresholds.minReadsForHitRate && memory.hitRate < thresholds.minHitRate)
     flag('yellow', `hit rate ${memory.hitRate.toPrecision(3)} < ${thresholds.minHitRate}`);
-  return { status, reasons, averageReadSeconds, averageWriteSeconds, evictionRate, utilisation: memory.utilisation, hitRate: memory.hitRate };
+  return {
+    status,
+    reasons,
+    averageReadSeconds,
+    averageWriteSeconds,
+    evictionRate,
+    utilisation: memory.utilisation,
+    hitRate: memory.hitRate,
+  };
 }

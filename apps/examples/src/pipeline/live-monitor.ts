@@ -34,7 +34,12 @@ function heldOutSubset(task: BenchmarkTask, split: 'test' | 'val', samples: numb
 }
 
 /** Accuracy on a held-out subset, with the run's classifier. */
-function subsetAccuracy(subset: { inputs: tf.Tensor2D; labels: Int32Array }, classify: Classify, session: RunSession, column: string): number {
+function subsetAccuracy(
+  subset: { inputs: tf.Tensor2D; labels: Int32Array },
+  classify: Classify,
+  session: RunSession,
+  column: string,
+): number {
   const predicted = classify(session.network, subset.inputs, column);
   const values = predicted.dataSync();
   predicted.dispose();

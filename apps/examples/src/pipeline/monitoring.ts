@@ -156,7 +156,14 @@ export function startMonitoring(
         const file = monitoringSummaryFile(config.output, runId);
         mkdirSync(path.dirname(file), { recursive: true });
         const health = memoryHealth(monitoring.performance.getStats(), attachedMemory.stats());
-        writeFileSync(file, JSON.stringify({ memory: { health, performance: monitoring.performance.getStats(), thresholds: MEMORY_HEALTH_THRESHOLDS } }, null, 2));
+        writeFileSync(
+          file,
+          JSON.stringify(
+            { memory: { health, performance: monitoring.performance.getStats(), thresholds: MEMORY_HEALTH_THRESHOLDS } },
+            null,
+            2,
+          ),
+        );
       }
       await alerts.close();
       await tracker.close(); // flushes and closes the SQL and TensorBoard sinks
@@ -185,7 +192,12 @@ export async function closeLiveDashboards(): Promise<void> {
 }
 
 /** The scalars TensorBoard's HParams tab shows beside each run's hyperparameters. */
-export const HPARAM_METRICS = ['average_accuracy', 'final/average_accuracy', 'final/backward_transfer', 'final/average_forgetting'];
+export const HPARAM_METRICS = [
+  'average_accuracy',
+  'final/average_accuracy',
+  'final/backward_transfer',
+  'final/average_forgetting',
+];
 
 /** The configuration as flat hyperparameters (`training.epochs`, …); lists become text. */
 export function flattenHParams(value: unknown, prefix = '', into: Record<string, HParamValue> = {}): Record<string, HParamValue> {

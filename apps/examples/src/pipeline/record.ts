@@ -22,7 +22,8 @@ export function recordEvaluation(session: RunSession, taskIndex: number, row: nu
   monitoring.evaluator.recordRow(`task-${taskIndex}`, byTask(row));
   row.forEach((accuracy, j) => monitoring.tracker.log({ accuracy }, { taskId: `task-${j}`, step }));
   monitoring.tracker.log({ average_accuracy: mean(row), ...session.strategy.metrics() }, { step });
-  if (monitoring.tensorboard) monitoring.tensorboard.addImage('accuracy_matrix', matrixImage(monitoring.evaluator.matrix()), step);
+  if (monitoring.tensorboard)
+    monitoring.tensorboard.addImage('accuracy_matrix', matrixImage(monitoring.evaluator.matrix()), step);
   if (taskIndex === session.tasks.length - 1) {
     const evaluation = monitoring.evaluator.toJSON();
     const finals: Record<string, number> = { 'final/average_accuracy': mean(row) };

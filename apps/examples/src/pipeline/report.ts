@@ -74,11 +74,43 @@ export async function replayRuns(db: Kysely<Database>, experimentIds: readonly s
 export function stepCharts(points: readonly MetricPoint[]): Array<[string, VegaLiteSpec]> {
   const x = 'optimizer step';
   return [
-    ['loss-per-step', seriesChart(points, { metrics: ['train/loss', 'train/task_loss', 'train/penalty'], title: 'Loss per optimizer step', xTitle: x, yTitle: 'loss', labels: { 'train/loss': 'total', 'train/task_loss': 'task loss', 'train/penalty': 'penalty / replay term' } })],
-    ['gradient-norm', seriesChart(points, { metrics: ['train/gradient_norm'], title: 'Gradient norm (global L2)', xTitle: x, yTitle: 'norm' })],
-    ['learning-rate', seriesChart(points, { metrics: ['train/learning_rate'], title: 'Learning rate', xTitle: x, yTitle: 'rate' })],
-    ['memory-over-training', seriesChart(points, { metrics: ['memory/fill', 'memory/hit_rate', 'strategy/replay/fill'], title: 'Memory: fill and hit rate', xTitle: x, yTitle: 'fraction' })],
-    ['resources', seriesChart(points, { metrics: ['system/rss_bytes', 'system/heap_used_bytes', 'tf/num_bytes'], title: 'Resources (MiB)', xTitle: x, yTitle: 'MiB', scale: 1 / 2 ** 20 })],
+    [
+      'loss-per-step',
+      seriesChart(points, {
+        metrics: ['train/loss', 'train/task_loss', 'train/penalty'],
+        title: 'Loss per optimizer step',
+        xTitle: x,
+        yTitle: 'loss',
+        labels: { 'train/loss': 'total', 'train/task_loss': 'task loss', 'train/penalty': 'penalty / replay term' },
+      }),
+    ],
+    [
+      'gradient-norm',
+      seriesChart(points, { metrics: ['train/gradient_norm'], title: 'Gradient norm (global L2)', xTitle: x, yTitle: 'norm' }),
+    ],
+    [
+      'learning-rate',
+      seriesChart(points, { metrics: ['train/learning_rate'], title: 'Learning rate', xTitle: x, yTitle: 'rate' }),
+    ],
+    [
+      'memory-over-training',
+      seriesChart(points, {
+        metrics: ['memory/fill', 'memory/hit_rate', 'strategy/replay/fill'],
+        title: 'Memory: fill and hit rate',
+        xTitle: x,
+        yTitle: 'fraction',
+      }),
+    ],
+    [
+      'resources',
+      seriesChart(points, {
+        metrics: ['system/rss_bytes', 'system/heap_used_bytes', 'tf/num_bytes'],
+        title: 'Resources (MiB)',
+        xTitle: x,
+        yTitle: 'MiB',
+        scale: 1 / 2 ** 20,
+      }),
+    ],
     ['cpu', seriesChart(points, { metrics: ['system/cpu_percent'], title: 'CPU (% of one core)', xTitle: x, yTitle: '%' })],
   ];
 }
@@ -86,7 +118,18 @@ export function stepCharts(points: readonly MetricPoint[]): Array<[string, VegaL
 /** The external memory's health and performance monitor counts, when the run recorded them. */
 function memorySection(details: Record<string, unknown> | undefined): string {
   const memory = details?.memory as
-    | { health: { status: string; reasons: string[]; averageReadSeconds: number; averageWriteSeconds: number; evictionRate: number; utilisation: number; hitRate: number }; performance: { captures: { count: number; items: number }; reconstructions: { count: number; items: number } } }
+    | {
+        health: {
+          status: string;
+          reasons: string[];
+          averageReadSeconds: number;
+          averageWriteSeconds: number;
+          evictionRate: number;
+          utilisation: number;
+          hitRate: number;
+        };
+        performance: { captures: { count: number; items: number }; reconstructions: { count: number; items: number } };
+      }
     | undefined;
   if (!memory) return '';
   const { health, performance } = memory;
@@ -94,8 +137,14 @@ function memorySection(details: Record<string, unknown> | undefined): string {
     ['health', health.status],
     ['writes (captures): calls / items', `${performance.captures.count} / ${performance.captures.items}`],
     ['reads (reconstructions): calls / rows', `${performance.reconstructions.count} / ${performance.reconstructions.items}`],
-    ['mean write / read', `${(health.averageWriteSeconds * 1000).toFixed(3)} ms / ${(health.averageReadSeconds * 1000).toFixed(3)} ms`],
-    ['utilisation, eviction rate, hit rate', `${health.utilisation.toFixed(3)}, ${health.evictionRate.toFixed(3)}, ${health.hitRate.toFixed(3)}`],
+    [
+      'mean write / read',
+      `${(health.averageWriteSeconds * 1000).toFixed(3)} ms / ${(health.averageReadSeconds * 1000).toFixed(3)} ms`,
+    ],
+    [
+      'utilisation, eviction rate, hit rate',
+      `${health.utilisation.toFixed(3)}, ${health.evictionRate.toFixed(3)}, ${health.hitRate.toFixed(3)}`,
+    ],
     ['rules', health.reasons.length ? health.reasons.join('; ') : 'all within limits'],
   ];
   return `<h2>External memory</h2><table id="memory-health" data-status="${escapeHtml(health.status)}">${rows.map(([name, value]) => `<tr><th>${escapeHtml(name)}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</table>`;
@@ -104,7 +153,10 @@ function memorySection(details: Record<string, unknown> | undefined): string {
 /** The memory's performance statistics and health that the run's monitoring wrote when it closed, if any. */
 async function readMonitoringSummary(reportFolder: string, experimentId: string): Promise<Record<string, unknown> | undefined> {
   try {
-    return JSON.parse(await readFile(monitoringSummaryFile(path.dirname(reportFolder), experimentId), 'utf8')) as Record<string, unknown>;
+    return JSON.parse(await readFile(monitoringSummaryFile(path.dirname(reportFolder), experimentId), 'utf8')) as Record<
+      string,
+      unknown
+    >;
   } catch {
     return undefined;
   }
@@ -127,6 +179,7 @@ export async function writeRunReport(folder: string, db: Kysely<Database>, exper
     {
       accuracyMetric: perStep ? 'task_accuracy' : 'accuracy',
       accuracyStepTitle: perStep ? 'optimizer step (held-out subset of every task seen so far)' : 'epoch step',
+      accuracyTitle: 'Accuracy of each task over training',
       charts: stepCharts(points),
     },
   );

@@ -51,14 +51,24 @@ export function taskAccuracyChart(
  */
 export function seriesChart(
   points: readonly MetricPoint[],
-  options: ChartOptions & { metrics: readonly string[]; xTitle?: string; yTitle?: string; scale?: number; labels?: Record<string, string> },
+  options: ChartOptions & {
+    metrics: readonly string[];
+    xTitle?: string;
+    yTitle?: string;
+    scale?: number;
+    labels?: Record<string, string>;
+  },
 ): VegaLiteSpec {
   const scale = options.scale ?? 1;
   const values = points
     .filter((point) => options.metrics.includes(point.metric) && Number.isFinite(point.value))
     .map((point) => {
       const label = options.labels?.[point.metric] ?? point.metric;
-      return { step: point.step, value: point.value * scale, series: point.taskId === null ? label : `${label} · ${point.taskId}` };
+      return {
+        step: point.step,
+        value: point.value * scale,
+        series: point.taskId === null ? label : `${label} · ${point.taskId}`,
+      };
     });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -70,7 +80,13 @@ export function seriesChart(
     encoding: {
       x: { field: 'step', type: 'quantitative', title: options.xTitle ?? 'step' },
       y: { field: 'value', type: 'quantitative', title: options.yTitle ?? 'value', scale: { zero: false } },
-      color: { field: 'series', type: 'nominal', title: null, sort: uniqueInOrder(values.map((value) => value.series)), legend: { orient: 'bottom', columns: 3 } },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: null,
+        sort: uniqueInOrder(values.map((value) => value.series)),
+        legend: { orient: 'bottom', columns: 3 },
+      },
     },
   };
 }

@@ -36,6 +36,8 @@ export interface WriteReportOptions {
   pngScale?: number;
   /** The x axis title of the per-task chart. Default `step`. */
   accuracyStepTitle?: string;
+  /** The per-task chart's title. Default `<metric> per task over training`. */
+  accuracyTitle?: string;
   /** More charts, written after the built-in ones: `[file name without extension, Vega-Lite spec]`. */
   charts?: ReadonlyArray<readonly [string, VegaLiteSpec]>;
 }
@@ -75,7 +77,14 @@ export async function writeReport(folder: string, sources: ReportSources, option
   const charts: Array<[string, VegaLiteSpec]> = [];
   const accuracyMetric = options.accuracyMetric ?? 'accuracy';
   if (report.points.some((point) => point.metric === accuracyMetric)) {
-    charts.push(['task-accuracy', taskAccuracyChart(report.points, { metric: accuracyMetric, xTitle: options.accuracyStepTitle })]);
+    charts.push([
+      'task-accuracy',
+      taskAccuracyChart(report.points, {
+        metric: accuracyMetric,
+        xTitle: options.accuracyStepTitle,
+        title: options.accuracyTitle,
+      }),
+    ]);
   }
   if (report.evaluation && report.evaluation.tasks.length > 0) {
     await write('accuracy-matrix.csv', accuracyMatrixToCsv(report.evaluation));

@@ -149,8 +149,7 @@ export function hparamsExperiment(
     if (name) experiment.uint32(key(EXPERIMENT.name, LENGTH_DELIMITED)).string(name);
     experiment.uint32(key(EXPERIMENT.timeCreatedSecs, FIXED64)).double(timeCreatedSecs);
     for (const [hparam, value] of Object.entries(hparams)) {
-      const type =
-        typeof value === 'boolean' ? DATA_TYPE.bool : typeof value === 'number' ? DATA_TYPE.float64 : DATA_TYPE.string;
+      const type = typeof value === 'boolean' ? DATA_TYPE.bool : typeof value === 'number' ? DATA_TYPE.float64 : DATA_TYPE.string;
       message(experiment, EXPERIMENT.hparamInfos, (info) => {
         info.uint32(key(HPARAM_INFO.name, LENGTH_DELIMITED)).string(hparam);
         info.uint32(key(HPARAM_INFO.type, VARINT)).int32(type);

@@ -83,7 +83,10 @@ describe("TensorBoard's EventAccumulator reads our event files", () => {
     );
     writer.addText('config', '```json\n{"strategy":"ewc"}\n```', 0);
     const weights = tf.tidy(() => tf.variable(tf.randomNormal([8, 4], 0, 1, 'float32', 7), true, 'dense/kernel'));
-    const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(tf.matMul(tf.ones([2, 8]), weights))) as tf.Scalar, [weights]);
+    const { value, grads } = tf.variableGrads(
+      () => tf.sum(tf.square(tf.matMul(tf.ones([2, 8]), weights))) as tf.Scalar,
+      [weights],
+    );
     const losses: Array<[number, number]> = [];
     for (let step = 1; step <= 30; step++) {
       const loss = 2 / step;
