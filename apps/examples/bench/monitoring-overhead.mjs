@@ -10,6 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createDatabase } from '@holomind/db';
+import { SqlMetricSink } from '@holomind/monitoring';
 import { parseConfig } from '../dist/config/load-config.js';
 import { runTraining } from '../dist/pipeline/run-training.js';
 
@@ -46,9 +48,23 @@ async function trainingSeconds(monitored) {
     },
     checkpoint() {},
   };
-  await runTraining({ config, reporter });
+  const cpuBefore = process.cpuUsage();
+  const summary = await runTraining({ config, reporter });
+  const cpu = process.cpuUsage(cpuBefore);
+  cpuSeconds.push([monitored, (cpu.user + cpu.system) / 1e6]);
+  if (monitored) {
+    // The monitoring's own time inside training, measured in the same run: robust to the machine's load.
+    const db = await createDatabase(config.db);
+    const reader = new SqlMetricSink(db);
+    const [hooks] = await reader.readPoints({ runId: summary.experimentId, metric: 'monitoring/hook_seconds' });
+    await reader.close();
+    await db.destroy();
+    hookShares.push(hooks.value / (total / 1000));
+  }
   return total / 1000;
 }
+const cpuSeconds = [];
+const hookShares = [];
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -86,5 +102,12 @@ console.log(
 );
 console.log(
   `  medians: monitored ${median(times.monitored).toFixed(2)} s, control ${median(times.control).toFixed(2)} s, ${pairs} pair(s)`,
+);
+const cpuOf = (monitored) => median(cpuSeconds.filter(([kind]) => kind === monitored).map(([, seconds]) => seconds));
+console.log(
+  `  process CPU time per whole run (median): monitored ${cpuOf(true).toFixed(2)} s, control ${cpuOf(false).toFixed(2)} s (${percent(cpuOf(true) / cpuOf(false))})`,
+);
+console.log(
+  `  time inside the monitoring hooks / training wall time, same run (median): ${(median(hookShares) * 100).toFixed(2)}%`,
 );
 rmSync(folder, { recursive: true, force: true });

@@ -112,6 +112,7 @@ export function taskMonitor(session: RunSession, taskIndex: number): TaskMonitor
   return {
     onGradients(gradients, sessionStep) {
       void sessionStep;
+      const started = performance.now();
       const step = monitoring.globalStep + 1; // the step these gradients make
       if (step % stepEvery === 0) gradientNorm = globalNorm(gradients);
       if (tensorboard && step % histogramEvery === 0) {
@@ -120,8 +121,10 @@ export function taskMonitor(session: RunSession, taskIndex: number): TaskMonitor
         for (const variable of network.trainableVariables())
           tensorboard.addHistogram(`weights/${variable.name}`, variable.dataSync(), step);
       }
+      monitoring.hookSeconds += (performance.now() - started) / 1000;
     },
     async onStep(info) {
+      const started = performance.now();
       const step = ++monitoring.globalStep;
       if (step % stepEvery === 0) {
         const metrics: Record<string, number> = {
@@ -137,13 +140,16 @@ export function taskMonitor(session: RunSession, taskIndex: number): TaskMonitor
         sampleSystem(step);
       }
       if (evaluateEvery > 0 && step % evaluateEvery === 0) evaluateSeen();
+      monitoring.hookSeconds += (performance.now() - started) / 1000;
     },
     async endEpoch(epochStep) {
+      const started = performance.now();
       const step = monitoring.globalStep;
       if (evaluateEvery === 0 || step % evaluateEvery !== 0) evaluateSeen();
       // Where the two step scales meet: this epoch (epoch step) ended at this optimizer step.
       tracker.log({ 'progress/optimizer_step': step }, { step: epochStep });
       if (step % stepEvery !== 0) sampleSystem(step);
+      monitoring.hookSeconds += (performance.now() - started) / 1000;
     },
   };
 }

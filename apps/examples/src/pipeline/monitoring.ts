@@ -39,6 +39,8 @@ export interface RunMonitoring {
   resources: ResourceSampler;
   /** The memory's latest health (green / yellow / red), when the network has an external memory. */
   memoryHealth: MemoryHealth | undefined;
+  /** Wall time spent inside the per-step monitoring hooks (evaluations, samples, histograms), in seconds. */
+  hookSeconds: number;
   /** Optimizer steps run so far in the whole run (the per-step scheme, see steps.ts). */
   globalStep: number;
   /** The fixed held-out subsets evaluated during training, by task index. */
@@ -109,6 +111,7 @@ export function startMonitoring(
     resources: new ResourceSampler(),
     memoryHealth: undefined,
     globalStep: 0,
+    hookSeconds: 0,
     heldOut: new Map(),
     completed: false,
     currentColumn: 'shared',
@@ -151,6 +154,8 @@ export function startMonitoring(
       tf.dispose([...monitoring.heldOut.values()].map((subset) => subset.inputs));
       monitoring.heldOut.clear();
       tensorboard?.endHParamsSession(monitoring.completed ? 'success' : 'failure');
+      if (config.monitoring.perStep)
+        tracker.log({ 'monitoring/hook_seconds': monitoring.hookSeconds }, { step: monitoring.globalStep });
       if (attachedMemory) {
         // The performance monitor's full statistics and the memory's health, for the report's JSON.
         const file = monitoringSummaryFile(config.output, runId);
