@@ -153,6 +153,16 @@ export function flagsToConfig(flags: TrainingFlags): HolomindConfigInput {
   };
 }
 
+/** `--dashboard [port]` as configuration: serve it, on that port when one is given. */
+function withDashboardFlag(config: HolomindConfigInput, dashboard: boolean | string | undefined): HolomindConfigInput {
+  if (dashboard === undefined || dashboard === false) return config;
+  const port = dashboard === true ? undefined : integer(dashboard);
+  return {
+    ...config,
+    monitoring: { ...config.monitoring, dashboard: true, ...(port === undefined ? {} : { dashboardPort: port }) },
+  };
+}
+
 const program = new Command()
   .name('holomind')
   .description('Continual learning without catastrophic forgetting: train, resume, evaluate and compare on real benchmarks.')
@@ -160,7 +170,14 @@ const program = new Command()
 
 withTrainingOptions(
   program.command('train').description('train on a benchmark, task after task (default: split-mnist with the holomind strategy)'),
-).action((flags: TrainingFlags) => trainCommand(flags.config, flagsToConfig(flags)));
+)
+  .option(
+    '--dashboard [port]',
+    'serve the live dashboard on 127.0.0.1 while training, and after it until Ctrl-C (port 0: any free one)',
+  )
+  .action((flags: TrainingFlags & { dashboard?: boolean | string }) =>
+    trainCommand(flags.config, withDashboardFlag(flagsToConfig(flags), flags.dashboard)),
+  );
 withTrainingOptions(
   program.command('resume').description('continue from the latest checkpoint (after a crash too) and go on to further tasks'),
 ).action((flags: TrainingFlags) => resumeCommand(flags.config, flagsToConfig(flags)));
@@ -170,9 +187,14 @@ withRunOptions(program.command('evaluate').description('evaluate the latest chec
 withRunOptions(program.command('report').description('write the HTML report (plots, accuracy matrix) of the latest run')).action(
   (flags: TrainingFlags) => reportCommand(flags.config, flagsToConfig(flags)),
 );
-withRunOptions(program.command('dashboard').description('serve the live dashboard of the latest run on 127.0.0.1'))
+withRunOptions(
+  program.command('dashboard').description('serve the dashboard of the latest run (or of several, compared) on 127.0.0.1'),
+)
   .option('--port <n>', 'port (default from the configuration, 6007)', integer)
-  .action((flags: TrainingFlags & { port?: number }) => dashboardCommand(flags.config, flagsToConfig(flags), flags.port));
+  .option('--runs <ids>', "experiment ids to compare, comma-separated, or 'all' (default: the latest run)")
+  .action((flags: TrainingFlags & { port?: number; runs?: string }) =>
+    dashboardCommand(flags.config, flagsToConfig(flags), flags.port, flags.runs),
+  );
 withTrainingOptions(
   program.command('compare').description('train several strategies on one benchmark and print them beside published numbers'),
 )

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { DashboardData, startDashboardServer } from '@holomind/monitoring';
-import type { Database, Kysely } from '@holomind/db';
+import { ExperimentRepository, type Database, type Kysely } from '@holomind/db';
 import { StateStore } from '@holomind/state';
 import { ProgressiveNetwork } from '@holomind/network';
 import { disposeBackend } from '@holomind/tensor-kernels';
@@ -10,7 +10,8 @@ import { startBackend } from './pipeline/backend.js';
 import { buildBenchmark } from './pipeline/benchmark.js';
 import { loadLatestCheckpoint, RUN_STATE_ID } from './pipeline/checkpoint.js';
 import { openDatabase } from './pipeline/database.js';
-import { formatMatrix, replayRun, writeRunReport } from './pipeline/report.js';
+import { closeLiveDashboards, flattenHParams, liveDashboardCount } from './pipeline/monitoring.js';
+import { formatMatrix, replayRuns, writeRunReport } from './pipeline/report.js';
 import { mean } from './pipeline/continual-summary.js';
 import { terminalReporter } from './pipeline/reporter.js';
 import { runTraining, type RunSummary } from './pipeline/run-training.js';
@@ -54,6 +55,11 @@ async function trainAndReport(config: HolomindConfig, resume: boolean, resumeTas
 
 export async function trainCommand(configFile: string | undefined, overrides: HolomindConfigInput): Promise<void> {
   await trainAndReport(await resolveConfig(configFile, overrides), false);
+  if (liveDashboardCount() > 0) {
+    process.stdout.write('Training finished; the dashboard keeps serving the run (Ctrl-C to stop).\n');
+    await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+    await closeLiveDashboards();
+  }
 }
 
 export async function resumeCommand(configFile: string | undefined, overrides: HolomindConfigInput): Promise<void> {
@@ -122,16 +128,31 @@ export async function dashboardCommand(
   configFile: string | undefined,
   overrides: HolomindConfigInput,
   port?: number,
+  runs?: string,
 ): Promise<void> {
   const config = await resolveConfig(configFile, overrides);
   const db = await openDatabase(config.db);
-  const checkpoint = await loadLatestCheckpoint(new StateStore({ directory: path.join(config.output, 'states'), db }));
-  const { tracker, evaluator } = await replayRun(db, checkpoint.progress.experimentId);
+  const experiments = new ExperimentRepository(db);
+  let ids: string[];
+  if (runs === 'all') ids = (await experiments.list()).map((experiment) => experiment.id);
+  else if (runs) ids = runs.split(',').map((id) => id.trim());
+  else
+    ids = [
+      (await loadLatestCheckpoint(new StateStore({ directory: path.join(config.output, 'states'), db }))).progress.experimentId,
+    ];
+  const stored = await Promise.all(ids.map((id) => experiments.get(id)));
+  const { tracker, evaluators } = await replayRuns(db, ids);
+  const details = () => ({
+    runs: Object.fromEntries(stored.map((experiment) => [experiment.id, `${experiment.name} ${experiment.id.slice(-6)}`])),
+    hyperparameters: Object.fromEntries(stored.map((experiment) => [experiment.id, flattenHParams(experiment.hyperparameters)])),
+  });
   const server = await startDashboardServer({
-    data: new DashboardData({ tracker, evaluator }),
+    data: new DashboardData({ tracker, evaluator: evaluators[0], details }),
     port: port ?? config.monitoring.dashboardPort,
   });
-  process.stdout.write(`Dashboard of experiment ${checkpoint.progress.experimentId}: ${server.url}\n(Ctrl-C to stop)\n`);
+  process.stdout.write(
+    `Dashboard of ${ids.length === 1 ? `experiment ${ids[0]}` : `${ids.length} experiments`}: ${server.url}\n(Ctrl-C to stop)\n`,
+  );
   await new Promise<void>((resolve) => process.once('SIGINT', resolve));
   await server.close();
   await db.destroy();

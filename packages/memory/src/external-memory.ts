@@ -43,6 +43,15 @@ export interface CleanupResult {
   filled: number;
 }
 
+/** One read or write, as {@link ExternalMemory.observe} reports it. */
+export interface MemoryOperation {
+  kind: 'read' | 'write';
+  /** Query rows read, or items written (stored). */
+  items: number;
+  /** Wall time of the call (on asynchronous backends: the time to dispatch its work). */
+  seconds: number;
+}
+
 /** Counters and sizes of an {@link ExternalMemory}. */
 export interface MemoryStats {
   slots: number;
@@ -98,6 +107,7 @@ export class ExternalMemory {
   private full = false;
   private filledSlots = 0;
   private disposed = false;
+  private observers: Array<(operation: MemoryOperation) => void> = [];
 
   constructor(options: ExternalMemoryOptions) {
     this.options = resolveMemoryOptions(options);
@@ -143,6 +153,29 @@ export class ExternalMemory {
    * @returns [B, heads·valueSize] or [B, heads, valueSize], matching the query's rank
    */
   read<T extends tf.Tensor2D | tf.Tensor3D>(query: T, options: ReadOptions = {}): T {
+    if (this.observers.length === 0) return this.readUnobserved(query, options);
+    const started = performance.now();
+    const result = this.readUnobserved(query, options);
+    this.notify({ kind: 'read', items: query.shape[0]!, seconds: (performance.now() - started) / 1000 });
+    return result;
+  }
+
+  /**
+   * Calls `listener` after every read and write with its kind, row count and wall time (for a
+   * performance monitor); returns the function that stops it. Nothing is timed while none listens.
+   */
+  observe(listener: (operation: MemoryOperation) => void): () => void {
+    this.observers.push(listener);
+    return () => {
+      this.observers = this.observers.filter((one) => one !== listener);
+    };
+  }
+
+  private notify(operation: MemoryOperation): void {
+    for (const listener of this.observers) listener(operation);
+  }
+
+  private readUnobserved<T extends tf.Tensor2D | tf.Tensor3D>(query: T, options: ReadOptions): T {
     this.assertLive();
     const track = options.track ?? true;
     const { heads, valueSize, similarity, beta } = this.options;
@@ -171,6 +204,14 @@ export class ExternalMemory {
    * @param importance [N], one finite number per item
    */
   write(keys: tf.Tensor, importance: ArrayLike<number> | tf.Tensor1D, options: WriteOptions = {}): WriteResult {
+    if (this.observers.length === 0) return this.writeUnobserved(keys, importance, options);
+    const started = performance.now();
+    const result = this.writeUnobserved(keys, importance, options);
+    this.notify({ kind: 'write', items: result.written, seconds: (performance.now() - started) / 1000 });
+    return result;
+  }
+
+  private writeUnobserved(keys: tf.Tensor, importance: ArrayLike<number> | tf.Tensor1D, options: WriteOptions): WriteResult {
     this.assertLive();
     const { slots, heads, keySize, valueSize, usageDecay } = this.options;
     const items = this.checkRows('keys', keys, keySize, 'WRITE_SHAPE_MISMATCH');

@@ -41,15 +41,19 @@ export type { Histogram, TensorStatistics, NamedStatistics, StatisticsOptions } 
 
 export { TensorBoardWriter, tensorBoardSink } from './tensorboard/tensorboard-writer.js';
 export type { TensorBoardWriterOptions, TensorBoardSinkOptions } from './tensorboard/tensorboard-writer.js';
+export type { HParamValue } from './tensorboard/event-proto.js';
 export type { RawImage } from './tensorboard/png.js';
 
 export { PerformanceMonitor } from './performance-monitor.js';
 export type { PerformanceStats, OperationTotals, TrackedTiming } from './performance-monitor.js';
+export { memoryHealth, MEMORY_HEALTH_THRESHOLDS } from './memory-health.js';
+export type { MemoryCounters, MemoryHealth, MemoryHealthThresholds } from './memory-health.js';
 
 export { metricPointsToCsv, alertsToCsv, accuracyMatrixToCsv } from './reports/csv.js';
 export { toJson } from './to-json.js';
 export {
   taskAccuracyChart,
+  seriesChart,
   accuracyMatrixChart,
   forgettingChart,
   memoryUseChart,
@@ -64,6 +68,7 @@ export { DashboardData } from './dashboard/dashboard-data.js';
 export type { DashboardDataOptions, DashboardDataView, MetricSummary, Trend } from './dashboard/dashboard-data.js';
 export { startDashboardServer, generateDashboardToken } from './dashboard/dashboard-server.js';
 export type { DashboardServer, DashboardServerOptions } from './dashboard/dashboard-server.js';
+export type { DashboardAsset } from './dashboard/dashboard-assets.js';
 
 export { MonitoringError } from './errors.js';
 export type { MonitoringErrorCode } from './errors.js';

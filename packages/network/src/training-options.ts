@@ -72,6 +72,12 @@ export interface TrainOptions {
   regularizer?: (batch: RegularizerBatch) => tf.Scalar;
   /** Called after every optimizer step; awaited. */
   onStep?: (step: StepInfo) => void | Promise<void>;
+  /**
+   * Called before every optimizer step with the gradients it will apply (by variable name) and the
+   * step's number (as {@link StepInfo.step} will report it). The tensors belong to the step: read
+   * them synchronously (e.g. a gradient norm or histogram on the steps you sample), do not dispose them.
+   */
+  onGradients?: (gradients: tf.NamedTensorMap, step: number) => void;
   /** Micro-batches whose gradients add up (weighted by size) before one optimizer step. Default 1. */
   gradientAccumulation?: number;
   /** Halve the micro-batch (down to 1) before a step whenever tf.memory().numBytes exceeds this. */
@@ -105,6 +111,7 @@ export interface ResolvedTrainOptions {
   preserveState: boolean;
   regularizer: ((batch: RegularizerBatch) => tf.Scalar) | undefined;
   onStep: ((step: StepInfo) => void | Promise<void>) | undefined;
+  onGradients: ((gradients: tf.NamedTensorMap, step: number) => void) | undefined;
   gradientAccumulation: number;
   shrinkBatchAboveBytes: number | undefined;
   shuffle: boolean;
@@ -126,6 +133,7 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
     preserveState: options.preserveState ?? false,
     regularizer: options.regularizer,
     onStep: options.onStep,
+    onGradients: options.onGradients,
     gradientAccumulation: validate.positiveInteger('gradientAccumulation', options.gradientAccumulation ?? 1),
     shrinkBatchAboveBytes:
       options.shrinkBatchAboveBytes === undefined

@@ -235,6 +235,7 @@ export class TrainingSession {
     // variable: one without a gradient this step (a memory query while the memory is empty) gets zeros.
     const complete: tf.NamedTensorMap = {};
     for (const variable of target.variables) complete[variable.name] = accumulated[variable.name] ?? tf.zerosLike(variable);
+    options.onGradients?.(complete, this.steps + 1);
     this.optimizer.applyGradients(complete);
     tf.dispose(Object.values(complete));
     return { loss, dataLoss };

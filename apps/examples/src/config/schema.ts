@@ -104,6 +104,18 @@ const monitoringSection = z.strictObject({
   /** Alert when an earlier task's accuracy drops by more than this (0..1). */
   forgettingAlert: z.number().min(0).max(1).default(0.05),
   dashboardPort: z.number().int().min(0).max(65535).default(6007),
+  /** Serve the live dashboard on 127.0.0.1:dashboardPort while training (`holomind train --dashboard`). */
+  dashboard: z.boolean().default(false),
+  /** Per-step monitoring at all: metrics, evaluations during training, histograms, the memory's performance monitor (the bench's control turns it off). */
+  perStep: z.boolean().default(true),
+  /** Per-step metrics (losses, learning rate, gradient norm, resources, memory) every this many optimizer steps. */
+  stepEvery: positiveInt.default(10),
+  /** Accuracy of every task seen so far every this many optimizer steps (0: at each epoch's end only, which always happens). */
+  evaluateEvery: z.number().int().min(0).default(0),
+  /** The fixed held-out subset those evaluations use: the first this many test examples of each task. */
+  evaluationSamples: positiveInt.default(200),
+  /** Weight and gradient histograms in TensorBoard every this many optimizer steps. */
+  histogramEvery: positiveInt.default(100),
 });
 
 const performanceSection = z.strictObject({

@@ -1,7 +1,19 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Database, Kysely } from '@holomind/db';
+import type { ExternalMemory } from '@holomind/memory';
 import {
   AlertManager,
+  DashboardData,
+  MEMORY_HEALTH_THRESHOLDS,
+  memoryHealth,
+  PerformanceMonitor,
+  startDashboardServer,
+  type DashboardServer,
+  ResourceSampler,
+  type HParamValue,
+  type MemoryHealth,
   callbackAlertHandler,
   ContinualEvaluator,
   MetricsTracker,
@@ -21,6 +33,27 @@ export interface RunMonitoring {
   alerts: AlertManager;
   tensorboard: TensorBoardWriter | undefined;
   tensorboardDir: string;
+  /** The external memory's reads (reconstructions) and writes (captures), counted and timed per column. */
+  performance: PerformanceMonitor;
+  /** Sampled at the per-step points (no timer of its own). */
+  resources: ResourceSampler;
+  /** The memory's latest health (green / yellow / red), when the network has an external memory. */
+  memoryHealth: MemoryHealth | undefined;
+  /** Wall time spent inside the per-step monitoring hooks (evaluations, samples, histograms), in seconds. */
+  hookSeconds: number;
+  /** Optimizer steps run so far in the whole run (the per-step scheme, see steps.ts). */
+  globalStep: number;
+  /** The fixed held-out subsets evaluated during training, by task index. */
+  heldOut: Map<number, { inputs: tf.Tensor2D; labels: Int32Array }>;
+  /** The network column being trained (the performance monitor's layer name). */
+  currentColumn: string;
+  /** True once the last task's accuracy row is recorded (the HParams session then ends as a success). */
+  completed: boolean;
+  /**
+   * Once per process: the optimizer-step counter restored from the database (resume), the memory's
+   * operations fed to `performance` under `column`, and the configuration as TensorBoard text and hyperparameters.
+   */
+  attach(memory: ExternalMemory | undefined, column: () => string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,10 +79,11 @@ export function startMonitoring(
 ): RunMonitoring {
   const tensorboardDir = path.join(config.output, 'tensorboard', runId);
   const tensorboard = config.monitoring.tensorboard ? new TensorBoardWriter(tensorboardDir) : undefined;
+  const sql = new SqlMetricSink(db);
   const tracker = new MetricsTracker({
     runId,
     metrics: RUN_METRICS,
-    sinks: [new SqlMetricSink(db), ...(tensorboard ? [tensorBoardSink(tensorboard)] : [])],
+    sinks: [sql, ...(tensorboard ? [tensorBoardSink(tensorboard)] : [])],
   });
   const threshold = config.monitoring.forgettingAlert;
   const alerts = new AlertManager({
@@ -64,17 +98,121 @@ export function startMonitoring(
   // No tracker here: recordEvaluation logs each new cell once, so rows restored on resume are not stored twice.
   const evaluator = new ContinualEvaluator();
   let closed = false;
-  return {
+  let attached = false;
+  let attachedMemory: ExternalMemory | undefined;
+  let stopObserving = () => {};
+  const monitoring: RunMonitoring = {
     tracker,
     evaluator,
     alerts,
     tensorboard,
     tensorboardDir,
+    performance: new PerformanceMonitor(),
+    resources: new ResourceSampler(),
+    memoryHealth: undefined,
+    globalStep: 0,
+    hookSeconds: 0,
+    heldOut: new Map(),
+    completed: false,
+    currentColumn: 'shared',
+    async attach(memory, column) {
+      if (attached) return;
+      attached = true;
+      const marks = await sql.readPoints({ runId, metric: 'progress/optimizer_step' });
+      monitoring.globalStep = Math.max(0, ...marks.map((point) => point.value));
+      if (memory) {
+        attachedMemory = memory;
+        stopObserving = memory.observe(({ kind, items, seconds }) => {
+          if (kind === 'write') monitoring.performance.recordCapture(column(), items, seconds);
+          else monitoring.performance.recordReconstruction(column(), items, seconds);
+        });
+      }
+      if (config.monitoring.dashboard) {
+        const hyperparameters = flattenHParams(config);
+        const details = () => ({
+          runs: { [runId]: `${config.benchmark}/${config.strategy}` },
+          hyperparameters: { [runId]: hyperparameters },
+          memory: memory ? { health: monitoring.memoryHealth ?? null, performance: monitoring.performance.getStats() } : null,
+        });
+        const server = await startDashboardServer({
+          data: new DashboardData({ tracker, alerts, evaluator, details }),
+          port: config.monitoring.dashboardPort,
+          title: `HoloMind: ${config.benchmark}/${config.strategy}`,
+        });
+        liveDashboards.add(server);
+        process.stdout.write(`Dashboard: ${server.url}\n`);
+      }
+      if (tensorboard) {
+        tensorboard.addText('config', '```json\n' + JSON.stringify(config, null, 2) + '\n```', monitoring.globalStep);
+        tensorboard.addHParams(flattenHParams(config), { metricTags: HPARAM_METRICS, groupName: runId });
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;
+      stopObserving();
+      tf.dispose([...monitoring.heldOut.values()].map((subset) => subset.inputs));
+      monitoring.heldOut.clear();
+      tensorboard?.endHParamsSession(monitoring.completed ? 'success' : 'failure');
+      if (config.monitoring.perStep)
+        tracker.log({ 'monitoring/hook_seconds': monitoring.hookSeconds }, { step: monitoring.globalStep });
+      if (attachedMemory) {
+        // The performance monitor's full statistics and the memory's health, for the report's JSON.
+        const file = monitoringSummaryFile(config.output, runId);
+        mkdirSync(path.dirname(file), { recursive: true });
+        const health = memoryHealth(monitoring.performance.getStats(), attachedMemory.stats());
+        writeFileSync(
+          file,
+          JSON.stringify(
+            { memory: { health, performance: monitoring.performance.getStats(), thresholds: MEMORY_HEALTH_THRESHOLDS } },
+            null,
+            2,
+          ),
+        );
+      }
       await alerts.close();
       await tracker.close(); // flushes and closes the SQL and TensorBoard sinks
     },
   };
+  return monitoring;
+}
+
+/** Where a run's monitoring leaves the memory's performance statistics and health: `<output>/monitoring/<run id>.json`. */
+export function monitoringSummaryFile(output: string, runId: string): string {
+  return path.join(output, 'monitoring', `${runId}.json`);
+}
+
+const liveDashboards = new Set<DashboardServer>();
+
+/** Dashboards `train --dashboard` started; they outlive the run's monitoring, so the finished run stays on screen. */
+export function liveDashboardCount(): number {
+  return liveDashboards.size;
+}
+
+/** Closes every dashboard the runs of this process started. */
+export async function closeLiveDashboards(): Promise<void> {
+  const servers = [...liveDashboards];
+  liveDashboards.clear();
+  await Promise.all(servers.map((server) => server.close()));
+}
+
+/** The scalars TensorBoard's HParams tab shows beside each run's hyperparameters. */
+export const HPARAM_METRICS = [
+  'average_accuracy',
+  'final/average_accuracy',
+  'final/backward_transfer',
+  'final/average_forgetting',
+];
+
+/** The configuration as flat hyperparameters (`training.epochs`, …); lists become text. */
+export function flattenHParams(value: unknown, prefix = '', into: Record<string, HParamValue> = {}): Record<string, HParamValue> {
+  if (value === null || value === undefined) return into;
+  if (typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, inner] of Object.entries(value)) flattenHParams(inner, prefix ? `${prefix}.${key}` : key, into);
+  } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+    into[prefix] = value;
+  } else {
+    into[prefix] = JSON.stringify(value);
+  }
+  return into;
 }

@@ -5,7 +5,9 @@ import { columnFor } from './build-model.js';
 import { columnsOf } from './build-strategy.js';
 import { saveCheckpoint } from './checkpoint.js';
 import type { RunSession } from './open-run.js';
+import { taskMonitor } from './live-monitor.js';
 import { recordEpoch } from './record.js';
+import { epochStep } from './steps.js';
 import { taskTensors } from './task-data.js';
 
 /**
@@ -32,6 +34,10 @@ export async function trainTask(
     train,
     seed: config.seed + taskIndex,
   };
+  const perStep = config.monitoring.perStep;
+  await session.monitoring.attach(perStep ? network.memory : undefined, () => session.monitoring.currentColumn);
+  session.monitoring.currentColumn = columnId;
+  const monitor = perStep ? taskMonitor(session, taskIndex) : undefined;
   try {
     // A task resumed mid-way keeps what its parts set up before its first epoch (restored from the checkpoint).
     if (session.progress.epochsDone === 0) await strategy.beforeTask(context);
@@ -49,11 +55,16 @@ export async function trainTask(
             regularizer,
             gradientAccumulation: config.performance.gradientAccumulation,
             shrinkBatchAboveBytes: config.performance.shrinkBatchAboveBytes,
-            onStep: (step: { loss: number }) => reporter.step(step.loss),
+            onStep: async (step) => {
+              reporter.step(step.loss);
+              await monitor?.onStep(step);
+            },
+            onGradients: monitor?.onGradients,
           });
       sessionKept = true;
       const { accuracy } = await network.evaluate(test);
       const loss = result.epochLosses.at(-1) ?? Number.NaN;
+      await monitor?.endEpoch(epochStep(taskIndex, epoch, config.training.epochs));
       recordEpoch(session, taskIndex, epoch, loss, accuracy);
       reporter.endEpoch(epoch, loss, accuracy);
       if (network.memory && (epoch + 1) % config.performance.cleanupEvery === 0) network.memory.cleanup();

@@ -42,6 +42,8 @@ export interface DashboardDataView {
   evaluation: ContinualEvaluationReport | null;
   resources: ResourceSample | null;
   snapshots: DashboardSnapshot[];
+  /** What `details()` returned (hyperparameters, memory health, run labels, …), or null. */
+  details: Record<string, unknown> | null;
 }
 
 /** Options of {@link DashboardData}. */
@@ -50,6 +52,8 @@ export interface DashboardDataOptions {
   alerts?: AlertManager;
   evaluator?: ContinualEvaluator;
   resources?: ResourceSampler;
+  /** Extra facts the page shows as they are: hyperparameters, the memory's health and performance, run labels. */
+  details?: () => Record<string, unknown>;
   /** Latest points per series used for trends. Default 20. */
   trendWindow?: number;
   /** |change| below this fraction of the window's mean |value| counts as flat. Default 0.01. */
@@ -80,6 +84,7 @@ export class DashboardData {
   readonly alerts: AlertManager | undefined;
   readonly evaluator: ContinualEvaluator | undefined;
   readonly resources: ResourceSampler | undefined;
+  private readonly details: (() => Record<string, unknown>) | undefined;
   private readonly trendWindow: number;
   private readonly flatTolerance: number;
   private readonly recentAlerts: number;
@@ -95,6 +100,7 @@ export class DashboardData {
     this.alerts = options.alerts;
     this.evaluator = options.evaluator;
     this.resources = options.resources;
+    this.details = options.details;
     this.trendWindow = options.trendWindow ?? 20;
     if (!Number.isSafeInteger(this.trendWindow) || this.trendWindow < 2) {
       throw new MonitoringError('INVALID_ARGUMENT', `trendWindow ${describeValue(options.trendWindow)} must be an integer ≥ 2.`);
@@ -134,6 +140,7 @@ export class DashboardData {
       evaluation: this.evaluator ? this.evaluator.toJSON() : null,
       resources: this.resources?.latest() ?? null,
       snapshots: [...this.snapshots],
+      details: this.details?.() ?? null,
     };
   }
 

@@ -165,10 +165,12 @@ describe('dashboard in headless Chromium', () => {
       await page.waitForSelector('body[data-live="true"]');
       expect(await page.textContent('#run')).toBe('run split-mnist');
       expect(await page.textContent('#health')).toBe('yellow');
-      const lossLine = page.locator('svg[data-metric="loss"] polyline');
+      const lossLine = page.locator('#chart-epoch');
+      const lastLoss = () => page.textContent('#latest tr[data-metric="loss"] td.value');
       await expect.poll(() => lossLine.getAttribute('data-points')).toBe('21');
-      expect(await page.locator('svg[data-metric="accuracy"] polyline').getAttribute('data-points')).toBe('20');
-      expect(await page.textContent('[data-last="loss"]')).toBe('last 2.500');
+      expect(await page.locator('#chart-metric-accuracy').getAttribute('data-points')).toBe('20');
+      expect(await page.locator('#chart-epoch canvas').count()).toBe(1); // drawn by uPlot
+      expect(await lastLoss()).toBe('2.500');
       expect(await page.textContent('td[data-trained="digits 0-4"][data-evaluated="digits 0-4"]')).toBe('0.970');
       expect(await page.textContent('td[data-trained="digits 0-4"][data-evaluated="digits 5-9"]')).toBe('0.120');
       expect(await page.locator('#alerts li.warning').textContent()).toMatch(
@@ -179,13 +181,13 @@ describe('dashboard in headless Chromium', () => {
       // Live updates over server-sent events: a metric, a critical alert, a new matrix row.
       tracker.log({ loss: 0.42 }, { step: 21, taskId: 'digits 0-4' });
       await expect.poll(() => lossLine.getAttribute('data-points')).toBe('22');
-      await expect.poll(() => page.textContent('[data-last="loss"]')).toBe('last 0.4200');
+      await expect.poll(lastLoss).toBe('0.4200');
       tracker.log({ loss: Number.NaN }, { step: 22, taskId: 'digits 0-4' });
       await expect.poll(() => page.locator('#alerts li.critical').count()).toBe(1);
       await expect.poll(() => page.textContent('#health')).toBe('red');
-      await expect.poll(() => page.textContent('[data-last="loss"]')).toBe('last NaN');
+      await expect.poll(lastLoss).toBe('NaN');
       tracker.log({ accuracy: 0.9 }, { step: 30, taskId: 'digits 5-9' });
-      await expect.poll(() => page.locator('svg[data-metric="accuracy"] polyline').count()).toBe(2);
+      await expect.poll(() => page.locator('#chart-metric-accuracy').getAttribute('data-lines')).toBe('2');
       evaluator.recordRow('digits 5-9', [0.71, 0.95]);
       await expect.poll(() => page.textContent('td[data-trained="digits 5-9"][data-evaluated="digits 0-4"]')).toBe('0.710');
       await expect.poll(() => page.textContent('[data-measure="BWT"]')).toBe('-0.2600');

@@ -7,6 +7,7 @@ import { unrefInterval } from '../listeners.js';
 import { toJson } from '../to-json.js';
 import type { MetricPoint } from '../types.js';
 import type { DashboardData } from './dashboard-data.js';
+import { VENDOR_ASSETS, type DashboardAsset } from './dashboard-assets.js';
 import { DASHBOARD_SCRIPT, dashboardHtml } from './dashboard-page.js';
 
 /** Options of {@link startDashboardServer}. */
@@ -26,6 +27,8 @@ export interface DashboardServerOptions {
   initialPoints?: number;
   /** New points are pushed to pages at most this often. Default 250 ms. */
   pushIntervalMs?: number;
+  /** More pages or files by path (e.g. `/study`, `/study.js`): served like the run page, behind the same token. */
+  routes?: Record<string, DashboardAsset>;
 }
 
 /** A running dashboard. */
@@ -39,6 +42,8 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
+const PAGE_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'";
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 const SECURITY_HEADERS = {
   'Cache-Control': 'no-store',
@@ -146,11 +151,15 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         case '/':
         case '/index.html':
           return send(response, 200, 'text/html; charset=utf-8', dashboardHtml(title, token), {
-            'Content-Security-Policy':
-              "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'",
+            'Content-Security-Policy': PAGE_POLICY,
           });
         case '/app.js':
           return send(response, 200, 'text/javascript; charset=utf-8', DASHBOARD_SCRIPT);
+        case '/vendor/uplot.js':
+        case '/vendor/uplot.css': {
+          const asset = VENDOR_ASSETS[url.pathname]!;
+          return send(response, 200, asset.type, asset.body());
+        }
         case '/api/dashboard':
           return send(response, 200, 'application/json; charset=utf-8', toJson(data.getDashboardData(), 0));
         case '/api/series': {
@@ -174,8 +183,11 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
           request.on('close', () => clients.delete(response));
           return;
         }
-        default:
+        default: {
+          const route = options.routes?.[url.pathname];
+          if (route) return send(response, 200, route.type, route.body(), { 'Content-Security-Policy': PAGE_POLICY });
           return send(response, 404, 'text/plain; charset=utf-8', 'Not found.\n');
+        }
       }
     } catch (error) {
       send(response, 500, 'text/plain; charset=utf-8', `Dashboard error: ${(error as Error).message}\n`);

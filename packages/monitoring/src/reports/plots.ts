@@ -22,7 +22,7 @@ const MIB = 1024 * 1024;
  */
 export function taskAccuracyChart(
   points: readonly MetricPoint[],
-  options: ChartOptions & { metric?: string } = {},
+  options: ChartOptions & { metric?: string; xTitle?: string } = {},
 ): VegaLiteSpec {
   const metric = options.metric ?? 'accuracy';
   const values = points
@@ -36,10 +36,57 @@ export function taskAccuracyChart(
     data: { values },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'step', type: 'quantitative', title: 'step' },
+      x: { field: 'step', type: 'quantitative', title: options.xTitle ?? 'step' },
       y: { field: 'value', type: 'quantitative', title: metric, scale: { zero: false } },
       color: { field: 'task', type: 'nominal', title: 'task', sort: uniqueInOrder(values.map((value) => value.task)) },
       detail: { field: 'run', type: 'nominal' },
+    },
+  };
+}
+
+/**
+ * Several metrics over steps in one chart, one line per metric (and per task when points carry
+ * one), e.g. the total, task and penalty losses per optimizer step. `scale` multiplies values
+ * (1 / 2^20 for MiB). Non-finite points are left out.
+ */
+export function seriesChart(
+  points: readonly MetricPoint[],
+  options: ChartOptions & {
+    metrics: readonly string[];
+    xTitle?: string;
+    yTitle?: string;
+    scale?: number;
+    labels?: Record<string, string>;
+  },
+): VegaLiteSpec {
+  const scale = options.scale ?? 1;
+  const values = points
+    .filter((point) => options.metrics.includes(point.metric) && Number.isFinite(point.value))
+    .map((point) => {
+      const label = options.labels?.[point.metric] ?? point.metric;
+      return {
+        step: point.step,
+        value: point.value * scale,
+        series: point.taskId === null ? label : `${label} · ${point.taskId}`,
+      };
+    });
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: options.title ?? options.metrics.join(', '),
+    width: options.width ?? 480,
+    height: options.height ?? 300,
+    data: { values },
+    mark: { type: 'line', point: values.length < 80 },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: options.xTitle ?? 'step' },
+      y: { field: 'value', type: 'quantitative', title: options.yTitle ?? 'value', scale: { zero: false } },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: null,
+        sort: uniqueInOrder(values.map((value) => value.series)),
+        legend: { orient: 'bottom', columns: 3 },
+      },
     },
   };
 }

@@ -22,6 +22,8 @@ export interface ReportSources {
   alerts?: AlertManager;
   evaluator?: ContinualEvaluator;
   resources?: ResourceSampler;
+  /** Extra facts written as they are under `details` in report.json (e.g. the memory's performance and health). */
+  details?: Record<string, unknown>;
 }
 
 /** Options of {@link writeReport}. */
@@ -32,6 +34,12 @@ export interface WriteReportOptions {
   png?: boolean;
   /** PNG pixels per SVG unit. Default 2. */
   pngScale?: number;
+  /** The x axis title of the per-task chart. Default `step`. */
+  accuracyStepTitle?: string;
+  /** The per-task chart's title. Default `<metric> per task over training`. */
+  accuracyTitle?: string;
+  /** More charts, written after the built-in ones: `[file name without extension, Vega-Lite spec]`. */
+  charts?: ReadonlyArray<readonly [string, VegaLiteSpec]>;
 }
 
 /** The report as one JSON-able object: every point in memory, alerts, the evaluation, resource samples. */
@@ -45,6 +53,7 @@ export function buildReport(sources: ReportSources) {
     alertSummary: sources.alerts?.summary() ?? null,
     evaluation: sources.evaluator?.toJSON() ?? null,
     resources: sources.resources?.history() ?? [],
+    details: sources.details ?? null,
   };
 }
 
@@ -68,7 +77,14 @@ export async function writeReport(folder: string, sources: ReportSources, option
   const charts: Array<[string, VegaLiteSpec]> = [];
   const accuracyMetric = options.accuracyMetric ?? 'accuracy';
   if (report.points.some((point) => point.metric === accuracyMetric)) {
-    charts.push(['task-accuracy', taskAccuracyChart(report.points, { metric: accuracyMetric })]);
+    charts.push([
+      'task-accuracy',
+      taskAccuracyChart(report.points, {
+        metric: accuracyMetric,
+        xTitle: options.accuracyStepTitle,
+        title: options.accuracyTitle,
+      }),
+    ]);
   }
   if (report.evaluation && report.evaluation.tasks.length > 0) {
     await write('accuracy-matrix.csv', accuracyMatrixToCsv(report.evaluation));
@@ -76,6 +92,9 @@ export async function writeReport(folder: string, sources: ReportSources, option
     if (report.evaluation.forgetting.length > 0) charts.push(['forgetting', forgettingChart(report.evaluation.forgetting)]);
   }
   if (report.resources.length > 0) charts.push(['memory', memoryUseChart(report.resources)]);
+  for (const [name, spec] of options.charts ?? []) {
+    if (((spec.data as { values?: unknown[] } | undefined)?.values?.length ?? 1) > 0) charts.push([name, spec]);
+  }
   for (const [name, spec] of charts) {
     const svg = await renderSvg(spec);
     await write(`${name}.svg`, svg);

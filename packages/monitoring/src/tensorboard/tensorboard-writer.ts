@@ -8,6 +8,12 @@ import { valueStatistics, type Histogram, type NamedStatistics } from '../tensor
 import type { MetricPoint, MetricSink } from '../types.js';
 import {
   fileVersionEvent,
+  HPARAMS_STATUS,
+  hparamsExperiment,
+  hparamsSessionEnd,
+  hparamsSessionStart,
+  hparamsValue,
+  type HParamValue,
   histogramValue,
   imageValue,
   scalarValue,
@@ -119,6 +125,36 @@ export class TensorBoardWriter {
       throw new MonitoringError('INVALID_ARGUMENT', `addText('${tag}'): text ${describeValue(text)} must be a string.`);
     }
     this.addValue(tag, step, wallTime, textValue(text));
+  }
+
+  /**
+   * TensorBoard's HParams tab for this run: the experiment (hyperparameter names and types, the
+   * scalar tags shown as metrics) and the session's start with its values. Call
+   * {@link endHParamsSession} when the run ends; the metrics are the scalars logged under those tags.
+   */
+  addHParams(
+    hparams: Record<string, HParamValue>,
+    options: { metricTags?: readonly string[]; groupName?: string; experimentName?: string; wallTime?: number } = {},
+  ): void {
+    for (const [name, value] of Object.entries(hparams)) {
+      if (!['string', 'number', 'boolean'].includes(typeof value)) {
+        throw new MonitoringError(
+          'INVALID_ARGUMENT',
+          `addHParams: hyperparameter '${name}' is ${describeValue(value)}; give a string, number or boolean (flatten nested options).`,
+        );
+      }
+    }
+    const seconds = (options.wallTime ?? this.now()) / 1000;
+    const experiment = hparamsExperiment(hparams, options.metricTags ?? [], seconds, options.experimentName);
+    this.addValue('_hparams_/experiment', 0, options.wallTime, hparamsValue(experiment));
+    const start = hparamsSessionStart(hparams, seconds, options.groupName);
+    this.addValue('_hparams_/session_start_info', 0, options.wallTime, hparamsValue(start));
+  }
+
+  /** The HParams session's end: `success`, `failure` or `running`. */
+  endHParamsSession(status: keyof typeof HPARAMS_STATUS = 'success', wallTime?: number): void {
+    const end = hparamsSessionEnd(HPARAMS_STATUS[status], (wallTime ?? this.now()) / 1000);
+    this.addValue('_hparams_/session_end_info', 0, wallTime, hparamsValue(end));
   }
 
   /** Writes buffered records to the file. */

@@ -1,0 +1,155 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BenchmarkTask } from '@holomind/data';
+import { memoryHealth, type MemoryHealth } from '@holomind/monitoring';
+import type { StepInfo } from '@holomind/network';
+import { columnFor } from './build-model.js';
+import type { RunSession } from './open-run.js';
+import type { Classify } from './task-data.js';
+
+/** Health as a number for charts and TensorBoard: green 0, yellow 1, red 2. */
+export const HEALTH_LEVEL = { green: 0, yellow: 1, red: 2 } as const;
+
+/**
+ * What one task's training reports to monitoring, called from the training loop: `onStep` after
+ * every optimizer step, `onGradients` before it, `endEpoch` after each epoch. Every call advances
+ * or reads the run's optimizer-step counter (see steps.ts for the scheme).
+ */
+export interface TaskMonitor {
+  onStep(step: StepInfo): Promise<void>;
+  onGradients(gradients: tf.NamedTensorMap, sessionStep: number): void;
+  /** Evaluates every task seen so far (always at an epoch's end) and logs where step and epoch meet. */
+  endEpoch(epochStep: number): Promise<void>;
+}
+
+/** First `samples` test (or validation) examples of a task: the fixed held-out subset evaluated during training. */
+function heldOutSubset(task: BenchmarkTask, split: 'test' | 'val', samples: number): { inputs: tf.Tensor2D; labels: Int32Array } {
+  const data = task[split];
+  const total = data.labels.length;
+  const count = Math.min(samples, total);
+  const width = data.features.length / total;
+  return {
+    inputs: tf.tensor2d(data.features.subarray(0, count * width), [count, width]),
+    labels: data.labels.subarray(0, count),
+  };
+}
+
+/** Accuracy on a held-out subset, with the run's classifier. */
+function subsetAccuracy(
+  subset: { inputs: tf.Tensor2D; labels: Int32Array },
+  classify: Classify,
+  session: RunSession,
+  column: string,
+): number {
+  const predicted = classify(session.network, subset.inputs, column);
+  const values = predicted.dataSync();
+  predicted.dispose();
+  let correct = 0;
+  for (let i = 0; i < subset.labels.length; i++) if (values[i] === subset.labels[i]) correct++;
+  return subset.labels.length === 0 ? 0 : correct / subset.labels.length;
+}
+
+/** Sum of squares of every gradient, square-rooted: the global L2 norm, read back once. */
+function globalNorm(gradients: tf.NamedTensorMap): number {
+  return tf.tidy(() => tf.sqrt(tf.addN(Object.values(gradients).map((gradient) => tf.sum(tf.square(gradient))))).dataSync()[0]!);
+}
+
+/**
+ * The monitor of task `taskIndex`'s training: per-step losses (total, task loss, the strategy's
+ * extra term), learning rate, gradient norm, resources and memory statistics every
+ * `monitoring.stepEvery` steps; weight and gradient histograms every `histogramEvery`; the accuracy
+ * of every task seen so far on its fixed held-out subset every `evaluateEvery` steps and at each
+ * epoch's end. All at the run's optimizer step.
+ */
+export function taskMonitor(session: RunSession, taskIndex: number): TaskMonitor {
+  const { config, monitoring, network, plan, tasks, strategy } = session;
+  const { stepEvery, evaluateEvery, evaluationSamples, histogramEvery } = config.monitoring;
+  const split = config.training.evaluateOn === 'validation' ? 'val' : 'test';
+  const classify: Classify = strategy.classify.bind(strategy);
+  const learningRate = config.training.learningRate;
+  const { tracker, tensorboard } = monitoring;
+  let gradientNorm: number | undefined;
+
+  const evaluateSeen = () => {
+    const step = monitoring.globalStep;
+    for (let j = 0; j <= Math.min(taskIndex, tasks.length - 1); j++) {
+      let subset = monitoring.heldOut.get(j);
+      if (!subset) monitoring.heldOut.set(j, (subset = heldOutSubset(tasks[j]!, split, evaluationSamples)));
+      const accuracy = subsetAccuracy(subset, classify, session, columnFor(plan, j));
+      tracker.log({ task_accuracy: accuracy }, { taskId: `task-${j}`, step });
+    }
+  };
+
+  const sampleSystem = (step: number) => {
+    const sample = monitoring.resources.sample();
+    const metrics: Record<string, number> = {
+      'system/rss_bytes': sample.rssBytes,
+      'system/heap_used_bytes': sample.heapUsedBytes,
+      'system/cpu_percent': sample.cpuPercent,
+      'tf/num_tensors': sample.tfNumTensors ?? 0,
+      'tf/num_bytes': sample.tfNumBytes ?? 0,
+    };
+    const memory = network.memory;
+    if (memory) {
+      const stats = memory.stats();
+      const health: MemoryHealth = memoryHealth(monitoring.performance.getStats(), stats);
+      monitoring.memoryHealth = health;
+      Object.assign(metrics, {
+        'memory/fill': stats.utilisation,
+        'memory/hit_rate': stats.hitRate,
+        'memory/evictions': stats.evictions,
+        'memory/writes': stats.writes,
+        'memory/reads': stats.reads,
+        'memory/replacements': stats.replacements,
+        'memory/read_ms': health.averageReadSeconds * 1000,
+        'memory/write_ms': health.averageWriteSeconds * 1000,
+        'memory/health': HEALTH_LEVEL[health.status],
+      });
+    }
+    for (const [name, value] of Object.entries(strategy.metrics())) metrics[`strategy/${name}`] = value;
+    tracker.log(metrics, { step });
+  };
+
+  return {
+    onGradients(gradients, sessionStep) {
+      void sessionStep;
+      const started = performance.now();
+      const step = monitoring.globalStep + 1; // the step these gradients make
+      if (step % stepEvery === 0) gradientNorm = globalNorm(gradients);
+      if (tensorboard && step % histogramEvery === 0) {
+        for (const [name, gradient] of Object.entries(gradients))
+          tensorboard.addHistogram(`gradients/${name}`, gradient.dataSync(), step);
+        for (const variable of network.trainableVariables())
+          tensorboard.addHistogram(`weights/${variable.name}`, variable.dataSync(), step);
+      }
+      monitoring.hookSeconds += (performance.now() - started) / 1000;
+    },
+    async onStep(info) {
+      const started = performance.now();
+      const step = ++monitoring.globalStep;
+      if (step % stepEvery === 0) {
+        const metrics: Record<string, number> = {
+          'train/loss': info.loss,
+          'train/task_loss': info.dataLoss,
+          'train/penalty': info.loss - info.dataLoss,
+          'train/learning_rate': learningRate,
+          'train/batch_size': info.batchSize,
+        };
+        if (gradientNorm !== undefined) metrics['train/gradient_norm'] = gradientNorm;
+        gradientNorm = undefined;
+        tracker.log(metrics, { step });
+        sampleSystem(step);
+      }
+      if (evaluateEvery > 0 && step % evaluateEvery === 0) evaluateSeen();
+      monitoring.hookSeconds += (performance.now() - started) / 1000;
+    },
+    async endEpoch(epochStep) {
+      const started = performance.now();
+      const step = monitoring.globalStep;
+      if (evaluateEvery === 0 || step % evaluateEvery !== 0) evaluateSeen();
+      // Where the two step scales meet: this epoch (epoch step) ended at this optimizer step.
+      tracker.log({ 'progress/optimizer_step': step }, { step: epochStep });
+      if (step % stepEvery !== 0) sampleSystem(step);
+      monitoring.hookSeconds += (performance.now() - started) / 1000;
+    },
+  };
+}
