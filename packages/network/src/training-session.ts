@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ExternalMemory } from '@holomind/memory';
 import { SeededRandom } from '@holomind/core';
 import { NetworkError } from './errors.js';
-import { createOptimizer, type ResolvedTrainOptions, type TaskData, type TrainResult } from './training-options.js';
+import {
+  createOptimizer,
+  type ResolvedTrainOptions,
+  type StepInfo,
+  type TaskData,
+  type TrainResult,
+} from './training-options.js';
 
 /** What a session trains: one column (and whatever else is unfrozen) of a network. */
 export interface TrainingTarget {
@@ -25,11 +31,14 @@ export function perExampleCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D
   return tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1)) as tf.Tensor1D;
 }
 
-/** Labels as class indices [N] int32 (checked against outputSize) or soft targets [N, outputSize]. */
+/**
+ * Labels as class indices [N] (checked against outputSize) or soft targets [N, outputSize], held
+ * as JavaScript arrays so a batch's targets are built by copying rows instead of a gather kernel.
+ */
 class Labels {
   private constructor(
-    private readonly tensor: tf.Tensor,
-    private readonly owned: boolean,
+    private readonly classes: Int32Array | undefined,
+    private readonly soft: Float32Array | undefined,
     private readonly outputSize: number,
   ) {}
 
@@ -41,7 +50,7 @@ class Labels {
       );
     }
     if (labels.rank === 2 && labels.shape[0] === examples && labels.shape[1] === outputSize && labels.dtype === 'float32') {
-      return new Labels(labels, false, outputSize);
+      return new Labels(undefined, labels.dataSync() as Float32Array, outputSize);
     }
     if (labels.rank === 1 && labels.shape[0] === examples) {
       const values = labels.dataSync();
@@ -52,7 +61,7 @@ class Labels {
           `Label ${bad} of task '${taskId}' is ${values[bad]}; class indices must be integers in [0, ${outputSize}) (the task's outputSize).`,
         );
       }
-      return new Labels(labels.dtype === 'int32' ? labels : tf.cast(labels, 'int32'), labels.dtype !== 'int32', outputSize);
+      return new Labels(Int32Array.from(values), undefined, outputSize);
     }
     throw new NetworkError(
       'LABEL_MISMATCH',
@@ -61,18 +70,69 @@ class Labels {
     );
   }
 
-  /** Targets [rows, outputSize] float32 of the given examples. */
-  targets(rows: tf.Tensor1D): tf.Tensor2D {
-    return tf.tidy(() => {
-      const picked = tf.gather(this.tensor, rows);
-      return (
-        this.tensor.rank === 1 ? tf.cast(tf.oneHot(picked as tf.Tensor1D, this.outputSize), 'float32') : picked
-      ) as tf.Tensor2D;
+  /** Targets [rows, outputSize] float32 of the given examples (one-hot for class indices). */
+  targets(rows: Int32Array): tf.Tensor2D {
+    const width = this.outputSize;
+    const values = new Float32Array(rows.length * width);
+    rows.forEach((row, index) => {
+      if (this.classes) values[index * width + this.classes[row]!] = 1;
+      else values.set(this.soft!.subarray(row * width, (row + 1) * width), index * width);
     });
+    return tf.tensor2d(values, [rows.length, width], 'float32');
+  }
+}
+
+/** The task's inputs as one JavaScript array, read once per run: a batch is a copy of its rows. */
+class Inputs {
+  private constructor(
+    private readonly values: tf.TypedArray,
+    private readonly shape: number[],
+    private readonly dtype: tf.DataType,
+  ) {}
+
+  static async from(inputs: tf.Tensor): Promise<Inputs> {
+    return new Inputs((await inputs.data()) as tf.TypedArray, inputs.shape, inputs.dtype);
   }
 
-  dispose(): void {
-    if (this.owned) this.tensor.dispose();
+  /** [rows, ...inputShape] of the given examples. */
+  batch(rows: Int32Array): tf.Tensor {
+    const rowSize = this.shape.slice(1).reduce((a, b) => a * b, 1);
+    const values = new (this.values.constructor as new (length: number) => tf.TypedArray)(rows.length * rowSize);
+    rows.forEach((row, index) => values.set(this.values.subarray(row * rowSize, (row + 1) * rowSize), index * rowSize));
+    return tf.tensor(values, [rows.length, ...this.shape.slice(1)], this.dtype);
+  }
+}
+
+/**
+ * StepInfo whose `loss` and `dataLoss` read their scalars only when first asked, so a callback that
+ * ignores them costs no device synchronisation. {@link release} reads what was not read (by then
+ * the next step is queued, so on a GPU the read overlaps it) and frees the scalars.
+ */
+class LazyStepInfo {
+  private values: [number, number] | undefined;
+
+  constructor(
+    readonly fields: Omit<StepInfo, 'loss' | 'dataLoss'>,
+    private scalars: [tf.Scalar, tf.Scalar] | undefined,
+  ) {}
+
+  info(): StepInfo {
+    const read = (index: 0 | 1) => this.read()[index];
+    const info = { ...this.fields } as StepInfo;
+    Object.defineProperty(info, 'loss', { get: () => read(0), enumerable: true, configurable: true });
+    Object.defineProperty(info, 'dataLoss', { get: () => read(1), enumerable: true, configurable: true });
+    return info;
+  }
+
+  release(): void {
+    this.read();
+    tf.dispose(this.scalars);
+    this.scalars = undefined;
+  }
+
+  private read(): [number, number] {
+    if (!this.values) this.values = [this.scalars![0].dataSync()[0]!, this.scalars![1].dataSync()[0]!];
+    return this.values;
   }
 }
 
@@ -108,6 +168,7 @@ export class TrainingSession {
       throw new NetworkError('INPUT_SHAPE_MISMATCH', `Task '${target.taskId}' data holds no example; pass at least one.`);
     const epochs = overrides.epochs ?? options.epochs;
     const labels = Labels.from(data.labels, examples, target.outputSize, target.taskId);
+    const inputs = await Inputs.from(data.inputs);
     const writeMemory = target.memory !== undefined && options.memoryWrites;
     const result: TrainResult = {
       taskId: target.taskId,
@@ -118,6 +179,7 @@ export class TrainingSession {
       batchShrinks: 0,
     };
     let lossTotal: tf.Scalar | undefined;
+    let previousStep: LazyStepInfo | undefined;
     try {
       for (let epoch = 0; epoch < epochs; epoch++) {
         const order = options.shuffle ? this.random.permutation(examples) : Int32Array.from({ length: examples }, (_, i) => i);
@@ -136,7 +198,7 @@ export class TrainingSession {
             microBatches.push(order.subarray(position, Math.min(position + this.batchSize, examples)));
             position += this.batchSize;
           }
-          const step = this.step(data.inputs, labels, microBatches, writeMemory);
+          const step = this.step(inputs, labels, microBatches, writeMemory);
           const stepExamples = microBatches.reduce((sum, rows) => sum + rows.length, 0);
           const previous: tf.Scalar = lossTotal;
           lossTotal = tf.tidy(() => tf.add(previous, tf.mul(step.loss, stepExamples)) as tf.Scalar);
@@ -144,30 +206,34 @@ export class TrainingSession {
           this.steps++;
           result.steps++;
           if (options.onStep) {
-            const [loss, dataLoss] = [(await step.loss.data())[0]!, (await step.dataLoss.data())[0]!];
-            tf.dispose([step.loss, step.dataLoss]);
+            // The previous step's losses are read (if the callback did not) now that this step is queued.
+            previousStep?.release();
             const { numTensors, numBytes } = tf.memory();
-            await options.onStep({
-              taskId: target.taskId,
-              epoch: this.epochsDone,
-              step: this.steps,
-              loss,
-              dataLoss,
-              batchSize: this.batchSize,
-              examples: stepExamples,
-              numTensors,
-              numBytes,
-            });
+            previousStep = new LazyStepInfo(
+              {
+                taskId: target.taskId,
+                epoch: this.epochsDone,
+                step: this.steps,
+                batchSize: this.batchSize,
+                examples: stepExamples,
+                numTensors: numTensors - 2, // the two loss scalars are the step's own, not kept
+                numBytes: numBytes - 8,
+              },
+              [step.loss, step.dataLoss],
+            );
+            await options.onStep(previousStep.info());
           } else {
             tf.dispose([step.loss, step.dataLoss]);
           }
         }
+        previousStep?.release();
+        previousStep = undefined;
         result.epochLosses.push((await lossTotal.data())[0]! / examples);
         lossTotal.dispose();
         this.epochsDone++;
       }
     } finally {
-      labels.dispose();
+      previousStep?.release();
       lossTotal?.dispose();
     }
     result.batchSize = this.batchSize;
@@ -182,7 +248,7 @@ export class TrainingSession {
   // One optimizer step over micro-batches whose gradients add up weighted by size, so the step
   // follows the gradient of the mean loss over all of their examples.
   private step(
-    inputs: tf.Tensor,
+    inputs: Inputs,
     labels: Labels,
     microBatches: Int32Array[],
     writeMemory: boolean,
@@ -194,9 +260,8 @@ export class TrainingSession {
     let dataLoss = tf.scalar(0);
     for (const rows of microBatches) {
       const weight = rows.length / total;
-      const rowTensor = tf.tensor1d(rows, 'int32');
-      const batchInputs = tf.gather(inputs, rowTensor);
-      const targets = labels.targets(rowTensor);
+      const batchInputs = inputs.batch(rows);
+      const targets = labels.targets(rows);
       const dropoutSeed = this.random.nextInt();
       let perExample: tf.Tensor1D | undefined;
       let query: tf.Tensor2D | undefined;
@@ -215,7 +280,7 @@ export class TrainingSession {
         return invalidRegularizer === undefined ? (tf.add(microDataLoss, extra) as tf.Scalar) : microDataLoss;
       }, target.variables);
       if (invalidRegularizer !== undefined) {
-        tf.dispose([rowTensor, batchInputs, targets, perExample, query, microDataLoss, value, loss, dataLoss]);
+        tf.dispose([batchInputs, targets, perExample, query, microDataLoss, value, loss, dataLoss]);
         tf.dispose([...Object.values(grads), ...Object.values(accumulated)]);
         throw new NetworkError(
           'INVALID_REGULARIZER',
@@ -229,7 +294,7 @@ export class TrainingSession {
         tf.add(previousDataLoss, tf.mul(microDataLoss, weight)) as tf.Scalar,
       ]);
       if (query && target.memory) target.memory.write(query, perExample!);
-      tf.dispose([rowTensor, batchInputs, targets, value, perExample, query, microDataLoss, previousLoss, previousDataLoss]);
+      tf.dispose([batchInputs, targets, value, perExample, query, microDataLoss, previousLoss, previousDataLoss]);
     }
     // tfjs optimizers keep their moments by position in this map, so every step must name every
     // variable: one without a gradient this step (a memory query while the memory is empty) gets zeros.
