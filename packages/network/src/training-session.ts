@@ -5,7 +5,6 @@ import { NetworkError } from './errors.js';
 import {
   createOptimizer,
   type ResolvedTrainOptions,
-  type StepInfo,
   type TaskData,
   type TrainResult,
 } from './training-options.js';
@@ -42,7 +41,7 @@ class Labels {
     private readonly outputSize: number,
   ) {}
 
-  static from(labels: tf.Tensor, examples: number, outputSize: number, taskId: string): Labels {
+  static async from(labels: tf.Tensor, examples: number, outputSize: number, taskId: string): Promise<Labels> {
     if (!(labels instanceof tf.Tensor)) {
       throw new NetworkError(
         'LABEL_MISMATCH',
@@ -50,10 +49,10 @@ class Labels {
       );
     }
     if (labels.rank === 2 && labels.shape[0] === examples && labels.shape[1] === outputSize && labels.dtype === 'float32') {
-      return new Labels(undefined, labels.dataSync() as Float32Array, outputSize);
+      return new Labels(undefined, (await labels.data()) as Float32Array, outputSize);
     }
     if (labels.rank === 1 && labels.shape[0] === examples) {
-      const values = labels.dataSync();
+      const values = await labels.data();
       const bad = values.findIndex((value) => !Number.isInteger(value) || value < 0 || value >= outputSize);
       if (bad >= 0) {
         throw new NetworkError(
@@ -104,39 +103,6 @@ class Inputs {
 }
 
 /**
- * StepInfo whose `loss` and `dataLoss` read their scalars only when first asked, so a callback that
- * ignores them costs no device synchronisation. {@link release} reads what was not read (by then
- * the next step is queued, so on a GPU the read overlaps it) and frees the scalars.
- */
-class LazyStepInfo {
-  private values: [number, number] | undefined;
-
-  constructor(
-    readonly fields: Omit<StepInfo, 'loss' | 'dataLoss'>,
-    private scalars: [tf.Scalar, tf.Scalar] | undefined,
-  ) {}
-
-  info(): StepInfo {
-    const read = (index: 0 | 1) => this.read()[index];
-    const info = { ...this.fields } as StepInfo;
-    Object.defineProperty(info, 'loss', { get: () => read(0), enumerable: true, configurable: true });
-    Object.defineProperty(info, 'dataLoss', { get: () => read(1), enumerable: true, configurable: true });
-    return info;
-  }
-
-  release(): void {
-    this.read();
-    tf.dispose(this.scalars);
-    this.scalars = undefined;
-  }
-
-  private read(): [number, number] {
-    if (!this.values) this.values = [this.scalars![0].dataSync()[0]!, this.scalars![1].dataSync()[0]!];
-    return this.values;
-  }
-}
-
-/**
  * One training run of one column: its optimizer, shuffling generator and batch size. A session
  * kept with `preserveState` is continued by `resumeTraining`.
  */
@@ -167,7 +133,7 @@ export class TrainingSession {
     if (examples === 0)
       throw new NetworkError('INPUT_SHAPE_MISMATCH', `Task '${target.taskId}' data holds no example; pass at least one.`);
     const epochs = overrides.epochs ?? options.epochs;
-    const labels = Labels.from(data.labels, examples, target.outputSize, target.taskId);
+    const labels = await Labels.from(data.labels, examples, target.outputSize, target.taskId);
     const inputs = await Inputs.from(data.inputs);
     const writeMemory = target.memory !== undefined && options.memoryWrites;
     const result: TrainResult = {
@@ -179,7 +145,6 @@ export class TrainingSession {
       batchShrinks: 0,
     };
     let lossTotal: tf.Scalar | undefined;
-    let previousStep: LazyStepInfo | undefined;
     try {
       for (let epoch = 0; epoch < epochs; epoch++) {
         const order = options.shuffle ? this.random.permutation(examples) : Int32Array.from({ length: examples }, (_, i) => i);
@@ -206,34 +171,31 @@ export class TrainingSession {
           this.steps++;
           result.steps++;
           if (options.onStep) {
-            // The previous step's losses are read (if the callback did not) now that this step is queued.
-            previousStep?.release();
+            // Only a callback makes the loop read losses every step: free on wasm and cpu, whose
+            // kernels have already run; one wait per step on a GPU.
+            const [loss, dataLoss] = await Promise.all([step.loss.data(), step.dataLoss.data()]);
+            tf.dispose([step.loss, step.dataLoss]);
             const { numTensors, numBytes } = tf.memory();
-            previousStep = new LazyStepInfo(
-              {
-                taskId: target.taskId,
-                epoch: this.epochsDone,
-                step: this.steps,
-                batchSize: this.batchSize,
-                examples: stepExamples,
-                numTensors: numTensors - 2, // the two loss scalars are the step's own, not kept
-                numBytes: numBytes - 8,
-              },
-              [step.loss, step.dataLoss],
-            );
-            await options.onStep(previousStep.info());
+            await options.onStep({
+              taskId: target.taskId,
+              epoch: this.epochsDone,
+              step: this.steps,
+              loss: loss[0]!,
+              dataLoss: dataLoss[0]!,
+              batchSize: this.batchSize,
+              examples: stepExamples,
+              numTensors,
+              numBytes,
+            });
           } else {
             tf.dispose([step.loss, step.dataLoss]);
           }
         }
-        previousStep?.release();
-        previousStep = undefined;
         result.epochLosses.push((await lossTotal.data())[0]! / examples);
         lossTotal.dispose();
         this.epochsDone++;
       }
     } finally {
-      previousStep?.release();
       lossTotal?.dispose();
     }
     result.batchSize = this.batchSize;
