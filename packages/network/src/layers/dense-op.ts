@@ -46,7 +46,7 @@ export function denseActivation(
   if (bias) inputs.push(bias);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.at(-1) as tf.GradSaveFunc;
-    const y = fusedForward(x, kernel, bias, activation);
+    const y = fusedForward(x, kernel, bias, activation, true);
     save([x, kernel, y]);
     return {
       value: y,
@@ -64,20 +64,32 @@ export function denseActivation(
   return op(...inputs) as tf.Tensor2D;
 }
 
+// insideTape: called from a custom gradient's forward, where tf.fused.matMul would refuse to fuse
+// an activation (it fuses only when no gradient is recorded), so the kernel is run directly.
 function fusedForward(
   x: tf.Tensor2D,
   kernel: tf.Tensor2D,
   bias: tf.Tensor1D | undefined,
   activation: Activation,
+  insideTape = false,
 ): tf.Tensor2D {
-  const fusable = FUSABLE.has(activation);
-  const product = tf.fused.matMul({
-    a: x,
-    b: kernel,
-    ...(bias ? { bias } : {}),
-    activation: fusable ? (activation as 'relu' | 'elu' | 'sigmoid' | 'linear') : 'linear',
-  }) as tf.Tensor2D;
-  return fusable ? product : activate(product, activation);
+  const fused = FUSABLE.has(activation) ? (activation as 'relu' | 'elu' | 'sigmoid' | 'linear') : 'linear';
+  const [rows, inner] = x.shape;
+  const columns = kernel.shape[1];
+  // The kernel takes rank-3 operands, as tf.fused.matMul passes them.
+  const product = (
+    insideTape
+      ? tf.reshape(
+          tf.engine().runKernel(
+            tf._FusedMatMul,
+            { a: tf.reshape(x, [1, rows, inner]), b: tf.reshape(kernel, [1, inner, columns]), ...(bias ? { bias } : {}) },
+            { transposeA: false, transposeB: false, activation: fused },
+          ) as tf.Tensor,
+          [rows, columns],
+        )
+      : tf.fused.matMul({ a: x, b: kernel, ...(bias ? { bias } : {}), activation: fused })
+  ) as tf.Tensor2D;
+  return fused === activation ? product : activate(product, activation);
 }
 
 // dy · activation'(z), written with the output y = activation(z).
