@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { activate, checkActivation, type Activation } from './activations.js';
+import { checkActivation, type Activation } from './activations.js';
 import { NetworkError } from './errors.js';
 import { Conv2dLayer } from './layers/conv.js';
 import { DenseLayer, type LayerDescription } from './layers/dense.js';

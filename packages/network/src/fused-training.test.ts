@@ -50,7 +50,12 @@ async function trainTwoTasks(options: ProgressiveNetworkOptions, kernels: Kernel
       network.addTask(taskId, { outputSize: 3 });
       await network.train(
         { taskId, inputs, labels },
-        { batchSize: BATCH, kernels, optimizer: { name: 'adam', learningRate: 0.01 }, onStep: (step) => void losses.push(step.loss) },
+        {
+          batchSize: BATCH,
+          kernels,
+          optimizer: { name: 'adam', learningRate: 0.01 },
+          onStep: (step) => void losses.push(step.loss),
+        },
       );
     }
     const weights = [...network.sharedVariables(), ...network.columnVariables('first'), ...network.columnVariables('second')];
@@ -103,7 +108,11 @@ describe('fused training ops', () => {
 
   it('leaves no tensor behind over an epoch of the MLP on wasm', async () => {
     await initBackend({ backends: 'wasm' });
-    const network = new ProgressiveNetwork({ inputShape: [64], extractor: { kind: 'mlp', hiddenSizes: [32, 32] }, column: { hiddenSizes: [] } });
+    const network = new ProgressiveNetwork({
+      inputShape: [64],
+      extractor: { kind: 'mlp', hiddenSizes: [32, 32] },
+      column: { hiddenSizes: [] },
+    });
     network.addTask('only', { outputSize: 10 });
     const inputs = tf.tensor2d(seededValues(512 * 64, 2), [512, 64]);
     const labels = tf.tensor1d(

@@ -400,8 +400,13 @@ export class ProgressiveNetwork {
     const hidden: tf.Tensor2D[][] = [];
     for (let index = 0; index < target; index++) {
       hidden.push(
-        this.columnList[index]!.run(features, hidden, { training: false, dropoutSeed, memory: this.memory, withOutput: false, route })
-          .hidden,
+        this.columnList[index]!.run(features, hidden, {
+          training: false,
+          dropoutSeed,
+          memory: this.memory,
+          withOutput: false,
+          route,
+        }).hidden,
       );
     }
     const featuresNeedGradient = !this.extractor.frozen && this.extractor.parameterCount > 0;

@@ -2,12 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ExternalMemory } from '@holomind/memory';
 import { SeededRandom } from '@holomind/core';
 import { NetworkError } from './errors.js';
-import {
-  createOptimizer,
-  type ResolvedTrainOptions,
-  type TaskData,
-  type TrainResult,
-} from './training-options.js';
+import { createOptimizer, type ResolvedTrainOptions, type TaskData, type TrainResult } from './training-options.js';
 
 /** What a session trains: one column (and whatever else is unfrozen) of a network. */
 export interface TrainingTarget {

@@ -80,11 +80,13 @@ function fusedForward(
   const product = (
     insideTape
       ? tf.reshape(
-          tf.engine().runKernel(
-            tf._FusedMatMul,
-            { a: tf.reshape(x, [1, rows, inner]), b: tf.reshape(kernel, [1, inner, columns]), ...(bias ? { bias } : {}) },
-            { transposeA: false, transposeB: false, activation: fused },
-          ) as tf.Tensor,
+          tf
+            .engine()
+            .runKernel(
+              tf._FusedMatMul,
+              { a: tf.reshape(x, [1, rows, inner]), b: tf.reshape(kernel, [1, inner, columns]), ...(bias ? { bias } : {}) },
+              { transposeA: false, transposeB: false, activation: fused },
+            ) as tf.Tensor,
           [rows, columns],
         )
       : tf.fused.matMul({ a: x, b: kernel, ...(bias ? { bias } : {}), activation: fused })
