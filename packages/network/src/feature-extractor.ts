@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { activate, checkActivation, type Activation } from './activations.js';
+import { checkActivation, type Activation } from './activations.js';
 import { NetworkError } from './errors.js';
 import { Conv2dLayer } from './layers/conv.js';
 import { DenseLayer, type LayerDescription } from './layers/dense.js';
+import type { KernelRoute } from './layers/dense-op.js';
 import { validate } from './option-checks.js';
 import type { ParameterStore } from './parameters.js';
 
@@ -145,18 +146,24 @@ export class FeatureExtractor {
     this.isFrozen = true;
   }
 
-  /** x [B, ...inputShape] → features [B, outputSize]. */
-  apply(x: tf.Tensor): tf.Tensor2D {
+  /** x [B, ...inputShape] → features [B, outputSize]; `route` picks the training ops (see {@link KernelRoute}). */
+  apply(x: tf.Tensor, route: KernelRoute = 'fused'): tf.Tensor2D {
     const batch = x.shape[0]!;
     const activation = this.activation;
     let current: tf.Tensor = x;
+    // Only the first layer reads the data itself, whose gradient nobody needs.
+    let inputGradient = false;
     for (const { conv } of this.convStages) {
-      current = activate(conv.apply(current as tf.Tensor4D), activation);
+      current = conv.apply(current as tf.Tensor4D, activation, { route, inputGradient });
+      inputGradient = true;
       const pool = this.options.kind === 'conv' ? this.options.poolSize : 1;
       if (pool > 1) current = tf.maxPool(current as tf.Tensor4D, pool, pool, 'valid');
     }
     let features = tf.reshape(current, [batch, -1]) as tf.Tensor2D;
-    for (const layer of this.denseLayers) features = activate(layer.apply(features), activation);
+    for (const layer of this.denseLayers) {
+      features = layer.applyActivated(features, activation, { route, inputGradient });
+      inputGradient = true;
+    }
     return features;
   }
 

@@ -18,6 +18,7 @@ export type { TaskColumn, TaskColumnDescription, TaskColumnOptions } from './tas
 export type { LateralDescription } from './lateral-adapter.js';
 export type { LayerDescription } from './layers/dense.js';
 export type { Activation } from './activations.js';
+export type { KernelRoute } from './layers/dense-op.js';
 export type { OptimizerChoice, RegularizerBatch, StepInfo, TaskData, TrainOptions, TrainResult } from './training-options.js';
 export type { RunOverrides } from './training-session.js';
 export { NETWORK_STATE_FORMAT } from './network-state.js';

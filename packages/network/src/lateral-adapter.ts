@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { activate, type Activation } from './activations.js';
+import type { Activation } from './activations.js';
+import type { KernelRoute } from './layers/dense-op.js';
 import { DenseLayer, type LayerDescription } from './layers/dense.js';
 import type { ParameterStore } from './parameters.js';
 
@@ -44,10 +45,12 @@ export class LateralAdapter {
   }
 
   /** sources: one [B, sourceWidths[j]] tensor per earlier column → [B, outputSize]. */
-  apply(sources: readonly tf.Tensor2D[]): tf.Tensor2D {
+  apply(sources: readonly tf.Tensor2D[], route: KernelRoute = 'fused'): tf.Tensor2D {
     const scaled = sources.map((source, index) => tf.mul(source, tf.slice(this.scales, [index], [1])) as tf.Tensor2D);
     const joined = scaled.length === 1 ? scaled[0]! : tf.concat(scaled, 1);
-    return this.project.apply(activate(this.reduce.apply(joined), this.activation));
+    // Both inputs depend on trained variables (the scales, then V and c).
+    const reduced = this.reduce.applyActivated(joined, this.activation, { route, inputGradient: true });
+    return this.project.applyActivated(reduced, 'linear', { route, inputGradient: true });
   }
 
   variables(): tf.Variable[] {

@@ -18,6 +18,7 @@ import {
 } from './network-state.js';
 import { dropoutRate, layerWidths, validate } from './option-checks.js';
 import { ParameterStore } from './parameters.js';
+import type { KernelRoute } from './layers/dense-op.js';
 import { TaskColumn, type TaskColumnOptions } from './task-column.js';
 import { resolveTrainOptions, type TaskData, type TrainOptions, type TrainResult } from './training-options.js';
 import { TrainingSession, perExampleCrossEntropy, type RunOverrides } from './training-session.js';
@@ -218,7 +219,7 @@ export class ProgressiveNetwork {
         outputSize: column.options.outputSize,
         variables: this.trainableVariables(),
         memory: this.memory,
-        forward: (inputs, dropoutSeed) => this.run(inputs, index, true, dropoutSeed),
+        forward: (inputs, dropoutSeed) => this.run(inputs, index, true, dropoutSeed, resolved.kernels),
       },
       resolved,
       this.trainRandom.nextInt(),
@@ -381,8 +382,9 @@ export class ProgressiveNetwork {
     target: number,
     training: boolean,
     dropoutSeed: number,
+    route: KernelRoute = 'fused',
   ): { logits: tf.Tensor2D; query?: tf.Tensor2D } {
-    const { result } = this.runColumns(inputs, target, training, dropoutSeed, true);
+    const { result } = this.runColumns(inputs, target, training, dropoutSeed, true, route);
     return { logits: result.logits!, ...(result.query ? { query: result.query } : {}) };
   }
 
@@ -392,16 +394,30 @@ export class ProgressiveNetwork {
     training: boolean,
     dropoutSeed: number,
     withOutput: boolean,
+    route: KernelRoute = 'fused',
   ): { features: tf.Tensor2D; result: ReturnType<TaskColumn['run']> } {
-    const features = this.extractor.apply(inputs);
+    const features = this.extractor.apply(inputs, route);
     const hidden: tf.Tensor2D[][] = [];
     for (let index = 0; index < target; index++) {
       hidden.push(
-        this.columnList[index]!.run(features, hidden, { training: false, dropoutSeed, memory: this.memory, withOutput: false })
-          .hidden,
+        this.columnList[index]!.run(features, hidden, {
+          training: false,
+          dropoutSeed,
+          memory: this.memory,
+          withOutput: false,
+          route,
+        }).hidden,
       );
     }
-    const result = this.columnList[target]!.run(features, hidden, { training, dropoutSeed, memory: this.memory, withOutput });
+    const featuresNeedGradient = !this.extractor.frozen && this.extractor.parameterCount > 0;
+    const result = this.columnList[target]!.run(features, hidden, {
+      training,
+      dropoutSeed,
+      memory: this.memory,
+      withOutput,
+      route,
+      featuresNeedGradient,
+    });
     return { features, result };
   }
 

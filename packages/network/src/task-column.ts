@@ -3,6 +3,7 @@ import type { ExternalMemory } from '@holomind/memory';
 import { activate, type Activation } from './activations.js';
 import { LateralAdapter, type LateralDescription } from './lateral-adapter.js';
 import { DenseLayer, type LayerDescription } from './layers/dense.js';
+import type { KernelRoute } from './layers/dense-op.js';
 import type { ParameterStore } from './parameters.js';
 
 /** Architecture of one column, fixed when its task is added. */
@@ -32,6 +33,10 @@ export interface ColumnRunContext {
   memory: ExternalMemory | undefined;
   /** Compute the output layer too (only the requested column needs it). */
   withOutput: boolean;
+  /** Ops to record while training (default `fused`). */
+  route?: KernelRoute;
+  /** Whether the features depend on a trained variable (a trainable extractor). Default true. */
+  featuresNeedGradient?: boolean;
 }
 
 /** What one column computed. */
@@ -129,23 +134,31 @@ export class TaskColumn {
    */
   run(features: tf.Tensor2D, earlierHidden: readonly (readonly tf.Tensor2D[])[], context: ColumnRunContext): ColumnRun {
     const result: ColumnRun = { hidden: [] };
+    const route = context.route ?? 'fused';
     let input = features;
+    let inputGradient = context.featuresNeedGradient ?? true;
     if (this.memoryQuery && context.memory) {
-      result.query = this.memoryQuery.apply(features);
+      result.query = this.memoryQuery.applyActivated(features, 'linear', { route, inputGradient });
       input = tf.concat([features, context.memory.read(result.query)], 1);
+      inputGradient = true; // the read depends on the query's weights
     }
     const hiddenCount = this.options.hiddenSizes.length;
     const lastLayer = context.withOutput ? hiddenCount : hiddenCount - 1;
     for (let layer = 0; layer <= lastLayer; layer++) {
-      let preActivation = this.layers[layer]!.apply(input);
       const lateral = layer >= 1 ? this.laterals[layer - 1] : undefined;
-      if (lateral)
-        preActivation = tf.add(preActivation, lateral.apply(earlierHidden.map((hidden) => hidden[layer - 1]!))) as tf.Tensor2D;
+      const activation = layer === hiddenCount ? 'linear' : this.options.activation;
+      // A lateral adds to the pre-activation, so the activation cannot be fused into that layer's product.
+      let output = this.layers[layer]!.applyActivated(input, lateral ? 'linear' : activation, { route, inputGradient });
+      inputGradient = true;
+      if (lateral) {
+        const sources = earlierHidden.map((hidden) => hidden[layer - 1]!);
+        output = activate(tf.add(output, lateral.apply(sources, route)) as tf.Tensor2D, activation);
+      }
       if (layer === hiddenCount) {
-        result.logits = preActivation;
+        result.logits = output;
         break;
       }
-      let hidden = activate(preActivation, this.options.activation);
+      let hidden = output;
       if (context.training && this.options.dropout > 0)
         hidden = tf.dropout(hidden, this.options.dropout, undefined, context.dropoutSeed + layer) as tf.Tensor2D;
       result.hidden.push(hidden);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { NetworkError } from './errors.js';
+import type { KernelRoute } from './layers/dense-op.js';
 import { validate } from './option-checks.js';
 
 /** One task's examples. The caller owns (and disposes) the tensors. */
@@ -86,6 +87,11 @@ export interface TrainOptions {
   shuffle?: boolean;
   /** Write each micro-batch's queries into the attached memory, importance = per-example loss. Default true. */
   memoryWrites?: boolean;
+  /**
+   * `fused` (default): dense and im2col products run as fused custom-gradient ops with a backward
+   * tuned for wasm. `composite`: tfjs's own ops, the reference the fused route is tested against.
+   */
+  kernels?: KernelRoute;
 }
 
 /** What a training call did. */
@@ -116,6 +122,7 @@ export interface ResolvedTrainOptions {
   shrinkBatchAboveBytes: number | undefined;
   shuffle: boolean;
   memoryWrites: boolean;
+  kernels: KernelRoute;
 }
 
 /** Fills defaults and checks every training option. */
@@ -141,6 +148,7 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
         : validate.nonNegativeNumber('shrinkBatchAboveBytes', options.shrinkBatchAboveBytes),
     shuffle: options.shuffle ?? true,
     memoryWrites: options.memoryWrites ?? true,
+    kernels: validate.oneOf('kernels', options.kernels ?? 'fused', ['fused', 'composite'] as const),
   };
 }
 

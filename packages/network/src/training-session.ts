@@ -25,15 +25,18 @@ export function perExampleCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D
   return tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1)) as tf.Tensor1D;
 }
 
-/** Labels as class indices [N] int32 (checked against outputSize) or soft targets [N, outputSize]. */
+/**
+ * Labels as class indices [N] (checked against outputSize) or soft targets [N, outputSize], held
+ * as JavaScript arrays so a batch's targets are built by copying rows instead of a gather kernel.
+ */
 class Labels {
   private constructor(
-    private readonly tensor: tf.Tensor,
-    private readonly owned: boolean,
+    private readonly classes: Int32Array | undefined,
+    private readonly soft: Float32Array | undefined,
     private readonly outputSize: number,
   ) {}
 
-  static from(labels: tf.Tensor, examples: number, outputSize: number, taskId: string): Labels {
+  static async from(labels: tf.Tensor, examples: number, outputSize: number, taskId: string): Promise<Labels> {
     if (!(labels instanceof tf.Tensor)) {
       throw new NetworkError(
         'LABEL_MISMATCH',
@@ -41,10 +44,10 @@ class Labels {
       );
     }
     if (labels.rank === 2 && labels.shape[0] === examples && labels.shape[1] === outputSize && labels.dtype === 'float32') {
-      return new Labels(labels, false, outputSize);
+      return new Labels(undefined, (await labels.data()) as Float32Array, outputSize);
     }
     if (labels.rank === 1 && labels.shape[0] === examples) {
-      const values = labels.dataSync();
+      const values = await labels.data();
       const bad = values.findIndex((value) => !Number.isInteger(value) || value < 0 || value >= outputSize);
       if (bad >= 0) {
         throw new NetworkError(
@@ -52,7 +55,7 @@ class Labels {
           `Label ${bad} of task '${taskId}' is ${values[bad]}; class indices must be integers in [0, ${outputSize}) (the task's outputSize).`,
         );
       }
-      return new Labels(labels.dtype === 'int32' ? labels : tf.cast(labels, 'int32'), labels.dtype !== 'int32', outputSize);
+      return new Labels(Int32Array.from(values), undefined, outputSize);
     }
     throw new NetworkError(
       'LABEL_MISMATCH',
@@ -61,18 +64,36 @@ class Labels {
     );
   }
 
-  /** Targets [rows, outputSize] float32 of the given examples. */
-  targets(rows: tf.Tensor1D): tf.Tensor2D {
-    return tf.tidy(() => {
-      const picked = tf.gather(this.tensor, rows);
-      return (
-        this.tensor.rank === 1 ? tf.cast(tf.oneHot(picked as tf.Tensor1D, this.outputSize), 'float32') : picked
-      ) as tf.Tensor2D;
+  /** Targets [rows, outputSize] float32 of the given examples (one-hot for class indices). */
+  targets(rows: Int32Array): tf.Tensor2D {
+    const width = this.outputSize;
+    const values = new Float32Array(rows.length * width);
+    rows.forEach((row, index) => {
+      if (this.classes) values[index * width + this.classes[row]!] = 1;
+      else values.set(this.soft!.subarray(row * width, (row + 1) * width), index * width);
     });
+    return tf.tensor2d(values, [rows.length, width], 'float32');
+  }
+}
+
+/** The task's inputs as one JavaScript array, read once per run: a batch is a copy of its rows. */
+class Inputs {
+  private constructor(
+    private readonly values: tf.TypedArray,
+    private readonly shape: number[],
+    private readonly dtype: tf.DataType,
+  ) {}
+
+  static async from(inputs: tf.Tensor): Promise<Inputs> {
+    return new Inputs((await inputs.data()) as tf.TypedArray, inputs.shape, inputs.dtype);
   }
 
-  dispose(): void {
-    if (this.owned) this.tensor.dispose();
+  /** [rows, ...inputShape] of the given examples. */
+  batch(rows: Int32Array): tf.Tensor {
+    const rowSize = this.shape.slice(1).reduce((a, b) => a * b, 1);
+    const values = new (this.values.constructor as new (length: number) => tf.TypedArray)(rows.length * rowSize);
+    rows.forEach((row, index) => values.set(this.values.subarray(row * rowSize, (row + 1) * rowSize), index * rowSize));
+    return tf.tensor(values, [rows.length, ...this.shape.slice(1)], this.dtype);
   }
 }
 
@@ -107,7 +128,8 @@ export class TrainingSession {
     if (examples === 0)
       throw new NetworkError('INPUT_SHAPE_MISMATCH', `Task '${target.taskId}' data holds no example; pass at least one.`);
     const epochs = overrides.epochs ?? options.epochs;
-    const labels = Labels.from(data.labels, examples, target.outputSize, target.taskId);
+    const labels = await Labels.from(data.labels, examples, target.outputSize, target.taskId);
+    const inputs = await Inputs.from(data.inputs);
     const writeMemory = target.memory !== undefined && options.memoryWrites;
     const result: TrainResult = {
       taskId: target.taskId,
@@ -136,7 +158,7 @@ export class TrainingSession {
             microBatches.push(order.subarray(position, Math.min(position + this.batchSize, examples)));
             position += this.batchSize;
           }
-          const step = this.step(data.inputs, labels, microBatches, writeMemory);
+          const step = this.step(inputs, labels, microBatches, writeMemory);
           const stepExamples = microBatches.reduce((sum, rows) => sum + rows.length, 0);
           const previous: tf.Scalar = lossTotal;
           lossTotal = tf.tidy(() => tf.add(previous, tf.mul(step.loss, stepExamples)) as tf.Scalar);
@@ -144,15 +166,17 @@ export class TrainingSession {
           this.steps++;
           result.steps++;
           if (options.onStep) {
-            const [loss, dataLoss] = [(await step.loss.data())[0]!, (await step.dataLoss.data())[0]!];
+            // Only a callback makes the loop read losses every step: free on wasm and cpu, whose
+            // kernels have already run; one wait per step on a GPU.
+            const [loss, dataLoss] = await Promise.all([step.loss.data(), step.dataLoss.data()]);
             tf.dispose([step.loss, step.dataLoss]);
             const { numTensors, numBytes } = tf.memory();
             await options.onStep({
               taskId: target.taskId,
               epoch: this.epochsDone,
               step: this.steps,
-              loss,
-              dataLoss,
+              loss: loss[0]!,
+              dataLoss: dataLoss[0]!,
               batchSize: this.batchSize,
               examples: stepExamples,
               numTensors,
@@ -167,7 +191,6 @@ export class TrainingSession {
         this.epochsDone++;
       }
     } finally {
-      labels.dispose();
       lossTotal?.dispose();
     }
     result.batchSize = this.batchSize;
@@ -182,7 +205,7 @@ export class TrainingSession {
   // One optimizer step over micro-batches whose gradients add up weighted by size, so the step
   // follows the gradient of the mean loss over all of their examples.
   private step(
-    inputs: tf.Tensor,
+    inputs: Inputs,
     labels: Labels,
     microBatches: Int32Array[],
     writeMemory: boolean,
@@ -194,9 +217,8 @@ export class TrainingSession {
     let dataLoss = tf.scalar(0);
     for (const rows of microBatches) {
       const weight = rows.length / total;
-      const rowTensor = tf.tensor1d(rows, 'int32');
-      const batchInputs = tf.gather(inputs, rowTensor);
-      const targets = labels.targets(rowTensor);
+      const batchInputs = inputs.batch(rows);
+      const targets = labels.targets(rows);
       const dropoutSeed = this.random.nextInt();
       let perExample: tf.Tensor1D | undefined;
       let query: tf.Tensor2D | undefined;
@@ -215,7 +237,7 @@ export class TrainingSession {
         return invalidRegularizer === undefined ? (tf.add(microDataLoss, extra) as tf.Scalar) : microDataLoss;
       }, target.variables);
       if (invalidRegularizer !== undefined) {
-        tf.dispose([rowTensor, batchInputs, targets, perExample, query, microDataLoss, value, loss, dataLoss]);
+        tf.dispose([batchInputs, targets, perExample, query, microDataLoss, value, loss, dataLoss]);
         tf.dispose([...Object.values(grads), ...Object.values(accumulated)]);
         throw new NetworkError(
           'INVALID_REGULARIZER',
@@ -229,7 +251,7 @@ export class TrainingSession {
         tf.add(previousDataLoss, tf.mul(microDataLoss, weight)) as tf.Scalar,
       ]);
       if (query && target.memory) target.memory.write(query, perExample!);
-      tf.dispose([rowTensor, batchInputs, targets, value, perExample, query, microDataLoss, previousLoss, previousDataLoss]);
+      tf.dispose([batchInputs, targets, value, perExample, query, microDataLoss, previousLoss, previousDataLoss]);
     }
     // tfjs optimizers keep their moments by position in this map, so every step must name every
     // variable: one without a gradient this step (a memory query while the memory is empty) gets zeros.

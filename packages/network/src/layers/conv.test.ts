@@ -17,11 +17,14 @@ describe('Conv2dLayer (im2col from slices)', () => {
       const layer = new Conv2dLayer('conv', [6, 5, 3], 4, kernelSize, parameters);
       layer.bias.assign(tf.tensor1d([0.1, -0.2, 0.3, 0.4]));
       const x = tf.tensor4d(seededValues(2 * 6 * 5 * 3, 9), [2, 6, 5, 3]);
-      const ours = layer.apply(x);
       const reference = tf.add(tf.conv2d(x, layer.kernel as tf.Tensor4D, 1, 'same'), layer.bias);
-      expect(ours.shape).toEqual([2, 6, 5, 4]);
-      expect(maxAbsoluteDifference(ours.dataSync(), reference.dataSync())).toBeLessThan(1e-5);
-      tf.dispose([x, ours, reference]);
+      for (const route of ['fused', 'composite'] as const) {
+        const ours = layer.apply(x, 'linear', { route, inputGradient: false });
+        expect(ours.shape).toEqual([2, 6, 5, 4]);
+        expect(maxAbsoluteDifference(ours.dataSync(), reference.dataSync())).toBeLessThan(1e-5);
+        ours.dispose();
+      }
+      tf.dispose([x, reference]);
       parameters.dispose();
     }
   });

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParameterStore } from '../parameters.js';
+import type { Activation } from '../activations.js';
 import type { LayerDescription } from './dense.js';
+import { denseActivation, type DenseOpOptions } from './dense-op.js';
 
 /**
  * A stride-1 'same' 2-D convolution computed as im2col + matmul from slices. tfjs-backend-wasm has
@@ -31,8 +33,8 @@ export class Conv2dLayer {
     return [this.inputShape[0], this.inputShape[1], this.filters];
   }
 
-  /** x [B, H, W, C] → [B, H, W, filters], before any activation. */
-  apply(x: tf.Tensor4D): tf.Tensor4D {
+  /** x [B, H, W, C] → activation(conv(x) + bias) [B, H, W, filters]; the im2col product runs through {@link denseActivation}. */
+  apply(x: tf.Tensor4D, activation: Activation, options: DenseOpOptions): tf.Tensor4D {
     const [batch, height, width, channels] = x.shape;
     const k = this.kernelSize;
     const pad = (k - 1) / 2;
@@ -51,7 +53,7 @@ export class Conv2dLayer {
     }
     const patches = tf.reshape(tf.concat(shifted, 3), [batch * height * width, k * k * channels]);
     const kernel = tf.reshape(this.kernel, [k * k * channels, this.filters]);
-    const output = tf.add(tf.matMul(patches, kernel), this.bias);
+    const output = denseActivation(patches as tf.Tensor2D, kernel as tf.Tensor2D, this.bias as tf.Tensor1D, activation, options);
     return tf.reshape(output, [batch, height, width, this.filters]);
   }
 

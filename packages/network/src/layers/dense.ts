@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { Activation } from '../activations.js';
 import type { ParameterStore } from '../parameters.js';
+import { denseActivation, type DenseOpOptions } from './dense-op.js';
 
 /** Architecture record of one layer, as `describe()` reports it. */
 export interface LayerDescription {
@@ -36,6 +38,11 @@ export class DenseLayer {
   apply(x: tf.Tensor2D): tf.Tensor2D {
     const product = tf.matMul(x, this.kernel as tf.Tensor2D) as tf.Tensor2D;
     return this.bias ? (tf.add(product, this.bias) as tf.Tensor2D) : product;
+  }
+
+  /** x [B, in] → activation(x·W + b) [B, out], through {@link denseActivation} (fused or composite). */
+  applyActivated(x: tf.Tensor2D, activation: Activation, options: DenseOpOptions): tf.Tensor2D {
+    return denseActivation(x, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D | undefined, activation, options);
   }
 
   variables(): tf.Variable[] {

@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { activate, type Activation } from '../activations.js';
+
+/**
+ * Which ops a training forward pass records: `fused` (default) uses {@link denseActivation}'s
+ * custom-gradient op, `composite` tfjs's own matMul + add + activation (the reference route).
+ */
+export type KernelRoute = 'fused' | 'composite';
+
+/** How {@link denseActivation} runs. */
+export interface DenseOpOptions {
+  route: KernelRoute;
+  /**
+   * Whether `x` depends on a trained variable, so its gradient is needed. False skips the input's
+   * gradient (one matMul of the backward); pass it only when `x` is data or frozen features.
+   */
+  inputGradient: boolean;
+}
+
+// tf.fused.matMul takes these activations; tanh runs after a linear fused product.
+const FUSABLE: ReadonlySet<Activation> = new Set<Activation>(['relu', 'elu', 'sigmoid', 'linear']);
+
+/**
+ * activation(x · kernel + bias): x [B, in], kernel [in, out], bias [out] → [B, out].
+ *
+ * The `fused` route runs the forward as one fused matMul (bias and activation inside) and records
+ * one custom gradient whose backward avoids what is slow on tfjs-backend-wasm 4.22: a matMul with a
+ * transposed operand runs 5-10x slower there than an explicit transpose plus a plain matMul, and a
+ * sum over the batch axis transposes. So dW = transpose(x) · dz, dx = dz · transpose(kernel),
+ * db = ones[1, B] · dz, with dz = dy · activation'(y) computed from the output y.
+ */
+export function denseActivation(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D | undefined,
+  activation: Activation,
+  options: DenseOpOptions,
+): tf.Tensor2D {
+  if (options.route === 'composite') {
+    const product = tf.matMul(x, kernel) as tf.Tensor2D;
+    return activate(bias ? (tf.add(product, bias) as tf.Tensor2D) : product, activation);
+  }
+  // Without a tape there is nothing to record: run the fused forward alone.
+  if (!isRecording()) return fusedForward(x, kernel, bias, activation);
+  const inputs: tf.Tensor[] = options.inputGradient ? [x, kernel] : [kernel];
+  if (bias) inputs.push(bias);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.at(-1) as tf.GradSaveFunc;
+    const y = fusedForward(x, kernel, bias, activation, true);
+    save([x, kernel, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [input, weights, output] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const dz = activationGradient(dy as tf.Tensor2D, output, activation);
+        const grads: tf.Tensor[] = [];
+        if (options.inputGradient) grads.push(tf.matMul(dz, tf.transpose(weights)));
+        grads.push(tf.matMul(tf.transpose(input), dz));
+        if (bias) grads.push(tf.reshape(tf.matMul(tf.ones([1, dz.shape[0]]), dz), [dz.shape[1]]));
+        return grads;
+      },
+    };
+  });
+  return op(...inputs) as tf.Tensor2D;
+}
+
+// insideTape: called from a custom gradient's forward, where tf.fused.matMul would refuse to fuse
+// an activation (it fuses only when no gradient is recorded), so the kernel is run directly.
+function fusedForward(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D | undefined,
+  activation: Activation,
+  insideTape = false,
+): tf.Tensor2D {
+  const fused = FUSABLE.has(activation) ? (activation as 'relu' | 'elu' | 'sigmoid' | 'linear') : 'linear';
+  const [rows, inner] = x.shape;
+  const columns = kernel.shape[1];
+  // The kernel takes rank-3 operands, as tf.fused.matMul passes them.
+  const product = (
+    insideTape
+      ? tf.reshape(
+          tf
+            .engine()
+            .runKernel(
+              tf._FusedMatMul,
+              { a: tf.reshape(x, [1, rows, inner]), b: tf.reshape(kernel, [1, inner, columns]), ...(bias ? { bias } : {}) },
+              { transposeA: false, transposeB: false, activation: fused },
+            ) as tf.Tensor,
+          [rows, columns],
+        )
+      : tf.fused.matMul({ a: x, b: kernel, ...(bias ? { bias } : {}), activation: fused })
+  ) as tf.Tensor2D;
+  return fused === activation ? product : activate(product, activation);
+}
+
+// dy · activation'(z), written with the output y = activation(z).
+function activationGradient(dy: tf.Tensor2D, y: tf.Tensor2D, activation: Activation): tf.Tensor2D {
+  switch (activation) {
+    case 'relu':
+      return tf.mul(dy, tf.step(y)) as tf.Tensor2D;
+    case 'elu':
+      // elu'(z) = 1 for z > 0, exp(z) = y + 1 otherwise.
+      return tf.mul(dy, tf.where(tf.greater(y, 0), tf.onesLike(y), tf.add(y, 1))) as tf.Tensor2D;
+    case 'tanh':
+      return tf.mul(dy, tf.sub(1, tf.square(y))) as tf.Tensor2D;
+    case 'sigmoid':
+      return tf.mul(dy, tf.mul(y, tf.sub(1, y))) as tf.Tensor2D;
+    case 'linear':
+      return dy;
+  }
+}
+
+// True inside tf.grads / tf.variableGrads, where ops are recorded for a backward pass.
+function isRecording(): boolean {
+  return tf.engine().isTapeOn();
+}
