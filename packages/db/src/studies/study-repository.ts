@@ -131,7 +131,7 @@ export class StudyRepository {
 
   /** Ends a study. */
   async finishStudy(id: string, status: Exclude<StudyStatus, 'running'> = 'completed'): Promise<Study> {
-    if (!studyStatuses.has(status) || status === 'running')
+    if (!studyStatuses.has(status) || (status as StudyStatus) === 'running')
       throw new DatabaseError('INVALID_ARGUMENT', `Study status must be completed or failed, got ${describeValue(status)}.`);
     await this.db
       .updateTable('holomind_studies')
