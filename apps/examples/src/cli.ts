@@ -180,9 +180,8 @@ sweep
   .option('-o, --output <folder>', 'study folder parent (default from the study, .holomind/sweeps)')
   .option('--csv <file>', 'also write the CSV here')
   .option('--json <file>', 'also write the JSON here')
-  .action((target: string, flags: { db?: string; output?: string; csv?: string; json?: string }) =>
-    sweepStatusCommand(target, flags),
-  );
+  // optsWithGlobals: `--db` and `--output` may be parsed by the parent `sweep` command, which has them too.
+  .action((target: string, _flags: unknown, command: Command) => sweepStatusCommand(target, command.optsWithGlobals()));
 program
   .command('worker')
   .description('train sweep trials from a BullMQ queue on Redis until SIGINT/SIGTERM (start one per machine or core)')

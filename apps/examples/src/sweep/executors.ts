@@ -62,17 +62,13 @@ export async function queueExecutor(url: string, queueName: string, attempts = 3
     description: `on the BullMQ queue '${queueName}'`,
     async run(jobs, jobEvents) {
       events = jobEvents;
-      const added = await Promise.all(
-        jobs.map((job) => {
-          running.set(jobIdOf(job), job);
-          return queue.add('trial', job, {
-            jobId: jobIdOf(job),
-            attempts,
-            backoff: { type: 'fixed', delay: 1000 },
-            removeOnComplete: false,
-            removeOnFail: false,
-          });
-        }),
+      for (const job of jobs) running.set(jobIdOf(job), job);
+      const added = await queue.addBulk(
+        jobs.map((job) => ({
+          name: 'trial',
+          data: job,
+          opts: { jobId: jobIdOf(job), attempts, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false },
+        })),
       );
       return Promise.all(
         added.map((job) =>

@@ -30,19 +30,21 @@ export function absoluteDatabaseUrl(url: string): string {
 
 /**
  * Where one run (a trial with one seed) keeps its experiment, metrics and checkpoint metadata.
- * The pipeline's checkpoints live under one state id per database, so runs that train at the same
- * time need separate namespaces: a schema of the shared PostgreSQL database (`search_path`), or
- * an SQLite file in the run's folder.
+ * The pipeline keeps a run's checkpoints under one state id per database, so runs that train at
+ * the same time need a database each: a database of the shared PostgreSQL server (named `name`),
+ * or an SQLite file in the run's folder. (Schemas of one database do not work: kysely's migrator
+ * finds its bookkeeping tables in any schema.)
  */
-export function runDatabaseUrl(studyUrl: string, runFolder: string, schema: string): string {
+export function runDatabaseUrl(studyUrl: string, runFolder: string, name: string): string {
   if (studyUrl.startsWith('sqlite:')) return `sqlite:${path.join(runFolder, 'holomind.db')}`;
   const url = new URL(studyUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
+  url.pathname = `/${name}`;
   return url.toString();
 }
 
-/** Creates a run's PostgreSQL schema (nothing to do on SQLite). */
-export async function prepareRunDatabase(studyDb: Kysely<Database>, studyUrl: string, schema: string): Promise<void> {
+/** Creates a run's PostgreSQL database on the study's server when missing (nothing to do on SQLite). */
+export async function prepareRunDatabase(studyDb: Kysely<Database>, studyUrl: string, name: string): Promise<void> {
   if (studyUrl.startsWith('sqlite:')) return;
-  await sql`create schema if not exists ${sql.id(schema)}`.execute(studyDb);
+  const { rows } = await sql`select 1 from pg_database where datname = ${name}`.execute(studyDb);
+  if (rows.length === 0) await sql`create database ${sql.id(name)}`.execute(studyDb);
 }

@@ -82,9 +82,9 @@ export async function runStudy(options: RunStudyOptions): Promise<{ studyId: str
       for (const live of alive) {
         for (const seed of study.seeds) {
           const runFolder = path.join(folder, 'trials', `${live.trial.number}-seed${seed}`);
-          const schema = `holomind_study_${record.id.replaceAll('-', '').slice(-12)}_t${live.trial.number}_s${seed}`;
-          await prepareRunDatabase(db, dbUrl, schema);
-          const runDb = runDatabaseUrl(dbUrl, runFolder, schema);
+          const runDbName = `holomind_study_${record.id.replaceAll('-', '').slice(-12)}_t${live.trial.number}_s${seed}`;
+          await prepareRunDatabase(db, dbUrl, runDbName);
+          const runDb = runDatabaseUrl(dbUrl, runFolder, runDbName);
           jobs.push({
             studyId: record.id,
             studyDb: dbUrl,

@@ -110,6 +110,7 @@ export async function runTrialSegment(job: TrialJob, studyDb: Kysely<Database>, 
     await new StudyRepository(studyDb).recordRun(job.trialId, {
       seed: job.seed,
       experimentId: result.experimentId,
+      runDatabase: config.db,
       checkpointDir: config.output,
       tasksDone: result.tasksDone,
       matrix: result.matrix,

@@ -43,6 +43,7 @@ export const studyMigrations: MigrationSet = {
           .addColumn('trial_id', 'varchar(64)', (column) => column.notNull().references('holomind_trials.id').onDelete('cascade'))
           .addColumn('seed', 'integer', (column) => column.notNull())
           .addColumn('experiment_id', 'varchar(64)')
+          .addColumn('run_database', 'text', (column) => column.notNull())
           .addColumn('checkpoint_dir', 'text', (column) => column.notNull())
           .addColumn('tasks_done', 'integer', (column) => column.notNull())
           .addColumn('matrix', jsonColumnType(context), (column) => column.notNull())

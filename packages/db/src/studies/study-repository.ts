@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { describeValue, type JsonObject } from '@holomind/core';
+import { describeValue, maskUrlCredentials, type JsonObject } from '@holomind/core';
 import { v7 as timeOrderedId } from 'uuid';
 import { parseJsonColumn, toJsonColumn } from '../dialect.js';
 import { DatabaseError } from '../errors.js';
@@ -30,6 +30,8 @@ export interface Study {
 export interface TrialRun {
   seed: number;
   experimentId: string | null;
+  /** Where the run's experiment, metrics and checkpoint metadata are (database URL, credentials masked). */
+  runDatabase: string;
   checkpointDir: string;
   tasksDone: number;
   matrix: number[][];
@@ -62,6 +64,7 @@ export interface CreateStudyOptions {
 export interface RecordTrialRunOptions {
   seed: number;
   experimentId: string | null;
+  runDatabase: string;
   checkpointDir: string;
   tasksDone: number;
   matrix: number[][];
@@ -222,6 +225,7 @@ export class StudyRepository {
       trial_id: trialId,
       seed: requireIndex(run.seed, 'Seed'),
       experiment_id: run.experimentId,
+      run_database: maskUrlCredentials(requireName(run.runDatabase, 'Run database', 4096)),
       checkpoint_dir: requireName(run.checkpointDir, 'Checkpoint folder', 4096),
       tasks_done: requireIndex(run.tasksDone, 'Tasks done'),
       matrix: toJsonColumn(requireMatrix(run.matrix)),
@@ -234,6 +238,7 @@ export class StudyRepository {
       .onConflict((conflict) =>
         conflict.columns(['trial_id', 'seed']).doUpdateSet({
           experiment_id: values.experiment_id,
+          run_database: values.run_database,
           checkpoint_dir: values.checkpoint_dir,
           tasks_done: values.tasks_done,
           matrix: values.matrix,
@@ -279,6 +284,7 @@ function toTrial(row: Selectable<TrialsTable>, runs: Selectable<TrialRunsTable>[
     runs: runs.map((run) => ({
       seed: Number(run.seed),
       experimentId: run.experiment_id,
+      runDatabase: run.run_database,
       checkpointDir: run.checkpoint_dir,
       tasksDone: Number(run.tasks_done),
       matrix: parseJsonColumn<number[][]>(run.matrix),

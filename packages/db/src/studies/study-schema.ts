@@ -42,6 +42,8 @@ export interface TrialRunsTable {
   trial_id: string;
   seed: number;
   experiment_id: string | null;
+  /** The database holding the run's experiment, metrics and checkpoint metadata (URL, credentials masked). */
+  run_database: string;
   /** The run's output folder (its checkpoints under `states/`). */
   checkpoint_dir: string;
   tasks_done: number;
