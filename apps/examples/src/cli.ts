@@ -162,19 +162,26 @@ withRunOptions(
 
 const sweep = program
   .command('sweep')
-  .description('hyperparameter search: a YAML study (search space, sampler, seeds, objective, budget, pruning), trials in this process or on workers')
+  .description(
+    'hyperparameter search: a YAML study (search space, sampler, seeds, objective, budget, pruning), trials in this process or on workers',
+  )
   .argument('<study>', 'study YAML file')
-  .option('--queue <url>', 'redis://host:port: trials run as BullMQ jobs on `holomind worker` processes (default: in this process)')
+  .option(
+    '--queue <url>',
+    'redis://host:port: trials run as BullMQ jobs on `holomind worker` processes (default: in this process)',
+  )
   .option('--queue-name <name>', 'BullMQ queue name (default holomind-trials)')
   .option('--db <url>', 'study database: sqlite:<path> (default <output>/<name>/holomind.db) or postgres://...')
-  .option('-o, --output <folder>', 'folder of the study and its trials\' checkpoints (default from the study, .holomind/sweeps)')
+  .option('-o, --output <folder>', "folder of the study and its trials' checkpoints (default from the study, .holomind/sweeps)")
   .option('--quiet', 'no progress output, only the leaderboard')
   .action((file: string, flags: { queue?: string; queueName?: string; db?: string; output?: string; quiet?: boolean }) =>
     sweepCommand(file, flags),
   );
 sweep
   .command('status')
-  .description('print the leaderboard of the latest study of that name (mean ± std over seeds, best first), write it as CSV and JSON')
+  .description(
+    'print the leaderboard of the latest study of that name (mean ± std over seeds, best first), write it as CSV and JSON',
+  )
   .argument('<study>', 'study YAML file or study name')
   .option('--db <url>', 'study database (default as `holomind sweep`)')
   .option('-o, --output <folder>', 'study folder parent (default from the study, .holomind/sweeps)')

@@ -67,7 +67,13 @@ export async function queueExecutor(url: string, queueName: string, attempts = 3
         jobs.map((job) => ({
           name: 'trial',
           data: job,
-          opts: { jobId: jobIdOf(job), attempts, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false },
+          opts: {
+            jobId: jobIdOf(job),
+            attempts,
+            backoff: { type: 'fixed', delay: 1000 },
+            removeOnComplete: false,
+            removeOnFail: false,
+          },
         })),
       );
       return Promise.all(

@@ -65,7 +65,14 @@ export function formatLeaderboard(rows: readonly LeaderboardRow[]): string {
     row.status === 'pruned' ? `pruned after task ${row.tasksDone}` : row.status,
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
-  return [header, ...lines].map((line) => line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+  return [header, ...lines]
+    .map((line) =>
+      line
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function csvCell(value: unknown): string {
@@ -74,11 +81,25 @@ function csvCell(value: unknown): string {
 }
 
 /** Writes the leaderboard as CSV (one column per parameter) and JSON; returns both paths. */
-export function writeLeaderboard(rows: readonly LeaderboardRow[], folder: string, meta: Record<string, unknown>): { csv: string; json: string } {
+export function writeLeaderboard(
+  rows: readonly LeaderboardRow[],
+  folder: string,
+  meta: Record<string, unknown>,
+): { csv: string; json: string } {
   mkdirSync(folder, { recursive: true });
   const keys = [...new Set(rows.flatMap((row) => Object.keys(row.params)))];
   const seeds = [...new Set(rows.flatMap((row) => Object.keys(row.perSeed)))];
-  const header = ['rank', 'trial', 'status', ...keys, 'mean', 'std', ...seeds.map((seed) => `seed_${seed}`), 'tasks_done', 'experiment_ids'];
+  const header = [
+    'rank',
+    'trial',
+    'status',
+    ...keys,
+    'mean',
+    'std',
+    ...seeds.map((seed) => `seed_${seed}`),
+    'tasks_done',
+    'experiment_ids',
+  ];
   const lines = rows.map((row) =>
     [
       row.rank,

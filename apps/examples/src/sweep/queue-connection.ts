@@ -23,7 +23,10 @@ export function redisOptions(url: string): { host: string; port: number; usernam
  */
 export async function checkQueueReachable(url: string, timeoutMs = 5000): Promise<void> {
   if (!/^rediss?:\/\//.test(url)) {
-    throw new CliError('QUEUE_UNREACHABLE', `The queue URL ${maskUrlCredentials(url)} is not a redis:// URL; use redis://host:6379.`);
+    throw new CliError(
+      'QUEUE_UNREACHABLE',
+      `The queue URL ${maskUrlCredentials(url)} is not a redis:// URL; use redis://host:6379.`,
+    );
   }
   const client = new Redis({
     ...redisOptions(url),

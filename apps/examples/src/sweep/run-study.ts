@@ -63,7 +63,9 @@ export async function runStudy(options: RunStudyOptions): Promise<{ studyId: str
     objective: study.objective,
     definition: JSON.parse(JSON.stringify(study)) as JsonObject,
   });
-  progress.info(`Study '${study.name}' (${record.id}): ${study.budget} trial(s) × ${study.seeds.length} seed(s), ${study.sampler} sampler, trials run ${executor.description}.`);
+  progress.info(
+    `Study '${study.name}' (${record.id}): ${study.budget} trial(s) × ${study.seeds.length} seed(s), ${study.sampler} sampler, trials run ${executor.description}.`,
+  );
   const budget = study.sampler === 'grid' ? Math.min(study.budget, gridTrials(study).length) : study.budget;
   const batchSize = study.batch ?? (study.sampler === 'tpe' ? 4 : budget);
   const random = new SeededRandom(study.samplerSeed);

@@ -118,14 +118,21 @@ export function parseStudy(input: unknown, source = 'study'): StudySpec {
   const study = result.data;
   const keys = Object.keys(study.space);
   if (keys.length === 0)
-    throw invalid(source, 'the search space is empty; add at least one configuration key under `space:` (e.g. `ewc.lambda: { values: [10, 100] }`).');
+    throw invalid(
+      source,
+      'the search space is empty; add at least one configuration key under `space:` (e.g. `ewc.lambda: { values: [10, 100] }`).',
+    );
   if (study.budget < 1) throw invalid(source, `budget must be at least 1 trial, got ${study.budget}.`);
-  if (new Set(study.seeds).size !== study.seeds.length) throw invalid(source, `seeds must differ, got [${study.seeds.join(', ')}].`);
+  if (new Set(study.seeds).size !== study.seeds.length)
+    throw invalid(source, `seeds must differ, got [${study.seeds.join(', ')}].`);
   for (const key of keys) {
     checkKey(key, source);
     for (const value of valuesToCheck(key, study.space[key]!, source)) {
       try {
-        parseConfig(deepMerge(study.base, paramsToConfig({ [key]: value })), `${source} (space.${key} = ${JSON.stringify(value)})`);
+        parseConfig(
+          deepMerge(study.base, paramsToConfig({ [key]: value })),
+          `${source} (space.${key} = ${JSON.stringify(value)})`,
+        );
       } catch (error) {
         throw invalid(source, (error as Error).message);
       }
@@ -133,7 +140,11 @@ export function parseStudy(input: unknown, source = 'study'): StudySpec {
   }
   if (study.sampler === 'grid') {
     const ranges = keys.filter((key) => !('values' in study.space[key]!));
-    if (ranges.length) throw invalid(source, `the grid sampler needs \`values:\` lists; ${ranges.join(', ')} are ranges (use sampler: random or tpe).`);
+    if (ranges.length)
+      throw invalid(
+        source,
+        `the grid sampler needs \`values:\` lists; ${ranges.join(', ')} are ranges (use sampler: random or tpe).`,
+      );
   }
   const base = parseConfig(study.base, `${source} (base)`);
   const tasks = base.training.tasks;

@@ -93,7 +93,9 @@ export async function sweepStatusCommand(target: string, flags: SweepStatusFlags
     const trials = await studies.listTrials(latest.id);
     const objective = latest.objective as StudySpec['objective'];
     const rows = leaderboard(trials, objective);
-    const counts = ['completed', 'pruned', 'running', 'failed'].map((status) => `${trials.filter((t) => t.status === status).length} ${status}`);
+    const counts = ['completed', 'pruned', 'running', 'failed'].map(
+      (status) => `${trials.filter((t) => t.status === status).length} ${status}`,
+    );
     process.stdout.write(
       `Study '${latest.name}' (${latest.id}), ${latest.status}, ${latest.sampler} sampler, objective ${objective}: ${counts.join(', ')}\n${formatLeaderboard(rows)}\n`,
     );
@@ -111,7 +113,12 @@ export async function sweepStatusCommand(target: string, flags: SweepStatusFlags
 }
 
 /** `holomind worker --queue redis://...`: trains trials from the queue until SIGINT or SIGTERM. */
-export async function workerCommand(flags: { queue: string; queueName?: string; concurrency?: number; lockSeconds?: number }): Promise<void> {
+export async function workerCommand(flags: {
+  queue: string;
+  queueName?: string;
+  concurrency?: number;
+  lockSeconds?: number;
+}): Promise<void> {
   await runSweepWorker({
     queueUrl: flags.queue,
     queueName: flags.queueName ?? DEFAULT_QUEUE_NAME,

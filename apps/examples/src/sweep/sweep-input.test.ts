@@ -38,7 +38,11 @@ describe('holomind sweep refuses bad input before any trial starts', () => {
   it('an unreachable PostgreSQL: DATABASE_UNREACHABLE, and no trial folder is created', async () => {
     const output = path.join(workspace, 'no-postgres');
     const error = await expectErrorCode(
-      sweepCommand(studyFile('no-postgres'), { db: 'postgres://holomind:secret@127.0.0.1:1/holomind', output }, silentStudyProgress),
+      sweepCommand(
+        studyFile('no-postgres'),
+        { db: 'postgres://holomind:secret@127.0.0.1:1/holomind', output },
+        silentStudyProgress,
+      ),
       CliError,
       'DATABASE_UNREACHABLE',
     );

@@ -158,11 +158,15 @@ describe.skipIf(!redisInstalled)('holomind sweep', () => {
       workers.push(worker);
       await worker.waitFor(/waiting for trials/);
     }
-    const sweep = run(process.execPath, [cli, 'sweep', studyFile, '--queue', redisUrl, '--db', postgres.url, '--output', 'shared'], {
-      cwd: workspace,
-      env: { ...process.env, HOLOMIND_QUIET: '1' },
-      maxBuffer: 64 * 2 ** 20,
-    });
+    const sweep = run(
+      process.execPath,
+      [cli, 'sweep', studyFile, '--queue', redisUrl, '--db', postgres.url, '--output', 'shared'],
+      {
+        cwd: workspace,
+        env: { ...process.env, HOLOMIND_QUIET: '1' },
+        maxBuffer: 64 * 2 ** 20,
+      },
+    );
     // Kill a worker in the middle of a trial: it continued a run from its task-1 checkpoint and is training task 2.
     const victim = await Promise.race(
       workers.map((worker, index) => worker.waitFor(/seed \d: continuing from checkpoint v1/).then((line) => ({ index, line }))),
@@ -178,7 +182,9 @@ describe.skipIf(!redisInstalled)('holomind sweep', () => {
     expect(stdout).toMatch(/Leaderboard: /);
     const survivor = workers[1 - victim.index]!;
     // BullMQ's stalled-job check gave the job to the other worker, which continued from the same checkpoint.
-    expect(survivor.lines.some((line) => line.includes(`job ${jobId} done`) && line.includes('continued from checkpoint v1'))).toBe(true);
+    expect(
+      survivor.lines.some((line) => line.includes(`job ${jobId} done`) && line.includes('continued from checkpoint v1')),
+    ).toBe(true);
 
     const distributed = await trialsOf(postgres.url);
     expect(distributed.map((entry) => [entry.number, entry.params, entry.status])).toEqual(
@@ -197,7 +203,9 @@ describe.skipIf(!redisInstalled)('holomind sweep', () => {
     // Each run has exactly one experiment, completed, or stopped when its trial was pruned, in its own database on the server.
     for (const entry of distributed) {
       for (const runEntry of entry.runs) {
-        expect(runEntry.checkpointDir).toBe(path.join(workspace, 'shared', 'tiny', 'trials', `${entry.number}-seed${runEntry.seed}`));
+        expect(runEntry.checkpointDir).toBe(
+          path.join(workspace, 'shared', 'tiny', 'trials', `${entry.number}-seed${runEntry.seed}`),
+        );
         expect(runEntry.runDatabase).toMatch(/^postgres:\/\/.*\/holomind_study_\w+$/);
         const runDb = await createDatabase(runEntry.runDatabase);
         try {

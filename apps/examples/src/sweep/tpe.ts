@@ -74,7 +74,8 @@ export function parzenDensity(estimator: ParzenEstimator, x: number): number {
 export function sampleParzen(estimator: ParzenEstimator, random: SeededRandom): number {
   let pick = random.next();
   let component = 0;
-  while (component < estimator.weights.length - 1 && pick >= estimator.weights[component]!) pick -= estimator.weights[component++]!;
+  while (component < estimator.weights.length - 1 && pick >= estimator.weights[component]!)
+    pick -= estimator.weights[component++]!;
   const mu = estimator.mus[component]!;
   const sigma = estimator.sigmas[component]!;
   for (let attempt = 0; attempt < 100; attempt++) {
@@ -109,8 +110,16 @@ function suggestNumeric(
   candidates: number,
 ): number {
   const { low, high } = internalRange(spec);
-  const below = parzenEstimator(good.map((value) => toInternal(spec, value)), low, high);
-  const above = parzenEstimator(bad.map((value) => toInternal(spec, value)), low, high);
+  const below = parzenEstimator(
+    good.map((value) => toInternal(spec, value)),
+    low,
+    high,
+  );
+  const above = parzenEstimator(
+    bad.map((value) => toInternal(spec, value)),
+    low,
+    high,
+  );
   let best = Number.NaN;
   let bestScore = -Infinity;
   for (let i = 0; i < candidates; i++) {

@@ -66,7 +66,11 @@ function segmentReporter(base: TrainingReporter | undefined, stopAfterTask: numb
  * after a worker died), otherwise starts the run (marking an experiment left running by a killed
  * attempt as stopped); then records where the run stands in the study database.
  */
-export async function runTrialSegment(job: TrialJob, studyDb: Kysely<Database>, observer: SegmentObserver = {}): Promise<SegmentResult> {
+export async function runTrialSegment(
+  job: TrialJob,
+  studyDb: Kysely<Database>,
+  observer: SegmentObserver = {},
+): Promise<SegmentResult> {
   const { config, stopAfterTask } = job;
   const runDb = await openDatabase(config.db);
   try {

@@ -40,7 +40,9 @@ export async function runSweepWorker(options: SweepWorkerOptions): Promise<void>
     async (job) => {
       const data = job.data;
       const name = `trial ${data.trialNumber} seed ${data.seed}`;
-      log(`${name}: job ${job.id} attempt ${job.attemptsMade + 1}, training to task ${data.stopAfterTask} of ${data.config.training.tasks}`);
+      log(
+        `${name}: job ${job.id} attempt ${job.attemptsMade + 1}, training to task ${data.stopAfterTask} of ${data.config.training.tasks}`,
+      );
       const result = await runTrialSegment(data, await studyDb(data.studyDb), {
         info: log,
         onTask: (tasksDone) => {
@@ -48,7 +50,9 @@ export async function runSweepWorker(options: SweepWorkerOptions): Promise<void>
           void job.updateProgress(tasksDone);
         },
       });
-      log(`${name}: job ${job.id} done (${result.tasksDone} task(s) trained${result.resumedFromVersion === null ? '' : `, continued from checkpoint v${result.resumedFromVersion}`})`);
+      log(
+        `${name}: job ${job.id} done (${result.tasksDone} task(s) trained${result.resumedFromVersion === null ? '' : `, continued from checkpoint v${result.resumedFromVersion}`})`,
+      );
       return result;
     },
     {
@@ -62,7 +66,9 @@ export async function runSweepWorker(options: SweepWorkerOptions): Promise<void>
   worker.on('failed', (job, error) => log(`job ${job?.id ?? '?'} failed: ${error.message}`));
   worker.on('error', (error) => log(`worker error: ${error.message}`));
   await worker.waitUntilReady();
-  log(`holomind worker: waiting for trials on '${options.queueName}' (concurrency ${options.concurrency ?? 1}, lock ${lockDuration / 1000} s)`);
+  log(
+    `holomind worker: waiting for trials on '${options.queueName}' (concurrency ${options.concurrency ?? 1}, lock ${lockDuration / 1000} s)`,
+  );
   const stop =
     options.until ??
     new Promise((resolve) => {

@@ -28,7 +28,9 @@ export const studyMigrations: MigrationSet = {
         await db.schema
           .createTable('holomind_trials')
           .addColumn('id', 'varchar(64)', (column) => column.primaryKey())
-          .addColumn('study_id', 'varchar(64)', (column) => column.notNull().references('holomind_studies.id').onDelete('cascade'))
+          .addColumn('study_id', 'varchar(64)', (column) =>
+            column.notNull().references('holomind_studies.id').onDelete('cascade'),
+          )
           .addColumn('number', 'integer', (column) => column.notNull())
           .addColumn('params', jsonColumnType(context), (column) => column.notNull())
           .addColumn('status', 'varchar(16)', (column) => column.notNull())

@@ -15,11 +15,30 @@ describe.each(SQL_TARGET_DIALECTS)('StudyRepository on %s', (dialect) => {
     try {
       expect(await migrateToLatest(target.handle, sets)).toContain('studies/0001-studies');
       const studies = new StudyRepository(target.handle);
-      const study = await studies.createStudy({ name: 'ewc-lambda', sampler: 'grid', objective: 'accuracy', definition: { seeds: [1, 2] } });
+      const study = await studies.createStudy({
+        name: 'ewc-lambda',
+        sampler: 'grid',
+        objective: 'accuracy',
+        definition: { seeds: [1, 2] },
+      });
       const second = await studies.createTrial(study.id, 1, { 'ewc.lambda': 1000 });
       const first = await studies.createTrial(study.id, 0, { 'ewc.lambda': 10 });
-      await studies.recordRun(first.id, { seed: 2, experimentId: 'e2', runDatabase: 'sqlite:/runs/db', checkpointDir: '/runs/0-2', tasksDone: 1, matrix: [[0.9]] });
-      await studies.recordRun(first.id, { seed: 1, experimentId: 'e1', runDatabase: 'sqlite:/runs/db', checkpointDir: '/runs/0-1', tasksDone: 1, matrix: [[0.8]] });
+      await studies.recordRun(first.id, {
+        seed: 2,
+        experimentId: 'e2',
+        runDatabase: 'sqlite:/runs/db',
+        checkpointDir: '/runs/0-2',
+        tasksDone: 1,
+        matrix: [[0.9]],
+      });
+      await studies.recordRun(first.id, {
+        seed: 1,
+        experimentId: 'e1',
+        runDatabase: 'sqlite:/runs/db',
+        checkpointDir: '/runs/0-1',
+        tasksDone: 1,
+        matrix: [[0.8]],
+      });
       await studies.recordRun(first.id, {
         seed: 1,
         experimentId: 'e1',
@@ -36,8 +55,24 @@ describe.each(SQL_TARGET_DIALECTS)('StudyRepository on %s', (dialect) => {
         [1, 'pruned', 0.5],
       ]);
       expect(trials[0]!.runs).toEqual([
-        { seed: 1, experimentId: 'e1', runDatabase: 'sqlite:/runs/db', checkpointDir: '/runs/0-1', tasksDone: 2, matrix: [[0.8], [0.7, 0.95]], segments: 2 },
-        { seed: 2, experimentId: 'e2', runDatabase: 'sqlite:/runs/db', checkpointDir: '/runs/0-2', tasksDone: 1, matrix: [[0.9]], segments: 1 },
+        {
+          seed: 1,
+          experimentId: 'e1',
+          runDatabase: 'sqlite:/runs/db',
+          checkpointDir: '/runs/0-1',
+          tasksDone: 2,
+          matrix: [[0.8], [0.7, 0.95]],
+          segments: 2,
+        },
+        {
+          seed: 2,
+          experimentId: 'e2',
+          runDatabase: 'sqlite:/runs/db',
+          checkpointDir: '/runs/0-2',
+          tasksDone: 1,
+          matrix: [[0.9]],
+          segments: 1,
+        },
       ]);
       expect(trials[1]!.intermediate).toEqual({ '1': 0.5 });
       expect(trials[1]!.endedAt).toBeInstanceOf(Date);

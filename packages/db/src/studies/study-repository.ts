@@ -5,14 +5,7 @@ import { parseJsonColumn, toJsonColumn } from '../dialect.js';
 import { DatabaseError } from '../errors.js';
 import { requireIndex, requireJsonObject, requireName } from '../json.js';
 import type { Database } from '../schema.js';
-import type {
-  StudiesTable,
-  StudyDatabase,
-  StudyStatus,
-  TrialRunsTable,
-  TrialStatus,
-  TrialsTable,
-} from './study-schema.js';
+import type { StudiesTable, StudyDatabase, StudyStatus, TrialRunsTable, TrialStatus, TrialsTable } from './study-schema.js';
 
 /** One hyperparameter search as {@link StudyRepository} returns it. */
 export interface Study {
@@ -201,7 +194,10 @@ export class StudyRepository {
       );
     }
     if (options.value !== undefined && options.value !== null && !Number.isFinite(options.value))
-      throw new DatabaseError('INVALID_ARGUMENT', `Trial value must be a finite number or null, got ${describeValue(options.value)}.`);
+      throw new DatabaseError(
+        'INVALID_ARGUMENT',
+        `Trial value must be a finite number or null, got ${describeValue(options.value)}.`,
+      );
     const ended = options.status !== undefined && options.status !== 'running';
     await this.db
       .updateTable('holomind_trials')
@@ -254,8 +250,7 @@ function requireMatrix(matrix: unknown): number[][] {
   const valid =
     Array.isArray(matrix) &&
     matrix.every((row) => Array.isArray(row) && row.every((cell) => typeof cell === 'number' && Number.isFinite(cell)));
-  if (!valid)
-    throw new DatabaseError('INVALID_ARGUMENT', `matrix must be rows of finite numbers, got ${describeValue(matrix)}.`);
+  if (!valid) throw new DatabaseError('INVALID_ARGUMENT', `matrix must be rows of finite numbers, got ${describeValue(matrix)}.`);
   return matrix as number[][];
 }
 
