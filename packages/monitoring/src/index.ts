@@ -67,3 +67,5 @@ export type { DashboardServer, DashboardServerOptions } from './dashboard/dashbo
 
 export { MonitoringError } from './errors.js';
 export type { MonitoringErrorCode } from './errors.js';
+export { studyPageHtml } from './dashboard/study-page.js';
+export type { StudyPageData, StudyPageTrial, StudyPageOptions } from './dashboard/study-page.js';
