@@ -18,7 +18,7 @@ import {
   statesCommand,
   trainCommand,
 } from './commands.js';
-import { sweepCommand, sweepStatusCommand, workerCommand } from './sweep/sweep-commands.js';
+import { sweepCommand, sweepDashboardCommand, sweepStatusCommand, workerCommand } from './sweep/sweep-commands.js';
 
 function integer(value: string): number {
   const parsed = Number(value);
@@ -189,6 +189,12 @@ sweep
   .option('--json <file>', 'also write the JSON here')
   // optsWithGlobals: `--db` and `--output` may be parsed by the parent `sweep` command, which has them too.
   .action((target: string, _flags: unknown, command: Command) => sweepStatusCommand(target, command.optsWithGlobals()));
+sweep
+  .command('dashboard')
+  .description('serve the study page (trials, their curves, parameter-versus-objective plots) on 127.0.0.1, refreshed every 5 s')
+  .argument('<study>', 'study YAML file or study name')
+  .option('--port <n>', 'port (default 6008)', integer)
+  .action((target: string, _flags: unknown, command: Command) => sweepDashboardCommand(target, command.optsWithGlobals()));
 program
   .command('worker')
   .description('train sweep trials from a BullMQ queue on Redis until SIGINT/SIGTERM (start one per machine or core)')

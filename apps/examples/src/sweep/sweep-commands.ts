@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import path from 'node:path';
-import { StudyRepository, type Database, type Kysely } from '@holomind/db';
+import { StudyRepository, type Database, type Kysely, type Study } from '@holomind/db';
+import { studyPageHtml } from '@holomind/monitoring';
 import { disposeBackend } from '@holomind/tensor-kernels';
 import { CliError } from '../errors.js';
 import { inProcessExecutor, queueExecutor, type TrialExecutor } from './executors.js';
@@ -9,6 +11,7 @@ import { checkQueueReachable, DEFAULT_QUEUE_NAME } from './queue-connection.js';
 import { absoluteDatabaseUrl, openStudyDatabase } from './run-database.js';
 import { runStudy } from './run-study.js';
 import { loadStudyFile, type StudySpec } from './study-spec.js';
+import { studyPageData } from './study-page-data.js';
 import { silentStudyProgress, studyProgress, type StudyProgress } from './study-progress.js';
 import { runSweepWorker } from './worker.js';
 
@@ -55,6 +58,8 @@ export async function sweepCommand(file: string, flags: SweepFlags, progress?: S
     shown.stop();
     const rows = leaderboard(trials, study.objective);
     const files = writeLeaderboard(rows, folder, { study: study.name, studyId, objective: study.objective, seeds: study.seeds });
+    const { page } = await readStudy(db, study.name, dbUrl);
+    writeFileSync(path.join(folder, 'study.html'), page());
     process.stdout.write(
       `\nStudy '${study.name}' (${studyId}), objective ${study.objective} on the ${trials.length} trial(s), % mean ± std over seeds ${study.seeds.join(', ')}:\n${formatLeaderboard(rows)}\n\nLeaderboard: ${files.csv}, ${files.json}\n`,
     );
@@ -74,42 +79,93 @@ export interface SweepStatusFlags {
   json?: string;
 }
 
-/** `holomind sweep status <study.yaml | name>`: the latest study of that name, as a leaderboard, also written as CSV and JSON. */
-export async function sweepStatusCommand(target: string, flags: SweepStatusFlags): Promise<void> {
+/** Where `sweep status` and `sweep dashboard` find a study: its YAML file (for name, output and db) or its name. */
+async function locateStudy(
+  target: string,
+  flags: { db?: string; output?: string },
+): Promise<{ name: string; folder: string; dbUrl: string }> {
   const study = existsSync(target) ? await loadStudyFile(target) : undefined;
   const name = study?.name ?? target;
   const folder = path.resolve(flags.output ?? study?.output ?? '.holomind/sweeps', name);
-  const dbUrl = absoluteDatabaseUrl(flags.db ?? study?.db ?? `sqlite:${path.join(folder, 'holomind.db')}`);
+  return { name, folder, dbUrl: absoluteDatabaseUrl(flags.db ?? study?.db ?? `sqlite:${path.join(folder, 'holomind.db')}`) };
+}
+
+/** The latest study of that name with its trials, leaderboard and study page. */
+async function readStudy(db: Kysely<Database>, name: string, dbUrl: string) {
+  const studies = new StudyRepository(db);
+  const [latest] = await studies.listStudies(name);
+  if (!latest) {
+    throw new CliError(
+      'STUDY_NOT_FOUND',
+      `No study named '${name}' in ${dbUrl.startsWith('sqlite:') ? dbUrl : 'the given database'}. Run \`holomind sweep <study.yaml>\` first, or pass the same --db (and --output) the sweep used.`,
+    );
+  }
+  const trials = await studies.listTrials(latest.id);
+  const rows = leaderboard(trials, latest.objective as StudySpec['objective']);
+  return {
+    latest,
+    trials,
+    rows,
+    page: (refreshSeconds = 0) => studyPageHtml(studyPageData(latest, trials, rows), { refreshSeconds }),
+  };
+}
+
+function statusLine(latest: Study, trials: readonly { status: string }[]): string {
+  const counts = ['completed', 'pruned', 'running', 'failed'].map(
+    (status) => `${trials.filter((t) => t.status === status).length} ${status}`,
+  );
+  return `Study '${latest.name}' (${latest.id}), ${latest.status}, ${latest.sampler} sampler, objective ${latest.objective}: ${counts.join(', ')}`;
+}
+
+/** `holomind sweep status <study.yaml | name>`: the latest study of that name as a leaderboard, also written as CSV, JSON and the HTML study page. */
+export async function sweepStatusCommand(target: string, flags: SweepStatusFlags): Promise<void> {
+  const { name, folder, dbUrl } = await locateStudy(target, flags);
   const db = await openStudyDatabase(dbUrl);
   try {
-    const studies = new StudyRepository(db);
-    const [latest] = await studies.listStudies(name);
-    if (!latest) {
-      throw new CliError(
-        'STUDY_NOT_FOUND',
-        `No study named '${name}' in ${dbUrl.startsWith('sqlite:') ? dbUrl : 'the given database'}. Run \`holomind sweep <study.yaml>\` first, or pass the same --db (and --output) the sweep used.`,
-      );
-    }
-    const trials = await studies.listTrials(latest.id);
-    const objective = latest.objective as StudySpec['objective'];
-    const rows = leaderboard(trials, objective);
-    const counts = ['completed', 'pruned', 'running', 'failed'].map(
-      (status) => `${trials.filter((t) => t.status === status).length} ${status}`,
-    );
-    process.stdout.write(
-      `Study '${latest.name}' (${latest.id}), ${latest.status}, ${latest.sampler} sampler, objective ${objective}: ${counts.join(', ')}\n${formatLeaderboard(rows)}\n`,
-    );
-    const files = writeLeaderboard(rows, folder, { study: latest.name, studyId: latest.id, objective, status: latest.status });
-    const outputs = { csv: flags.csv ?? files.csv, json: flags.json ?? files.json };
-    if (flags.csv || flags.json) {
-      const { copyFileSync } = await import('node:fs');
-      if (flags.csv) copyFileSync(files.csv, flags.csv);
-      if (flags.json) copyFileSync(files.json, flags.json);
-    }
-    process.stdout.write(`\nLeaderboard: ${outputs.csv}, ${outputs.json}\n`);
+    const { latest, rows, trials, page } = await readStudy(db, name, dbUrl);
+    process.stdout.write(`${statusLine(latest, trials)}\n${formatLeaderboard(rows)}\n`);
+    const files = writeLeaderboard(rows, folder, {
+      study: latest.name,
+      studyId: latest.id,
+      objective: latest.objective,
+      status: latest.status,
+    });
+    const html = path.join(folder, 'study.html');
+    writeFileSync(html, page());
+    if (flags.csv) writeFileSync(flags.csv, readFileSync(files.csv));
+    if (flags.json) writeFileSync(flags.json, readFileSync(files.json));
+    process.stdout.write(`\nLeaderboard: ${flags.csv ?? files.csv}, ${flags.json ?? files.json}; study page: ${html}\n`);
   } finally {
     await db.destroy();
   }
+}
+
+/** `holomind sweep dashboard <study>`: serves the study page on 127.0.0.1, read afresh from the database on every load (it reloads itself every 5 s). */
+export async function sweepDashboardCommand(
+  target: string,
+  flags: { db?: string; output?: string; port?: number },
+): Promise<void> {
+  const { name, dbUrl } = await locateStudy(target, flags);
+  const db = await openStudyDatabase(dbUrl);
+  await readStudy(db, name, dbUrl);
+  const server = createServer((request, response) => {
+    readStudy(db, name, dbUrl).then(
+      ({ page }) => {
+        response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+        response.end(page(5));
+      },
+      (error: Error) => {
+        response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        response.end(error.message);
+      },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(flags.port ?? 6008, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  process.stdout.write(`Study '${name}': http://127.0.0.1:${port}/\n(Ctrl-C to stop)\n`);
+  await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+  await new Promise((resolve) => server.close(resolve));
+  await db.destroy();
 }
 
 /** `holomind worker --queue redis://...`: trains trials from the queue until SIGINT or SIGTERM. */

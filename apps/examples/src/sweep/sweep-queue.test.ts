@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -149,6 +149,10 @@ describe.skipIf(!redisInstalled)('holomind sweep', () => {
     expect(rows).toHaveLength(8);
     const best = [...reference].filter((trial) => trial.status === 'completed').sort((a, b) => b.value! - a.value!)[0]!;
     expect(rows[0]!.split(/\s+/)[1]).toBe(String(best.number));
+    // The study page: one curve per trial, pruned ones dashed.
+    const page = readFileSync(path.join(workspace, 'embedded', 'tiny', 'study.html'), 'utf8');
+    expect(page.match(/class="curve"/g)).toHaveLength(8);
+    expect(page.match(/stroke-dasharray/g)).toHaveLength(pruned.length);
   }, 400_000);
 
   it('runs the same study on two workers over Redis and PostgreSQL, survives a SIGKILLed worker, and gets the same results', async () => {
