@@ -158,7 +158,7 @@ describe.skipIf(!redisInstalled)('holomind sweep', () => {
   it('runs the same study on two workers over Redis and PostgreSQL, survives a SIGKILLed worker, and gets the same results', async () => {
     expect(reference, 'the embedded run must pass first').toBeDefined();
     for (let i = 0; i < 2; i++) {
-      const worker = spawnLogged(['worker', '--queue', redisUrl, '--lock-seconds', '15']);
+      const worker = spawnLogged(['worker', '--queue', redisUrl, '--lock-seconds', '30']);
       workers.push(worker);
       await worker.waitFor(/waiting for trials/);
     }

@@ -47,6 +47,15 @@ describe.each(SQL_TARGET_DIALECTS)('StudyRepository on %s', (dialect) => {
         tasksDone: 2,
         matrix: [[0.8], [0.7, 0.95]],
       });
+      // The same segment recorded again (a job delivered twice) is not counted twice.
+      await studies.recordRun(first.id, {
+        seed: 1,
+        experimentId: 'e1',
+        runDatabase: 'sqlite:/runs/db',
+        checkpointDir: '/runs/0-1',
+        tasksDone: 2,
+        matrix: [[0.8], [0.7, 0.95]],
+      });
       await studies.updateTrial(second.id, { status: 'pruned', value: 0.5, intermediate: { '1': 0.5 } });
 
       const trials = await studies.listTrials(study.id);

@@ -213,8 +213,8 @@ export class StudyRepository {
   }
 
   /**
-   * Records where one seed of a trial stands after a segment (insert or update) and counts the
-   * segment, so a segment recorded twice (a job run twice) shows in `segments`.
+   * Records where one seed of a trial stands after a segment (insert or update); `segments` counts
+   * the segments that moved it forward, so a segment recorded twice (a job delivered twice) counts once.
    */
   async recordRun(trialId: string, run: RecordTrialRunOptions): Promise<void> {
     const values = {
@@ -238,7 +238,8 @@ export class StudyRepository {
           checkpoint_dir: values.checkpoint_dir,
           tasks_done: values.tasks_done,
           matrix: values.matrix,
-          segments: sql<number>`holomind_trial_runs.segments + 1`,
+          // A job delivered twice (at-least-once queues) records the same segment again: count it once.
+          segments: sql<number>`case when holomind_trial_runs.tasks_done < ${values.tasks_done} then holomind_trial_runs.segments + 1 else holomind_trial_runs.segments end`,
           updated_at: values.updated_at,
         }),
       )
