@@ -19,6 +19,7 @@ import {
   statesCommand,
   trainCommand,
 } from './commands.js';
+import { sweepCommand, sweepDashboardCommand, sweepStatusCommand, workerCommand } from './sweep/sweep-commands.js';
 
 function integer(value: string): number {
   const parsed = Number(value);
@@ -230,6 +231,50 @@ withRunOptions(
     .description('make an earlier version the latest (resume then continues from it)')
     .argument('<version>', 'version number', integer),
 ).action((version: number, flags: TrainingFlags) => statesCommand('rollback', flags.config, flagsToConfig(flags), version));
+
+const sweep = program
+  .command('sweep')
+  .description(
+    'hyperparameter search: a YAML study (search space, sampler, seeds, objective, budget, pruning), trials in this process or on workers',
+  )
+  .argument('<study>', 'study YAML file')
+  .option(
+    '--queue <url>',
+    'redis://host:port: trials run as BullMQ jobs on `holomind worker` processes (default: in this process)',
+  )
+  .option('--queue-name <name>', 'BullMQ queue name (default holomind-trials)')
+  .option('--db <url>', 'study database: sqlite:<path> (default <output>/<name>/holomind.db) or postgres://...')
+  .option('-o, --output <folder>', "folder of the study and its trials' checkpoints (default from the study, .holomind/sweeps)")
+  .option('--quiet', 'no progress output, only the leaderboard')
+  .action((file: string, flags: { queue?: string; queueName?: string; db?: string; output?: string; quiet?: boolean }) =>
+    sweepCommand(file, flags),
+  );
+sweep
+  .command('status')
+  .description(
+    'print the leaderboard of the latest study of that name (mean ± std over seeds, best first), write it as CSV and JSON',
+  )
+  .argument('<study>', 'study YAML file or study name')
+  .option('--db <url>', 'study database (default as `holomind sweep`)')
+  .option('-o, --output <folder>', 'study folder parent (default from the study, .holomind/sweeps)')
+  .option('--csv <file>', 'also write the CSV here')
+  .option('--json <file>', 'also write the JSON here')
+  // optsWithGlobals: `--db` and `--output` may be parsed by the parent `sweep` command, which has them too.
+  .action((target: string, _flags: unknown, command: Command) => sweepStatusCommand(target, command.optsWithGlobals()));
+sweep
+  .command('dashboard')
+  .description('serve the study page (trials, their curves, parameter-versus-objective plots) on 127.0.0.1, refreshed every 5 s')
+  .argument('<study>', 'study YAML file or study name')
+  .option('--port <n>', 'port (default 6008)', integer)
+  .action((target: string, _flags: unknown, command: Command) => sweepDashboardCommand(target, command.optsWithGlobals()));
+program
+  .command('worker')
+  .description('train sweep trials from a BullMQ queue on Redis until SIGINT/SIGTERM (start one per machine or core)')
+  .requiredOption('--queue <url>', 'redis://host:port')
+  .option('--queue-name <name>', 'BullMQ queue name (default holomind-trials)')
+  .option('--concurrency <n>', 'jobs at once (default 1)', integer)
+  .option('--lock-seconds <n>', 'a job whose worker is silent this long is retried elsewhere (default 30)', integer)
+  .action((flags: { queue: string; queueName?: string; concurrency?: number; lockSeconds?: number }) => workerCommand(flags));
 
 function describeFailure(error: unknown): string {
   if (CliError.isInstance(error)) return error.message;

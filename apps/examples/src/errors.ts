@@ -10,7 +10,10 @@ export type CliErrorCode =
   | 'DATA_CHANGED'
   | 'DATABASE_UNREACHABLE'
   | 'NO_CHECKPOINT'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  | 'STUDY_INVALID'
+  | 'STUDY_NOT_FOUND'
+  | 'QUEUE_UNREACHABLE';
 
 /** An error meant for a person at a terminal: the message is the whole story, with the fix. */
 export class CliError extends HoloMindError<CliErrorCode> {

@@ -35,3 +35,14 @@ export type { Kysely, Transaction } from 'kysely';
 // Kept for @holomind/state's save-version.ts and state-store.ts, which import them from here;
 // they also live in ./internal, where state should take them from next (then they leave this list).
 export { nowTimestamp, toJsonColumn, isLockContentionError } from './dialect.js';
+export { studyMigrations } from './migrations/study-migrations.js';
+export { StudyRepository } from './studies/study-repository.js';
+export type {
+  Study,
+  Trial,
+  TrialRun,
+  CreateStudyOptions,
+  RecordTrialRunOptions,
+  UpdateTrialOptions,
+} from './studies/study-repository.js';
+export type { StudyStatus, TrialStatus } from './studies/study-schema.js';

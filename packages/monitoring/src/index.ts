@@ -72,3 +72,5 @@ export type { DashboardAsset } from './dashboard/dashboard-assets.js';
 
 export { MonitoringError } from './errors.js';
 export type { MonitoringErrorCode } from './errors.js';
+export { studyPageHtml } from './dashboard/study-page.js';
+export type { StudyPageData, StudyPageTrial, StudyPageOptions } from './dashboard/study-page.js';

@@ -17,3 +17,12 @@ export { probeGradients } from './fisher/probe-gradients.js';
 export { ATTENTION_WEIGHTS, FUSED_ATTENTION } from './attention/webgpu/fused-attention-kernels.js';
 export { TensorKernelsError } from './errors.js';
 export type { TensorKernelsErrorCode } from './errors.js';
+export { resolveTrainingData, trainingTensors } from './training-data.js';
+export type {
+  DatasetLike,
+  InputsAndLabels,
+  ResolvedTrainingData,
+  TrainingData,
+  TrainingElement,
+  XsAndYs,
+} from './training-data.js';
