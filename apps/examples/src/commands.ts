@@ -10,6 +10,7 @@ import { startBackend } from './pipeline/backend.js';
 import { buildBenchmark } from './pipeline/benchmark.js';
 import { loadLatestCheckpoint, RUN_STATE_ID } from './pipeline/checkpoint.js';
 import { openDatabase } from './pipeline/database.js';
+import { ensureOutputFolder } from './pipeline/output-folder.js';
 import { formatMatrix, replayRun, writeRunReport } from './pipeline/report.js';
 import { mean } from './pipeline/continual-summary.js';
 import { terminalReporter } from './pipeline/reporter.js';
@@ -40,6 +41,7 @@ function printSummary(summary: RunSummary, reportPath: string): void {
 }
 
 async function trainAndReport(config: HolomindConfig, resume: boolean, resumeTasks?: number): Promise<void> {
+  await ensureOutputFolder(config.output);
   const summary = await runTraining({ config, resume, resumeTasks, reporter: terminalReporter() });
   const db = await openDatabase(config.db);
   try {

@@ -5,10 +5,12 @@ export type CliErrorCode =
   | 'CONFIG_SYNTAX'
   | 'CONFIG_INVALID'
   | 'CONFIG_NOT_FOUND'
+  | 'CONFIG_LIMIT_EXCEEDED'
   | 'DATA_MISSING'
   | 'DATABASE_UNREACHABLE'
   | 'NO_CHECKPOINT'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  | 'OUTPUT_UNUSABLE';
 
 /** An error meant for a person at a terminal: the message is the whole story, with the fix. */
 export class CliError extends HoloMindError<CliErrorCode> {
