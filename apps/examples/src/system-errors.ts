@@ -1,6 +1,7 @@
 // What an errno means for a path the user gave, and what to do about it.
 const ERRNO_PROBLEMS: Record<string, string> = {
-  ENOTDIR: 'a part of the path is a file, not a folder. Give a folder path (for -o/--output, a folder that does not exist yet or is a folder)',
+  ENOTDIR:
+    'a part of the path is a file, not a folder. Give a folder path (for -o/--output, a folder that does not exist yet or is a folder)',
   EISDIR: 'it is a folder, not a file. Give the path of a file',
   EEXIST: 'something already exists there. Remove it or choose another path',
   ENOENT: 'it does not exist. Check the path (relative paths start at the working directory)',

@@ -124,7 +124,10 @@ describe('maskUrlCredentials', () => {
     ['Server=db;Database=runs;Uid=app;Pwd=Sup3rS3cret;', 'Uid=app;Pwd=***;'],
     ['PGPASSWORD=Sup3rS3cret psql -h db', 'PGPASSWORD=*** psql -h db'],
     ['{"db":{"user":"app","password":"Sup3rS3cret"}}', '"password":***}}'],
-    ['mongodb+srv://app:Sup3rS3cret@cluster0.example.mongodb.net/runs?retryWrites=true', 'mongodb+srv://app:***@cluster0.example.mongodb.net/runs'],
+    [
+      'mongodb+srv://app:Sup3rS3cret@cluster0.example.mongodb.net/runs?retryWrites=true',
+      'mongodb+srv://app:***@cluster0.example.mongodb.net/runs',
+    ],
     ['mongodb://app:Sup3rS3cret@h1:27017,h2:27017/runs?replicaSet=rs0', 'mongodb://app:***@h1:27017,h2:27017/runs'],
     ['postgres://app:Sup3r S3cret@db:5432/runs failed', 'postgres://app:***@db:5432/runs failed'],
     ['redis://:Sup3rS3cret@127.0.0.1:6379/0', 'redis://:***@127.0.0.1:6379/0'],

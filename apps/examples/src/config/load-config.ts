@@ -103,9 +103,13 @@ async function readConfigText(path: string): Promise<string> {
   } catch (error) {
     if (CliError.isInstance(error)) throw error;
     const reason = describeSystemError(error) ?? `${(error as Error).message}.`;
-    throw new CliError('CONFIG_NOT_FOUND', `Cannot read the configuration file ${path}. ${reason} Check the path given to --config.`, {
-      cause: error,
-    });
+    throw new CliError(
+      'CONFIG_NOT_FOUND',
+      `Cannot read the configuration file ${path}. ${reason} Check the path given to --config.`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

@@ -13,9 +13,15 @@ function rootCause(error: unknown): { code?: string; message: string } {
 // What is wrong with a SQLite database file, by better-sqlite3's error code (a prefix match covers
 // the extended codes such as SQLITE_IOERR_WRITE or SQLITE_CANTOPEN_ISDIR).
 const SQLITE_FIXES: Array<[prefix: string, problem: string]> = [
-  ['SQLITE_NOTADB', 'the file is not a SQLite database. Point --db at a new path (sqlite:<folder>/holomind.db) or at the run database'],
+  [
+    'SQLITE_NOTADB',
+    'the file is not a SQLite database. Point --db at a new path (sqlite:<folder>/holomind.db) or at the run database',
+  ],
   ['SQLITE_CORRUPT', 'the SQLite file is damaged. Restore it from a backup or start a new database with --db sqlite:<new path>'],
-  ['SQLITE_CANTOPEN', 'the file cannot be opened: the path is a folder, or its folder cannot be written. Give a file path whose folder you can write'],
+  [
+    'SQLITE_CANTOPEN',
+    'the file cannot be opened: the path is a folder, or its folder cannot be written. Give a file path whose folder you can write',
+  ],
   ['SQLITE_READONLY', 'the file or its folder is read-only. Give a writable path, or fix the permissions'],
   ['SQLITE_PERM', 'the file or its folder is read-only. Give a writable path, or fix the permissions'],
   ['SQLITE_BUSY', 'another process holds its lock. Wait for it to finish, or use another database file'],
@@ -31,9 +37,11 @@ const POSTGRES_FIXES: Record<string, string> = {
   EAI_AGAIN: 'the host name does not resolve. Fix the host in the URL, or check the network',
   ETIMEDOUT: 'the server did not answer in time. Check the host, port and firewall',
   ECONNRESET: 'the server closed the connection. Check its log and that the URL names a PostgreSQL server',
-  ERR_INVALID_URL: 'the URL is not valid. Percent-encode special characters of the user and password (@ as %40, # as %23, space as %20)',
+  ERR_INVALID_URL:
+    'the URL is not valid. Percent-encode special characters of the user and password (@ as %40, # as %23, space as %20)',
   '28P01': 'the server refused the password. Fix the user and password in the URL',
-  '28000': 'the server refused the user (no such role, or pg_hba.conf rejects this client). Fix the user, or the server configuration',
+  '28000':
+    'the server refused the user (no such role, or pg_hba.conf rejects this client). Fix the user, or the server configuration',
   '3D000': 'the database does not exist on that server. Create it (createdb <name>) or fix the name in the URL',
   '42501': 'the user lacks the privileges to create or change the tables. Grant them, or use the database owner',
   '53300': 'the server has too many connections. Close some, or raise max_connections',
@@ -53,7 +61,8 @@ export function describeDatabaseFailure(url: string, error: unknown): string {
     const problem = SQLITE_FIXES.find(([prefix]) => code?.startsWith(prefix))?.[1];
     const file = url.slice('sqlite:'.length);
     if (problem) return `Cannot use the SQLite database ${file} (${code}: ${reason}): ${problem}. Nothing was trained.`;
-    if (code && /^E[A-Z]+$/.test(code)) return `Cannot use the SQLite database ${file}: ${reason}. Check the path and its permissions. Nothing was trained.`;
+    if (code && /^E[A-Z]+$/.test(code))
+      return `Cannot use the SQLite database ${file}: ${reason}. Check the path and its permissions. Nothing was trained.`;
   }
   if (/^postgres(ql)?:/.test(url)) {
     const problem = code === undefined ? undefined : POSTGRES_FIXES[code];

@@ -10,7 +10,12 @@ function vulkanDriverManifests(): string[] {
   const fromEnv = process.env.VK_DRIVER_FILES ?? process.env.VK_ICD_FILENAMES;
   const added = process.env.VK_ADD_DRIVER_FILES;
   const dataHome = process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local/share');
-  const defaults = ['/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/usr/share/vulkan/icd.d', path.join(dataHome, 'vulkan/icd.d')];
+  const defaults = [
+    '/etc/vulkan/icd.d',
+    '/usr/local/share/vulkan/icd.d',
+    '/usr/share/vulkan/icd.d',
+    path.join(dataHome, 'vulkan/icd.d'),
+  ];
   const entries = [...(fromEnv ? fromEnv.split(':') : defaults), ...(added ? added.split(':') : [])].filter(Boolean);
   return entries.flatMap((entry) => {
     try {
