@@ -9,11 +9,16 @@ type H5Api = typeof h5wasmApi;
 
 let h5Ready: Promise<H5Api> | undefined;
 
-/** Loads h5wasm's Node build once (its wasm instantiation takes ~100 ms). */
+/**
+ * Loads h5wasm's Node build once (its wasm instantiation takes ~100 ms). HDF5's error stack (~40
+ * lines per failure) is turned into the message of a thrown error instead of being printed: callers
+ * wrap it in a named StateError whose `cause` keeps it for debugging (HOLOMIND_DEBUG=1 in the CLI).
+ */
 export function loadHdf5(): Promise<H5Api> {
   h5Ready ??= import('h5wasm/node').then(async (module) => {
     const api = module.default;
-    await api.ready;
+    const wasm = await api.ready;
+    wasm.activate_throwing_error_handler();
     return api;
   });
   return h5Ready;
@@ -176,7 +181,14 @@ export async function readDatasets(file: string, requests: DatasetRequest[]): Pr
   }
   const h5 = await loadHdf5();
   const module = await h5.ready;
-  const handle = new h5.File(file, 'r');
+  let handle: InstanceType<H5Api['File']>;
+  try {
+    handle = new h5.File(file, 'r');
+  } catch (error) {
+    throw new StateError('CORRUPT_FILE', `State file ${file} is not a readable HDF5 file; it was truncated or changed outside StateStore.`, {
+      cause: error,
+    });
+  }
   try {
     return requests.map((request) => {
       let metadata: ReturnType<typeof module.get_dataset_metadata>;
