@@ -53,8 +53,15 @@ export function parseConfig(
 /** Reads and validates a YAML configuration file; errors name the key and the line. */
 export async function loadConfigFile(path: string, overrides: HolomindConfigInput = {}): Promise<HolomindConfig> {
   const text = await readConfigText(path);
+  const nesting = nestingUpperBound(text);
+  if (nesting > MAX_CONFIG_NESTING) {
+    throw new CliError(
+      'CONFIG_LIMIT_EXCEEDED',
+      `${path} nests lists or mappings up to ${nesting} levels deep, more than the ${MAX_CONFIG_NESTING} a configuration may have (a HoloMind configuration is 3 levels deep). Check --config names the YAML configuration.`,
+    );
+  }
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
   if (document.errors.length > 0) {
     const first = document.errors[0]!;
     if (first.message.includes('Maximum call stack size exceeded')) {
@@ -88,6 +95,36 @@ export async function loadConfigFile(path: string, overrides: HolomindConfigInpu
 export const MAX_CONFIG_BYTES = 256 * 1024;
 // A configuration needs no aliases at all; a few are allowed, an alias bomb (aliases of aliases) is not.
 const MAX_CONFIG_ALIASES = 50;
+
+/**
+ * Deepest nesting a configuration may have, by {@link nestingUpperBound}. The YAML parser recurses
+ * once per level: a few thousand levels overflow the stack, and when that happens while V8 compiles a
+ * regular expression the whole process dies (a fatal "RegExpCompiler allocation failed"), so deep
+ * input is refused before parsing.
+ */
+export const MAX_CONFIG_NESTING = 200;
+
+/**
+ * An upper bound on how deeply YAML text nests: per line, twice its indentation plus its compact
+ * `- ` / `? ` / `: ` indicators, plus the open flow brackets (`[`, `{`) so far, counted even inside
+ * quotes (so the bound never undercounts).
+ */
+export function nestingUpperBound(text: string): number {
+  let flow = 0;
+  let deepest = 0;
+  for (const line of text.split('\n')) {
+    const indent = /^[ \t]*/.exec(line)![0].length;
+    const compact = /^(?:[-?:][ \t]+)*/.exec(line.slice(indent))![0].replace(/[ \t]/g, '').length;
+    let lineDeepest = flow;
+    for (let i = 0; i < line.length; i++) {
+      const character = line[i];
+      if (character === '[' || character === '{') lineDeepest = Math.max(lineDeepest, ++flow);
+      else if ((character === ']' || character === '}') && flow > 0) flow--;
+    }
+    deepest = Math.max(deepest, 2 * (indent + 1) + compact + lineDeepest);
+  }
+  return deepest;
+}
 
 /** The file's text, after checking it is a file of a sane size; every failure names the path and the fix. */
 async function readConfigText(path: string): Promise<string> {
