@@ -9,6 +9,11 @@ export function propertyRuns(fallback = 1000): number {
   return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : fallback;
 }
 
+/** fast-check parameters: {@link propertyRuns} cases, and HOLOMIND_PROPERTY_SEED to replay a failure. */
+export function propertyParameters(): { numRuns: number; seed: number | undefined } {
+  return { numRuns: propertyRuns(), seed: Number(process.env.HOLOMIND_PROPERTY_SEED) || undefined };
+}
+
 /** How the cases of one property ended, printed so CI logs show the counts. */
 export class PropertyOutcomes {
   private readonly counts = new Map<string, number>();
@@ -33,6 +38,13 @@ export class PropertyOutcomes {
     const line = `property ${this.reader}: ${this.total} cases (${parts.join(', ')})`;
     console.log(line);
     return line;
+  }
+
+  /** Prints the counts and fails unless at least {@link propertyRuns} cases ran. */
+  finish(): void {
+    this.print();
+    if (this.total < propertyRuns())
+      throw new Error(`property ${this.reader}: only ${this.total} of ${propertyRuns()} cases ran`);
   }
 }
 

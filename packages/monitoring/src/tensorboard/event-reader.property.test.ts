@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyMutation, byteMutations, propertyRuns, PropertyOutcomes } from '@holomind/testing';
+import { applyMutation, byteMutations, propertyParameters, PropertyOutcomes } from '@holomind/testing';
 import { MonitoringError } from '../errors.js';
 import { fileVersionEvent, histogramValue, imageValue, scalarValue, summaryEvent, textValue } from './event-proto.js';
 import { parseTensorBoardEvents, type TensorBoardEvent } from './event-reader.js';
@@ -113,9 +113,8 @@ describe('parseTensorBoardEvents on written and damaged event files (property)',
         expect(numbers).toBeLessThanOrEqual(input.length / 8);
         outcomes.record(unchanged ? 'correct' : 'correct (cut at a record boundary)');
       }),
-      { numRuns: propertyRuns(), seed: Number(process.env.HOLOMIND_PROPERTY_SEED) || undefined },
+      propertyParameters(),
     );
-    outcomes.print();
-    expect(outcomes.cases).toBeGreaterThanOrEqual(propertyRuns());
+    outcomes.finish();
   }, 600_000);
 });
