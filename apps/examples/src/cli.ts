@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { inspect } from 'node:util';
+import { maskUrlCredentials } from '@holomind/core';
 import { CliError } from './errors.js';
+import { describeSystemError } from './system-errors.js';
 import {
   BACKEND_CHOICES,
   BENCHMARKS,
@@ -278,6 +281,8 @@ program
 
 function describeFailure(error: unknown): string {
   if (CliError.isInstance(error)) return error.message;
+  const systemError = describeSystemError(error);
+  if (systemError) return systemError;
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown })?.code;
   // Every HoloMind package's errors carry a stable code and a message that already names the fix.
@@ -286,10 +291,18 @@ function describeFailure(error: unknown): string {
     : `Unexpected failure: ${message}. Run again with HOLOMIND_DEBUG=1 for the stack trace, and report it if it persists.`;
 }
 
+/** The --db values on the command line, whose passwords no message may print. */
+function secretUrls(): string[] {
+  return process.argv.flatMap((argument, index) =>
+    argument.startsWith('--db=') ? [argument.slice(5)] : process.argv[index - 1] === '--db' ? [argument] : [],
+  );
+}
+
 try {
   await program.parseAsync();
 } catch (error) {
-  process.stderr.write(`holomind: ${describeFailure(error)}\n`);
-  if (process.env.HOLOMIND_DEBUG) console.error(error);
+  // Masked last too: a driver may have quoted the --db URL in a message we pass through.
+  process.stderr.write(`holomind: ${maskUrlCredentials(describeFailure(error), secretUrls())}\n`);
+  if (process.env.HOLOMIND_DEBUG) process.stderr.write(`${maskUrlCredentials(inspect(error), secretUrls())}\n`);
   process.exitCode = 1;
 }

@@ -11,6 +11,7 @@ import { buildBenchmark } from './pipeline/benchmark.js';
 import { loadLatestCheckpoint, RUN_STATE_ID } from './pipeline/checkpoint.js';
 import { openDatabase } from './pipeline/database.js';
 import { closeLiveDashboards, flattenHParams, liveDashboardCount } from './pipeline/monitoring.js';
+import { ensureOutputFolder } from './pipeline/output-folder.js';
 import { formatMatrix, replayRuns, writeRunReport } from './pipeline/report.js';
 import { mean } from './pipeline/continual-summary.js';
 import { terminalReporter } from './pipeline/reporter.js';
@@ -42,6 +43,7 @@ function printSummary(summary: RunSummary, reportPath: string): void {
 }
 
 async function trainAndReport(config: HolomindConfig, resume: boolean, resumeTasks?: number): Promise<void> {
+  await ensureOutputFolder(config.output);
   const summary = await runTraining({ config, resume, resumeTasks, reporter: terminalReporter() });
   const db = await openDatabase(config.db);
   try {

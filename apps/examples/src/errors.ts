@@ -5,6 +5,7 @@ export type CliErrorCode =
   | 'CONFIG_SYNTAX'
   | 'CONFIG_INVALID'
   | 'CONFIG_NOT_FOUND'
+  | 'CONFIG_LIMIT_EXCEEDED'
   | 'DATA_MISSING'
   | 'DATA_INVALID'
   | 'DATA_CHANGED'
@@ -13,7 +14,8 @@ export type CliErrorCode =
   | 'INVALID_ARGUMENT'
   | 'STUDY_INVALID'
   | 'STUDY_NOT_FOUND'
-  | 'QUEUE_UNREACHABLE';
+  | 'QUEUE_UNREACHABLE'
+  | 'OUTPUT_UNUSABLE';
 
 /** An error meant for a person at a terminal: the message is the whole story, with the fix. */
 export class CliError extends HoloMindError<CliErrorCode> {

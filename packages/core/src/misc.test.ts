@@ -110,4 +110,48 @@ describe('maskUrlCredentials', () => {
     expect(maskUrlCredentials(input)).toBe(expected);
     expect(maskUrlCredentials(input)).not.toMatch(/secret|hunter2|ss:w\/rd|topsecret/);
   });
+
+  // Finding 13: every form a database URL or connection string takes, inside the messages that quote it.
+  it.each([
+    ['postgres://app:Sup3rS3cret@db:5432/runs', 'postgres://app:***@db:5432/runs'],
+    ['Cannot use the database postgres://app:Sup3rS3cret@db:5432/runs: timeout.', 'postgres://app:***@db:5432/runs: timeout.'],
+    ['postgres://app:p@ssw@rd!!@db.example:5432/runs?sslmode=require', 'postgres://app:***@db.example:5432/runs?sslmode=require'],
+    ['postgres://app:p%40ssw%40rd@db/runs', 'postgres://app:***@db/runs'],
+    ['postgres://db/runs?user=app&password=Sup3rS3cret', 'postgres://db/runs?user=app&password=***'],
+    ['postgres://db/runs?sslpassword=Sup3rS3cret&password=Sup3rS3cret', '?sslpassword=***&password=***'],
+    ['host=db port=5432 user=app password=Sup3rS3cret dbname=runs', 'user=app password=*** dbname=runs'],
+    ["host=db user=app password='Sup3r S3cret' dbname=runs", 'user=app password=*** dbname=runs'],
+    ['Server=db;Database=runs;Uid=app;Pwd=Sup3rS3cret;', 'Uid=app;Pwd=***;'],
+    ['PGPASSWORD=Sup3rS3cret psql -h db', 'PGPASSWORD=*** psql -h db'],
+    ['{"db":{"user":"app","password":"Sup3rS3cret"}}', '"password":***}}'],
+    [
+      'mongodb+srv://app:Sup3rS3cret@cluster0.example.mongodb.net/runs?retryWrites=true',
+      'mongodb+srv://app:***@cluster0.example.mongodb.net/runs',
+    ],
+    ['mongodb://app:Sup3rS3cret@h1:27017,h2:27017/runs?replicaSet=rs0', 'mongodb://app:***@h1:27017,h2:27017/runs'],
+    ['postgres://app:Sup3r S3cret@db:5432/runs failed', 'postgres://app:***@db:5432/runs failed'],
+    ['redis://:Sup3rS3cret@127.0.0.1:6379/0', 'redis://:***@127.0.0.1:6379/0'],
+  ])('finding 13: masks the password in %s', (input, expected) => {
+    const masked = maskUrlCredentials(input);
+    expect(masked).toContain(expected);
+    expect(masked).not.toMatch(/Sup3r|S3cret|p@ssw|%40rd|@rd/);
+  });
+
+  it('finding 13: masks a password a driver repeated outside its URL, given that URL', () => {
+    const url = 'postgres://app:p@ss#w0rd@db:5432/runs';
+    const driverMessage = `Invalid URL ${url}; password "p@ss#w0rd" rejected, tried p%40ss%23w0rd`;
+    const masked = maskUrlCredentials(driverMessage, ['postgres://app:p%40ss%23w0rd@db:5432/runs', url]);
+    expect(masked).not.toMatch(/p@ss|w0rd|%40ss/);
+    expect(masked).toContain('postgres://app:***@db:5432/runs');
+  });
+
+  it('leaves text without credentials unchanged', () => {
+    for (const text of [
+      'Check that the server is running and the URL, user and password are right.',
+      'postgres://localhost:5432/db failed; mail admin@example.com',
+      'sqlite:.holomind/holomind.db',
+    ]) {
+      expect(maskUrlCredentials(text)).toBe(text);
+    }
+  });
 });

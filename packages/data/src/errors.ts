@@ -3,9 +3,11 @@ import { HoloMindError } from '@holomind/core';
 /** Stable codes for every error `@holomind/data` throws. */
 export type DataErrorCode =
   | 'FILE_NOT_FOUND'
+  | 'FILE_UNREADABLE'
   | 'IDX_BAD_MAGIC'
   | 'IDX_UNSUPPORTED'
   | 'IDX_TRUNCATED'
+  | 'IDX_TOO_LARGE'
   | 'IDX_TRAILING_BYTES'
   | 'GZIP_CORRUPT'
   | 'CSV_INVALID'

@@ -15,19 +15,83 @@ import type { ImageDataset, ImageSplit } from './split.js';
 // on the main thread overlaps with zlib inflating the next one on the pool.
 const GUNZIP_CHUNK_BYTES = 1 << 18;
 
+// Deflate emits at most 258 bytes per 2 bits of input: no gzip file inflates to more than 1032x its size.
+const MAX_DEFLATE_RATIO = 1032;
+// What a reader reserves for gzip data before it has arrived, unless the gzip trailer confirms the header.
+const GZIP_FIRST_RESERVE_BYTES = 1 << 20;
+
+/**
+ * Called once the header is known. `reserveBytes` is how many data bytes to allocate up front: all
+ * of them when the input's size confirms the header, less for gzip (the sink grows with the data).
+ */
+type IdxSinkFactory = (header: IdxHeader, reserveBytes: number) => IdxDataSink;
+
+/**
+ * A typed array that grows as data arrives (doubling, never beyond the announced length), so a
+ * header announcing gigabytes costs at most twice what the file really holds.
+ */
+class ArrivingArray<T extends Uint8Array | Int32Array | Float32Array> {
+  private array: T;
+
+  constructor(
+    private readonly allocate: (length: number) => T,
+    private readonly finalLength: number,
+    reserveLength: number,
+  ) {
+    this.array = allocate(Math.min(finalLength, reserveLength));
+  }
+
+  /** The array, grown so that indices below `end` exist. */
+  reserve(end: number): T {
+    if (end > this.array.length) {
+      const grown = this.allocate(Math.min(this.finalLength, Math.max(end, this.array.length * 2)));
+      grown.set(this.array);
+      this.array = grown;
+    }
+    return this.array;
+  }
+
+  /** The array as it stands; after the decoder's `end()` it holds exactly `finalLength` elements. */
+  get value(): T {
+    return this.array;
+  }
+}
+
+/** The uncompressed size modulo 2^32 from a gzip file's trailer (of its last member). */
+function gzipTrailerSize(bytes: Uint8Array): number | undefined {
+  if (bytes.length < 18) return undefined;
+  return new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true);
+}
+
 /**
  * Streams an IDX file (raw, or gzip detected by its magic bytes) through an {@link IdxDecoder}.
- * Gzip input is inflated on Node's thread pool while the sink converts the previous chunk.
+ * Gzip input is inflated on Node's thread pool while the sink converts the previous chunk. Memory
+ * stays bounded by what the file can hold: a header announcing more than the compressed size allows
+ * is IDX_TRUNCATED, more than 2 GiB is IDX_TOO_LARGE, and gzip data is reserved as it arrives unless
+ * the gzip trailer confirms the announced size.
  */
-async function decodeIdxFile(path: string, onHeader: (header: IdxHeader) => IdxDataSink): Promise<IdxHeader> {
+async function decodeIdxFile(path: string, onHeader: IdxSinkFactory): Promise<IdxHeader> {
   const bytes = await readFileBytes(path, 'IDX file');
   if (!(bytes[0] === 0x1f && bytes[1] === 0x8b)) {
-    const decoder = new IdxDecoder(path, onHeader, { totalBytes: bytes.length });
+    const decoder = new IdxDecoder(path, (header) => onHeader(header, header.dataBytes), { totalBytes: bytes.length });
     decoder.push(bytes);
     return decoder.end();
   }
   const zlib = await nodeZlib();
-  const decoder = new IdxDecoder(path, onHeader, { offsetNote: ' (offset in the decompressed data)' });
+  const upperBoundBytes = bytes.length * MAX_DEFLATE_RATIO;
+  const trailerSize = gzipTrailerSize(bytes);
+  const decoder = new IdxDecoder(
+    path,
+    (header) => {
+      const confirmed = trailerSize === (header.headerBytes + header.dataBytes) % 2 ** 32;
+      return onHeader(header, confirmed ? header.dataBytes : Math.max(GZIP_FIRST_RESERVE_BYTES, bytes.length * 4));
+    },
+    {
+      offsetNote: ' (offset in the decompressed data)',
+      upperBoundBytes,
+      upperBoundReason: `a gzip file of ${bytes.length} bytes inflates to at most ${upperBoundBytes} bytes`,
+    },
+  );
   const gunzip = zlib.createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
   gunzip.end(bytes);
   try {
@@ -54,12 +118,12 @@ function expectedBytes(header: IdxHeader | undefined): number {
 
 /** Reads any IDX file (gzip or raw) into the typed array of its element type. Node only. */
 export async function readIdx(path: string): Promise<IdxArray> {
-  let raw = new Uint8Array(0);
-  const header = await decodeIdxFile(path, (found) => {
-    raw = new Uint8Array(found.dataBytes);
-    return (bytes, offset) => raw.set(bytes, offset);
+  let raw = new ArrivingArray((length) => new Uint8Array(length), 0, 0);
+  const header = await decodeIdxFile(path, (found, reserveBytes) => {
+    raw = new ArrivingArray((length) => new Uint8Array(length), found.dataBytes, reserveBytes);
+    return (bytes, offset) => raw.reserve(offset + bytes.length).set(bytes, offset);
   });
-  return { dataType: header.dataType, dims: header.dims, data: elementsFromBigEndian(raw, header.dataType) };
+  return { dataType: header.dataType, dims: header.dims, data: elementsFromBigEndian(raw.value, header.dataType) };
 }
 
 /** Grey-scale images from an IDX uint8 [count, rows, cols] file, as floats in [0, 1]. */
@@ -77,14 +141,14 @@ export interface IdxImages {
  * the file and byte offset.
  */
 export async function readIdxImages(path: string): Promise<IdxImages> {
-  let images = new Float32Array(0);
-  const header = await decodeIdxFile(path, (found) => {
+  let images = new ArrivingArray((length) => new Float32Array(length), 0, 0);
+  const header = await decodeIdxFile(path, (found, reserveBytes) => {
     expectIdxLayout(found, path, 'uint8', 3, 'an image file');
-    images = new Float32Array(found.dataBytes);
-    return (bytes, offset) => bytesToUnitFloats(bytes, images, offset);
+    images = new ArrivingArray((length) => new Float32Array(length), found.dataBytes, reserveBytes);
+    return (bytes, offset) => bytesToUnitFloats(bytes, images.reserve(offset + bytes.length), offset);
   });
   const [count, rows, cols] = header.dims as [number, number, number];
-  return { images, count, rows, cols };
+  return { images: images.value, count, rows, cols };
 }
 
 /** Options of {@link readIdxLabels}. */
@@ -95,12 +159,13 @@ export interface ReadIdxLabelsOptions {
 
 /** Reads an IDX label file (`*-labels-idx1-ubyte`, gzip or raw). Node only. */
 export async function readIdxLabels(path: string, options: ReadIdxLabelsOptions = {}): Promise<Int32Array> {
-  let labels = new Int32Array(0);
+  let arriving = new ArrivingArray((length) => new Int32Array(length), 0, 0);
   const limit = options.numClasses ?? 256;
-  await decodeIdxFile(path, (found) => {
+  await decodeIdxFile(path, (found, reserveBytes) => {
     expectIdxLayout(found, path, 'uint8', 1, 'a label file');
-    labels = new Int32Array(found.dataBytes);
+    arriving = new ArrivingArray((length) => new Int32Array(length), found.dataBytes, reserveBytes);
     return (bytes, offset) => {
+      const labels = arriving.reserve(offset + bytes.length);
       for (let i = 0; i < bytes.length; i++) {
         const label = bytes[i]!;
         if (label >= limit) {
@@ -116,7 +181,7 @@ export async function readIdxLabels(path: string, options: ReadIdxLabelsOptions 
       }
     };
   });
-  return labels;
+  return arriving.value;
 }
 
 /** The IDX data sets {@link loadIdxDataset} knows. */

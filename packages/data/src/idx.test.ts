@@ -1,11 +1,18 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeIdx, loadIdxDataset, readIdx, readIdxImages, readIdxLabels } from './index.js';
 import { classCounts } from './split.js';
-import { caught, fashionMnistDirectory, fashionMnistMissing, scratchFolder } from '../test/support.js';
+import {
+  caught,
+  fashionMnistDirectory,
+  fashionMnistMissing,
+  largestTypedArrayAllocation,
+  scratchFolder,
+} from '../test/support.js';
 
 const missing = fashionMnistMissing();
 const scratch = scratchFolder('idx');
@@ -229,5 +236,73 @@ describe('IdxDecoder fed in uneven chunks', () => {
     for (let start = 0, size = 1; start < bytes.length; start += size, size++) decoder.push(bytes.subarray(start, start + size));
     expect(decoder.end().dims).toEqual([7, 5, 3]);
     expect(Array.from(images)).toEqual(pixels.map((value) => Math.fround(value / 255)));
+  });
+});
+
+describe('IDX readers with bounded memory (finding 12)', () => {
+  /** The header alone, gzip-compressed: 27-40 bytes claiming a huge array. */
+  const headerOnlyGzip = (typeCode: number, dims: number[]) => zlib.gzipSync(encodeIdx(typeCode, dims, [], 1, () => {}));
+
+  it('reports a 40-byte gzip file whose header claims gigabytes as IDX_TRUNCATED without allocating them', async () => {
+    const claims: Array<[number, number[], (file: string) => Promise<unknown>]> = [
+      [0x08, [60_000, 28_000, 28], readIdxImages], // 47 GB of images
+      [0x08, [2_000_000_000], readIdxLabels],
+      [0x0e, [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], readIdx], // beyond 2^53 bytes
+      [0x0d, [1 << 20, 1 << 10], readIdx], // 4 GiB of float32
+    ];
+    for (const [typeCode, dims, read] of claims) {
+      const compressed = headerOnlyGzip(typeCode, dims);
+      expect(compressed.length).toBeLessThanOrEqual(40);
+      const file = write(`huge-claim-${dims.join('x')}.gz`, compressed);
+      const run = await largestTypedArrayAllocation(() => read(file));
+      expect(run.error).toMatchObject({ code: 'IDX_TRUNCATED', file });
+      expect((run.error as Error).message).toContain(`a gzip file of ${compressed.length} bytes inflates to at most`);
+      expect(run.largestBytes).toBeLessThan(64 * 1024);
+    }
+  });
+
+  it('reserves gzip data as it arrives when the file is long enough for the claim, and ends in IDX_TRUNCATED', async () => {
+    // 300 KB of incompressible data, a header claiming 200 MB: within deflate's 1032:1 bound.
+    const data = Array.from(randomBytes(300_000));
+    const idx = uint8Idx([200, 1000, 1000], data);
+    const file = write('short-images-idx3-ubyte.gz', zlib.gzipSync(idx, { level: 0 }));
+    const run = await largestTypedArrayAllocation(() => readIdxImages(file));
+    expect(run.error).toMatchObject({ code: 'IDX_TRUNCATED', file, offset: idx.length });
+    // Float32 output: at most 4 bytes per pixel of max(1 MiB, 4x the compressed size, 2x what arrived).
+    expect(run.largestBytes).toBeLessThanOrEqual(4 * 4 * 1_300_000);
+  });
+
+  it('reports a header announcing more than 2 GiB of data in a file that could hold it as IDX_TOO_LARGE', async () => {
+    const idx = uint8Idx([40_000, 256, 256], Array.from(randomBytes(2_600_000))); // 2.6 GB claimed
+    const file = write('too-large-idx3-ubyte.gz', zlib.gzipSync(idx, { level: 0 }));
+    const run = await largestTypedArrayAllocation(() => readIdx(file));
+    expect(run.error).toMatchObject({ code: 'IDX_TOO_LARGE', file });
+    expect((run.error as Error).message).toContain('uint8 [40000, 256, 256]');
+    expect(run.largestBytes).toBeLessThan(64 * 1024);
+  });
+
+  it('still reads a complete gzip file exactly when its trailer does not confirm the size', async () => {
+    const values = Array.from({ length: 3000 }, (_, i) => (i * 7) % 256);
+    const single = zlib.gzipSync(uint8Idx([3, 1000], values));
+    // Two gzip members: the trailer of the last one gives only its own size.
+    const split = Buffer.concat([zlib.gzipSync(single.subarray(0, 0)), zlib.gzipSync(zlib.gunzipSync(single))]);
+    for (const [name, bytes] of [
+      ['one-member.gz', single],
+      ['two-members.gz', split],
+    ] as const) {
+      const read = await readIdx(write(name, bytes));
+      expect(Array.from(read.data)).toEqual(values);
+    }
+    const multi = Buffer.concat([
+      zlib.gzipSync(uint8Idx([3, 10, 100], values).subarray(0, 1500)),
+      zlib.gzipSync(uint8Idx([3, 10, 100], values).subarray(1500)),
+    ]);
+    const images = await readIdxImages(write('multi-images.gz', multi));
+    expect(Array.from(images.images, (value) => Math.round(value * 255))).toEqual(values);
+  });
+
+  it('names a folder given as an IDX file instead of a raw EISDIR', async () => {
+    expect(await caught(() => readIdx(scratch))).toMatchObject({ code: 'FILE_UNREADABLE', file: scratch });
+    expect((await caught(() => readIdxLabels(scratch))).message).toContain('is a folder, not a file');
   });
 });

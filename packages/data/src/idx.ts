@@ -39,7 +39,22 @@ export interface IdxDecoderOptions {
   offsetNote?: string;
   /** The input's full length when known: a header announcing more or less fails before any allocation. */
   totalBytes?: number;
+  /**
+   * The most bytes the input can hold when its exact length is unknown (gzip: the compressed size
+   * times deflate's largest ratio); a header announcing more fails with IDX_TRUNCATED before any allocation.
+   */
+  upperBoundBytes?: number;
+  /** Why `upperBoundBytes` holds, for the message (e.g. 'a gzip file of 40 bytes inflates to at most 41280'). */
+  upperBoundReason?: string;
+  /** The largest element data accepted, in bytes (default {@link IDX_MAX_DATA_BYTES}); more is IDX_TOO_LARGE. */
+  maxDataBytes?: number;
 }
+
+/**
+ * Default cap on the element data an IDX header may announce: 2 GiB, the most `fs.readFile` returns
+ * and 40x the largest MNIST file. Larger headers are IDX_TOO_LARGE before anything is allocated.
+ */
+export const IDX_MAX_DATA_BYTES = 2 ** 31;
 
 /**
  * Incremental IDX decoder: feed it byte chunks in order (from a file, a gunzip stream, a fetch
@@ -54,6 +69,7 @@ export class IdxDecoder {
 
   private readonly offsetNote: string;
   private readonly totalBytes: number | undefined;
+  private readonly options: IdxDecoderOptions;
 
   constructor(
     private readonly source: string,
@@ -62,6 +78,7 @@ export class IdxDecoder {
   ) {
     this.offsetNote = options.offsetNote ?? '';
     this.totalBytes = options.totalBytes;
+    this.options = options;
   }
 
   /** Total bytes consumed so far (header included). */
@@ -88,6 +105,7 @@ export class IdxDecoder {
       this.header = this.parseHeader(joined, headerBytes);
       this.head = new Uint8Array(0);
       this.checkAgainstTotal(this.header);
+      this.checkSize(this.header);
       this.sink = this.onHeader(this.header);
       bytes = joined.subarray(headerBytes);
     }
@@ -133,6 +151,29 @@ export class IdxDecoder {
       );
     }
     this.trailing(header);
+  }
+
+  // Runs before the sink allocates: a 40-byte file must not make the reader reserve gigabytes.
+  private checkSize(header: IdxHeader): void {
+    const announced = header.headerBytes + header.dataBytes;
+    const { upperBoundBytes, upperBoundReason } = this.options;
+    if (upperBoundBytes !== undefined && announced > upperBoundBytes) {
+      throw new DataError(
+        'IDX_TRUNCATED',
+        `${this.source}: the header announces ${describe(header)} (${announced} bytes), but ${upperBoundReason ?? `the input holds at most ${upperBoundBytes} bytes`}. ` +
+          `The file is truncated or its header is damaged; download or copy it again.`,
+        { file: this.source, offset: header.headerBytes },
+      );
+    }
+    const maxDataBytes = this.options.maxDataBytes ?? IDX_MAX_DATA_BYTES;
+    if (!Number.isSafeInteger(header.dataBytes) || header.dataBytes > maxDataBytes) {
+      throw new DataError(
+        'IDX_TOO_LARGE',
+        `${this.source}: the header announces ${describe(header)}, ${header.dataBytes} bytes of data, more than the ${maxDataBytes} bytes this reader accepts. ` +
+          `The header is damaged, or the file is not an IDX array that fits in memory; split it into smaller files.`,
+        { file: this.source, offset: 4 },
+      );
+    }
   }
 
   private trailing(header: IdxHeader): never {

@@ -56,3 +56,43 @@ export async function caught(work: () => unknown): Promise<DataError> {
   }
   throw new Error('expected a DataError, nothing was thrown');
 }
+
+type TypedArrayName = 'Uint8Array' | 'Int32Array' | 'Float32Array' | 'Float64Array' | 'Int16Array' | 'Int8Array';
+const TRACKED: TypedArrayName[] = ['Uint8Array', 'Int32Array', 'Float32Array', 'Float64Array', 'Int16Array', 'Int8Array'];
+
+/**
+ * Runs `work` with the global typed-array constructors replaced by subclasses that record the
+ * largest `new X(length)` in bytes, so a test can assert a reader never reserved more than a bound.
+ * Node's own buffers (fs, zlib) are made from internal constructors and are not counted.
+ */
+export async function largestTypedArrayAllocation<T>(
+  work: () => Promise<T>,
+): Promise<{ largestBytes: number; result: T | undefined; error: unknown }> {
+  const originals = new Map(TRACKED.map((name) => [name, globalThis[name]] as const));
+  let largestBytes = 0;
+  for (const [name, Original] of originals) {
+    const Tracked = class extends (Original as unknown as new (...args: unknown[]) => ArrayBufferView) {
+      constructor(...args: unknown[]) {
+        if (typeof args[0] === 'number') {
+          largestBytes = Math.max(
+            largestBytes,
+            args[0] * (Original as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT,
+          );
+        }
+        super(...args);
+      }
+    };
+    Object.defineProperty(globalThis, name, { value: Tracked, configurable: true, writable: true });
+  }
+  let result: T | undefined;
+  let error: unknown;
+  try {
+    result = await work();
+  } catch (thrown) {
+    error = thrown;
+  } finally {
+    for (const [name, Original] of originals)
+      Object.defineProperty(globalThis, name, { value: Original, configurable: true, writable: true });
+  }
+  return { largestBytes, result, error };
+}

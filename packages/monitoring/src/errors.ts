@@ -10,7 +10,8 @@ export type MonitoringErrorCode =
   | 'UNSUPPORTED_DIALECT'
   | 'SINK_FAILED'
   | 'WRITER_CLOSED'
-  | 'DASHBOARD_TOKEN_REQUIRED';
+  | 'DASHBOARD_TOKEN_REQUIRED'
+  | 'EVENT_FILE_CORRUPT';
 
 /** The one error class of @holomind/monitoring: stable `code`, message with the value and the fix. */
 export class MonitoringError extends HoloMindError<MonitoringErrorCode> {

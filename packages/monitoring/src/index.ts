@@ -43,6 +43,8 @@ export { TensorBoardWriter, tensorBoardSink } from './tensorboard/tensorboard-wr
 export type { TensorBoardWriterOptions, TensorBoardSinkOptions } from './tensorboard/tensorboard-writer.js';
 export type { HParamValue } from './tensorboard/event-proto.js';
 export type { RawImage } from './tensorboard/png.js';
+export { parseTensorBoardEvents, readTensorBoardEvents } from './tensorboard/event-reader.js';
+export type { TensorBoardEvent, TensorBoardValue, TensorBoardImage, TensorBoardHistogram } from './tensorboard/event-reader.js';
 
 export { PerformanceMonitor } from './performance-monitor.js';
 export type { PerformanceStats, OperationTotals, TrackedTiming } from './performance-monitor.js';

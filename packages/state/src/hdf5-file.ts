@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import fs, { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { JsonValue } from '@holomind/db';
 import { StateError } from './errors.js';
@@ -17,6 +17,37 @@ export function loadHdf5(): Promise<H5Api> {
     return api;
   });
   return h5Ready;
+}
+
+/**
+ * Runs synchronous h5wasm calls with HDF5's diagnostics (~40 lines of error stack per failure, which
+ * h5wasm's NODERAWFS build writes straight to file descriptor 2) kept off the terminal: they go to
+ * stderr only under HOLOMIND_DEBUG, and a failure carries them as its `cause`. (h5wasm's throwing
+ * error handler is no alternative: it throws through HDF5's API exit and leaves the library unable
+ * to open files afterwards.)
+ */
+function quietHdf5<T>(work: () => T): T {
+  const diagnostics: string[] = [];
+  const writeSync = fs.writeSync;
+  fs.writeSync = ((fd: number, buffer: string | ArrayBufferView, ...rest: unknown[]) => {
+    if (fd !== 2) return (writeSync as (...args: unknown[]) => number)(fd, buffer, ...rest);
+    if (typeof buffer === 'string') {
+      diagnostics.push(buffer);
+      return Buffer.byteLength(buffer);
+    }
+    // Emscripten passes its whole heap with an offset and length: decode only that slice.
+    const [offset = 0, length = buffer.byteLength - offset] = rest as [number | undefined, number | undefined];
+    diagnostics.push(Buffer.from(buffer.buffer, buffer.byteOffset + offset, length).toString());
+    return length;
+  }) as typeof fs.writeSync;
+  try {
+    return work();
+  } catch (error) {
+    throw diagnostics.length > 0 ? new Error(diagnostics.join(''), { cause: error }) : error;
+  } finally {
+    fs.writeSync = writeSync;
+    if (process.env.HOLOMIND_DEBUG && diagnostics.length > 0) process.stderr.write(diagnostics.join(''));
+  }
 }
 
 /** Group holding one dataset per named tensor. */
@@ -176,12 +207,28 @@ export async function readDatasets(file: string, requests: DatasetRequest[]): Pr
   }
   const h5 = await loadHdf5();
   const module = await h5.ready;
-  const handle = new h5.File(file, 'r');
+  let handle: InstanceType<H5Api['File']>;
+  try {
+    handle = quietHdf5(() => {
+      const opened = new h5.File(file, 'r');
+      // A file HDF5 cannot open still yields a handle, with a negative id.
+      if (!(opened.file_id > 0n)) throw new Error(`H5Fopen returned ${opened.file_id}`);
+      return opened;
+    });
+  } catch (error) {
+    throw new StateError(
+      'CORRUPT_FILE',
+      `State file ${file} is not a readable HDF5 file; it was truncated or changed outside StateStore.`,
+      {
+        cause: error,
+      },
+    );
+  }
   try {
     return requests.map((request) => {
       let metadata: ReturnType<typeof module.get_dataset_metadata>;
       try {
-        metadata = module.get_dataset_metadata(handle.file_id, `/${request.dataset}`);
+        metadata = quietHdf5(() => module.get_dataset_metadata(handle.file_id, `/${request.dataset}`));
       } catch (error) {
         throw new StateError(
           'CORRUPT_FILE',
@@ -218,7 +265,20 @@ export async function readDatasets(file: string, requests: DatasetRequest[]): Pr
           `Reading ${request.dataset} from ${file} needs ${byteLength} bytes the wasm heap cannot provide.`,
         );
       try {
-        module.get_dataset_data(handle.file_id, `/${request.dataset}`, null, null, null, BigInt(pointer));
+        try {
+          quietHdf5(() => {
+            const status = module.get_dataset_data(handle.file_id, `/${request.dataset}`, null, null, null, BigInt(pointer));
+            if (status < 0) throw new Error(`H5Dread returned ${status}`);
+          });
+        } catch (error) {
+          throw new StateError(
+            'CORRUPT_FILE',
+            `Dataset ${request.dataset} in ${file} cannot be read; the file was changed outside StateStore.`,
+            {
+              cause: error,
+            },
+          );
+        }
         const bytes = module.HEAPU8.slice(pointer, pointer + byteLength);
         return new (ArrayType as unknown as new (buffer: ArrayBuffer) => StateTypedArray)(bytes.buffer);
       } finally {
@@ -226,6 +286,6 @@ export async function readDatasets(file: string, requests: DatasetRequest[]): Pr
       }
     });
   } finally {
-    handle.close();
+    quietHdf5(() => handle.close());
   }
 }

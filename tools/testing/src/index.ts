@@ -11,3 +11,5 @@ export { expectErrorCode } from './error-codes.js';
 export type { CodedErrorClass } from './error-codes.js';
 export { measure, median } from './bench.js';
 export type { MeasureOptions, Measurement } from './bench.js';
+export { propertyRuns, propertyParameters, PropertyOutcomes, byteMutations, applyMutation } from './property.js';
+export type { ByteMutation } from './property.js';

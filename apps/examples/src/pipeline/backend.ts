@@ -1,5 +1,6 @@
 import { initBackend, type BackendInfo } from '@holomind/tensor-kernels';
 import type { HolomindConfig } from '../config/schema.js';
+import { worthProbingWebGpu } from './vulkan-drivers.js';
 
 /**
  * Starts the configured backend. `auto` prefers a hardware GPU; a software WebGPU adapter (Mesa's
@@ -7,6 +8,11 @@ import type { HolomindConfig } from '../config/schema.js';
  */
 export async function startBackend(config: HolomindConfig): Promise<BackendInfo> {
   if (config.backend !== 'auto') return initBackend({ backends: config.backend });
+  if (!worthProbingWebGpu()) {
+    const fallback = await initBackend({ backends: ['cuda', 'wasm', 'cpu'] });
+    const reason = 'no hardware Vulkan driver installed (not probed; --backend webgpu tries it anyway)';
+    return { ...fallback, skipped: [{ name: 'webgpu', reason }, ...fallback.skipped] };
+  }
   const first = await initBackend();
   if (first.name === 'webgpu' && first.isSoftware) {
     const fallback = await initBackend({ backends: ['cuda', 'wasm', 'cpu'] });

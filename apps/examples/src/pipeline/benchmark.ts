@@ -83,6 +83,20 @@ function scenarioOf(config: HolomindConfig): Scenario {
   return scenario;
 }
 
+// Split benchmarks deal their ten classes to tasks in pairs: at most five tasks. Checked here so the
+// message names the CLI flag, not the library's `classOrder` option that the CLI does not have.
+function checkTaskCount(config: HolomindConfig): void {
+  const split = config.benchmark === 'split-mnist' || config.benchmark === 'split-fashion-mnist';
+  const { tasks } = config.training;
+  if (split && tasks > 5) {
+    throw new CliError(
+      'INVALID_ARGUMENT',
+      `--tasks ${tasks} does not fit ${config.benchmark}: its 10 classes are dealt two per task, so it has at most 5 tasks. ` +
+        'Use --tasks 1 to 5 (training.tasks in a --config file), or --benchmark permuted-mnist / rotated-mnist for longer task sequences.',
+    );
+  }
+}
+
 /**
  * Builds the configured benchmark — or the user's data set (`data` section) — applies the
  * `preprocessing` section (fitted on training data, or as `options.preprocessing` saved it) and
@@ -103,6 +117,7 @@ export async function buildBenchmark(config: HolomindConfig, options: BuildBench
 async function loadBenchmark(config: HolomindConfig): Promise<Omit<ContinualBenchmark, 'dataVersions'>> {
   const { seed, training } = config;
   const scenario = scenarioOf(config);
+  checkTaskCount(config);
   const common = {
     tasks: training.tasks,
     seed,

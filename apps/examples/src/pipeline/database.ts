@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { maskUrlCredentials } from '@holomind/core';
 import { createDatabase, experimentMigrations, migrateToLatest, type Database, type Kysely } from '@holomind/db';
 import { metricMigrations } from '@holomind/monitoring';
 import { stateMigrations } from '@holomind/state';
 import { CliError } from '../errors.js';
+import { describeDatabaseFailure } from './database-failure.js';
 
 /** Every table a run uses, one migration set per owning package, applied by `@holomind/db`'s one migrator. */
 export const RUN_MIGRATIONS = [experimentMigrations, stateMigrations, metricMigrations];
@@ -25,11 +25,6 @@ export async function openDatabase(url: string): Promise<Kysely<Database>> {
     return db;
   } catch (error) {
     await db?.destroy().catch(() => undefined);
-    throw new CliError(
-      'DATABASE_UNREACHABLE',
-      `Cannot use the database ${maskUrlCredentials(url)}: ${maskUrlCredentials((error as Error).message)}. Nothing was trained. Check that the server is running and ` +
-        'the URL, user and password are right, or use the embedded default with --db sqlite:.holomind/holomind.db.',
-      { cause: error },
-    );
+    throw new CliError('DATABASE_UNREACHABLE', describeDatabaseFailure(url, error), { cause: error });
   }
 }
