@@ -30,5 +30,13 @@ export const experimentMigrations: MigrationSet = {
         await db.schema.dropTable('holomind_experiments').execute();
       },
     },
+    '0002-experiment-owner': {
+      async up(db) {
+        await db.schema.alterTable('holomind_experiments').addColumn('owner', 'varchar(200)').execute();
+      },
+      async down(db) {
+        await db.schema.alterTable('holomind_experiments').dropColumn('owner').execute();
+      },
+    },
   },
 };
