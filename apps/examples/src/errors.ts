@@ -8,6 +8,10 @@ export type CliErrorCode =
   | 'DATA_MISSING'
   | 'DATABASE_UNREACHABLE'
   | 'NO_CHECKPOINT'
+  | 'CHECKPOINT_DAMAGED'
+  | 'RUN_NOT_FOUND'
+  | 'RUN_IN_PROGRESS'
+  | 'DATABASE_CANNOT_HOLD_RUN'
   | 'INVALID_ARGUMENT';
 
 /** An error meant for a person at a terminal: the message is the whole story, with the fix. */
