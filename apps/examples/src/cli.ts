@@ -134,7 +134,9 @@ const selectionOf = (flags: RunSelectionFlags) => ({ run: flags.run, fallback: f
 
 withRunSelection(
   withTrainingOptions(
-    program.command('resume').description('continue a run from its latest checkpoint (after a crash too) and go on to further tasks'),
+    program
+      .command('resume')
+      .description('continue a run from its latest checkpoint (after a crash too) and go on to further tasks'),
   ),
 ).action((flags: TrainingFlags & RunSelectionFlags) => resumeCommand(flags.config, flagsToConfig(flags), selectionOf(flags)));
 withRunSelection(
@@ -162,9 +164,13 @@ withTrainingOptions(
 const states = program.command('states').description('list, show, roll back, verify or prune checkpoints');
 withRunOptions(states.command('list').description('every checkpoint version of every run (or of --run)'))
   .option('--run <experiment id>', 'only this run')
-  .action((flags: TrainingFlags & RunSelectionFlags) => statesCommand('list', flags.config, flagsToConfig(flags), selectionOf(flags)));
+  .action((flags: TrainingFlags & RunSelectionFlags) =>
+    statesCommand('list', flags.config, flagsToConfig(flags), selectionOf(flags)),
+  );
 withRunSelection(
-  withRunOptions(states.command('show').description('one version (default: latest)').argument('[version]', 'version number', integer)),
+  withRunOptions(
+    states.command('show').description('one version (default: latest)').argument('[version]', 'version number', integer),
+  ),
 ).action((version: number | undefined, flags: TrainingFlags & RunSelectionFlags) =>
   statesCommand('show', flags.config, flagsToConfig(flags), { ...selectionOf(flags), version }),
 );
@@ -179,15 +185,22 @@ withRunOptions(
     statesCommand('rollback', flags.config, flagsToConfig(flags), { run: flags.run, version }),
   );
 withRunOptions(
-  states.command('verify').description('scrub: re-read every checkpoint version and check its hashes; lists damaged versions and files'),
+  states
+    .command('verify')
+    .description('scrub: re-read every checkpoint version and check its hashes; lists damaged versions and files'),
 ).action((flags: TrainingFlags) => statesCommand('verify', flags.config, flagsToConfig(flags)));
 withRunOptions(
-  states.command('prune').description('delete old versions (--keep-last) and files left by killed runs (temporary and unreferenced)'),
+  states
+    .command('prune')
+    .description('delete old versions (--keep-last) and files left by killed runs (temporary and unreferenced)'),
 )
   .option('--keep-last <n>', 'keep this many newest versions of each run (default: all)', integer)
   .option('--orphan-grace <minutes>', 'only delete leftover files older than this (default 15; 0 when no run is going)', number)
   .action((flags: TrainingFlags & { keepLast?: number; orphanGrace?: number }) =>
-    statesCommand('prune', flags.config, flagsToConfig(flags), { keepLast: flags.keepLast, orphanGraceMinutes: flags.orphanGrace }),
+    statesCommand('prune', flags.config, flagsToConfig(flags), {
+      keepLast: flags.keepLast,
+      orphanGraceMinutes: flags.orphanGrace,
+    }),
   );
 
 function describeFailure(error: unknown): string {

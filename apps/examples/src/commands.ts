@@ -182,11 +182,16 @@ export async function statesCommand(
   await withStore(config, async (store) => {
     const out = process.stdout;
     if (action === 'list') {
-      const runs = request.run === undefined ? (await runStates(store)).map((run) => run.stateId) : [await chooseRun(store, undefined, request.run)];
+      const runs =
+        request.run === undefined
+          ? (await runStates(store)).map((run) => run.stateId)
+          : [await chooseRun(store, undefined, request.run)];
       for (const stateId of runs) {
         out.write(`${stateId}\n`);
         for (const entry of await store.history(stateId))
-          out.write(`  v${entry.version}  ${entry.createdAt.toISOString()}  ${entry.description}  ${JSON.stringify(entry.metrics)}\n`);
+          out.write(
+            `  v${entry.version}  ${entry.createdAt.toISOString()}  ${entry.description}  ${JSON.stringify(entry.metrics)}\n`,
+          );
       }
       if (runs.length === 0) out.write('no checkpoints yet\n');
       return;
@@ -214,7 +219,11 @@ export async function statesCommand(
     }
     const stateId = await chooseRun(store, undefined, request.run, false);
     if (action === 'show') {
-      const checkpoint = await loadCheckpoint(store, stateId, { version: request.version, fallback: request.fallback, onDamaged: warn });
+      const checkpoint = await loadCheckpoint(store, stateId, {
+        version: request.version,
+        fallback: request.fallback,
+        onDamaged: warn,
+      });
       const { progress } = checkpoint;
       out.write(
         `version ${checkpoint.version}: experiment ${progress.experimentId}, ${progress.config.benchmark}/${progress.config.strategy}, next task ${progress.taskIndex + 1}, ${progress.epochsDone} epoch(s) into it\n${formatMatrix(progress.matrix)}\n`,
@@ -222,6 +231,8 @@ export async function statesCommand(
       return;
     }
     const saved = await store.rollback(stateId, request.version!);
-    out.write(`version ${request.version} of ${stateId} is now the latest as v${saved.version}; \`holomind resume\` continues from it.\n`);
+    out.write(
+      `version ${request.version} of ${stateId} is now the latest as v${saved.version}; \`holomind resume\` continues from it.\n`,
+    );
   });
 }

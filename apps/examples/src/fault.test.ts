@@ -86,7 +86,11 @@ function flipTensorByte(file: string, tensorBytes: Uint8Array): void {
 }
 
 /** Damages a random committed checkpoint file of the folder: a bit flip inside a tensor, or a truncation. */
-async function damageRandomFile(name: string, random: SeededRandom, how: 'flip' | 'truncate'): Promise<{ stateId: string; version: number }> {
+async function damageRandomFile(
+  name: string,
+  random: SeededRandom,
+  how: 'flip' | 'truncate',
+): Promise<{ stateId: string; version: number }> {
   return withStore(name, async (store) => {
     const { stateId } = (await runStates(store))[0]!;
     // Never the first version: a run whose every version is damaged cannot resume (it names them
@@ -105,84 +109,95 @@ async function damageRandomFile(name: string, random: SeededRandom, how: 'flip' 
 }
 
 /** Every array of the run's latest checkpoint, by entry name. */
-async function finalArrays(name: string): Promise<{ arrays: Map<string, ArrayLike<number>>; matrix: number[][]; version: number }> {
+async function finalArrays(
+  name: string,
+): Promise<{ arrays: Map<string, ArrayLike<number>>; matrix: number[][]; version: number }> {
   return withStore(name, async (store) => {
     const checkpoint = await loadLatestCheckpoint(store);
     const arrays = new Map<string, ArrayLike<number>>();
     for (const [key, data] of Object.entries(checkpoint.network.arrays)) arrays.set(`network/${key}`, data);
     for (const [part, state] of Object.entries(checkpoint.strategy))
       for (const [key, data] of Object.entries(state.arrays)) arrays.set(`strategy/${part}/${key}`, data);
-    for (const [key, data] of Object.entries(checkpoint.network.memory?.arrays ?? {})) arrays.set(`memory/${key}`, data as ArrayLike<number>);
+    for (const [key, data] of Object.entries(checkpoint.network.memory?.arrays ?? {}))
+      arrays.set(`memory/${key}`, data as ArrayLike<number>);
     return { arrays, matrix: checkpoint.progress.matrix, version: checkpoint.version };
   });
 }
 
 describe('fault test: SIGKILLs, flipped and truncated checkpoints, bit-exact resume (issue #15)', () => {
-  it(`survives ${kills} SIGKILLs during training and saving plus damaged files, and ends bit-identical`, { timeout: 900_000 }, async () => {
-    const straight = await holomind(['train', ...run, ...folder('straight')]);
-    expect(straight.status, straight.stderr).toBe(0);
+  it(
+    `survives ${kills} SIGKILLs during training and saving plus damaged files, and ends bit-identical`,
+    { timeout: 900_000 },
+    async () => {
+      const straight = await holomind(['train', ...run, ...folder('straight')]);
+      expect(straight.status, straight.stderr).toBe(0);
 
-    const random = new SeededRandom(seed);
-    const damaged: Array<{ stateId: string; version: number }> = [];
-    const lastLines: string[] = [];
-    let killed = 0;
-    let damagedAt = 0;
-    for (let cycle = 0; killed < kills && cycle < kills * 3; cycle++) {
-      const started = await withStore('faulty', async (store) => (await runStates(store)).length > 0).catch(() => false);
-      const args = started ? ['resume', '--fallback', '--backend', 'wasm', ...folder('faulty')] : ['train', ...run, ...folder('faulty')];
-      // The first save of a process is slow (HDF5's wasm starts), so kills land in saving as well as training.
-      const outcome = await killDuringWork(args, 1 + random.below(3), random.below(1500));
-      expect(outcome.killed || outcome.code === 0, `cycle ${cycle} failed on its own: ${outcome.lastLine}`).toBe(true);
-      if (outcome.killed) {
-        killed++;
-        lastLines.push(outcome.lastLine.trim().slice(0, 40));
-      }
-      // Damage files at a quarter, half and three quarters of the kills: a flip inside a tensor, a truncation, a flip.
-      const due = [1, 2, 3].map((quarter) => Math.ceil((kills * quarter) / 4)).filter((at) => at > damagedAt);
-      const versions = started ? await withStore('faulty', async (store) => (await store.history((await runStates(store))[0]!.stateId)).length) : 0;
-      if (versions >= 3 && outcome.killed && due[0] !== undefined && due[0] <= killed) {
-        damagedAt = killed;
-        damaged.push(await damageRandomFile('faulty', random, damaged.length === 1 ? 'truncate' : 'flip'));
-      }
-    }
-    console.log(`seed ${seed}: ${killed} SIGKILLs; last line before each: ${JSON.stringify(lastLines)}`);
-    console.log(`damaged: ${JSON.stringify(damaged)}`);
-    expect(killed).toBe(kills);
-    expect(damaged.length).toBe(3);
-
-    // Resume to the end (the latest version may be damaged: --fallback goes back to an intact one).
-    const finished = await holomind(['resume', '--fallback', '--backend', 'wasm', ...folder('faulty')]);
-    expect(finished.status, finished.stderr).toBe(0);
-
-    // `states verify` names exactly the damaged versions.
-    const verify = await holomind(['states', 'verify', ...folder('faulty')]);
-    const named = [...verify.stdout.matchAll(/^DAMAGED (\S+) v(\d+):/gm)].map((match) => `${match[1]} v${match[2]}`).sort();
-    const expected = [...new Set(damaged.map(({ stateId, version }) => `${stateId} v${version}`))].sort();
-    expect(named, verify.stdout).toEqual(expected);
-    expect(verify.status).toBe(1);
-
-    // Every version not directly damaged loads with every hash verified.
-    const intact = await withStore('faulty', async (store) => {
-      let count = 0;
-      for (const { stateId } of await runStates(store)) {
-        for (const entry of await store.history(stateId)) {
-          if (expected.includes(`${stateId} v${entry.version}`)) continue;
-          await store.load(stateId, { version: entry.version, verify: true });
-          count++;
+      const random = new SeededRandom(seed);
+      const damaged: Array<{ stateId: string; version: number }> = [];
+      const lastLines: string[] = [];
+      let killed = 0;
+      let damagedAt = 0;
+      for (let cycle = 0; killed < kills && cycle < kills * 3; cycle++) {
+        const started = await withStore('faulty', async (store) => (await runStates(store)).length > 0).catch(() => false);
+        const args = started
+          ? ['resume', '--fallback', '--backend', 'wasm', ...folder('faulty')]
+          : ['train', ...run, ...folder('faulty')];
+        // The first save of a process is slow (HDF5's wasm starts), so kills land in saving as well as training.
+        const outcome = await killDuringWork(args, 1 + random.below(3), random.below(1500));
+        expect(outcome.killed || outcome.code === 0, `cycle ${cycle} failed on its own: ${outcome.lastLine}`).toBe(true);
+        if (outcome.killed) {
+          killed++;
+          lastLines.push(outcome.lastLine.trim().slice(0, 40));
+        }
+        // Damage files at a quarter, half and three quarters of the kills: a flip inside a tensor, a truncation, a flip.
+        const due = [1, 2, 3].map((quarter) => Math.ceil((kills * quarter) / 4)).filter((at) => at > damagedAt);
+        const versions = started
+          ? await withStore('faulty', async (store) => (await store.history((await runStates(store))[0]!.stateId)).length)
+          : 0;
+        if (versions >= 3 && outcome.killed && due[0] !== undefined && due[0] <= killed) {
+          damagedAt = killed;
+          damaged.push(await damageRandomFile('faulty', random, damaged.length === 1 ? 'truncate' : 'flip'));
         }
       }
-      return count;
-    });
-    console.log(`${intact} intact versions loaded and verified; ${expected.length} damaged ones named by states verify`);
+      console.log(`seed ${seed}: ${killed} SIGKILLs; last line before each: ${JSON.stringify(lastLines)}`);
+      console.log(`damaged: ${JSON.stringify(damaged)}`);
+      expect(killed).toBe(kills);
+      expect(damaged.length).toBe(3);
 
-    // The resumed run ends bit-identical to the uninterrupted one.
-    const [reference, resumed] = [await finalArrays('straight'), await finalArrays('faulty')];
-    expect([...resumed.arrays.keys()].sort()).toEqual([...reference.arrays.keys()].sort());
-    for (const [key, data] of reference.arrays) {
-      const other = resumed.arrays.get(key)!;
-      const differing = Array.from(data).findIndex((value, index) => !Object.is(value, other[index]));
-      expect(differing, `${key}: first element that differs`).toBe(-1);
-    }
-    expect(resumed.matrix).toEqual(reference.matrix);
-  });
+      // Resume to the end (the latest version may be damaged: --fallback goes back to an intact one).
+      const finished = await holomind(['resume', '--fallback', '--backend', 'wasm', ...folder('faulty')]);
+      expect(finished.status, finished.stderr).toBe(0);
+
+      // `states verify` names exactly the damaged versions.
+      const verify = await holomind(['states', 'verify', ...folder('faulty')]);
+      const named = [...verify.stdout.matchAll(/^DAMAGED (\S+) v(\d+):/gm)].map((match) => `${match[1]} v${match[2]}`).sort();
+      const expected = [...new Set(damaged.map(({ stateId, version }) => `${stateId} v${version}`))].sort();
+      expect(named, verify.stdout).toEqual(expected);
+      expect(verify.status).toBe(1);
+
+      // Every version not directly damaged loads with every hash verified.
+      const intact = await withStore('faulty', async (store) => {
+        let count = 0;
+        for (const { stateId } of await runStates(store)) {
+          for (const entry of await store.history(stateId)) {
+            if (expected.includes(`${stateId} v${entry.version}`)) continue;
+            await store.load(stateId, { version: entry.version, verify: true });
+            count++;
+          }
+        }
+        return count;
+      });
+      console.log(`${intact} intact versions loaded and verified; ${expected.length} damaged ones named by states verify`);
+
+      // The resumed run ends bit-identical to the uninterrupted one.
+      const [reference, resumed] = [await finalArrays('straight'), await finalArrays('faulty')];
+      expect([...resumed.arrays.keys()].sort()).toEqual([...reference.arrays.keys()].sort());
+      for (const [key, data] of reference.arrays) {
+        const other = resumed.arrays.get(key)!;
+        const differing = Array.from(data).findIndex((value, index) => !Object.is(value, other[index]));
+        expect(differing, `${key}: first element that differs`).toBe(-1);
+      }
+      expect(resumed.matrix).toEqual(reference.matrix);
+    },
+  );
 });

@@ -1,5 +1,15 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +41,10 @@ function holomind(args: string[]): Promise<{ status: number | null; stdout: stri
   return new Promise((resolve) => child.on('exit', (status) => resolve({ status, stdout, stderr })));
 }
 
-async function inDatabase<T>(name: string, work: (experiments: ExperimentRepository, store: StateStore) => Promise<T>): Promise<T> {
+async function inDatabase<T>(
+  name: string,
+  work: (experiments: ExperimentRepository, store: StateStore) => Promise<T>,
+): Promise<T> {
   const db = await createDatabase(`sqlite:${path.join(workspace, name, 'holomind.db')}`);
   try {
     return await work(new ExperimentRepository(db), new StateStore({ directory: path.join(workspace, name, 'states'), db }));
@@ -50,53 +63,59 @@ describe('holomind runs: isolation, resume, damaged checkpoints (issue #15)', ()
     expect(existsSync(path.join(workspace, 'memory-run', 'states'))).toBe(false);
   });
 
-  it('findings 6, 7, 10 and stale runs: two runs on one folder stay apart; resume --run --tasks reopens a completed run, writes into -o', { timeout: 600_000 }, async () => {
-    // A run killed before its first checkpoint stays `running` ...
-    const doomed = spawn(process.execPath, [cli, 'train', ...run, ...folder('shared')], { cwd: workspace, env });
-    await new Promise<void>((resolve) =>
-      doomed.stdout.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('Backend:')) resolve();
-      }),
-    );
-    doomed.kill('SIGKILL');
-    await new Promise((resolve) => doomed.on('exit', resolve));
+  it(
+    'findings 6, 7, 10 and stale runs: two runs on one folder stay apart; resume --run --tasks reopens a completed run, writes into -o',
+    { timeout: 600_000 },
+    async () => {
+      // A run killed before its first checkpoint stays `running` ...
+      const doomed = spawn(process.execPath, [cli, 'train', ...run, ...folder('shared')], { cwd: workspace, env });
+      await new Promise<void>((resolve) =>
+        doomed.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('Backend:')) resolve();
+        }),
+      );
+      doomed.kill('SIGKILL');
+      await new Promise((resolve) => doomed.on('exit', resolve));
 
-    // ... until the next start marks it crashed. Two runs on one folder and database at once both work.
-    const [first, second] = await Promise.all([
-      holomind(['train', ...run, ...folder('shared')]),
-      holomind(['train', ...run, '--seed', '5', ...folder('shared')]),
-    ]);
-    expect(first.status, first.stderr).toBe(0);
-    expect(second.status, second.stderr).toBe(0);
-    const { ids, versionCounts, statuses } = await inDatabase('shared', async (experiments, store) => {
-      const all = await experiments.list();
-      const states = await runStates(store);
-      return {
-        ids: all.filter((experiment) => experiment.status === 'completed').map((experiment) => experiment.id),
-        statuses: all.map((experiment) => experiment.status).sort(),
-        versionCounts: Object.fromEntries(await Promise.all(states.map(async ({ stateId }) => [stateId, (await store.history(stateId)).length]))),
-      };
-    });
-    expect(statuses).toEqual(['completed', 'completed', 'crashed']);
-    expect(Object.keys(versionCounts).sort()).toEqual(ids.map((id) => `run-${id}`).sort());
-    for (const count of Object.values(versionCounts)) expect(count).toBe(2); // after task 1, after task 2: nothing interleaved
+      // ... until the next start marks it crashed. Two runs on one folder and database at once both work.
+      const [first, second] = await Promise.all([
+        holomind(['train', ...run, ...folder('shared')]),
+        holomind(['train', ...run, '--seed', '5', ...folder('shared')]),
+      ]);
+      expect(first.status, first.stderr).toBe(0);
+      expect(second.status, second.stderr).toBe(0);
+      const { ids, versionCounts, statuses } = await inDatabase('shared', async (experiments, store) => {
+        const all = await experiments.list();
+        const states = await runStates(store);
+        return {
+          ids: all.filter((experiment) => experiment.status === 'completed').map((experiment) => experiment.id),
+          statuses: all.map((experiment) => experiment.status).sort(),
+          versionCounts: Object.fromEntries(
+            await Promise.all(states.map(async ({ stateId }) => [stateId, (await store.history(stateId)).length])),
+          ),
+        };
+      });
+      expect(statuses).toEqual(['completed', 'completed', 'crashed']);
+      expect(Object.keys(versionCounts).sort()).toEqual(ids.map((id) => `run-${id}`).sort());
+      for (const count of Object.values(versionCounts)) expect(count).toBe(2); // after task 1, after task 2: nothing interleaved
 
-    // The folder moves; resume --run continues the first run (completed) with a third task, into -o.
-    renameSync(path.join(workspace, 'shared'), path.join(workspace, 'moved'));
-    const target = ids[0]!;
-    const resumed = await holomind(['resume', '--run', target, '--tasks', '3', '--backend', 'wasm', ...folder('moved')]);
-    expect(resumed.status, resumed.stderr).toBe(0);
-    expect(resumed.stdout).toContain(`Resuming experiment ${target}`);
-    expect(resumed.stdout).toMatch(/task 3 +[\d.]+ +[\d.]+ +[\d.]+/); // the summary's third matrix row
-    expect(existsSync(path.join(workspace, 'shared'))).toBe(false); // nothing written to the saved output path
-    expect(readdirSync(path.join(workspace, 'moved', 'tensorboard', target)).length).toBeGreaterThan(0);
-    expect(readFileSync(path.join(workspace, 'moved', 'report', 'report.html'), 'utf8')).toContain(target);
-    await inDatabase('moved', async (experiments, store) => {
-      expect((await experiments.get(target)).status).toBe('completed');
-      expect((await store.history(`run-${target}`)).length).toBe(3);
-      expect((await store.history(`run-${ids[1]}`)).length).toBe(2);
-    });
-  });
+      // The folder moves; resume --run continues the first run (completed) with a third task, into -o.
+      renameSync(path.join(workspace, 'shared'), path.join(workspace, 'moved'));
+      const target = ids[0]!;
+      const resumed = await holomind(['resume', '--run', target, '--tasks', '3', '--backend', 'wasm', ...folder('moved')]);
+      expect(resumed.status, resumed.stderr).toBe(0);
+      expect(resumed.stdout).toContain(`Resuming experiment ${target}`);
+      expect(resumed.stdout).toMatch(/task 3 +[\d.]+ +[\d.]+ +[\d.]+/); // the summary's third matrix row
+      expect(existsSync(path.join(workspace, 'shared'))).toBe(false); // nothing written to the saved output path
+      expect(readdirSync(path.join(workspace, 'moved', 'tensorboard', target)).length).toBeGreaterThan(0);
+      expect(readFileSync(path.join(workspace, 'moved', 'report', 'report.html'), 'utf8')).toContain(target);
+      await inDatabase('moved', async (experiments, store) => {
+        expect((await experiments.get(target)).status).toBe('completed');
+        expect((await store.history(`run-${target}`)).length).toBe(3);
+        expect((await store.history(`run-${ids[1]}`)).length).toBe(2);
+      });
+    },
+  );
 
   it('finding 4: a flipped byte stops evaluate, states show and resume, naming version and file; --fallback uses the intact one', async () => {
     const { stateId, file, version, previous } = await inDatabase('moved', async (_experiments, store) => {

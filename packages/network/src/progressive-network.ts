@@ -19,7 +19,13 @@ import {
 import { dropoutRate, layerWidths, validate } from './option-checks.js';
 import { ParameterStore } from './parameters.js';
 import { TaskColumn, type TaskColumnOptions } from './task-column.js';
-import { resolveTrainOptions, type ResolvedTrainOptions, type TaskData, type TrainOptions, type TrainResult } from './training-options.js';
+import {
+  resolveTrainOptions,
+  type ResolvedTrainOptions,
+  type TaskData,
+  type TrainOptions,
+  type TrainResult,
+} from './training-options.js';
 import { TrainingSession, perExampleCrossEntropy, type RunOverrides, type TrainingSessionState } from './training-session.js';
 
 /** Options of {@link ProgressiveNetwork.fromState}. */

@@ -32,7 +32,11 @@ function taskData() {
 }
 
 /** Four epochs of one task; after epoch 2 the session is exported (as a checkpoint does). Returns the state then and the final arrays. */
-async function straightRun(): Promise<{ network: ReturnType<ProgressiveNetwork['toState']>; session: TrainingSessionState; final: Record<string, Float32Array> }> {
+async function straightRun(): Promise<{
+  network: ReturnType<ProgressiveNetwork['toState']>;
+  session: TrainingSessionState;
+  final: Record<string, Float32Array>;
+}> {
   const network = freshNetwork();
   const data = taskData();
   await network.train(data, trainOptions);
@@ -79,7 +83,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const drifted = naive.toState().arrays;
       tf.dispose([again.inputs, again.labels]);
       naive.dispose();
-      expect(Object.entries(final).some(([name, expected]) => expected.some((value, index) => value !== drifted[name]![index]))).toBe(true);
+      expect(
+        Object.entries(final).some(([name, expected]) => expected.some((value, index) => value !== drifted[name]![index])),
+      ).toBe(true);
     });
   });
 }

@@ -248,7 +248,10 @@ export class TrainingSession {
   // setWeights through the tf.Optimizer API only (any optimizer keeps working); then disposes
   // what the optimizer no longer holds: the tensors `previous` (its getWeights before) returned
   // and the copies handed to it (it keeps its own variables of them).
-  private async setOptimizerWeights(weights: OptimizerWeight[], previous: Array<{ name: string; tensor: tf.Tensor }>): Promise<void> {
+  private async setOptimizerWeights(
+    weights: OptimizerWeight[],
+    previous: Array<{ name: string; tensor: tf.Tensor }>,
+  ): Promise<void> {
     const copies = weights.map(({ name, shape, dtype, data }) => ({ name, tensor: tf.tensor(data, shape, dtype) }));
     await this.optimizer.setWeights(copies);
     const current = await this.optimizer.getWeights();

@@ -93,7 +93,10 @@ describe('StateStore integrity (issue #15 findings 1, 2, 8)', () => {
     flipByte(path.join(home.directory, saved.file));
     rmSync(path.join(home.directory, saved.file)); // and then lose the file entirely
     expect((await store.verify()).damaged.map(({ version }) => version)).toEqual([1]);
-    await expectStateError(new StateStore({ directory: home.directory, db: home.db }).load('model', { verify: true }), 'CORRUPT_FILE');
+    await expectStateError(
+      new StateStore({ directory: home.directory, db: home.db }).load('model', { verify: true }),
+      'CORRUPT_FILE',
+    );
   });
 
   // Finding 8: rollback to a version whose file is missing reported success and made an unloadable latest version.

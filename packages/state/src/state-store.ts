@@ -13,7 +13,14 @@ import { checkStateId, checkTag, checkVersion } from './names.js';
 import { pruneStore } from './prune.js';
 import { saveVersion, upsertTags, type SaveContext, type VersionTensor } from './save-version.js';
 import { stateMigrations } from './migrations.js';
-import { fingerprintTensor, hashTensor, prepareState, type LoadedTensor, type StateInput, type StateTypedArray } from './tensors.js';
+import {
+  fingerprintTensor,
+  hashTensor,
+  prepareState,
+  type LoadedTensor,
+  type StateInput,
+  type StateTypedArray,
+} from './tensors.js';
 import type {
   LoadedState,
   LoadOptions,
@@ -327,7 +334,10 @@ export class StateStore {
     const marker = path.join(this.directory, markerFileName);
     const write = () => {
       const temporary = path.join(this.directory, uniqueFileName('.json', TEMPORARY_PREFIX));
-      writeFileSync(temporary, JSON.stringify({ format: 'holomind-state-store/2', storeName: this.storeName, databaseId }) + '\n');
+      writeFileSync(
+        temporary,
+        JSON.stringify({ format: 'holomind-state-store/2', storeName: this.storeName, databaseId }) + '\n',
+      );
       publishFile(temporary, marker);
     };
     if (!existsSync(marker)) return write();
@@ -433,7 +443,10 @@ export class StateStore {
           const [data] = await readDatasets(path.join(this.directory, file), [tensor]);
           const actual = hashTensor(tensor.dtype, tensor.shape, data!);
           if (actual !== tensor.hash)
-            problems.push({ file, message: `tensor '${tensor.name}' hashes to ${actual.slice(0, 12)}…, the metadata says ${tensor.hash.slice(0, 12)}…` });
+            problems.push({
+              file,
+              message: `tensor '${tensor.name}' hashes to ${actual.slice(0, 12)}…, the metadata says ${tensor.hash.slice(0, 12)}…`,
+            });
         } catch (error) {
           problems.push({ file, message: `tensor '${tensor.name}': ${(error as Error).message}` });
         }

@@ -1,4 +1,10 @@
-import type { ProgressiveNetwork, ProgressiveNetworkState, TaskData, TrainingSessionState, TrainOptions } from '@holomind/network';
+import type {
+  ProgressiveNetwork,
+  ProgressiveNetworkState,
+  TaskData,
+  TrainingSessionState,
+  TrainOptions,
+} from '@holomind/network';
 import { StateError, type LoadedState, type StateInput, type StateStore } from '@holomind/state';
 import { CliError } from '../errors.js';
 import { mean } from './continual-summary.js';
@@ -34,7 +40,9 @@ interface CheckpointValues {
   /** Each strategy part's JSON values, by part name (its arrays live under `strategy/<part>/`). */
   strategy: Record<string, Record<string, unknown>>;
   /** The training session of a task stopped between epochs (its optimizer arrays live under `session/`). */
-  session?: Omit<TrainingSessionState, 'optimizer'> & { optimizer: Array<{ name: string; shape: number[]; dtype: 'float32' | 'int32' }> };
+  session?: Omit<TrainingSessionState, 'optimizer'> & {
+    optimizer: Array<{ name: string; shape: number[]; dtype: 'float32' | 'int32' }>;
+  };
 }
 
 function flat<Data extends Float32Array | Float64Array | Int32Array>(data: Data): { data: Data; shape: number[] } {
@@ -113,7 +121,13 @@ function restore(loaded: LoadedState): RestoredCheckpoint {
       { values: partValues, arrays: arraysUnder(loaded, `strategy/${part}/`) },
     ]),
   );
-  const restored: RestoredCheckpoint = { stateId: loaded.stateId, version: loaded.version, progress: values.progress, network, strategy };
+  const restored: RestoredCheckpoint = {
+    stateId: loaded.stateId,
+    version: loaded.version,
+    progress: values.progress,
+    network,
+    strategy,
+  };
   if (values.session) {
     const optimizerArrays = arraysUnder<Float32Array | Int32Array>(loaded, 'session/optimizer/');
     restored.session = {
@@ -139,10 +153,17 @@ export interface LoadCheckpointOptions {
  * `CHECKPOINT_DAMAGED` naming the version and file, unless `fallback` asks for the newest intact
  * earlier one; nothing is ever loaded from damaged bytes.
  */
-export async function loadCheckpoint(store: StateStore, stateId: string, options: LoadCheckpointOptions = {}): Promise<RestoredCheckpoint> {
+export async function loadCheckpoint(
+  store: StateStore,
+  stateId: string,
+  options: LoadCheckpointOptions = {},
+): Promise<RestoredCheckpoint> {
   const history = await store.history(stateId);
   if (history.length === 0) {
-    throw new CliError('NO_CHECKPOINT', `Run ${stateId} has no checkpoint yet; \`holomind states list\` shows the runs of this output folder.`);
+    throw new CliError(
+      'NO_CHECKPOINT',
+      `Run ${stateId} has no checkpoint yet; \`holomind states list\` shows the runs of this output folder.`,
+    );
   }
   const start = options.version ?? history.at(-1)!.version;
   const candidates = history.filter((entry) => entry.version <= start).reverse();

@@ -18,7 +18,8 @@ export function checkDatabaseHoldsRuns(url: string): void {
   if (!url.startsWith('sqlite:')) return;
   const file = url.slice('sqlite:'.length);
   const [location = '', query = ''] = file.split('?');
-  const inMemory = location === ':memory:' || location === '' || location.startsWith('file::memory:') || /(^|&)mode=memory(&|$)/.test(query);
+  const inMemory =
+    location === ':memory:' || location === '' || location.startsWith('file::memory:') || /(^|&)mode=memory(&|$)/.test(query);
   if (inMemory) {
     throw new CliError(
       'DATABASE_CANNOT_HOLD_RUN',

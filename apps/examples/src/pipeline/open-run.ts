@@ -83,7 +83,10 @@ export async function openRun(options: OpenRunOptions): Promise<RunSession> {
   let restoredSession: TrainingSessionState | undefined;
   if (options.resume) {
     stateId = await chooseRun(store, experiments, options.run);
-    const checkpoint = await loadCheckpoint(store, stateId, { fallback: options.fallback, onDamaged: (line) => reporter.info(line) });
+    const checkpoint = await loadCheckpoint(store, stateId, {
+      fallback: options.fallback,
+      onDamaged: (line) => reporter.info(line),
+    });
     await claimRun(experiments, checkpoint.progress.experimentId);
     const saved = checkpoint.progress.config;
     config = {

@@ -32,7 +32,9 @@ export async function markCrashedRuns(experiments: ExperimentRepository): Promis
     if (ownerAlive(experiment.owner) !== false) continue;
     try {
       await experiments.finish(experiment.id, { status: 'crashed' });
-      lines.push(`Experiment ${experiment.id} (${experiment.name}) stopped without finishing (process ${experiment.owner} is gone); marked crashed.`);
+      lines.push(
+        `Experiment ${experiment.id} (${experiment.name}) stopped without finishing (process ${experiment.owner} is gone); marked crashed.`,
+      );
     } catch (error) {
       // Another process finished or marked it meanwhile.
       if (!DatabaseError.isInstance(error) || error.code !== 'INVALID_STATE') throw error;
@@ -76,7 +78,8 @@ export async function chooseRun(
   }
   if (run !== undefined) {
     for (const { stateId } of states) {
-      if (stateId === runStateId(run) || (stateId === RUN_STATE_ID && (await experimentOf(store, stateId)) === run)) return stateId;
+      if (stateId === runStateId(run) || (stateId === RUN_STATE_ID && (await experimentOf(store, stateId)) === run))
+        return stateId;
     }
     const known = await Promise.all(states.map(({ stateId }) => experimentOf(store, stateId)));
     throw new CliError(
