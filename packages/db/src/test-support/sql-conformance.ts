@@ -48,7 +48,11 @@ export function describeSqlConformance(dialect: string, open: () => Promise<SqlT
     it('creates every table once, is a no-op when up to date, and can be undone', async () => {
       const db = target.handle;
       const applied = await migrateToLatest(db);
-      expect(applied).toEqual(['experiments/0001-experiments', 'archives/0001-architectures-and-training-states']);
+      expect(applied).toEqual([
+        'experiments/0001-experiments',
+        'experiments/0002-experiment-owner',
+        'archives/0001-architectures-and-training-states',
+      ]);
       expect(await tableNames(db)).toEqual(
         expect.arrayContaining([...ownTables, 'holomind_experiments_migration', 'holomind_archives_migration']),
       );
@@ -58,9 +62,9 @@ export function describeSqlConformance(dialect: string, open: () => Promise<SqlT
       const hyperparameters = experiments.columns.find((column) => column.name === 'hyperparameters')!;
       expect(hyperparameters.dataType.toLowerCase()).toBe(dialect === 'PostgreSQL' ? 'jsonb' : 'text');
 
-      expect(await migrateDownAll(db)).toHaveLength(2);
+      expect(await migrateDownAll(db)).toHaveLength(3);
       expect((await tableNames(db)).filter((name) => ownTables.includes(name))).toEqual([]);
-      expect(await migrateToLatest(db)).toHaveLength(2);
+      expect(await migrateToLatest(db)).toHaveLength(3);
     });
 
     it("composes another package's set after its own, and applies or undoes one set alone", async () => {
@@ -148,6 +152,18 @@ export function describeSqlConformance(dialect: string, open: () => Promise<SqlT
       const later = await experiments.create({ name: 'listed' });
       expect((await experiments.list({ name: 'listed', limit: 2 })).map((run) => run.id)).toEqual([later.id, runs[0]!.id]);
       await expectErrorCode(experiments.list({ limit: 0 }), DatabaseError, 'INVALID_ARGUMENT');
+    });
+
+    it('marks a dead run crashed and reopens a finished one with its new owner', async () => {
+      const run = await experiments.create({ name: 'reopened', owner: 'host-a:123' });
+      expect(run).toMatchObject({ status: 'running', owner: 'host-a:123' });
+      expect((await experiments.finish(run.id, { status: 'crashed' })).status).toBe('crashed');
+      const reopened = await experiments.reopen(run.id, { owner: 'host-b:456' });
+      expect(reopened).toMatchObject({ status: 'running', owner: 'host-b:456', endedAt: null });
+      await expectErrorCode(experiments.reopen(run.id), DatabaseError, 'INVALID_STATE');
+      expect((await experiments.finish(run.id)).status).toBe('completed');
+      expect((await experiments.reopen(run.id)).owner).toBeNull();
+      expect((await experiments.create({ name: 'unowned' })).owner).toBeNull();
     });
 
     it('stores hostile strings as data, never as SQL', async () => {
