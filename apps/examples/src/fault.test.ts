@@ -159,6 +159,9 @@ describe('fault test: SIGKILLs, flipped and truncated checkpoints, bit-exact res
           damaged.push(await damageRandomFile('faulty', random, damaged.length === 1 ? 'truncate' : 'flip'));
         }
       }
+      // Damage still due (few kills leave few versions to pick from) happens now.
+      while (damaged.length < 3)
+        damaged.push(await damageRandomFile('faulty', random, damaged.length === 1 ? 'truncate' : 'flip'));
       console.log(`seed ${seed}: ${killed} SIGKILLs; last line before each: ${JSON.stringify(lastLines)}`);
       console.log(`damaged: ${JSON.stringify(damaged)}`);
       expect(killed).toBe(kills);

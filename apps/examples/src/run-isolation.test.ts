@@ -58,7 +58,7 @@ describe('holomind runs: isolation, resume, damaged checkpoints (issue #15)', ()
     for (const url of ['sqlite::memory:', 'sqlite:', 'sqlite:file::memory:?cache=shared', 'sqlite:runs.db?mode=memory']) {
       const result = await holomind(['train', ...run, '--output', 'memory-run', '--db', url]);
       expect(result.status, url).toBe(1);
-      expect(result.stderr).toMatch(/lives in memory .*Nothing was trained.*DATABASE_CANNOT_HOLD_RUN/s);
+      expect(result.stderr).toMatch(/lives in memory .*Nothing was trained/s);
     }
     expect(existsSync(path.join(workspace, 'memory-run', 'states'))).toBe(false);
   });
@@ -136,7 +136,7 @@ describe('holomind runs: isolation, resume, damaged checkpoints (issue #15)', ()
       const result = await holomind([...args, '--run', experiment, ...folder('moved')]);
       expect(result.status, args.join(' ')).toBe(1);
       expect(result.stderr).toContain(`version ${version} of ${stateId} is damaged (file ${file}`);
-      expect(result.stderr).toMatch(/--fallback.*CHECKPOINT_DAMAGED/s);
+      expect(result.stderr).toMatch(/Nothing was loaded. Run again with --fallback/);
     }
     const fallback = await holomind(['evaluate', '--run', experiment, '--fallback', '--backend', 'wasm', ...folder('moved')]);
     expect(fallback.status, fallback.stderr).toBe(0);
