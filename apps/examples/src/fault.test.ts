@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { cliPath, runCli } from './test-support/run-cli.js';
 import { SeededRandom } from '@holomind/core';
 import { createDatabase } from '@holomind/db';
 import { StateStore } from '@holomind/state';
@@ -15,7 +15,7 @@ import { loadLatestCheckpoint, runStates } from './pipeline/checkpoint.js';
 // end, holds weights bit-identical to an uninterrupted run's. A tiny model on 100 digits per task
 // keeps it to a couple of minutes; HOLOMIND_FAULT_KILLS changes the number of kills (default 20).
 
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const cli = cliPath;
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'holomind-fault-'));
 const kills = Number(process.env.HOLOMIND_FAULT_KILLS ?? 20);
 const seed = Number(process.env.HOLOMIND_FAULT_SEED ?? 15);
@@ -29,14 +29,8 @@ const run = [
 ];
 const env = { ...process.env, HOLOMIND_QUIET: '1' };
 
-/** Runs the CLI without blocking the test worker (a spawnSync of a minute starves vitest's RPC). */
-function holomind(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [cli, ...args], { cwd: workspace, env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('exit', (status) => resolve({ status, stdout, stderr })));
+function holomind(args: string[]) {
+  return runCli(args, workspace, env);
 }
 
 const folder = (name: string) => ['--output', name, '--db', `sqlite:${name}/holomind.db`];

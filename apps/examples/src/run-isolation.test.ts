@@ -12,8 +12,8 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { cliPath, runCli } from './test-support/run-cli.js';
 import { createDatabase, ExperimentRepository } from '@holomind/db';
 import { StateStore } from '@holomind/state';
 import { runStates } from './pipeline/checkpoint.js';
@@ -21,7 +21,7 @@ import { runStates } from './pipeline/checkpoint.js';
 // Issue #15 findings 3, 4, 6, 7 and 10 and stale `running` experiments, through the real CLI on a
 // tiny model (100 digits per task), sharing one workspace in order.
 
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const cli = cliPath;
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'holomind-runs-'));
 writeFileSync(path.join(workspace, 'tiny.yaml'), 'network:\n  extractorHidden: [16]\n  columnHidden: [8]\n');
 const run = [
@@ -31,14 +31,8 @@ const run = [
 const env = { ...process.env, HOLOMIND_QUIET: '1' };
 const folder = (name: string) => ['--output', name, '--db', `sqlite:${name}/holomind.db`];
 
-/** Runs the CLI without blocking the test worker (a spawnSync of a minute starves vitest's RPC). */
-function holomind(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [cli, ...args], { cwd: workspace, env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('exit', (status) => resolve({ status, stdout, stderr })));
+function holomind(args: string[]) {
+  return runCli(args, workspace, env);
 }
 
 async function inDatabase<T>(
