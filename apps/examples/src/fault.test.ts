@@ -84,12 +84,13 @@ async function damageRandomFile(
   name: string,
   random: SeededRandom,
   how: 'flip' | 'truncate',
+  already: ReadonlySet<number>,
 ): Promise<{ stateId: string; version: number }> {
   return withStore(name, async (store) => {
     const { stateId } = (await runStates(store))[0]!;
     // Never the first version: a run whose every version is damaged cannot resume (it names them
     // and asks for a new run), which is not what this test measures.
-    const history = (await store.history(stateId!)).slice(1);
+    const history = (await store.history(stateId!)).slice(1).filter((entry) => !already.has(entry.version));
     const target = history[random.below(history.length)]!;
     const file = path.join(workspace, name, 'states', target.file);
     if (how === 'truncate') truncateSync(file, Math.floor(statSync(file).size / 2));
@@ -150,12 +151,26 @@ describe('fault test: SIGKILLs, flipped and truncated checkpoints, bit-exact res
           : 0;
         if (versions >= 3 && outcome.killed && due[0] !== undefined && due[0] <= killed) {
           damagedAt = killed;
-          damaged.push(await damageRandomFile('faulty', random, damaged.length === 1 ? 'truncate' : 'flip'));
+          damaged.push(
+            await damageRandomFile(
+              'faulty',
+              random,
+              damaged.length === 1 ? 'truncate' : 'flip',
+              new Set(damaged.map((entry) => entry.version)),
+            ),
+          );
         }
       }
       // Damage still due (few kills leave few versions to pick from) happens now.
       while (damaged.length < 3)
-        damaged.push(await damageRandomFile('faulty', random, damaged.length === 1 ? 'truncate' : 'flip'));
+        damaged.push(
+          await damageRandomFile(
+            'faulty',
+            random,
+            damaged.length === 1 ? 'truncate' : 'flip',
+            new Set(damaged.map((entry) => entry.version)),
+          ),
+        );
       console.log(`seed ${seed}: ${killed} SIGKILLs; last line before each: ${JSON.stringify(lastLines)}`);
       console.log(`damaged: ${JSON.stringify(damaged)}`);
       expect(killed).toBe(kills);

@@ -61,11 +61,12 @@ describe('holomind runs: isolation, resume, damaged checkpoints (issue #15)', ()
     'findings 6, 7, 10 and stale runs: two runs on one folder stay apart; resume --run --tasks reopens a completed run, writes into -o',
     { timeout: 600_000 },
     async () => {
-      // A run killed before its first checkpoint stays `running` ...
-      const doomed = spawn(process.execPath, [cli, 'train', ...run, ...folder('shared')], { cwd: workspace, env });
+      // A run killed mid-way (its own output folder, the same database) stays `running` ...
+      const doomedArgs = ['train', ...run, '--output', 'doomed', '--db', 'sqlite:shared/holomind.db'];
+      const doomed = spawn(process.execPath, [cli, ...doomedArgs], { cwd: workspace, env });
       await new Promise<void>((resolve) =>
         doomed.stdout.on('data', (chunk: Buffer) => {
-          if (chunk.toString().includes('Backend:')) resolve();
+          if (chunk.toString().includes('epoch 1:')) resolve();
         }),
       );
       doomed.kill('SIGKILL');
