@@ -21,10 +21,10 @@ const kills = Number(process.env.HOLOMIND_FAULT_KILLS ?? 20);
 const seed = Number(process.env.HOLOMIND_FAULT_SEED ?? 15);
 
 writeFileSync(path.join(workspace, 'tiny.yaml'), 'network:\n  extractorHidden: [16]\n  columnHidden: [8]\n');
-// 3 tasks x 8 epochs, a checkpoint after every epoch: enough moments to kill in, each cheap.
+// 4 tasks x 8 epochs (about 1.2 epochs pass per kill cycle), a checkpoint after every epoch: enough moments to kill in, each cheap.
 const run = [
   ...['-c', 'tiny.yaml', '--benchmark', 'split-mnist', '--mnist', 'small', '--strategy', 'holomind'],
-  ...['--tasks', '3', '--epochs', '8', '--train-per-task', '100', '--test-per-task', '50', '--batch-size', '25'],
+  ...['--tasks', '4', '--epochs', '8', '--train-per-task', '100', '--test-per-task', '50', '--batch-size', '25'],
   ...['--seed', '3', '--backend', 'wasm'],
 ];
 const env = { ...process.env, HOLOMIND_QUIET: '1' };
