@@ -182,12 +182,30 @@ withTrainingOptions(
   .action((flags: TrainingFlags & { dashboard?: boolean | string }) =>
     trainCommand(flags.config, withDashboardFlag(flagsToConfig(flags), flags.dashboard)),
   );
-withTrainingOptions(
-  program.command('resume').description('continue from the latest checkpoint (after a crash too) and go on to further tasks'),
-).action((flags: TrainingFlags) => resumeCommand(flags.config, flagsToConfig(flags)));
-withRunOptions(program.command('evaluate').description('evaluate the latest checkpoint on every task it has learned')).action(
-  (flags: TrainingFlags) => evaluateCommand(flags.config, flagsToConfig(flags)),
-);
+/** `--run` and `--fallback`: which run a command reads, and what to do with a damaged checkpoint. */
+interface RunSelectionFlags {
+  run?: string;
+  fallback?: boolean;
+}
+
+function withRunSelection(command: Command): Command {
+  return command
+    .option('--run <experiment id>', 'the run to use (default: the most recent; for resume, the most recent unfinished)')
+    .option('--fallback', 'when the checkpoint is damaged, use the newest intact earlier version (never done silently)');
+}
+
+const selectionOf = (flags: RunSelectionFlags) => ({ run: flags.run, fallback: flags.fallback });
+
+withRunSelection(
+  withTrainingOptions(
+    program
+      .command('resume')
+      .description('continue a run from its latest checkpoint (after a crash too) and go on to further tasks'),
+  ),
+).action((flags: TrainingFlags & RunSelectionFlags) => resumeCommand(flags.config, flagsToConfig(flags), selectionOf(flags)));
+withRunSelection(
+  withRunOptions(program.command('evaluate').description('evaluate the latest checkpoint on every task it has learned')),
+).action((flags: TrainingFlags & RunSelectionFlags) => evaluateCommand(flags.config, flagsToConfig(flags), selectionOf(flags)));
 withRunOptions(program.command('report').description('write the HTML report (plots, accuracy matrix) of the latest run')).action(
   (flags: TrainingFlags) => reportCommand(flags.config, flagsToConfig(flags)),
 );
@@ -219,21 +237,47 @@ withRunOptions(
     .description('the data versions (content hashes) and statistics an experiment trained on (default: the latest)')
     .option('--run <experiment id>', 'the experiment (default: the latest one that recorded its data)'),
 ).action((flags: TrainingFlags & { run?: string }) => dataShowCommand(flags.config, flagsToConfig(flags), flags.run));
-const states = program.command('states').description('list, show or roll back checkpoints');
-withRunOptions(states.command('list').description('every checkpoint version of the run')).action((flags: TrainingFlags) =>
-  statesCommand('list', flags.config, flagsToConfig(flags)),
-);
-withRunOptions(
-  states.command('show').description('one version (default: latest)').argument('[version]', 'version number', integer),
-).action((version: number | undefined, flags: TrainingFlags) =>
-  statesCommand('show', flags.config, flagsToConfig(flags), version),
+const states = program.command('states').description('list, show, roll back, verify or prune checkpoints');
+withRunOptions(states.command('list').description('every checkpoint version of every run (or of --run)'))
+  .option('--run <experiment id>', 'only this run')
+  .action((flags: TrainingFlags & RunSelectionFlags) =>
+    statesCommand('list', flags.config, flagsToConfig(flags), selectionOf(flags)),
+  );
+withRunSelection(
+  withRunOptions(
+    states.command('show').description('one version (default: latest)').argument('[version]', 'version number', integer),
+  ),
+).action((version: number | undefined, flags: TrainingFlags & RunSelectionFlags) =>
+  statesCommand('show', flags.config, flagsToConfig(flags), { ...selectionOf(flags), version }),
 );
 withRunOptions(
   states
     .command('rollback')
     .description('make an earlier version the latest (resume then continues from it)')
     .argument('<version>', 'version number', integer),
-).action((version: number, flags: TrainingFlags) => statesCommand('rollback', flags.config, flagsToConfig(flags), version));
+)
+  .option('--run <experiment id>', 'the run (default: the most recent)')
+  .action((version: number, flags: TrainingFlags & RunSelectionFlags) =>
+    statesCommand('rollback', flags.config, flagsToConfig(flags), { run: flags.run, version }),
+  );
+withRunOptions(
+  states
+    .command('verify')
+    .description('scrub: re-read every checkpoint version and check its hashes; lists damaged versions and files'),
+).action((flags: TrainingFlags) => statesCommand('verify', flags.config, flagsToConfig(flags)));
+withRunOptions(
+  states
+    .command('prune')
+    .description('delete old versions (--keep-last) and files left by killed runs (temporary and unreferenced)'),
+)
+  .option('--keep-last <n>', 'keep this many newest versions of each run (default: all)', integer)
+  .option('--orphan-grace <minutes>', 'only delete leftover files older than this (default 15; 0 when no run is going)', number)
+  .action((flags: TrainingFlags & { keepLast?: number; orphanGrace?: number }) =>
+    statesCommand('prune', flags.config, flagsToConfig(flags), {
+      keepLast: flags.keepLast,
+      orphanGraceMinutes: flags.orphanGrace,
+    }),
+  );
 
 const sweep = program
   .command('sweep')

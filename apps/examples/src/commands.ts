@@ -8,7 +8,8 @@ import { deepMerge, loadConfigFile, parseConfig } from './config/load-config.js'
 import type { HolomindConfig, HolomindConfigInput } from './config/schema.js';
 import { startBackend } from './pipeline/backend.js';
 import { buildBenchmark } from './pipeline/benchmark.js';
-import { loadLatestCheckpoint, RUN_STATE_ID } from './pipeline/checkpoint.js';
+import { loadCheckpoint, loadLatestCheckpoint, runStates } from './pipeline/checkpoint.js';
+import { chooseRun } from './pipeline/run-registry.js';
 import { openDatabase } from './pipeline/database.js';
 import { closeLiveDashboards, flattenHParams, liveDashboardCount } from './pipeline/monitoring.js';
 import { ensureOutputFolder } from './pipeline/output-folder.js';
@@ -42,9 +43,22 @@ function printSummary(summary: RunSummary, reportPath: string): void {
   out.write(`\nTensorBoard logs: ${summary.tensorboardDir}\nReport: ${reportPath}\n`);
 }
 
-async function trainAndReport(config: HolomindConfig, resume: boolean, resumeTasks?: number): Promise<void> {
+/** Which run a command reads or continues, and whether a damaged checkpoint may fall back to an earlier one. */
+export interface RunSelection {
+  /** Experiment id (`--run`); default: the most recent run (unfinished first, for resume). */
+  run?: string;
+  /** `--fallback`: use the newest intact version when the asked one is damaged. */
+  fallback?: boolean;
+}
+
+async function trainAndReport(
+  config: HolomindConfig,
+  resume: boolean,
+  resumeTasks?: number,
+  selection: RunSelection = {},
+): Promise<void> {
   await ensureOutputFolder(config.output);
-  const summary = await runTraining({ config, resume, resumeTasks, reporter: terminalReporter() });
+  const summary = await runTraining({ config, resume, resumeTasks, reporter: terminalReporter(), ...selection });
   const db = await openDatabase(config.db);
   try {
     const reportPath = await writeRunReport(path.join(config.output, 'report'), db, summary.experimentId);
@@ -64,9 +78,13 @@ export async function trainCommand(configFile: string | undefined, overrides: Ho
   }
 }
 
-export async function resumeCommand(configFile: string | undefined, overrides: HolomindConfigInput): Promise<void> {
+export async function resumeCommand(
+  configFile: string | undefined,
+  overrides: HolomindConfigInput,
+  selection: RunSelection = {},
+): Promise<void> {
   // Only an explicit --tasks extends a resumed run; its own configuration is kept otherwise.
-  await trainAndReport(await resolveConfig(configFile, overrides), true, overrides.training?.tasks);
+  await trainAndReport(await resolveConfig(configFile, overrides), true, overrides.training?.tasks, selection);
 }
 
 async function withStore<T>(config: HolomindConfig, work: (store: StateStore, db: Kysely<Database>) => Promise<T>): Promise<T> {
@@ -78,10 +96,17 @@ async function withStore<T>(config: HolomindConfig, work: (store: StateStore, db
   }
 }
 
-export async function evaluateCommand(configFile: string | undefined, overrides: HolomindConfigInput): Promise<void> {
+export async function evaluateCommand(
+  configFile: string | undefined,
+  overrides: HolomindConfigInput,
+  selection: RunSelection = {},
+): Promise<void> {
   const requested = await resolveConfig(configFile, overrides);
   await withStore(requested, async (store) => {
-    const checkpoint = await loadLatestCheckpoint(store);
+    const checkpoint = await loadCheckpoint(store, await chooseRun(store, undefined, selection.run, false), {
+      fallback: selection.fallback,
+      onDamaged: warn,
+    });
     const config = checkpoint.progress.config;
     await startBackend({ ...config, backend: requested.backend });
     const benchmark = await buildBenchmark(config, { preprocessing: checkpoint.preprocessing });
@@ -169,32 +194,78 @@ export async function compareCommand(
   await runComparison(await resolveConfig(configFile, overrides), request);
 }
 
+/** What `holomind states <action>` takes besides the run options. */
+export interface StatesRequest extends RunSelection {
+  version?: number;
+  /** prune: keep this many newest versions per run. */
+  keepLast?: number;
+  /** prune: delete files no checkpoint references once older than this many minutes (default 15). */
+  orphanGraceMinutes?: number;
+}
+
+const warn = (line: string) => void process.stderr.write(`holomind: ${line}\n`);
+
 export async function statesCommand(
-  action: 'list' | 'show' | 'rollback',
+  action: 'list' | 'show' | 'rollback' | 'verify' | 'prune',
   configFile: string | undefined,
   overrides: HolomindConfigInput,
-  version?: number,
+  request: StatesRequest = {},
 ): Promise<void> {
   const config = await resolveConfig(configFile, overrides);
   await withStore(config, async (store) => {
+    const out = process.stdout;
     if (action === 'list') {
-      const history = await store.history(RUN_STATE_ID);
-      for (const entry of history)
-        process.stdout.write(
-          `v${entry.version}  ${entry.createdAt.toISOString()}  ${entry.description ?? ''}  ${JSON.stringify(entry.metrics ?? {})}\n`,
-        );
-      if (history.length === 0) process.stdout.write('no checkpoints yet\n');
+      const runs =
+        request.run === undefined
+          ? (await runStates(store)).map((run) => run.stateId)
+          : [await chooseRun(store, undefined, request.run)];
+      for (const stateId of runs) {
+        out.write(`${stateId}\n`);
+        for (const entry of await store.history(stateId))
+          out.write(
+            `  v${entry.version}  ${entry.createdAt.toISOString()}  ${entry.description}  ${JSON.stringify(entry.metrics)}\n`,
+          );
+      }
+      if (runs.length === 0) out.write('no checkpoints yet\n');
       return;
     }
+    if (action === 'verify') {
+      const report = await store.verify();
+      for (const damaged of report.damaged) {
+        out.write(`DAMAGED ${damaged.stateId} v${damaged.version}: ${damaged.files.join(', ')}\n`);
+        for (const problem of damaged.problems) out.write(`  ${problem}\n`);
+      }
+      out.write(
+        `checked ${report.checkedVersions} version(s), ${report.checkedTensors} tensor(s): ${report.damaged.length === 0 ? 'all intact' : `${report.damaged.length} damaged`}\n`,
+      );
+      if (report.damaged.length > 0) process.exitCode = 1;
+      return;
+    }
+    if (action === 'prune') {
+      const report = await store.prune({
+        keepLast: request.keepLast,
+        orphanGraceMs: (request.orphanGraceMinutes ?? 15) * 60_000,
+      });
+      for (const { stateId, version } of report.removedVersions) out.write(`removed ${stateId} v${version}\n`);
+      out.write(`removed ${report.removedFiles.length} file(s), ${report.freedBytes} bytes freed\n`);
+      return;
+    }
+    const stateId = await chooseRun(store, undefined, request.run, false);
     if (action === 'show') {
-      const checkpoint = await loadLatestCheckpoint(store, version);
+      const checkpoint = await loadCheckpoint(store, stateId, {
+        version: request.version,
+        fallback: request.fallback,
+        onDamaged: warn,
+      });
       const { progress } = checkpoint;
-      process.stdout.write(
+      out.write(
         `version ${checkpoint.version}: experiment ${progress.experimentId}, ${progress.config.benchmark}/${progress.config.strategy}, next task ${progress.taskIndex + 1}, ${progress.epochsDone} epoch(s) into it\n${formatMatrix(progress.matrix)}\n`,
       );
       return;
     }
-    const saved = await store.rollback(RUN_STATE_ID, version!);
-    process.stdout.write(`version ${version} is now the latest as v${saved.version}; \`holomind resume\` continues from it.\n`);
+    const saved = await store.rollback(stateId, request.version!);
+    out.write(
+      `version ${request.version} of ${stateId} is now the latest as v${saved.version}; \`holomind resume\` continues from it.\n`,
+    );
   });
 }

@@ -15,7 +15,11 @@ export type CliErrorCode =
   | 'STUDY_INVALID'
   | 'STUDY_NOT_FOUND'
   | 'QUEUE_UNREACHABLE'
-  | 'OUTPUT_UNUSABLE';
+  | 'OUTPUT_UNUSABLE'
+  | 'CHECKPOINT_DAMAGED'
+  | 'RUN_NOT_FOUND'
+  | 'RUN_IN_PROGRESS'
+  | 'DATABASE_CANNOT_HOLD_RUN';
 
 /** An error meant for a person at a terminal: the message is the whole story, with the fix. */
 export class CliError extends HoloMindError<CliErrorCode> {

@@ -10,7 +10,7 @@ export type JsonColumn = ColumnType<unknown, string, string>;
 export type TimestampColumn = ColumnType<string, string, string>;
 
 /** Experiment lifecycle: `running` until `finish` sets one of the others. */
-export type ExperimentStatus = 'running' | 'completed' | 'failed' | 'stopped';
+export type ExperimentStatus = 'running' | 'completed' | 'failed' | 'stopped' | 'crashed';
 
 /** `holomind_experiments`: one training run. */
 export interface ExperimentsTable {
@@ -24,6 +24,8 @@ export interface ExperimentsTable {
   metrics: JsonColumn;
   /** The data the run trained on (versions and statistics), written by `recordDataVersions`; NULL before. */
   data_versions: ColumnType<unknown, string | null | undefined, string | null>;
+  /** Who runs it (`<host>:<pid>`), so a later start can tell a run that died from one still going; null when not given. */
+  owner: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** `holomind_state_stores` (created by `@holomind/state`'s `stateMigrations`): one row per named StateStore; its `commits` counter is the store's write lock. */
@@ -31,6 +33,8 @@ export interface StateStoresTable {
   name: string;
   created_at: TimestampColumn;
   commits: number;
+  /** Random identity of this database, recorded in the store directory's marker so a folder serves one database. */
+  database_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** `holomind_state_versions`: one committed version of one state, pointing at its HDF5 file. */
@@ -49,6 +53,8 @@ export interface StateVersionsTable {
   restored_from: number | null;
   /** Sum of the tensors' byte lengths. */
   byte_length: number;
+  /** 1 when the version's own file holds every tensor; null for versions linking into other files. */
+  self_contained: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** `holomind_state_version_tensors`: which content hash each named tensor of a version has. */

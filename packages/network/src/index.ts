@@ -20,7 +20,7 @@ export type { LayerDescription } from './layers/dense.js';
 export type { Activation } from './activations.js';
 export type { KernelRoute } from './layers/dense-op.js';
 export type { OptimizerChoice, RegularizerBatch, StepInfo, TaskData, TrainOptions, TrainResult } from './training-options.js';
-export type { RunOverrides } from './training-session.js';
+export type { RunOverrides, TrainingSessionState, OptimizerWeight } from './training-session.js';
 export { NETWORK_STATE_FORMAT } from './network-state.js';
 export type { ColumnRecord, NetworkConfig, NetworkDescription, ProgressiveNetworkState } from './network-state.js';
 export { NetworkError } from './errors.js';

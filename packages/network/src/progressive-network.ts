@@ -20,8 +20,14 @@ import { dropoutRate, layerWidths, validate } from './option-checks.js';
 import { ParameterStore } from './parameters.js';
 import type { KernelRoute } from './layers/dense-op.js';
 import { TaskColumn, type TaskColumnOptions } from './task-column.js';
-import { resolveTrainOptions, type TaskData, type TrainOptions, type TrainResult } from './training-options.js';
-import { TrainingSession, perExampleCrossEntropy, type RunOverrides } from './training-session.js';
+import {
+  resolveTrainOptions,
+  type ResolvedTrainOptions,
+  type TaskData,
+  type TrainOptions,
+  type TrainResult,
+} from './training-options.js';
+import { TrainingSession, perExampleCrossEntropy, type RunOverrides, type TrainingSessionState } from './training-session.js';
 
 /** Options of {@link ProgressiveNetwork.fromState}. */
 export interface FromStateOptions {
@@ -212,18 +218,7 @@ export class ProgressiveNetwork {
       );
     }
     this.endSession();
-    const column = this.columnList[index]!;
-    const session = new TrainingSession(
-      {
-        taskId: column.taskId,
-        outputSize: column.options.outputSize,
-        variables: this.trainableVariables(),
-        memory: this.memory,
-        forward: (inputs, dropoutSeed) => this.run(inputs, index, true, dropoutSeed, resolved.kernels),
-      },
-      resolved,
-      this.trainRandom.nextInt(),
-    );
+    const session = this.createSession(index, resolved, this.trainRandom.nextInt());
     try {
       return await session.run(data);
     } finally {
@@ -253,6 +248,38 @@ export class ProgressiveNetwork {
     }
     this.trainableColumn(newData);
     return session.run(newData, overrides);
+  }
+
+  /**
+   * The kept session's state (optimizer weights, generator state, counters) as plain data, or
+   * undefined when no session is kept. Call between epochs; a checkpoint stores it so that
+   * {@link restoreTrainingSession} continues the task bit for bit.
+   */
+  async exportTrainingSession(): Promise<TrainingSessionState | undefined> {
+    this.assertLive();
+    return this.session?.exportState();
+  }
+
+  /**
+   * Keeps a session for `data.taskId` continued from `state` (what {@link exportTrainingSession}
+   * returned), with `options` as the session's options (its regularizer, batch size...); then
+   * {@link resumeTraining} goes on. Draws nothing from the network's own generator, so a restored
+   * network trains on exactly as the one that saved the state.
+   */
+  async restoreTrainingSession(data: TaskData, state: TrainingSessionState, options: TrainOptions = {}): Promise<void> {
+    this.assertLive();
+    const resolved = resolveTrainOptions({ ...options, preserveState: true });
+    const index = this.trainableColumn(data);
+    this.requireGradients();
+    this.endSession();
+    const session = this.createSession(index, resolved, state.random);
+    try {
+      await session.importState(state);
+    } catch (error) {
+      session.dispose();
+      throw error;
+    }
+    this.session = session;
   }
 
   /** Accuracy and mean cross-entropy of `data` under its task's column. */
@@ -457,6 +484,21 @@ export class ProgressiveNetwork {
       );
     }
     return index;
+  }
+
+  private createSession(index: number, resolved: ResolvedTrainOptions, seed: number): TrainingSession {
+    const column = this.columnList[index]!;
+    return new TrainingSession(
+      {
+        taskId: column.taskId,
+        outputSize: column.options.outputSize,
+        variables: this.trainableVariables(),
+        memory: this.memory,
+        forward: (inputs, dropoutSeed) => this.run(inputs, index, true, dropoutSeed, resolved.kernels),
+      },
+      resolved,
+      seed,
+    );
   }
 
   private trainableColumn(data: TaskData): number {

@@ -15,6 +15,31 @@ export interface TrainingTarget {
   forward(inputs: tf.Tensor, dropoutSeed: number): { logits: tf.Tensor2D; query?: tf.Tensor2D };
 }
 
+/** One tensor of an optimizer's `getWeights()`, as plain data. */
+export interface OptimizerWeight {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+  data: Float32Array | Int32Array;
+}
+
+/**
+ * Everything a kept training session carries between epochs, as plain data: the optimizer's
+ * weights (`tf.Optimizer.getWeights()`: iteration count, Adam's moments), the shuffling and dropout
+ * generator's one-number state, and the counters. Sessions stop only at epoch boundaries, so the
+ * position inside an epoch is always its start. `ProgressiveNetwork.restoreTrainingSession` continues it.
+ */
+export interface TrainingSessionState {
+  format: 'holomind-training-session/1';
+  taskId: string;
+  /** State of the session's SeededRandom (shuffling order and dropout seeds). */
+  random: number;
+  epochsDone: number;
+  steps: number;
+  batchSize: number;
+  optimizer: OptimizerWeight[];
+}
+
 /** Overrides {@link TrainingSession.run} accepts on top of the session's options. */
 export interface RunOverrides {
   epochs?: number;
@@ -195,6 +220,69 @@ export class TrainingSession {
     }
     result.batchSize = this.batchSize;
     return result;
+  }
+
+  /**
+   * The session's state as plain data. The optimizer's weights are then set back into it, exactly
+   * as {@link importState} sets them: values an optimizer derives on `setWeights` (tfjs Adam's
+   * powers of beta, recomputed from the iteration count) are then the same in a run that went on
+   * and in one restored from this state, so both continue bit for bit.
+   */
+  async exportState(): Promise<TrainingSessionState> {
+    const weights = await this.optimizer.getWeights();
+    const optimizer: OptimizerWeight[] = [];
+    for (const { name, tensor } of weights) {
+      const dtype = tensor.dtype === 'int32' ? 'int32' : 'float32';
+      const values = await tensor.data();
+      optimizer.push({
+        name,
+        shape: [...tensor.shape],
+        dtype,
+        data: dtype === 'int32' ? Int32Array.from(values) : Float32Array.from(values),
+      });
+    }
+    await this.setOptimizerWeights(optimizer, weights);
+    return {
+      format: 'holomind-training-session/1',
+      taskId: this.taskId,
+      random: this.random.seed,
+      epochsDone: this.epochsDone,
+      steps: this.steps,
+      batchSize: this.batchSize,
+      optimizer,
+    };
+  }
+
+  /** Continues from {@link exportState}'s data: optimizer weights, generator state and counters. */
+  async importState(state: TrainingSessionState): Promise<void> {
+    if (state?.format !== 'holomind-training-session/1' || state.taskId !== this.taskId) {
+      throw new NetworkError(
+        'STATE_MISMATCH',
+        `Training-session state must be 'holomind-training-session/1' of task '${this.taskId}', got ${String(state?.format)} of '${String(state?.taskId)}'; pass what exportTrainingSession() returned for this task.`,
+      );
+    }
+    await this.setOptimizerWeights(state.optimizer, await this.optimizer.getWeights());
+    this.random.reset(state.random);
+    this.epochsDone = state.epochsDone;
+    this.steps = state.steps;
+    this.batchSize = state.batchSize;
+  }
+
+  // setWeights through the tf.Optimizer API only (any optimizer keeps working); then disposes
+  // what the optimizer no longer holds: the tensors `previous` (its getWeights before) returned
+  // and the copies handed to it (it keeps its own variables of them).
+  private async setOptimizerWeights(
+    weights: OptimizerWeight[],
+    previous: Array<{ name: string; tensor: tf.Tensor }>,
+  ): Promise<void> {
+    const copies = weights.map(({ name, shape, dtype, data }) => ({ name, tensor: tf.tensor(data, shape, dtype) }));
+    await this.optimizer.setWeights(copies);
+    const current = await this.optimizer.getWeights();
+    const held = new Set<tf.Tensor>(current.slice(1).map((weight) => weight.tensor));
+    const released = [...previous, ...copies, current[0]].flatMap((weight) =>
+      weight && !held.has(weight.tensor) ? [weight.tensor] : [],
+    );
+    tf.dispose(released);
   }
 
   /** Releases the optimizer (when the session created it). */

@@ -1,5 +1,4 @@
 import fs, { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { JsonValue } from '@holomind/db';
 import { StateError } from './errors.js';
 import { arrayTypeOf, type StateDtype, type StateTypedArray } from './tensors.js';
@@ -83,9 +82,8 @@ export interface VersionFileAttributes {
 /**
  * Writes one version's HDF5 file at a temporary path (the caller publishes it). `/tensors/<name>`
  * is a dataset (shape and HDF5 type as given; bool tensors, stored as uint8, carry a `dtype`
- * attribute) for content not yet stored, a hard link for content repeated inside this save, or an
- * external link to the file that holds the content, so every name resolves in HDF5 tools while
- * nothing is written twice. Root attributes carry the metadata as JSON strings, including a
+ * attribute), or a hard link for content repeated inside this save. The file holds every tensor
+ * of its version, so it reads on its own whatever happens to other files. Root attributes carry the metadata as JSON strings, including a
  * `tensors` manifest (name to dtype, shape, sha256, source): one attribute rather than two per
  * dataset, which would cost ~0.5 ms each. Call `flush` after the datasets, then `finish`.
  */
@@ -93,17 +91,14 @@ export class VersionFileWriter {
   private readonly groups = new Set<string>([TENSOR_GROUP]);
   private readonly manifest: Record<string, ManifestEntry> = {};
 
-  private constructor(
-    private readonly handle: InstanceType<H5Api['File']>,
-    private readonly fileRelativePath: string,
-  ) {
+  private constructor(private readonly handle: InstanceType<H5Api['File']>) {
     handle.create_group(TENSOR_GROUP);
   }
 
-  /** Creates (truncates) `file`; `fileRelativePath` is where it will be published, for relative links. */
-  static async create(file: string, fileRelativePath: string): Promise<VersionFileWriter> {
+  /** Creates (truncates) `file`. */
+  static async create(file: string): Promise<VersionFileWriter> {
     const h5 = await loadHdf5();
-    return new VersionFileWriter(new h5.File(file, 'w'), fileRelativePath);
+    return new VersionFileWriter(new h5.File(file, 'w'));
   }
 
   /** `tensors/<name>`, with missing parent groups created (h5wasm prints a diagnostic instead). */
@@ -138,13 +133,6 @@ export class VersionFileWriter {
   linkHere(name: string, datasetPath: string, entry: Omit<ManifestEntry, 'source'>): void {
     this.handle.create_hard_link(`/${datasetPath}`, this.pathFor(name));
     this.manifest[name] = { ...entry, source: datasetPath };
-  }
-
-  /** Names a dataset of another file of the store. */
-  linkElsewhere(name: string, location: StoredLocation, entry: Omit<ManifestEntry, 'source'>): void {
-    const target = path.posix.relative(path.posix.dirname(this.fileRelativePath), location.file);
-    this.handle.create_external_link(target, `/${location.dataset}`, this.pathFor(name));
-    this.manifest[name] = { ...entry, source: `${target}//${location.dataset}` };
   }
 
   /** Pushes everything written so far to the operating system, so an fsync can run meanwhile. */

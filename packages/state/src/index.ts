@@ -21,4 +21,6 @@ export type {
   StateDiff,
   VersionRetentionPolicy,
   PruneReport,
+  VerifyReport,
+  DamagedVersion,
 } from './types.js';

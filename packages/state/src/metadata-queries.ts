@@ -2,7 +2,7 @@ import type { Database, JsonValue, Kysely, Transaction } from '@holomind/db';
 import { parseJsonColumn } from '@holomind/db/internal';
 import { StateError } from './errors.js';
 import { checkTag, checkVersion } from './names.js';
-import type { StoredLocation } from './hdf5-file.js';
+import { TENSOR_GROUP, type StoredLocation } from './hdf5-file.js';
 import type { StateDtype } from './tensors.js';
 import type { TensorInfo, VersionInfo, VersionMetadata, VersionSelector } from './types.js';
 
@@ -139,11 +139,14 @@ export async function versionMetadata(
     );
   const valuesRow = await db
     .selectFrom('holomind_state_versions')
-    .select('state_values')
+    .select(['state_values', 'self_contained'])
     .where('store_name', '=', storeName)
     .where('state_id', '=', stateId)
     .where('version', '=', version)
     .executeTakeFirstOrThrow();
+  // A self-contained version reads every tensor from its own file; older versions follow the
+  // blob table into whichever file first stored the content.
+  const ownFile = valuesRow.self_contained === 1 ? info.file : undefined;
   const rows = await db
     .selectFrom('holomind_state_version_tensors as t')
     .innerJoin('holomind_state_blobs as b', (join) =>
@@ -161,8 +164,8 @@ export async function versionMetadata(
     dtype: row.dtype as StateDtype,
     shape: parseJsonColumn<number[]>(row.shape),
     byteLength: Number(row.byte_length),
-    file: row.file,
-    dataset: row.dataset,
+    file: ownFile ?? row.file,
+    dataset: ownFile === undefined ? row.dataset : `${TENSOR_GROUP}/${row.name}`,
   }));
   return {
     ...info,

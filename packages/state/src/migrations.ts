@@ -117,5 +117,18 @@ export const stateMigrations: MigrationSet = {
         }
       },
     },
+    '0002-self-contained-versions': {
+      // `database_id` binds a store directory to one database (its marker file records it);
+      // `self_contained` = 1 marks versions whose own file holds every tensor (no links into
+      // other files), so damage to one file never reaches another version.
+      async up(db) {
+        await db.schema.alterTable('holomind_state_stores').addColumn('database_id', 'varchar(64)').execute();
+        await db.schema.alterTable('holomind_state_versions').addColumn('self_contained', 'integer').execute();
+      },
+      async down(db) {
+        await db.schema.alterTable('holomind_state_versions').dropColumn('self_contained').execute();
+        await db.schema.alterTable('holomind_state_stores').dropColumn('database_id').execute();
+      },
+    },
   },
 };

@@ -10,14 +10,21 @@ import {
   uniqueFileName,
 } from './durable-files.js';
 import { StateError } from './errors.js';
-import { TENSOR_GROUP, VersionFileWriter, type StoredLocation, type VersionFileAttributes } from './hdf5-file.js';
-import { findStoredBlobs, inChunks } from './metadata-queries.js';
+import { TENSOR_GROUP, VersionFileWriter, type VersionFileAttributes } from './hdf5-file.js';
+import { inChunks } from './metadata-queries.js';
 import { stateFolder } from './names.js';
 import { hashTensor, type StateDtype, type StateTypedArray } from './tensors.js';
 import type { SavedVersion, SaveOptions, SavePhase, StateStoreOptions } from './types.js';
 
-// A save retries when a prune removed content it meant to link to between its check and its commit.
+// A save writes its file again when a prune with no grace period swept it before the commit.
 const saveAttempts = 3;
+
+/** Rolls back a commit whose file a concurrent prune swept: the save writes it again. */
+class SweptFileError extends Error {
+  constructor() {
+    super('the new file was removed by a concurrent prune');
+  }
+}
 
 /** What a save needs from its StateStore. */
 export interface SaveContext {
@@ -28,30 +35,19 @@ export interface SaveContext {
   writeTransaction<Result>(work: (trx: Transaction<Database>) => Promise<Result>): Promise<Result>;
 }
 
-/**
- * A tensor to put in a version. A saved tensor has data and a fingerprint, and gets its hash
- * during the save; a rolled-back one has only its hash (its content is stored).
- */
+/** A tensor to put in a version: its data and fingerprint, and its hash once known (computed during the save otherwise). */
 export interface VersionTensor {
   name: string;
   dtype: StateDtype;
   shape: number[];
-  data?: StateTypedArray;
-  fingerprint?: string;
+  data: StateTypedArray;
+  fingerprint: string;
   hash?: string;
 }
 
-/** Rolls back a commit that a concurrent prune raced: the save writes its file again. */
-class StaleBlobsError extends Error {
-  constructor(readonly hashes: string[]) {
-    super('content removed by a concurrent prune');
-  }
-}
-
 /**
- * One save, start to end: decide which tensors are new (fingerprints, then hashes), write the
- * version file (links for stored content), publish it durably, commit the metadata under the
- * store's lock. Retries when a concurrent prune raced it; never leaves a row without its file.
+ * One save, start to end: write the version file (every tensor; repeats inside it hard-linked),
+ * publish it durably, commit the metadata under the store's lock. Never leaves a row without its file.
  */
 export async function saveVersion(
   context: SaveContext,
@@ -63,22 +59,8 @@ export async function saveVersion(
 ): Promise<SavedVersion> {
   const folder = stateFolder(context.directory, stateId);
   const createdAt = nowTimestamp();
-  const mustWrite = new Set<string>();
+  hashRepeats(tensors);
   for (let attempt = 1; ; attempt++) {
-    await hashPossibleDuplicates(context, tensors);
-    const stored = await findStoredBlobs(
-      context.db,
-      context.storeName,
-      tensors.flatMap((tensor) => (tensor.hash ? [tensor.hash] : [])),
-    );
-    for (const hash of mustWrite) stored.delete(hash);
-    const missing = tensors.find((tensor) => !tensor.data && !stored.has(tensor.hash!));
-    if (missing) {
-      throw new StateError(
-        'NOT_FOUND',
-        `Tensor '${missing.name}' of state '${stateId}' is no longer stored (a concurrent prune removed it); nothing was saved.`,
-      );
-    }
     const fileName = `${stateId}/${uniqueFileName('.h5')}`;
     const finalFile = path.join(context.directory, fileName);
     const temporaryFile = path.join(folder, uniqueFileName('.h5', TEMPORARY_PREFIX));
@@ -87,7 +69,7 @@ export async function saveVersion(
     ensureDurableFolder(folder);
     let written: Map<string, string>;
     try {
-      written = await writeVersionFile(temporaryFile, fileName, tensors, stored, { stateId, createdAt, ...options, values });
+      written = await writeVersionFile(temporaryFile, tensors, { stateId, createdAt, ...options, values });
       await report('file-written');
       publishFile(temporaryFile, finalFile);
     } catch (error) {
@@ -98,38 +80,23 @@ export async function saveVersion(
     const newBlobs = tensors.filter((tensor) => written.get(tensor.hash!) === `${TENSOR_GROUP}/${tensor.name}`);
     let version: number;
     try {
-      version = await commitVersion(
-        context,
-        stateId,
-        fileName,
-        tensors,
-        newBlobs,
-        stored,
-        values,
-        options,
-        restoredFrom,
-        createdAt,
-      );
+      version = await commitVersion(context, stateId, fileName, tensors, newBlobs, values, options, restoredFrom, createdAt);
     } catch (error) {
+      if (error instanceof SweptFileError && attempt < saveAttempts) continue;
+      if (error instanceof SweptFileError) {
+        throw new StateError(
+          'STORE_BUSY',
+          `State '${stateId}' could not be saved: concurrent prunes with orphanGraceMs near 0 kept removing its new file; retry.`,
+        );
+      }
       // An error while confirming COMMIT can hide a success: look before deleting the file.
       const landed = await versionUsingFile(context, fileName);
       if (landed === 'unknown') throw error;
-      if (landed !== undefined) {
-        version = landed;
-      } else {
+      if (landed === undefined) {
         removeFilesDurably([finalFile]);
-        if (error instanceof StaleBlobsError && attempt < saveAttempts) {
-          for (const hash of error.hashes) mustWrite.add(hash);
-          continue;
-        }
-        if (error instanceof StaleBlobsError) {
-          throw new StateError(
-            'STORE_BUSY',
-            `State '${stateId}' could not be saved: content it links to kept being pruned concurrently; retry.`,
-          );
-        }
         throw error;
       }
+      version = landed;
     }
     await report('committed');
     const writtenBytes = newBlobs.reduce((sum, tensor) => sum + byteLengthOf(tensor), 0);
@@ -147,57 +114,45 @@ export async function saveVersion(
 }
 
 /**
- * Computes the full hash of every tensor that might already be stored: its fingerprint matches
- * stored content or another tensor of this save. The others are provably new; they are hashed
- * later, while their file is being synced to disk.
+ * Computes the full hash of every tensor whose fingerprint another tensor of this save shares, so
+ * repeats inside the save become hard links. The others are hashed later, while their file is
+ * being synced to disk.
  */
-async function hashPossibleDuplicates(context: SaveContext, tensors: VersionTensor[]): Promise<void> {
-  const unhashed = tensors.filter((tensor) => tensor.hash === undefined);
-  const fingerprints = unhashed.map((tensor) => tensor.fingerprint!);
+function hashRepeats(tensors: VersionTensor[]): void {
   const occurrences = new Map<string, number>();
-  for (const fingerprint of fingerprints) occurrences.set(fingerprint, (occurrences.get(fingerprint) ?? 0) + 1);
-  const stored = new Set<string>();
-  for (const chunk of inChunks([...occurrences.keys()])) {
-    const rows = await context.db
-      .selectFrom('holomind_state_blobs')
-      .select('fingerprint')
-      .where('store_name', '=', context.storeName)
-      .where('fingerprint', 'in', chunk)
-      .execute();
-    for (const row of rows) stored.add(row.fingerprint);
+  for (const tensor of tensors) {
+    if (tensor.hash === undefined) occurrences.set(tensor.fingerprint, (occurrences.get(tensor.fingerprint) ?? 0) + 1);
   }
-  for (const tensor of unhashed) {
-    if (stored.has(tensor.fingerprint!) || occurrences.get(tensor.fingerprint!)! > 1)
-      tensor.hash = hashTensor(tensor.dtype, tensor.shape, tensor.data!);
+  for (const tensor of tensors) {
+    if (tensor.hash === undefined && occurrences.get(tensor.fingerprint)! > 1)
+      tensor.hash = hashTensor(tensor.dtype, tensor.shape, tensor.data);
   }
 }
 
 /**
- * Writes the version file: links for stored or repeated content, datasets for the rest. The
+ * Writes the version file: every tensor's bytes, with hard links for content repeated inside this
+ * save. Nothing links into another version's file, so damage to one file never reaches another
+ * version (content addressing then serves verification, not sharing across files). The
  * provably new tensors are hashed while the operating system syncs their bytes (the two take
  * about as long), then their hashes and the metadata are added and the file closed. Returns,
  * per hash written here, its dataset path.
  */
 async function writeVersionFile(
   temporaryFile: string,
-  fileName: string,
   tensors: VersionTensor[],
-  stored: ReadonlyMap<string, StoredLocation>,
   attributes: VersionFileAttributes,
 ): Promise<Map<string, string>> {
-  const writer = await VersionFileWriter.create(temporaryFile, fileName);
+  const writer = await VersionFileWriter.create(temporaryFile);
   const written = new Map<string, string>();
   let finished = false;
   try {
     const deferred: Array<{ tensor: VersionTensor; datasetPath: string }> = [];
     for (const tensor of tensors) {
       const here = tensor.hash === undefined ? undefined : written.get(tensor.hash);
-      const elsewhere = tensor.hash === undefined ? undefined : stored.get(tensor.hash);
       const entry = { dtype: tensor.dtype, shape: tensor.shape, sha256: tensor.hash ?? '' };
       if (here) writer.linkHere(tensor.name, here, entry);
-      else if (elsewhere) writer.linkElsewhere(tensor.name, elsewhere, entry);
       else {
-        const datasetPath = writer.writeDataset(tensor.name, tensor.dtype, tensor.shape, tensor.data!, tensor.hash);
+        const datasetPath = writer.writeDataset(tensor.name, tensor.dtype, tensor.shape, tensor.data, tensor.hash);
         if (tensor.hash === undefined) deferred.push({ tensor, datasetPath });
         else written.set(tensor.hash, datasetPath);
       }
@@ -206,7 +161,7 @@ async function writeVersionFile(
     const syncing = fsyncFileInBackground(temporaryFile);
     try {
       for (const { tensor, datasetPath } of deferred) {
-        tensor.hash = hashTensor(tensor.dtype, tensor.shape, tensor.data!);
+        tensor.hash = hashTensor(tensor.dtype, tensor.shape, tensor.data);
         written.set(tensor.hash, datasetPath);
       }
     } finally {
@@ -221,14 +176,13 @@ async function writeVersionFile(
   return written;
 }
 
-/** The metadata transaction of one save: lock, recheck linked content, blobs, version row, tensors, tags. */
+/** The metadata transaction of one save: lock, blobs, version row, tensors, tags. */
 function commitVersion(
   context: SaveContext,
   stateId: string,
   fileName: string,
   tensors: VersionTensor[],
   newBlobs: VersionTensor[],
-  stored: Map<string, StoredLocation>,
   values: Record<string, JsonValue>,
   options: Required<SaveOptions>,
   restoredFrom: number | null,
@@ -236,12 +190,7 @@ function commitVersion(
 ): Promise<number> {
   return context.writeTransaction(async (trx) => {
     // Under the lock: a prune sweeping orphans (with a tiny grace period) may have taken our file.
-    if (!existsSync(path.join(context.directory, fileName))) throw new StaleBlobsError([]);
-    const newHashes = new Set(newBlobs.map((tensor) => tensor.hash!));
-    const linked = [...new Set(tensors.map((tensor) => tensor.hash!).filter((hash) => !newHashes.has(hash)))];
-    const stillStored = await findStoredBlobs(trx, context.storeName, linked);
-    const gone = linked.filter((hash) => stillStored.get(hash)?.file !== stored.get(hash)?.file);
-    if (gone.length > 0) throw new StaleBlobsError(gone);
+    if (!existsSync(path.join(context.directory, fileName))) throw new SweptFileError();
 
     for (const chunk of inChunks(newBlobs, 200)) {
       await trx
@@ -250,7 +199,7 @@ function commitVersion(
           chunk.map((tensor) => ({
             store_name: context.storeName,
             hash: tensor.hash!,
-            fingerprint: tensor.fingerprint!,
+            fingerprint: tensor.fingerprint,
             file: fileName,
             dataset: `${TENSOR_GROUP}/${tensor.name}`,
             dtype: tensor.dtype,
@@ -258,8 +207,13 @@ function commitVersion(
             byte_length: byteLengthOf(tensor),
           })),
         )
-        // Another save committed the same content first: keep its copy, ours stays unused in our file.
-        .onConflict((conflict) => conflict.columns(['store_name', 'hash']).doNothing())
+        // Known content: the row points at the newest copy, which a prune removes last.
+        .onConflict((conflict) =>
+          conflict.columns(['store_name', 'hash']).doUpdateSet((update) => ({
+            file: update.ref('excluded.file'),
+            dataset: update.ref('excluded.dataset'),
+          })),
+        )
         .execute();
     }
 
@@ -282,6 +236,7 @@ function commitVersion(
         metrics: toJsonColumn(options.metrics),
         state_values: toJsonColumn(values),
         restored_from: restoredFrom,
+        self_contained: 1,
         byte_length: tensors.reduce((sum, tensor) => sum + byteLengthOf(tensor), 0),
       })
       .execute();
@@ -321,17 +276,7 @@ async function versionUsingFile(context: SaveContext, fileName: string): Promise
 }
 
 function byteLengthOf(tensor: VersionTensor): number {
-  return tensor.data?.byteLength ?? tensor.shape.reduce((product, size) => product * size, 1) * bytesPerElement(tensor.dtype);
-}
-
-function bytesPerElement(dtype: string): number {
-  return dtype === 'float64'
-    ? 8
-    : dtype === 'float32' || dtype === 'int32' || dtype === 'uint32'
-      ? 4
-      : dtype === 'int16' || dtype === 'uint16'
-        ? 2
-        : 1;
+  return tensor.data.byteLength;
 }
 
 export async function upsertTags(

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeValue } from '@holomind/core';
@@ -12,7 +13,14 @@ import { checkStateId, checkTag, checkVersion } from './names.js';
 import { pruneStore } from './prune.js';
 import { saveVersion, upsertTags, type SaveContext, type VersionTensor } from './save-version.js';
 import { stateMigrations } from './migrations.js';
-import { hashTensor, prepareState, type LoadedTensor, type StateInput, type StateTypedArray } from './tensors.js';
+import {
+  fingerprintTensor,
+  hashTensor,
+  prepareState,
+  type LoadedTensor,
+  type StateInput,
+  type StateTypedArray,
+} from './tensors.js';
 import type {
   LoadedState,
   LoadOptions,
@@ -27,6 +35,7 @@ import type {
   VersionInfo,
   VersionMetadata,
   VersionSelector,
+  VerifyReport,
 } from './types.js';
 
 const defaultCacheBytes = 256 * 1024 * 1024;
@@ -53,7 +62,7 @@ export class StateStore {
   readonly storeName: string;
   private readonly db: Kysely<Database>;
   /** Loaded tensors by content hash, bounded by their bytes; undefined when `cacheBytes` is 0. */
-  private readonly cache: LRUCache<string, StateTypedArray> | undefined;
+  private readonly cache: LRUCache<string, { data: StateTypedArray; verified: boolean }> | undefined;
   private readonly options: StateStoreOptions;
   private ready: Promise<void> | undefined;
 
@@ -80,7 +89,7 @@ export class StateStore {
     this.db = options.db;
     // lru-cache wants a positive integer budget; 0 turns the cache off.
     const maxSize = Math.floor(cacheBytes);
-    this.cache = maxSize > 0 ? new LRUCache({ maxSize, sizeCalculation: (data) => data.byteLength }) : undefined;
+    this.cache = maxSize > 0 ? new LRUCache({ maxSize, sizeCalculation: (entry) => entry.data.byteLength }) : undefined;
   }
 
   /** Bytes currently held by the tensor cache. */
@@ -194,8 +203,47 @@ export class StateStore {
       metrics: options.metrics ?? source.metrics,
       tags: options.tags ?? [],
     });
-    const tensors: VersionTensor[] = source.located.map(({ name, hash, dtype, shape }) => ({ name, hash, dtype, shape }));
+    // The content is read back and verified first: a missing or damaged source fails here, before
+    // anything is written, and the new version holds its own verified copy.
+    const data = await this.readTensors(source.located, true);
+    const tensors: VersionTensor[] = source.located.map(({ name, hash, dtype, shape }, index) => ({
+      name,
+      hash,
+      dtype,
+      shape,
+      data: data[index]!,
+      fingerprint: fingerprintTensor(dtype, shape, data[index]!),
+    }));
     return saveVersion(this.saveContext(), stateId, tensors, source.values, checked, version);
+  }
+
+  /**
+   * Scrub: reads every tensor of every version (of one state, or of all) from disk, bypassing the
+   * cache, and checks its SHA-256 against the metadata. Lists each damaged version with the files
+   * involved and what is wrong; the store is not changed.
+   */
+  async verify(options: { stateId?: string } = {}): Promise<VerifyReport> {
+    await this.prepare();
+    const stateIds =
+      options.stateId === undefined ? (await this.list()).map((state) => state.stateId) : [checkStateId(options.stateId)];
+    const report: VerifyReport = { checkedVersions: 0, checkedTensors: 0, damaged: [] };
+    for (const stateId of stateIds) {
+      for (const info of await versionInfos(this.db, this.storeName, stateId)) {
+        const { located } = await versionMetadata(this.db, this.storeName, stateId, info.version);
+        report.checkedVersions++;
+        report.checkedTensors += located.length;
+        const problems = await this.findDamage(located);
+        if (problems.length > 0) {
+          report.damaged.push({
+            stateId,
+            version: info.version,
+            files: [...new Set(problems.map((problem) => problem.file))],
+            problems: problems.map((problem) => problem.message),
+          });
+        }
+      }
+    }
+    return report;
   }
 
   /**
@@ -258,26 +306,57 @@ export class StateStore {
       .values({ name: this.storeName, created_at: nowTimestamp(), commits: 0 })
       .onConflict((conflict) => conflict.column('name').doNothing())
       .execute();
-    this.claimDirectory();
+    this.claimDirectory(await this.databaseId());
   }
 
-  /** Marks the directory as this store's, so two stores never sweep each other's files. */
-  private claimDirectory(): void {
+  /** The random identity of this store's database (created on first use; concurrent starters agree on one). */
+  private async databaseId(): Promise<string> {
+    await this.db
+      .updateTable('holomind_state_stores')
+      .set({ database_id: randomUUID() })
+      .where('name', '=', this.storeName)
+      .where('database_id', 'is', null)
+      .execute();
+    const row = await this.db
+      .selectFrom('holomind_state_stores')
+      .select('database_id')
+      .where('name', '=', this.storeName)
+      .executeTakeFirstOrThrow();
+    return row.database_id!;
+  }
+
+  /**
+   * Binds the directory to this store and its database: the marker file names both, and a store of
+   * another name or database is refused, so two databases never sweep (prune) each other's files.
+   */
+  private claimDirectory(databaseId: string): void {
     ensureDurableFolder(this.directory);
     const marker = path.join(this.directory, markerFileName);
-    if (existsSync(marker)) {
-      const claimed = (JSON.parse(readFileSync(marker, 'utf8')) as { storeName?: string }).storeName;
-      if (claimed !== this.storeName) {
-        throw new StateError(
-          'STORE_MISMATCH',
-          `Directory ${this.directory} belongs to state store '${claimed}', not '${this.storeName}'; give each store its own directory.`,
-        );
-      }
-      return;
+    const write = () => {
+      const temporary = path.join(this.directory, uniqueFileName('.json', TEMPORARY_PREFIX));
+      writeFileSync(
+        temporary,
+        JSON.stringify({ format: 'holomind-state-store/2', storeName: this.storeName, databaseId }) + '\n',
+      );
+      publishFile(temporary, marker);
+    };
+    if (!existsSync(marker)) return write();
+    const claimed = readMarker(marker);
+    if (claimed.storeName !== this.storeName) {
+      throw new StateError(
+        'STORE_MISMATCH',
+        `Directory ${this.directory} belongs to state store '${claimed.storeName}', not '${this.storeName}'; give each store its own directory.`,
+      );
     }
-    const temporary = path.join(this.directory, uniqueFileName('.json', TEMPORARY_PREFIX));
-    writeFileSync(temporary, JSON.stringify({ format: 'holomind-state-store/1', storeName: this.storeName }) + '\n');
-    publishFile(temporary, marker);
+    // A marker from before databases were recorded: the first database to open it binds it.
+    if (claimed.databaseId === undefined) return write();
+    if (claimed.databaseId !== databaseId) {
+      throw new StateError(
+        'STORE_MISMATCH',
+        `Directory ${this.directory} holds the state files of another database (id ${claimed.databaseId}, this one is ${databaseId}); ` +
+          'open it with the database it was created with, or give this database its own directory.',
+      );
+    }
   }
 
   /** Runs `work` in a transaction that first takes the store's lock row, mapping lock timeouts to STORE_BUSY. */
@@ -308,14 +387,18 @@ export class StateStore {
     };
   }
 
-  /** Tensor data for located tensors: from the cache, else from their files (one open per file). */
+  /**
+   * Tensor data for located tensors: from the cache, else from their files (one open per file).
+   * With `verify`, every tensor's SHA-256 is checked against the metadata, once per process: the
+   * cache remembers which of its entries were verified.
+   */
   private async readTensors(located: LocatedTensor[], verify: boolean): Promise<StateTypedArray[]> {
     const result: StateTypedArray[] = new Array(located.length);
     const byFile = new Map<string, Array<{ index: number; request: DatasetRequest }>>();
     located.forEach((tensor, index) => {
       const cached = this.cache?.get(tensor.hash);
-      if (cached) {
-        result[index] = cached.slice();
+      if (cached && (cached.verified || !verify)) {
+        result[index] = cached.data.slice();
         return;
       }
       const list = byFile.get(tensor.file) ?? [];
@@ -330,25 +413,62 @@ export class StateStore {
       requests.forEach(({ index }, position) => {
         const data = arrays[position]!;
         const tensor = located[index]!;
+        if (verify) {
+          const actual = hashTensor(tensor.dtype, tensor.shape, data);
+          if (actual !== tensor.hash) {
+            throw new StateError(
+              'CORRUPT_FILE',
+              `Tensor '${tensor.name}' read from ${tensor.file} hashes to ${actual}, the metadata says ${tensor.hash}; the file was changed outside StateStore.`,
+            );
+          }
+        }
         // The cache keeps its own copy: callers own (and may change) what load returns. Empty
         // arrays (size 0 is invalid for lru-cache) and ones over the whole budget are not cached.
-        if (this.cache && data.byteLength > 0 && data.byteLength <= this.cache.maxSize) this.cache.set(tensor.hash, data.slice());
+        if (this.cache && data.byteLength > 0 && data.byteLength <= this.cache.maxSize)
+          this.cache.set(tensor.hash, { data: data.slice(), verified: verify });
         result[index] = data;
-      });
-    }
-    if (verify) {
-      located.forEach((tensor, index) => {
-        const actual = hashTensor(tensor.dtype, tensor.shape, result[index]!);
-        if (actual !== tensor.hash) {
-          throw new StateError(
-            'CORRUPT_FILE',
-            `Tensor '${tensor.name}' read from ${tensor.file} hashes to ${actual}, the metadata says ${tensor.hash}; the file was changed outside StateStore.`,
-          );
-        }
       });
     }
     return result;
   }
+
+  /** Every problem of a version's tensors, read from disk (not the cache): unreadable files or datasets, wrong hashes. */
+  private async findDamage(located: LocatedTensor[]): Promise<Array<{ file: string; message: string }>> {
+    const problems: Array<{ file: string; message: string }> = [];
+    const byFile = new Map<string, LocatedTensor[]>();
+    for (const tensor of located) byFile.set(tensor.file, [...(byFile.get(tensor.file) ?? []), tensor]);
+    for (const [file, tensors] of byFile) {
+      for (const tensor of tensors) {
+        try {
+          const [data] = await readDatasets(path.join(this.directory, file), [tensor]);
+          const actual = hashTensor(tensor.dtype, tensor.shape, data!);
+          if (actual !== tensor.hash)
+            problems.push({
+              file,
+              message: `tensor '${tensor.name}' hashes to ${actual.slice(0, 12)}…, the metadata says ${tensor.hash.slice(0, 12)}…`,
+            });
+        } catch (error) {
+          problems.push({ file, message: `tensor '${tensor.name}': ${(error as Error).message}` });
+        }
+      }
+    }
+    return problems;
+  }
+}
+
+/** The store marker's content; a marker that is not ours or not JSON is a named error. */
+function readMarker(marker: string): { storeName?: string; databaseId?: string } {
+  try {
+    const parsed = JSON.parse(readFileSync(marker, 'utf8')) as unknown;
+    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { storeName?: unknown }).storeName === 'string')
+      return parsed as { storeName?: string; databaseId?: string };
+  } catch {
+    // Reported below with the fix.
+  }
+  throw new StateError(
+    'STORE_MISMATCH',
+    `The store marker ${marker} is damaged (not the JSON a StateStore writes); if this directory holds only HoloMind state files, delete the marker and open the store again with its own database.`,
+  );
 }
 
 function busyError(storeName: string, cause: unknown): StateError {

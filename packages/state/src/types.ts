@@ -101,7 +101,10 @@ export interface LoadedState {
 
 /** Options of `load`. */
 export interface LoadOptions extends VersionSelector {
-  /** Recompute every tensor's SHA-256 and compare with the metadata (costs ~0.6 s per GiB). */
+  /**
+   * Recompute every tensor's SHA-256 and compare with the metadata (costs ~0.6 s per GiB, once per
+   * tensor per process); a mismatch throws `CORRUPT_FILE` naming the file.
+   */
   verify?: boolean;
 }
 
@@ -158,4 +161,22 @@ export interface PruneReport {
   /** Files deleted, relative to the store directory (orphans included). */
   removedFiles: string[];
   freedBytes: number;
+}
+
+/** One damaged version as `verify` reports it. */
+export interface DamagedVersion {
+  stateId: string;
+  version: number;
+  /** The files (relative to the store directory) whose content is missing, unreadable or wrong. */
+  files: string[];
+  /** One line per damaged tensor: its name and what is wrong. */
+  problems: string[];
+}
+
+/** What `verify` (the scrub) found. */
+export interface VerifyReport {
+  checkedVersions: number;
+  checkedTensors: number;
+  /** Every version with at least one tensor that is missing, unreadable or does not match its hash. */
+  damaged: DamagedVersion[];
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { JsonObject } from '@holomind/core';
+import { maskUrlCredentials, type JsonObject } from '@holomind/core';
 import { ExperimentRepository, type Database, type Kysely } from '@holomind/db';
-import { ProgressiveNetwork } from '@holomind/network';
+import { ProgressiveNetwork, type TrainingSessionState } from '@holomind/network';
 import { StateStore } from '@holomind/state';
 import type { BackendInfo } from '@holomind/tensor-kernels';
 import type { BenchmarkTask } from '@holomind/data';
@@ -11,8 +11,9 @@ import { buildBenchmark, type ContinualBenchmark } from './benchmark.js';
 import { buildNetwork } from './build-model.js';
 import { buildStrategy } from './build-strategy.js';
 import type { ComposedStrategy } from '../strategies/compose.js';
-import { loadLatestCheckpoint, type RunProgress } from './checkpoint.js';
 import { checkDataUnchanged, type DataVersions } from './data-versions.js';
+import { loadCheckpoint, runStateId, type RunProgress } from './checkpoint.js';
+import { chooseRun, claimRun, markCrashedRuns, runOwner } from './run-registry.js';
 import { startMonitoring, type RunMonitoring } from './monitoring.js';
 import { byTask } from './record.js';
 import { planStrategy, type StrategyPlan } from './strategy.js';
@@ -23,6 +24,10 @@ export interface RunSession {
   config: HolomindConfig;
   db: Kysely<Database>;
   store: StateStore;
+  /** The state id this run's checkpoints go under (its own, see `runStateId`). */
+  stateId: string;
+  /** The training session a mid-task checkpoint kept, until the task's training takes it over. */
+  restoredSession?: TrainingSessionState;
   experiments: ExperimentRepository;
   backend: BackendInfo;
   benchmark: ContinualBenchmark;
@@ -47,12 +52,17 @@ export interface OpenRunOptions {
   /** Continue from the output folder's latest checkpoint; `resumeTasks` may extend the run. */
   resume?: boolean;
   resumeTasks?: number;
+  /** The experiment id of the run to resume (default: the most recent unfinished one). */
+  run?: string;
+  /** When the checkpoint is damaged, resume from the newest intact earlier version. */
+  fallback?: boolean;
 }
 
 /**
- * Opens a run: the backend, then either the latest checkpoint (resume: the run's own configuration
- * wins, more tasks may be asked for) or a new experiment with a fresh network and consolidator,
- * then monitoring keyed by the experiment id.
+ * Opens a run: the backend, then either a checkpoint (resume: the chosen run's own configuration
+ * wins, except where its outputs go (`-o`, `--db`) and the backend; more tasks may be asked for) or
+ * a new experiment with its own state id, a fresh network and strategy; then monitoring keyed by
+ * the experiment id. Runs of this machine that died while `running` are marked `crashed` first.
  */
 export async function openRun(options: OpenRunOptions): Promise<RunSession> {
   const startedAt = performance.now();
@@ -60,6 +70,7 @@ export async function openRun(options: OpenRunOptions): Promise<RunSession> {
   let config = options.config;
   const store = new StateStore({ directory: path.join(config.output, 'states'), db });
   const experiments = new ExperimentRepository(db);
+  for (const line of await markCrashedRuns(experiments)) reporter.info(line);
   // The backend named on the command line (or in the file) wins over the one a resumed run used.
   const backend = await startBackend(config);
   reporter.info(
@@ -70,15 +81,25 @@ export async function openRun(options: OpenRunOptions): Promise<RunSession> {
   let strategy: ComposedStrategy;
   let benchmark: ContinualBenchmark;
   let plan: StrategyPlan;
+  let stateId: string;
+  let restoredSession: TrainingSessionState | undefined;
   if (options.resume) {
-    const checkpoint = await loadLatestCheckpoint(store);
+    stateId = await chooseRun(store, experiments, options.run);
+    const checkpoint = await loadCheckpoint(store, stateId, {
+      fallback: options.fallback,
+      onDamaged: (line) => reporter.info(line),
+    });
+    await claimRun(experiments, checkpoint.progress.experimentId);
     const saved = checkpoint.progress.config;
     config = {
       ...saved,
       backend: config.backend,
+      output: config.output,
+      db: config.db,
       training: { ...saved.training, tasks: Math.max(saved.training.tasks, options.resumeTasks ?? 0) },
     };
     progress = { ...checkpoint.progress, config };
+    restoredSession = checkpoint.session;
     reporter.info(
       `Resuming experiment ${progress.experimentId} from checkpoint version ${checkpoint.version}: task ${progress.taskIndex + 1}, ${progress.epochsDone} epoch(s) done.`,
     );
@@ -96,9 +117,12 @@ export async function openRun(options: OpenRunOptions): Promise<RunSession> {
     plan = planStrategy(config, benchmark.scenario);
     const experiment = await experiments.create({
       name: config.data ? `data:${path.basename(config.data.path)}/${config.strategy}` : `${config.benchmark}/${config.strategy}`,
-      hyperparameters: JSON.parse(JSON.stringify(config)),
+      // The database URL's password stays out of the experiment row (it is shown by `holomind` commands).
+      hyperparameters: JSON.parse(JSON.stringify({ ...config, db: maskUrlCredentials(config.db) })),
+      owner: runOwner(),
     });
     await experiments.recordDataVersions(experiment.id, benchmark.dataVersions as unknown as JsonObject);
+    stateId = runStateId(experiment.id);
     progress = { experimentId: experiment.id, taskIndex: 0, epochsDone: 0, matrix: [], config };
     network = buildNetwork(config, plan, benchmark.inputShape);
     strategy = buildStrategy(config, plan, benchmark.tasks);
@@ -107,6 +131,8 @@ export async function openRun(options: OpenRunOptions): Promise<RunSession> {
     config,
     db,
     store,
+    stateId,
+    restoredSession,
     experiments,
     backend,
     benchmark,

@@ -21,6 +21,10 @@ export interface RunTrainingOptions {
   reporter: TrainingReporter;
   /** Use this database instead of opening `config.db` (tests, compare). */
   db?: Kysely<Database>;
+  /** When resuming: the experiment id of the run (default: the most recent unfinished run of the folder). */
+  run?: string;
+  /** When resuming from a damaged checkpoint: use the newest intact earlier version instead of failing. */
+  fallback?: boolean;
 }
 
 /**

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BenchmarkTask } from '@holomind/data';
+import type { StepInfo } from '@holomind/network';
 import type { TaskContext } from '../strategies/continual-strategy.js';
 import { columnFor } from './build-model.js';
 import { columnsOf } from './build-strategy.js';
-import { saveCheckpoint } from './checkpoint.js';
+import { restoreKeptSession, saveCheckpoint } from './checkpoint.js';
 import type { RunSession } from './open-run.js';
 import { taskMonitor } from './live-monitor.js';
 import { recordEpoch } from './record.js';
@@ -43,24 +44,24 @@ export async function trainTask(
     if (session.progress.epochsDone === 0) await strategy.beforeTask(context);
     const regularizer = strategy.loss(context);
     reporter.startTask(taskIndex, tasks.length, task.classes, config.training.epochs, session.progress.epochsDone);
-    let sessionKept = false;
+    const trainOptions = {
+      epochs: 1,
+      batchSize: config.training.batchSize,
+      optimizer: { name: 'adam' as const, learningRate: config.training.learningRate },
+      preserveState: true,
+      regularizer,
+      gradientAccumulation: config.performance.gradientAccumulation,
+      shrinkBatchAboveBytes: config.performance.shrinkBatchAboveBytes,
+      onStep: async (step: StepInfo) => {
+        reporter.step(step.loss);
+        await monitor?.onStep(step);
+      },
+      onGradients: monitor?.onGradients,
+    };
+    // A run resumed between two epochs continues the checkpoint's session (bit-exact resume).
+    let sessionKept = await restoreKeptSession(session, network, train, trainOptions);
     for (let epoch = session.progress.epochsDone; epoch < config.training.epochs; epoch++) {
-      const result = sessionKept
-        ? await network.resumeTraining(train)
-        : await network.train(train, {
-            epochs: 1,
-            batchSize: config.training.batchSize,
-            optimizer: { name: 'adam' as const, learningRate: config.training.learningRate },
-            preserveState: true,
-            regularizer,
-            gradientAccumulation: config.performance.gradientAccumulation,
-            shrinkBatchAboveBytes: config.performance.shrinkBatchAboveBytes,
-            onStep: async (step) => {
-              reporter.step(step.loss);
-              await monitor?.onStep(step);
-            },
-            onGradients: monitor?.onGradients,
-          });
+      const result = sessionKept ? await network.resumeTraining(train) : await network.train(train, trainOptions);
       sessionKept = true;
       const { accuracy } = await network.evaluate(test);
       const loss = result.epochLosses.at(-1) ?? Number.NaN;

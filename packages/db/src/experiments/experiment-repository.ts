@@ -14,6 +14,8 @@ export interface Experiment {
   startedAt: Date;
   /** Null while running. */
   endedAt: Date | null;
+  /** Who runs it (`<host>:<pid>` as given to `create`), or null. */
+  owner: string | null;
   hyperparameters: JsonObject;
   /** Summary metrics given to `finish` (empty while running). */
   metrics: Record<string, number>;
@@ -27,6 +29,8 @@ export interface CreateExperimentOptions {
   hyperparameters?: JsonObject;
   /** Defaults to now. */
   startedAt?: Date;
+  /** Who runs it, e.g. `<host>:<pid>`: lets a later start mark the run `crashed` once that process is gone. */
+  owner?: string;
 }
 
 /** Options of {@link ExperimentRepository.finish}. */
@@ -45,7 +49,7 @@ export interface ListExperimentsOptions {
   limit?: number;
 }
 
-const finishedStatuses: ReadonlySet<string> = new Set(['completed', 'failed', 'stopped']);
+const finishedStatuses: ReadonlySet<string> = new Set(['completed', 'failed', 'stopped', 'crashed']);
 
 /**
  * Experiments (training runs) in SQL (SQLite or PostgreSQL), through a Kysely instance the caller
@@ -71,6 +75,7 @@ export class ExperimentRepository {
       status: 'running' as const,
       started_at: startedAt.toISOString(),
       ended_at: null,
+      owner: options.owner === undefined ? null : requireName(options.owner, 'Experiment owner', 200),
       hyperparameters: toJsonColumn(hyperparameters),
       metrics: toJsonColumn({}),
       data_versions: null,
@@ -85,7 +90,7 @@ export class ExperimentRepository {
     if (!finishedStatuses.has(status)) {
       throw new DatabaseError(
         'INVALID_ARGUMENT',
-        `finish status must be completed, failed or stopped, got ${describeValue(status)}.`,
+        `finish status must be completed, failed, stopped or crashed, got ${describeValue(status)}.`,
       );
     }
     const metrics = requireMetrics(options.metrics ?? {});
@@ -123,6 +128,28 @@ export class ExperimentRepository {
     return this.get(id);
   }
 
+  /**
+   * Puts a finished experiment (completed, failed, stopped, crashed) back to `running`, to continue
+   * it; `owner` names the process that does. Throws INVALID_STATE when it is already running.
+   */
+  async reopen(id: string, options: { owner?: string } = {}): Promise<Experiment> {
+    const owner = options.owner === undefined ? null : requireName(options.owner, 'Experiment owner', 200);
+    const result = await this.db
+      .updateTable('holomind_experiments')
+      .set({ status: 'running', ended_at: null, owner })
+      .where('id', '=', requireName(id, 'Experiment id', 64))
+      .where('status', '!=', 'running')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) {
+      const existing = await this.get(id);
+      throw new DatabaseError(
+        'INVALID_STATE',
+        `Experiment ${id} ('${existing.name}') is already running; finish it (or mark it crashed) before reopening it.`,
+      );
+    }
+    return this.get(id);
+  }
+
   /** One experiment; throws NOT_FOUND for an unknown id. */
   async get(id: string): Promise<Experiment> {
     const row = await this.db
@@ -156,6 +183,7 @@ function toExperiment(row: Selectable<ExperimentsTable>): Experiment {
     status: row.status,
     startedAt: new Date(row.started_at),
     endedAt: row.ended_at === null ? null : new Date(row.ended_at),
+    owner: row.owner ?? null,
     hyperparameters: parseJsonColumn<JsonObject>(row.hyperparameters),
     metrics: parseJsonColumn<Record<string, number>>(row.metrics),
     dataVersions:

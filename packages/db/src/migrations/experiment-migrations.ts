@@ -32,5 +32,13 @@ export const experimentMigrations: MigrationSet = {
       },
     },
     '0002-data-versions': experimentDataVersionsMigration,
+    '0003-experiment-owner': {
+      async up(db) {
+        await db.schema.alterTable('holomind_experiments').addColumn('owner', 'varchar(200)').execute();
+      },
+      async down(db) {
+        await db.schema.alterTable('holomind_experiments').dropColumn('owner').execute();
+      },
+    },
   },
 };

@@ -51,6 +51,7 @@ export function describeSqlConformance(dialect: string, open: () => Promise<SqlT
       expect(applied).toEqual([
         'experiments/0001-experiments',
         'experiments/0002-data-versions',
+        'experiments/0003-experiment-owner',
         'archives/0001-architectures-and-training-states',
       ]);
       expect(await tableNames(db)).toEqual(
@@ -168,6 +169,18 @@ export function describeSqlConformance(dialect: string, open: () => Promise<SqlT
       const later = await experiments.create({ name: 'listed' });
       expect((await experiments.list({ name: 'listed', limit: 2 })).map((run) => run.id)).toEqual([later.id, runs[0]!.id]);
       await expectErrorCode(experiments.list({ limit: 0 }), DatabaseError, 'INVALID_ARGUMENT');
+    });
+
+    it('marks a dead run crashed and reopens a finished one with its new owner', async () => {
+      const run = await experiments.create({ name: 'reopened', owner: 'host-a:123' });
+      expect(run).toMatchObject({ status: 'running', owner: 'host-a:123' });
+      expect((await experiments.finish(run.id, { status: 'crashed' })).status).toBe('crashed');
+      const reopened = await experiments.reopen(run.id, { owner: 'host-b:456' });
+      expect(reopened).toMatchObject({ status: 'running', owner: 'host-b:456', endedAt: null });
+      await expectErrorCode(experiments.reopen(run.id), DatabaseError, 'INVALID_STATE');
+      expect((await experiments.finish(run.id)).status).toBe('completed');
+      expect((await experiments.reopen(run.id)).owner).toBeNull();
+      expect((await experiments.create({ name: 'unowned' })).owner).toBeNull();
     });
 
     it('stores hostile strings as data, never as SQL', async () => {

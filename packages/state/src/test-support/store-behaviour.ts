@@ -133,7 +133,7 @@ export function describeStateStoreBehaviour(label: string, openHome: () => Promi
       tf.dispose([weights, steps, mask]);
     });
 
-    it('writes identical content once, within a save, across versions and across states', async () => {
+    it('writes repeats inside a save once, and gives every version a file of its own', async () => {
       const { store, home } = await openStore();
       const frozen = seededFloat32(64 * 1024, 1); // 256 KiB, never changes
       const first = await store.save('model', {
@@ -147,17 +147,18 @@ export function describeStateStoreBehaviour(label: string, openHome: () => Promi
         frozen: array(frozen, [64, 1024]),
         head: array(seededFloat32(1000, 3), [1000]),
       });
-      expect(second).toMatchObject({ version: 2, writtenBytes: 4000, reusedBytes: frozen.byteLength });
+      // Content already stored elsewhere is written again: no version depends on another's file.
+      expect(second).toMatchObject({ version: 2, writtenBytes: frozen.byteLength + 4000, reusedBytes: 0 });
       const other = await store.save('other-model', { shared: array(frozen, [64, 1024]) });
-      expect(other.writtenBytes).toBe(0);
+      expect(other.writtenBytes).toBe(frozen.byteLength);
       // The same bytes with another shape are other content.
       const reshaped = await store.save('other-model', { shared: array(frozen, [1024, 64]) });
       expect(reshaped.writtenBytes).toBe(frozen.byteLength);
 
       const fileSize = (file: string) => statSync(path.join(home.directory, file)).size;
       expect(fileSize(first.file)).toBeGreaterThan(frozen.byteLength);
-      expect(fileSize(second.file)).toBeLessThan(frozen.byteLength / 4);
-      expect(fileSize(other.file)).toBeLessThan(frozen.byteLength / 4);
+      expect(fileSize(second.file)).toBeGreaterThan(frozen.byteLength);
+      expect(fileSize(other.file)).toBeGreaterThan(frozen.byteLength);
       const blobs = await home.db.selectFrom('holomind_state_blobs').select('hash').execute();
       expect(blobs).toHaveLength(4);
 
@@ -202,7 +203,7 @@ export function describeStateStoreBehaviour(label: string, openHome: () => Promi
       await expectStateError(store.tag('agent', 9, 'nope'), 'NOT_FOUND');
 
       const restored = await store.rollback('agent', 1);
-      expect(restored).toMatchObject({ version: 4, writtenBytes: 0, reusedBytes: 2000 });
+      expect(restored).toMatchObject({ version: 4, writtenBytes: 2000, reusedBytes: 0 });
       const latest = await store.load('agent');
       expect(latest.version).toBe(4);
       expect(sameBits(latest.tensors.policy!.data, contents[0]!)).toBe(true);
@@ -265,7 +266,7 @@ export function describeStateStoreBehaviour(label: string, openHome: () => Promi
       ]);
     });
 
-    it('prunes by retention policy, keeps content later versions share, and sweeps crash leftovers', async () => {
+    it("prunes by retention policy, deletes each removed version's own file, and sweeps crash leftovers", async () => {
       const { store, home } = await openStore();
       const frozen = seededFloat32(10_000, 9);
       const saved = [];
@@ -284,9 +285,9 @@ export function describeStateStoreBehaviour(label: string, openHome: () => Promi
         { stateId: 'run', version: 3 },
         { stateId: 'run', version: 1 },
       ]);
-      // Version 1's file still holds the frozen tensor every remaining version links to.
-      expect(report.removedFiles).toEqual([saved[2]!.file]);
-      expect(existsSync(path.join(home.directory, saved[0]!.file))).toBe(true);
+      // Every version holds its own copy of the frozen tensor, so both files go.
+      expect(report.removedFiles.sort()).toEqual([saved[0]!.file, saved[2]!.file].sort());
+      expect(existsSync(path.join(home.directory, saved[0]!.file))).toBe(false);
       expect(existsSync(path.join(home.directory, saved[2]!.file))).toBe(false);
       expect(report.freedBytes).toBeGreaterThan(4000);
       expect((await store.history('run')).map((version) => version.version)).toEqual([2, 4, 5]);
@@ -308,7 +309,6 @@ export function describeStateStoreBehaviour(label: string, openHome: () => Promi
 
       const all = await store.prune({ keepLast: 1, keepTagged: false, orphanGraceMs: 0 });
       expect(all.removedVersions.map((version) => version.version)).toEqual([4, 2]);
-      // Version 1's file stays: version 5 still links to the frozen tensor inside it.
       expect(all.removedFiles.sort()).toEqual([saved[1]!.file, saved[3]!.file].sort());
       expect(sameBits((await store.load('run', { verify: true })).tensors.frozen!.data, frozen)).toBe(true);
     });
