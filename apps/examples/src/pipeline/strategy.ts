@@ -79,7 +79,7 @@ export function planStrategy(config: HolomindConfig, scenario: Scenario): Strate
       // per task; never the test split). Class-IL (Split MNIST): DER++ from a class-balanced memory
       // 91.6%; with EWC on the extractor and the attention read 88.7%. Domain-IL (Permuted MNIST, 10
       // tasks): DER++ class-balanced 86.87%, + the read 86.85%, + EWC (λ 1000) and the read 74.43%:
-      // EWC holds the extractor, where each new permutation must be learned, in 47 steps. So replay alone in
+      // EWC holds the extractor, where each new permutation must be learned, in 42 steps. So replay alone in
       // class- and domain-IL; with task identity the hybrid adds EWC on the shared extractor (the heads
       // stay free) and the external memory's read.
       const taskIncremental = scenario === 'task-incremental';
