@@ -2,7 +2,7 @@
 // every strategy, on the full MNIST; two runs at a time (one per core: the wasm backend is single-threaded).
 // Writes bench/results/cl-<scenario>-seed<k>.json per run group and bench/results/continual-learning.{json,md}.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,6 +39,9 @@ const scenarios = [
 const PARTS = ['ewc', 'online-ewc', 'pnn', 'er', 'derpp', 'lwf'];
 
 const only = process.env.CL_SCENARIOS?.split(',');
+// CL_STRATEGIES=holomind re-runs only those strategies and replaces their rows in the per-seed files,
+// keeping the other strategies' runs (e.g. after changing one strategy's definition).
+const rerun = process.env.CL_STRATEGIES?.split(',');
 const jobs = scenarios
   .filter((scenario) => !only || only.includes(scenario.id))
   .flatMap((scenario) => seeds.map((seed) => ({ scenario, seed })));
@@ -48,7 +51,9 @@ const started = Date.now();
 
 function runJob({ scenario, seed }) {
   const json = path.join(results, `cl-${scenario.id}-seed${seed}.json`);
-  const output = path.join(results, 'runs', `${scenario.id}-seed${seed}`);
+  const strategies = rerun ? scenario.strategies.filter((strategy) => rerun.includes(strategy)) : scenario.strategies;
+  const written = rerun ? `${json}.partial` : json;
+  const output = path.join(results, 'runs', `${scenario.id}-seed${seed}${rerun ? `-${strategies.join('-')}` : ''}`);
   const args = [
     cli,
     'compare',
@@ -56,7 +61,7 @@ function runJob({ scenario, seed }) {
     path.join(here, 'cl-protocol.yaml'),
     ...scenario.args,
     '--strategies',
-    scenario.strategies.join(','),
+    strategies.join(','),
     '--seeds',
     String(seed),
     '--backend',
@@ -66,7 +71,7 @@ function runJob({ scenario, seed }) {
     '--db',
     `sqlite:${path.join(output, 'holomind.db')}`,
     '--json',
-    json,
+    written,
   ];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
@@ -74,10 +79,23 @@ function runJob({ scenario, seed }) {
       env: { ...process.env, HOLOMIND_QUIET: '1' },
     });
     child.stdout.on('data', (chunk) => process.stdout.write(`[${scenario.id} seed ${seed}] ${chunk}`));
-    child.on('exit', (code) =>
-      code === 0 ? resolve(json) : reject(new Error(`${scenario.id} seed ${seed} exited with ${code}`)),
-    );
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${scenario.id} seed ${seed} exited with ${code}`));
+      if (rerun) mergeRerun(json, written, strategies);
+      resolve(json);
+    });
   });
+}
+
+// Replaces the re-run strategies' runs and rows in a per-seed file; the other strategies stay as measured.
+function mergeRerun(json, partial, strategies) {
+  const fresh = JSON.parse(readFileSync(partial, 'utf8'));
+  const merged = existsSync(json) ? JSON.parse(readFileSync(json, 'utf8')) : { ...fresh, runs: [], strategies: [] };
+  const kept = (entry) => !strategies.includes(entry.strategy);
+  merged.runs = [...merged.runs.filter(kept), ...fresh.runs];
+  merged.strategies = [...merged.strategies.filter(kept), ...fresh.strategies];
+  writeFileSync(json, `${JSON.stringify(merged, null, 2)}\n`);
+  rmSync(partial);
 }
 
 // CL_SUMMARIZE_ONLY=1 rebuilds the tables from the per-seed files already in bench/results.
@@ -148,6 +166,7 @@ for (const scenario of scenarios.filter((s) => !only || only.includes(s.id))) {
   }
   lines.push('', ...checks.map((check) => `- ${check.met ? 'MET' : 'NOT MET'}: ${check.what} (${check.value.toFixed(2)})`), '');
 }
+if (rerun) lines.push(`Re-run of ${rerun.join(', ')} only; the other rows are the earlier full run's.`);
 if (!process.env.CL_SUMMARIZE_ONLY)
   lines.push(`Wall time: ${((Date.now() - started) / 60000).toFixed(1)} min, ${parallel} runs at a time.`);
 writeFileSync(path.join(results, 'continual-learning.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -59,3 +59,29 @@ describe('replay configuration, bad input', () => {
     expect(() => planStrategy(parseConfig({ strategy: 'pnn' }), 'class-incremental')).toThrow(/needs the task identity/);
   });
 });
+
+describe('holomind, per scenario', () => {
+  const parts = (scenario: 'task-incremental' | 'domain-incremental' | 'class-incremental', input = {}) => {
+    const plan = planStrategy(parseConfig({ strategy: 'holomind', ...input }), scenario);
+    return { ewc: plan.ewc, memory: plan.memory, replay: plan.replay };
+  };
+  const derpp = { kind: 'derpp', policy: 'class-balanced' };
+
+  it('adds EWC on the extractor and the memory read only with task identity, replay everywhere', () => {
+    expect(parts('task-incremental')).toEqual({ ewc: 'separate', memory: true, replay: derpp });
+    expect(parts('domain-incremental')).toEqual({ ewc: undefined, memory: false, replay: derpp });
+    expect(parts('class-incremental')).toEqual({ ewc: undefined, memory: false, replay: derpp });
+  });
+
+  it('lets the holomind section switch each part on or off in any scenario', () => {
+    expect(parts('domain-incremental', { holomind: { ewc: true, memoryRead: true } })).toMatchObject({
+      ewc: 'separate',
+      memory: true,
+    });
+    expect(parts('task-incremental', { holomind: { ewc: false, replay: false } })).toEqual({
+      ewc: undefined,
+      memory: true,
+      replay: undefined,
+    });
+  });
+});
