@@ -45,7 +45,7 @@ describe('@holomind/db installed alone from its tarball', () => {
       { DATABASE_URL: server.url },
     );
     expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({
-      applied: 2,
+      applied: 4,
       best: [2, 1],
       evolution: ['v1', 'v2'],
       codes: { sqlite: ['DRIVER_PACKAGE_MISSING', true], mongo: 'DRIVER_PACKAGE_MISSING' },

@@ -63,9 +63,9 @@ export function describeSqlConformance(dialect: string, open: () => Promise<SqlT
       const hyperparameters = experiments.columns.find((column) => column.name === 'hyperparameters')!;
       expect(hyperparameters.dataType.toLowerCase()).toBe(dialect === 'PostgreSQL' ? 'jsonb' : 'text');
 
-      expect(await migrateDownAll(db)).toHaveLength(3);
+      expect(await migrateDownAll(db)).toHaveLength(4);
       expect((await tableNames(db)).filter((name) => ownTables.includes(name))).toEqual([]);
-      expect(await migrateToLatest(db)).toHaveLength(3);
+      expect(await migrateToLatest(db)).toHaveLength(4);
     });
 
     it("composes another package's set after its own, and applies or undoes one set alone", async () => {
