@@ -21,6 +21,7 @@ export type { Activation } from './activations.js';
 export type { KernelRoute } from './layers/dense-op.js';
 export type { OptimizerChoice, RegularizerBatch, StepInfo, TaskData, TrainOptions, TrainResult } from './training-options.js';
 export type { RunOverrides, TrainingSessionState, OptimizerWeight } from './training-session.js';
+export type { TaskTrainingData } from './task-data.js';
 export { NETWORK_STATE_FORMAT } from './network-state.js';
 export type { ColumnRecord, NetworkConfig, NetworkDescription, ProgressiveNetworkState } from './network-state.js';
 export { NetworkError } from './errors.js';

@@ -19,6 +19,7 @@ import {
 import { dropoutRate, layerWidths, validate } from './option-checks.js';
 import { ParameterStore } from './parameters.js';
 import type { KernelRoute } from './layers/dense-op.js';
+import { resolveTaskData, type TaskTrainingData } from './task-data.js';
 import { TaskColumn, type TaskColumnOptions } from './task-column.js';
 import {
   resolveTrainOptions,
@@ -203,10 +204,20 @@ export class ProgressiveNetwork {
 
   /**
    * Trains `data.taskId`'s column — the newest; earlier ones are frozen — with softmax
-   * cross-entropy plus `options.regularizer`. Starts a new session (ending a kept one).
+   * cross-entropy plus `options.regularizer`. Starts a new session (ending a kept one). `data` is
+   * `{ taskId, inputs, labels }`, `{ taskId, xs, ys }` or `{ taskId, dataset }` ({@link TaskTrainingData}).
    */
-  async train(data: TaskData, options: TrainOptions = {}): Promise<TrainResult> {
+  async train(data: TaskTrainingData, options: TrainOptions = {}): Promise<TrainResult> {
     this.assertLive();
+    const resolved = await resolveTaskData(data);
+    try {
+      return await this.trainResolved(resolved.data, options);
+    } finally {
+      resolved.dispose();
+    }
+  }
+
+  private async trainResolved(data: TaskData, options: TrainOptions): Promise<TrainResult> {
     const resolved = resolveTrainOptions(options);
     const index = this.trainableColumn(data);
     this.requireGradients();
@@ -229,10 +240,20 @@ export class ProgressiveNetwork {
 
   /**
    * Continues the session a `train(..., { preserveState: true })` kept — same options, optimizer
-   * moments, shuffling stream and batch size — on `newData` of the same task.
+   * moments, shuffling stream and batch size — on `newData` of the same task, in any
+   * {@link TaskTrainingData} form.
    */
-  async resumeTraining(newData: TaskData, overrides: RunOverrides = {}): Promise<TrainResult> {
+  async resumeTraining(newData: TaskTrainingData, overrides: RunOverrides = {}): Promise<TrainResult> {
     this.assertLive();
+    const resolved = await resolveTaskData(newData);
+    try {
+      return await this.resumeResolved(resolved.data, overrides);
+    } finally {
+      resolved.dispose();
+    }
+  }
+
+  private async resumeResolved(newData: TaskData, overrides: RunOverrides): Promise<TrainResult> {
     const session = this.session;
     if (!session) {
       throw new NetworkError(
@@ -247,7 +268,7 @@ export class ProgressiveNetwork {
       );
     }
     this.trainableColumn(newData);
-    return session.run(newData, overrides);
+    return await session.run(newData, overrides);
   }
 
   /**
@@ -282,9 +303,18 @@ export class ProgressiveNetwork {
     this.session = session;
   }
 
-  /** Accuracy and mean cross-entropy of `data` under its task's column. */
-  async evaluate(data: TaskData, options: EvaluateOptions = {}): Promise<Evaluation> {
+  /** Accuracy and mean cross-entropy of `data` (any {@link TaskTrainingData} form) under its task's column. */
+  async evaluate(data: TaskTrainingData, options: EvaluateOptions = {}): Promise<Evaluation> {
     this.assertLive();
+    const resolved = await resolveTaskData(data);
+    try {
+      return await this.evaluateResolved(resolved.data, options);
+    } finally {
+      resolved.dispose();
+    }
+  }
+
+  private async evaluateResolved(data: TaskData, options: EvaluateOptions): Promise<Evaluation> {
     const index = this.columnIndex(data.taskId);
     this.checkInputs(data.inputs);
     const batchSize = validate.positiveInteger('batchSize', options.batchSize ?? 256);
@@ -503,7 +533,10 @@ export class ProgressiveNetwork {
 
   private trainableColumn(data: TaskData): number {
     if (typeof data !== 'object' || data === null) {
-      throw new NetworkError('INVALID_OPTION', 'Training data must be { taskId, inputs, labels }.');
+      throw new NetworkError(
+        'INVALID_OPTION',
+        'Training data must be { taskId, inputs, labels }, { taskId, xs, ys } or { taskId, dataset }.',
+      );
     }
     const index = this.columnIndex(data.taskId);
     const column = this.columnList[index]!;
