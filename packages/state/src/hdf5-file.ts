@@ -22,8 +22,7 @@ export function loadHdf5(): Promise<H5Api> {
  * Runs synchronous h5wasm calls with HDF5's diagnostics (~40 lines of error stack per failure, which
  * h5wasm's NODERAWFS build writes straight to file descriptor 2) kept off the terminal: they go to
  * stderr only under HOLOMIND_DEBUG, and a failure carries them as its `cause`. (h5wasm's throwing
- * error handler is no alternative: it throws through HDF5's API exit and leaves the library unable
- * to open files afterwards.)
+ * error handler was not used: it throws through HDF5's API exit instead of returning through it.)
  */
 function quietHdf5<T>(work: () => T): T {
   const diagnostics: string[] = [];

@@ -75,10 +75,11 @@ export function byteMutations(): fc.Arbitrary<ByteMutation> {
 
 /** `original` with `mutation` applied (a new array). */
 export function applyMutation(original: Uint8Array, mutation: ByteMutation): Uint8Array {
+  // Uint8Array.from, not slice(): on a Node Buffer slice() is a view, and mutating it damaged the caller's original.
   const index = (fraction: number) => Math.floor(fraction * original.length);
   switch (mutation.kind) {
     case 'flip': {
-      const copy = original.slice();
+      const copy = Uint8Array.from(original);
       mutation.positions.forEach((position, i) => {
         if (copy.length > 0) copy[index(position)]! ^= mutation.masks[i]!;
       });
@@ -87,7 +88,7 @@ export function applyMutation(original: Uint8Array, mutation: ByteMutation): Uin
     case 'truncate':
       return original.slice(0, index(mutation.at));
     case 'overwrite': {
-      const copy = original.slice();
+      const copy = Uint8Array.from(original);
       copy.set(mutation.bytes.subarray(0, Math.max(0, copy.length - index(mutation.at))), index(mutation.at));
       return copy;
     }
