@@ -24,7 +24,7 @@ describe('@holomind/state installed alone from its tarball', () => {
     await project?.remove();
   });
 
-  it('saves a tfjs tensor and a typed array, links unchanged content, and loads them back', async () => {
+  it('saves a tfjs tensor and a typed array in self-contained versions (nothing linked), and loads them back', async () => {
     const output = await project.runScript(
       `
       import * as tf from '@tensorflow/tfjs-core';
@@ -55,7 +55,7 @@ describe('@holomind/state installed alone from its tarball', () => {
     );
     expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({
       versions: [1, 2],
-      reused: 16,
+      reused: 0,
       kernel: [1, 2, 3, 4],
       labels: [7, 8, 9],
       task: 1,

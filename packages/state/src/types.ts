@@ -43,7 +43,7 @@ export interface SavedVersion {
   tensorCount: number;
   /** Tensor bytes written into the new file. */
   writtenBytes: number;
-  /** Tensor bytes found already stored and linked instead of written. */
+  /** Tensor bytes linked to an earlier version instead of written: always 0 now that every version is self-contained (kept for compatibility). */
   reusedBytes: number;
 }
 
