@@ -159,7 +159,7 @@ describe('holomind bad input', () => {
     ]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(
-      /Cannot use the database postgres:\/\/holomind:\*\*\*@127\.0\.0\.1:1\/holomind.*Nothing was trained/,
+      /Cannot use the PostgreSQL database postgres:\/\/holomind:\*\*\*@127\.0\.0\.1:1\/holomind.*Nothing was trained/,
     );
     expect(result.stdout).not.toMatch(/task 1/);
     expect(existsSync(path.join(workspace, 'unreachable', 'states'))).toBe(false);
