@@ -1,3 +1,4 @@
+import { HEADLESS_CHROMIUM_ARGS } from '@holomind/testing';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -29,17 +30,7 @@ describe('holomind train --dashboard in headless Chromium', () => {
       executablePath: chromiumPath,
       headless: true,
       viewport: { width: 1400, height: 1800 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-      ],
+      args: [...HEADLESS_CHROMIUM_ARGS],
     });
   });
   afterAll(async () => {

@@ -1,3 +1,4 @@
+import { HEADLESS_CHROMIUM_ARGS } from '@holomind/testing';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -42,18 +43,7 @@ export async function launchChromium(options: {
     executablePath: chromiumPath,
     headless: true,
     viewport: { width: 1280, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-      ...(options.webgpu ? ['--enable-unsafe-webgpu'] : []),
-    ],
+    args: [...HEADLESS_CHROMIUM_ARGS, ...(options.webgpu ? ['--enable-unsafe-webgpu'] : [])],
   });
   return {
     context,

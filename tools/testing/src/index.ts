@@ -13,3 +13,4 @@ export { measure, median } from './bench.js';
 export type { MeasureOptions, Measurement } from './bench.js';
 export { propertyRuns, propertyParameters, PropertyOutcomes, byteMutations, applyMutation } from './property.js';
 export type { ByteMutation } from './property.js';
+export { HEADLESS_CHROMIUM_ARGS } from './chromium.js';

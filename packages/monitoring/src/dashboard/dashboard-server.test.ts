@@ -1,3 +1,4 @@
+import { HEADLESS_CHROMIUM_ARGS } from '@holomind/testing';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import os from 'node:os';
@@ -121,17 +122,7 @@ describe('dashboard in headless Chromium', () => {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: chromiumPath,
       headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-      ],
+      args: [...HEADLESS_CHROMIUM_ARGS],
     });
   });
   afterAll(async () => {
