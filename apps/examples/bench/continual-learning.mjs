@@ -23,7 +23,8 @@ const scenarios = [
   {
     id: 'split-mnist-task-il',
     title: 'Split MNIST, task-incremental (5 tasks of 2 digits, a head per task)',
-    args: ['--benchmark', 'split-mnist', '--scenario', 'task-incremental', '--tasks', '5'],
+    // Three epochs per task: at one epoch every strategy ends near 99.2% (each task under-trained).
+    args: ['--benchmark', 'split-mnist', '--scenario', 'task-incremental', '--tasks', '5', '--epochs', '3'],
     strategies: ['finetune', 'ewc', 'online-ewc', 'pnn', 'lwf', 'er', 'derpp', 'holomind'],
     targets: { holomind: 99.5 },
   },

@@ -68,12 +68,15 @@ const replaySection = z.strictObject({
 
 /**
  * Switches for the parts of the `holomind` strategy, for ablations (each part must earn its place).
- * Unset: the scenario's default (EWC and the attention read are off in class-IL, where they cost accuracy).
+ * Unset: the scenario's default (columns and the attention read with task identity, DER++ replay without).
  */
 const holomindSection = z.strictObject({
+  /** Progressive columns (a fresh column per task with lateral inputs); default: with task identity (task-IL). */
+  columns: z.boolean().optional(),
   ewc: z.boolean().optional(),
   memoryRead: z.boolean().optional(),
-  replay: z.boolean().default(true),
+  /** DER++ replay; default: on without columns, off with them (a frozen column forgets nothing). */
+  replay: z.boolean().optional(),
 });
 
 const ewcSection = z.strictObject({

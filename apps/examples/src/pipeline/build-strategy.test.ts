@@ -67,8 +67,9 @@ describe('holomind, per scenario', () => {
   };
   const derpp = { kind: 'derpp', policy: 'class-balanced' };
 
-  it('adds EWC on the extractor and the memory read only with task identity, replay everywhere', () => {
-    expect(parts('task-incremental')).toEqual({ ewc: 'separate', memory: true, replay: derpp });
+  it('uses progressive columns and the read with task identity, DER++ replay without', () => {
+    expect(parts('task-incremental')).toEqual({ ewc: undefined, memory: true, replay: undefined });
+    expect(planStrategy(parseConfig({ strategy: 'holomind' }), 'task-incremental').extractor).toEqual({ kind: 'none' });
     expect(parts('domain-incremental')).toEqual({ ewc: undefined, memory: false, replay: derpp });
     expect(parts('class-incremental')).toEqual({ ewc: undefined, memory: false, replay: derpp });
   });
@@ -78,10 +79,25 @@ describe('holomind, per scenario', () => {
       ewc: 'separate',
       memory: true,
     });
-    expect(parts('task-incremental', { holomind: { ewc: false, replay: false } })).toEqual({
+    expect(parts('task-incremental', { holomind: { columns: false, ewc: true } })).toEqual({
+      ewc: 'separate',
+      memory: false,
+      replay: derpp,
+    });
+    expect(parts('task-incremental', { holomind: { memoryRead: false } })).toEqual({
       ewc: undefined,
-      memory: true,
+      memory: false,
       replay: undefined,
     });
+  });
+
+  it('refuses parts that columns make pointless, and columns without task identity', () => {
+    expect(() => parts('task-incremental', { holomind: { ewc: true } })).toThrow(
+      /holomind\.ewc: true has nothing to protect.*holomind\.columns: false/,
+    );
+    expect(() => parts('task-incremental', { holomind: { replay: true } })).toThrow(/holomind\.replay: true/);
+    expect(() => parts('class-incremental', { holomind: { columns: true } })).toThrow(
+      /needs the task identity.*--scenario task-incremental/,
+    );
   });
 });
