@@ -66,7 +66,7 @@ export async function sweepCommand(file: string, flags: SweepFlags, progress?: S
     if (failures.length > 0) {
       throw new CliError(
         'STUDY_FAILED',
-        `${failures.length} job(s) of study '${study.name}' (${studyId}) failed, so their trials are marked failed: ${failures.join('; ')}. Fix the cause and run the sweep again${(flags.queue ?? study.queue) ? " (each worker's log has the full error)" : ''}.`,
+        `${failures.length} job(s) of study '${study.name}' (${studyId}) failed, so their trials are marked failed: ${failures.map((line) => line.replace(/\.$/, '')).join('; ')}. Fix the cause and run the sweep again${(flags.queue ?? study.queue) ? " (each worker's log has the full error)" : ''}.`,
       );
     }
   } finally {
