@@ -18,7 +18,11 @@ export interface RunStudyOptions {
   /** The open study database and its URL (absolute for SQLite: workers open it too). */
   db: Kysely<Database>;
   dbUrl: string;
-  /** The study's folder; every run gets `trials/<number>-seed<seed>/` in it (on storage all workers reach). */
+  /**
+   * The study's folder; every run gets `trials/<study id>/<number>-seed<seed>/` in it (on storage all
+   * workers reach): its checkpoints, and on SQLite its database. A folder per study, so a study run
+   * again never continues the checkpoints of an earlier one.
+   */
   folder: string;
   executor: TrialExecutor;
   progress: StudyProgress;
@@ -50,8 +54,10 @@ function propose(study: StudySpec, count: number, offset: number, random: Seeded
  * points; at each point the rule stops the worst trials on their mean objective over seeds. Every
  * decision is taken on a whole batch at once, so results do not depend on the number of workers
  * or the order jobs finish in. Trials, runs and decisions are written to the study database.
+ * A job that fails (after the queue's retries) fails its trial; `failures` has a line per failed
+ * job with its error, as the worker reported it.
  */
-export async function runStudy(options: RunStudyOptions): Promise<{ studyId: string; trials: Trial[] }> {
+export async function runStudy(options: RunStudyOptions): Promise<{ studyId: string; trials: Trial[]; failures: string[] }> {
   const { study, db, dbUrl, folder, executor, progress } = options;
   const studies = new StudyRepository(db);
   const tasks = parseConfig(study.base).training.tasks;
@@ -70,7 +76,7 @@ export async function runStudy(options: RunStudyOptions): Promise<{ studyId: str
   const batchSize = study.batch ?? (study.sampler === 'tpe' ? 4 : budget);
   const random = new SeededRandom(study.samplerSeed);
   const decided: Observation[] = [];
-  let failed = false;
+  const failedJobs: string[] = [];
   for (let offset = 0; offset < budget; offset += batchSize) {
     const batch: LiveTrial[] = [];
     for (const [index, params] of propose(study, Math.min(batchSize, budget - offset), offset, random, decided).entries()) {
@@ -83,7 +89,7 @@ export async function runStudy(options: RunStudyOptions): Promise<{ studyId: str
       const jobs: TrialJob[] = [];
       for (const live of alive) {
         for (const seed of study.seeds) {
-          const runFolder = path.join(folder, 'trials', `${live.trial.number}-seed${seed}`);
+          const runFolder = path.join(folder, 'trials', record.id, `${live.trial.number}-seed${seed}`);
           const runDbName = `holomind_study_${record.id.replaceAll('-', '').slice(-12)}_t${live.trial.number}_s${seed}`;
           await prepareRunDatabase(db, dbUrl, runDbName);
           const runDb = runDatabaseUrl(dbUrl, runFolder, runDbName);
@@ -108,14 +114,15 @@ export async function runStudy(options: RunStudyOptions): Promise<{ studyId: str
         const live = alive.find((entry) => entry.trial.number === job.trialNumber)!;
         if (outcome instanceof Error) {
           failures.add(job.trialNumber);
-          progress.info(`trial ${job.trialNumber} seed ${job.seed} failed: ${outcome.message}`);
+          const line = `trial ${job.trialNumber} seed ${job.seed} failed: ${outcome.message}`;
+          failedJobs.push(line);
+          progress.info(line);
         } else {
           live.results.set(job.seed, outcome);
           progress.trialTasks(job.trialNumber, job.seed, outcome.tasksDone);
         }
       });
       for (const live of alive.filter((entry) => failures.has(entry.trial.number))) {
-        failed = true;
         await studies.updateTrial(live.trial.id, { status: 'failed' });
         progress.endTrial(live.trial.number, 'failed', null);
         decided.push({ params: live.params, value: -Infinity });
@@ -151,6 +158,6 @@ export async function runStudy(options: RunStudyOptions): Promise<{ studyId: str
       decided.push({ params: live.params, value });
     }
   }
-  await studies.finishStudy(record.id, failed ? 'failed' : 'completed');
-  return { studyId: record.id, trials: await studies.listTrials(record.id) };
+  await studies.finishStudy(record.id, failedJobs.length > 0 ? 'failed' : 'completed');
+  return { studyId: record.id, trials: await studies.listTrials(record.id), failures: failedJobs };
 }

@@ -54,7 +54,7 @@ export async function sweepCommand(file: string, flags: SweepFlags, progress?: S
   const { db, dbUrl, folder, executor } = await prepareSweep(study, flags);
   const shown = progress ?? (flags.quiet ? silentStudyProgress : studyProgress(study.budget));
   try {
-    const { studyId, trials } = await runStudy({ study, db, dbUrl, folder, executor, progress: shown });
+    const { studyId, trials, failures } = await runStudy({ study, db, dbUrl, folder, executor, progress: shown });
     shown.stop();
     const rows = leaderboard(trials, study.objective);
     const files = writeLeaderboard(rows, folder, { study: study.name, studyId, objective: study.objective, seeds: study.seeds });
@@ -63,6 +63,12 @@ export async function sweepCommand(file: string, flags: SweepFlags, progress?: S
     process.stdout.write(
       `\nStudy '${study.name}' (${studyId}), objective ${study.objective} on the ${trials.length} trial(s), % mean ± std over seeds ${study.seeds.join(', ')}:\n${formatLeaderboard(rows)}\n\nLeaderboard: ${files.csv}, ${files.json}\n`,
     );
+    if (failures.length > 0) {
+      throw new CliError(
+        'STUDY_FAILED',
+        `${failures.length} job(s) of study '${study.name}' (${studyId}) failed, so their trials are marked failed: ${failures.map((line) => line.replace(/\.$/, '')).join('; ')}. Fix the cause and run the sweep again${(flags.queue ?? study.queue) ? " (each worker's log has the full error)" : ''}.`,
+      );
+    }
   } finally {
     shown.stop();
     await executor.close();

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createDatabase, StudyRepository } from '@holomind/db';
 import { expectErrorCode } from '@holomind/testing';
 import { CliError } from '../errors.js';
 import { sweepCommand } from './sweep-commands.js';
@@ -71,5 +72,25 @@ describe('holomind sweep refuses bad input before any trial starts', () => {
     expect(await failure({ space: { 'ewc.lambda': { values: [-1] } } })).toMatch(/ewc\.lambda/);
     expect(await failure({ space: { 'ewc.lambda': { uniform: [1, 10] } } })).toMatch(/grid sampler needs `values:` lists/);
     expect(await failure({ pruner: { rule: 'median', atTasks: [2] } })).toMatch(/atTasks must be below training\.tasks \(2\)/);
+  });
+});
+
+describe('holomind sweep reports failed jobs', () => {
+  it('a job that fails marks its trial failed, and the sweep ends with STUDY_FAILED naming the error', async () => {
+    const output = path.join(workspace, 'failing');
+    const missing = path.join(workspace, 'missing.csv');
+    const file = studyFile('failing', { base: { data: { path: missing }, strategy: 'ewc', training: { tasks: 2 } }, budget: 1 });
+    const error = await expectErrorCode(sweepCommand(file, { output }, silentStudyProgress), CliError, 'STUDY_FAILED');
+    expect(error.message).toContain("1 job(s) of study 'bad'");
+    expect(error.message).toMatch(/trial 0 seed \d+ failed: .*missing\.csv' does not exist/);
+    const db = await createDatabase(`sqlite:${path.join(output, 'bad', 'holomind.db')}`);
+    try {
+      const studies = new StudyRepository(db);
+      const [latest] = await studies.listStudies('bad');
+      expect(latest!.status).toBe('failed');
+      expect((await studies.listTrials(latest!.id)).map((trial) => trial.status)).toEqual(['failed']);
+    } finally {
+      await db.destroy();
+    }
   });
 });

@@ -100,10 +100,27 @@ async function trialsOf(url: string): Promise<Trial[]> {
   }
 }
 
-if (redisInstalled)
-  console.warn(
-    'sweep-queue.test: the two-worker Redis + PostgreSQL test is skipped: the sweep exits early after the run-isolation merge (known, open)',
-  );
+/**
+ * Each run has exactly one experiment in its own database (a later segment, or a retried job,
+ * continued it from its checkpoint instead of starting over): completed, or stopped when its trial
+ * was pruned.
+ */
+async function expectOneExperimentPerRun(trials: Trial[]): Promise<void> {
+  for (const entry of trials) {
+    for (const runEntry of entry.runs) {
+      const runDb = await createDatabase(runEntry.runDatabase);
+      try {
+        const experiments = await new ExperimentRepository(runDb).list();
+        expect(experiments.map((experiment) => [experiment.id, experiment.status])).toEqual([
+          [runEntry.experimentId, entry.status === 'pruned' ? 'stopped' : 'completed'],
+        ]);
+      } finally {
+        await runDb.destroy();
+      }
+    }
+  }
+}
+
 describe.skipIf(!redisInstalled)('holomind sweep', () => {
   let reference: Trial[];
   let redis: ChildProcess;
@@ -146,6 +163,10 @@ describe.skipIf(!redisInstalled)('holomind sweep', () => {
       expect(trial.runs.map((entry) => entry.seed)).toEqual([1, 2]);
       expect(trial.runs.every((entry) => entry.tasksDone === (trial.status === 'pruned' ? 1 : 2))).toBe(true);
     }
+    await expectOneExperimentPerRun(reference);
+    // The second segment of every completed trial's runs continued from the task-1 checkpoint.
+    const completed = reference.filter((trial) => trial.status === 'completed').length;
+    expect(stdout.match(/seed \d: continuing from checkpoint v1 \(task 1, 0 epoch\(s\) into it\)/g)).toHaveLength(completed * 2);
 
     // `sweep status` reads the study back: one leaderboard row per trial, best first, completed before pruned.
     const status = await run(process.execPath, [cli, 'sweep', 'status', studyFile, '--output', 'embedded'], { cwd: workspace });
@@ -159,11 +180,7 @@ describe.skipIf(!redisInstalled)('holomind sweep', () => {
     expect(page.match(/stroke-dasharray/g)).toHaveLength(pruned.length);
   }, 400_000);
 
-  // Skipped, with the reason printed: after merging run isolation (#15: one state id per run, a store
-  // folder bound to one database), the queue mode's sweep process exits early on the final tree and
-  // this test then waits forever for a worker's "continuing from checkpoint" line. It passed on its own
-  // branch; the fix belongs to the next session (see the closing note).
-  it.skip('runs the same study on two workers over Redis and PostgreSQL, survives a SIGKILLed worker, and gets the same results', async () => {
+  it('runs the same study on two workers over Redis and PostgreSQL, survives a SIGKILLed worker, and gets the same results', async () => {
     expect(reference, 'the embedded run must pass first').toBeDefined();
     for (let i = 0; i < 2; i++) {
       const worker = spawnLogged(['worker', '--queue', redisUrl, '--lock-seconds', '30']);
@@ -180,9 +197,17 @@ describe.skipIf(!redisInstalled)('holomind sweep', () => {
       },
     );
     // Kill a worker in the middle of a trial: it continued a run from its task-1 checkpoint and is training task 2.
-    const victim = await Promise.race(
-      workers.map((worker, index) => worker.waitFor(/seed \d: continuing from checkpoint v1/).then((line) => ({ index, line }))),
-    );
+    // A sweep that ends first (every run retrained from scratch, or a failure) fails here with its output, never hangs.
+    const victim = await Promise.race([
+      ...workers.map((worker, index) =>
+        worker.waitFor(/seed \d: continuing from checkpoint v1/).then((line) => ({ index, line })),
+      ),
+      sweep.then(
+        ({ stdout, stderr }) =>
+          Promise.reject(new Error(`the sweep ended before any run continued from a checkpoint:\n${stdout}\n${stderr}`)),
+        (error: Error & { stderr?: string }) => Promise.reject(new Error(`the sweep failed: ${error.stderr ?? error.message}`)),
+      ),
+    ]);
     const killed = workers[victim.index]!;
     killed.child.kill('SIGKILL');
     const [, trial, seed] = /trial (\d+) seed (\d)/.exec(victim.line)!;
@@ -190,7 +215,11 @@ describe.skipIf(!redisInstalled)('holomind sweep', () => {
     const jobId = /job (\S+) attempt/.exec(startedLine)![1]!;
     expect(killed.lines.some((line) => line.includes(`job ${jobId} done`))).toBe(false);
 
-    const { stdout } = await sweep;
+    const { stdout } = await sweep.catch((error: Error & { stderr?: string }) => {
+      throw new Error(
+        `the sweep failed: ${error.stderr ?? error.message}\nworkers:\n${workers.map((worker) => worker.lines.join('\n')).join('\n---\n')}`,
+      );
+    });
     expect(stdout).toMatch(/Leaderboard: /);
     const survivor = workers[1 - victim.index]!;
     // BullMQ's stalled-job check gave the job to the other worker, which continued from the same checkpoint.
@@ -212,24 +241,16 @@ describe.skipIf(!redisInstalled)('holomind sweep', () => {
       );
     }
 
-    // Each run has exactly one experiment, completed, or stopped when its trial was pruned, in its own database on the server.
+    // Each run's database is its own on the server; its checkpoints are in its own folder of the shared output.
     for (const entry of distributed) {
       for (const runEntry of entry.runs) {
         expect(runEntry.checkpointDir).toBe(
-          path.join(workspace, 'shared', 'tiny', 'trials', `${entry.number}-seed${runEntry.seed}`),
+          path.join(workspace, 'shared', 'tiny', 'trials', entry.studyId, `${entry.number}-seed${runEntry.seed}`),
         );
         expect(runEntry.runDatabase).toMatch(/^postgres:\/\/.*\/holomind_study_\w+$/);
-        const runDb = await createDatabase(runEntry.runDatabase);
-        try {
-          const experiments = await new ExperimentRepository(runDb).list();
-          expect(experiments.map((experiment) => [experiment.id, experiment.status])).toEqual([
-            [runEntry.experimentId, entry.status === 'pruned' ? 'stopped' : 'completed'],
-          ]);
-        } finally {
-          await runDb.destroy();
-        }
       }
     }
+    await expectOneExperimentPerRun(distributed);
 
     // Every job completed once on the queue; none failed.
     const queue = new Queue(DEFAULT_QUEUE_NAME, { connection: { host: '127.0.0.1', port: Number(new URL(redisUrl).port) } });

@@ -2,9 +2,11 @@ import path from 'node:path';
 import { ExperimentRepository, StudyRepository, type Database, type Kysely } from '@holomind/db';
 import { StateStore } from '@holomind/state';
 import type { HolomindConfig } from '../config/schema.js';
-import { loadLatestCheckpoint, RUN_STATE_ID } from '../pipeline/checkpoint.js';
+import { CliError } from '../errors.js';
+import { loadCheckpoint, runStates } from '../pipeline/checkpoint.js';
 import { openDatabase } from '../pipeline/database.js';
 import type { TrainingReporter } from '../pipeline/reporter.js';
+import { chooseRun } from '../pipeline/run-registry.js';
 import { runTraining } from '../pipeline/run-training.js';
 
 /** One unit of work: train one seed of one trial up to `stopAfterTask` tasks (a BullMQ job's data). */
@@ -62,9 +64,12 @@ function segmentReporter(base: TrainingReporter | undefined, stopAfterTask: numb
 
 /**
  * Runs one job through the reference pipeline (`runTraining`), the same way in-process and on a
- * worker: continues from the run's latest checkpoint when one exists (a later segment, or a retry
- * after a worker died), otherwise starts the run (marking an experiment left running by a killed
- * attempt as stopped); then records where the run stands in the study database.
+ * worker. The run's folder holds one run (the study gives every trial and seed a folder of its
+ * own): when it has a checkpoint (a later segment, or a retry after a worker died) the job
+ * continues that run by its state id (`run-<experiment id>`), otherwise it starts the run (marking
+ * an experiment left running by a killed attempt, before its first checkpoint, as stopped). A run
+ * that ends a segment before its last task is left `stopped`, so whichever worker takes the next
+ * segment can take it over; then the job records where the run stands in the study database.
  */
 export async function runTrialSegment(
   job: TrialJob,
@@ -72,21 +77,28 @@ export async function runTrialSegment(
   observer: SegmentObserver = {},
 ): Promise<SegmentResult> {
   const { config, stopAfterTask } = job;
+  const tasks = config.training.tasks;
   const runDb = await openDatabase(config.db);
   try {
     const store = new StateStore({ directory: path.join(config.output, 'states'), db: runDb });
-    const hasCheckpoint = (await store.list()).some((summary) => summary.stateId === RUN_STATE_ID);
+    const experiments = new ExperimentRepository(runDb);
+    let stateId = (await runStates(store)).length > 0 ? await chooseRun(store, experiments) : undefined;
     let resumedFromVersion: number | null = null;
+    let resumedRun: string | undefined;
     let alreadyTrained = false;
-    if (hasCheckpoint) {
-      const { version, progress } = await loadLatestCheckpoint(store);
+    if (stateId !== undefined) {
+      const { version, progress } = await loadCheckpoint(store, stateId);
       resumedFromVersion = version;
+      resumedRun = progress.experimentId;
       alreadyTrained = progress.epochsDone === 0 && progress.taskIndex >= stopAfterTask;
       observer.info?.(
         `trial ${job.trialNumber} seed ${job.seed}: continuing from checkpoint v${version} (task ${progress.taskIndex + (progress.epochsDone === 0 ? 0 : 1)}, ${progress.epochsDone} epoch(s) into it)`,
       );
+      // The queue gave this job to this process: an attempt that left the run `running` is gone
+      // (its lock expired), even when it ran on another machine, where its process cannot be checked.
+      const experiment = await experiments.get(progress.experimentId);
+      if (experiment.status === 'running' && !alreadyTrained) await experiments.finish(experiment.id, { status: 'crashed' });
     } else {
-      const experiments = new ExperimentRepository(runDb);
       for (const orphan of await experiments.list({ status: 'running' }))
         await experiments.finish(orphan.id, { status: 'stopped' });
     }
@@ -94,15 +106,26 @@ export async function runTrialSegment(
       try {
         await runTraining({
           config,
-          resume: hasCheckpoint,
+          resume: resumedRun !== undefined,
+          run: resumedRun,
           db: runDb,
-          reporter: segmentReporter(observer.reporter, stopAfterTask, config.training.tasks, observer),
+          reporter: segmentReporter(observer.reporter, stopAfterTask, tasks, observer),
         });
       } catch (error) {
         if (!(error instanceof SegmentEnd)) throw error;
       }
     }
-    const { progress } = await loadLatestCheckpoint(store);
+    stateId ??= (await runStates(store))[0]?.stateId;
+    if (stateId === undefined) {
+      throw new CliError(
+        'NO_CHECKPOINT',
+        `Trial ${job.trialNumber} seed ${job.seed} saved no checkpoint in ${config.output}; its training ended before its first task.`,
+      );
+    }
+    const { progress } = await loadCheckpoint(store, stateId);
+    // Paused between segments: the next segment's worker reopens it.
+    if (stopAfterTask < tasks && (await experiments.get(progress.experimentId)).status === 'running')
+      await experiments.finish(progress.experimentId, { status: 'stopped' });
     const result: SegmentResult = {
       trialNumber: job.trialNumber,
       seed: job.seed,
