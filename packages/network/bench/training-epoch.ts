@@ -188,12 +188,12 @@ async function main() {
     `MLP 784-400-400-10, ${examples} examples, batch ${batchSize}, Adam 1e-3, on ${backend}: median of ${epochs} epochs after a warm-up`,
   );
   console.log(
-    `${'route'.padEnd(38)} ${'ms/epoch'.padStart(9)} ${'samples/s'.padStart(10)} ${'vs fit'.padStart(7)} ${'cpu ms'.padStart(8)} ${'vs fit'.padStart(7)}  epochs (ms)`,
+    `${'route'.padEnd(48)} ${'ms/epoch'.padStart(9)} ${'samples/s'.padStart(10)} ${'vs fit'.padStart(7)} ${'cpu ms'.padStart(8)} ${'vs fit'.padStart(7)}  epochs (ms)`,
   );
   for (const { name, milliseconds, cpuMilliseconds } of rows) {
     const [ms, cpu] = [median(milliseconds), median(cpuMilliseconds)];
     console.log(
-      `${name.padEnd(38)} ${ms.toFixed(0).padStart(9)} ${((examples / ms) * 1000).toFixed(0).padStart(10)} ${(ms / fit).toFixed(2).padStart(6)}x ` +
+      `${name.padEnd(48)} ${ms.toFixed(0).padStart(9)} ${((examples / ms) * 1000).toFixed(0).padStart(10)} ${(ms / fit).toFixed(2).padStart(6)}x ` +
         `${cpu.toFixed(0).padStart(8)} ${(cpu / fitCpu).toFixed(2).padStart(6)}x  ${milliseconds.map((m) => m.toFixed(0)).join(' ')}`,
     );
   }
