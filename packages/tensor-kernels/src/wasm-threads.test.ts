@@ -1,10 +1,14 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { disposeBackend, initBackend, resolveWasmThreads } from './init-backend.js';
 import { TensorKernelsError } from './errors.js';
+import { installedPackage, whyNoNodeThreads } from './backends/wasm.js';
 
 const run = promisify(execFile);
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -131,6 +135,20 @@ describe('wasm threads', () => {
       expect(TensorKernelsError.isInstance(caught)).toBe(true);
       expect((caught as TensorKernelsError).code).toBe('INVALID_ARGUMENT');
       expect((caught as Error).message).toContain(String(threads));
+    }
+  });
+
+  it('asks for threads only from a patched tfjs-backend-wasm, saying why not otherwise', async () => {
+    const { nodeBundle } = await installedPackage();
+    expect(await whyNoNodeThreads(nodeBundle)).toBeUndefined();
+    // The same bundle without the patch: tfjs 4.22 as npm ships it.
+    const folder = await mkdtemp(join(tmpdir(), 'holomind-unpatched-'));
+    try {
+      const unpatched = join(folder, 'tf-backend-wasm.node.js');
+      await writeFile(unpatched, (await readFile(nodeBundle, 'utf8')).replaceAll('getNodeThreadScripts', 'blobUrls'));
+      expect(await whyNoNodeThreads(unpatched)).toMatch(/is not patched for Node threads.*blob: URLs.*patchedDependencies/);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
     }
   });
 

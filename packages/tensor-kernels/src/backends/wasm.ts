@@ -18,7 +18,7 @@ const isNode = typeof process !== 'undefined' && typeof process.versions?.node =
 const NODE_THREADS_PATCH_MARKER = 'getNodeThreadScripts';
 
 // In Node the .wasm binaries are read from the installed package, never fetched.
-async function installedPackage(): Promise<{ wasmDirectory: string; nodeBundle: string }> {
+export async function installedPackage(): Promise<{ wasmDirectory: string; nodeBundle: string }> {
   const { createRequire } = await import('node:module');
   const path = await import('node:path');
   const require = createRequire(import.meta.url);
@@ -31,7 +31,7 @@ async function installedPackage(): Promise<{ wasmDirectory: string; nodeBundle: 
  * tfjs 4.22 hands Emscripten `blob:` URLs for the pthread worker and its glue, which worker_threads
  * refuses (ERR_WORKER_PATH); our patch writes both to files first.
  */
-async function whyNoNodeThreads(nodeBundle: string): Promise<string | undefined> {
+export async function whyNoNodeThreads(nodeBundle: string): Promise<string | undefined> {
   if (typeof SharedArrayBuffer === 'undefined') return 'this Node has no SharedArrayBuffer';
   const { readFile } = await import('node:fs/promises');
   const source = await readFile(nodeBundle, 'utf8');
