@@ -3,6 +3,8 @@
  * cross-entropy (the model of issue #16), measured in one run:
  *  - ProgressiveNetwork.train on the fused route (the default),
  *  - ProgressiveNetwork.train on the composite route (tfjs's own ops: the route before the fused ops),
+ *  - on wasm, the fused route again on the threaded build (HOLOMIND_BENCH_WASM_THREADS, default 2;
+ *    1 leaves the row out), after restarting the backend,
  *  - tf.sequential().fit of the same layers (what a TensorFlow.js user has),
  * each as the median of HOLOMIND_BENCH_EPOCHS (default 5) epochs after one warm-up epoch, with
  * samples/s and the ratio to model.fit. HOLOMIND_PROFILE=1 adds tfjs's per-kernel profile of one
@@ -18,6 +20,8 @@ const backend = (process.env.HOLOMIND_BACKEND ?? 'wasm') as 'wasm';
 const epochs = Number(process.env.HOLOMIND_BENCH_EPOCHS ?? 5);
 const examples = 8000;
 const batchSize = 128;
+// HOLOMIND_BENCH_WASM_THREADS (default 2): on wasm, one more row of the fused route on that many threads.
+const wasmThreads = Number(process.env.HOLOMIND_BENCH_WASM_THREADS ?? 2);
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -128,12 +132,10 @@ async function phaseProfile(network: ProgressiveNetwork, inputs: tf.Tensor2D, on
 
 async function main() {
   await initBackend({ backends: backend });
-  const inputs = tf.randomUniform([examples, 784], 0, 1, 'float32', 1);
-  const classes = tf.tensor1d(
-    Array.from({ length: examples }, (_, i) => (i * 7) % 10),
-    'int32',
-  );
-  const oneHot = tf.tidy(() => tf.cast(tf.oneHot(classes, 10), 'float32'));
+  let inputs = tf.randomUniform([examples, 784], 0, 1, 'float32', 1);
+  const labelValues = Array.from({ length: examples }, (_, i) => (i * 7) % 10);
+  let classes = tf.tensor1d(labelValues, 'int32');
+  let oneHot = tf.tidy(() => tf.cast(tf.oneHot(classes, 10), 'float32'));
   const data = { taskId: 'mlp', inputs, labels: classes };
   const rows: Row[] = [];
   for (const kernels of ['fused', 'composite'] as const) {
@@ -162,6 +164,23 @@ async function main() {
     await timeEpochs('tf.sequential().fit', () => model.fit(inputs, oneHot, { epochs: 1, batchSize, shuffle: true, verbose: 0 })),
   );
   model.dispose();
+  if (backend === 'wasm' && wasmThreads > 1) {
+    // The fused route again on the threaded wasm build: the backend restarts, so the data is made anew.
+    tf.dispose([inputs, classes, oneHot]);
+    await disposeBackend();
+    const info = await initBackend({ backends: 'wasm', threads: wasmThreads });
+    inputs = tf.randomUniform([examples, 784], 0, 1, 'float32', 1);
+    classes = tf.tensor1d(labelValues, 'int32');
+    oneHot = tf.tidy(() => tf.cast(tf.oneHot(classes, 10), 'float32'));
+    const threaded = { taskId: 'mlp', inputs, labels: classes };
+    const network = progressiveNetwork();
+    await network.train(threaded, { epochs: 1, batchSize, optimizer: { name: 'adam', learningRate: 1e-3 }, preserveState: true });
+    const row = await timeEpochs(`ProgressiveNetwork.train (fused, wasm threads=${info.threads})`, () =>
+      network.resumeTraining(threaded),
+    );
+    network.dispose();
+    rows.splice(2, 0, row);
+  }
 
   const fit = median(rows.at(-1)!.milliseconds);
   const fitCpu = median(rows.at(-1)!.cpuMilliseconds);
@@ -169,18 +188,27 @@ async function main() {
     `MLP 784-400-400-10, ${examples} examples, batch ${batchSize}, Adam 1e-3, on ${backend}: median of ${epochs} epochs after a warm-up`,
   );
   console.log(
-    `${'route'.padEnd(38)} ${'ms/epoch'.padStart(9)} ${'samples/s'.padStart(10)} ${'vs fit'.padStart(7)} ${'cpu ms'.padStart(8)} ${'vs fit'.padStart(7)}  epochs (ms)`,
+    `${'route'.padEnd(48)} ${'ms/epoch'.padStart(9)} ${'samples/s'.padStart(10)} ${'vs fit'.padStart(7)} ${'cpu ms'.padStart(8)} ${'vs fit'.padStart(7)}  epochs (ms)`,
   );
   for (const { name, milliseconds, cpuMilliseconds } of rows) {
     const [ms, cpu] = [median(milliseconds), median(cpuMilliseconds)];
     console.log(
-      `${name.padEnd(38)} ${ms.toFixed(0).padStart(9)} ${((examples / ms) * 1000).toFixed(0).padStart(10)} ${(ms / fit).toFixed(2).padStart(6)}x ` +
+      `${name.padEnd(48)} ${ms.toFixed(0).padStart(9)} ${((examples / ms) * 1000).toFixed(0).padStart(10)} ${(ms / fit).toFixed(2).padStart(6)}x ` +
         `${cpu.toFixed(0).padStart(8)} ${(cpu / fitCpu).toFixed(2).padStart(6)}x  ${milliseconds.map((m) => m.toFixed(0)).join(' ')}`,
     );
   }
   console.log(`machine load (1-minute average) at the end: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
   const [fused, composite] = rows.map((row) => median(row.milliseconds));
   console.log(`fused route: ${(composite! / fused!).toFixed(2)}x faster than the composite route in this run`);
+  const threadedRow = rows.find((row) => row.name.includes('wasm threads='));
+  if (threadedRow) {
+    const single = rows[0]!;
+    console.log(
+      `${threadedRow.name.slice(threadedRow.name.indexOf('wasm'), -1)} vs one thread (fused): wall ` +
+        `${(median(threadedRow.milliseconds) / median(single.milliseconds)).toFixed(2)}x, cpu ` +
+        `${(median(threadedRow.cpuMilliseconds) / median(single.cpuMilliseconds)).toFixed(2)}x (below 1: faster)`,
+    );
+  }
   tf.dispose([inputs, classes, oneHot]);
   await disposeBackend();
 }

@@ -26,14 +26,25 @@ export interface BackendInfo {
   features: string[];
   /** Device limits that matter to kernels, e.g. `maxComputeWorkgroupStorageSize` (WebGPU only). */
   limits: Record<string, number>;
+  /**
+   * The threads the wasm backend computes with (XNNPACK's pool, the calling thread included): 1 on
+   * the single-threaded build. Undefined for the other backends.
+   */
+  threads?: number;
   /** Why the backends tried before this one failed, in order. */
   skipped: Array<{ name: BackendName; reason: string }>;
+}
+
+/** What {@link initBackend} passes to every loader; each reads what concerns it. */
+export interface LoaderOptions {
+  /** Threads for the wasm backend (resolved from the option, `HOLOMIND_WASM_THREADS` or the default). */
+  wasmThreads: number;
 }
 
 /** A backend's loader: makes the backend current in TensorFlow.js or throws why it cannot. */
 export interface BackendLoader {
   readonly name: BackendName;
-  load(): Promise<Omit<BackendInfo, 'skipped'>>;
+  load(options: LoaderOptions): Promise<Omit<BackendInfo, 'skipped'>>;
   /** Releases what `load` acquired beyond the tfjs backend itself (a GPU instance, a device). */
   release?(): void;
 }
