@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openSqlTarget, sharedPostgresServer, startPostgresServer } from '@holomind/testing';
+import { startPostgresServer } from '@holomind/testing';
+import { openSqlTarget, sharedPostgresServer } from '@holomind/testing/vitest';
 import { SqlArchiveStore } from './archives/sql-archive-store.js';
 import { createDatabase } from './create-database.js';
 import { sqlDialectOf } from './dialect.js';

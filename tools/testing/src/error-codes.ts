@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import assert from 'node:assert/strict';
 
 /** An error class with a stable `code` and a cross-install `isInstance` (every HoloMind error class). */
 export interface CodedErrorClass<Instance extends { code: string }> {
@@ -22,7 +22,9 @@ export async function expectErrorCode<Instance extends { code: string }>(
     () => undefined,
     (caught: unknown) => caught,
   );
-  expect(errorClass.isInstance(error), `expected a ${errorClass.name} ${code}, got ${String(error)}`).toBe(true);
-  expect((error as Instance).code).toBe(code);
+  // node:assert rather than vitest's expect: this module is in the package index, which benches import
+  // outside the vitest runner (where importing vitest throws); vitest reports an AssertionError the same way.
+  assert.ok(errorClass.isInstance(error), `expected a ${errorClass.name} ${code}, got ${String(error)}`);
+  assert.equal((error as Instance).code, code);
   return error as Instance;
 }

@@ -5,8 +5,6 @@ export { installPackedPackages } from './pack.js';
 export type { PackedInstallOptions, PackedProject } from './pack.js';
 export { startPostgresServer, findPostgresBinaries } from './postgres.js';
 export type { PostgresServer } from './postgres.js';
-export { SQL_TARGET_DIALECTS, openSqlTarget, sharedPostgresServer } from './sql-targets.js';
-export type { SqlTarget, SqlTargetDialect, DestroyableHandle } from './sql-targets.js';
 export { expectErrorCode } from './error-codes.js';
 export type { CodedErrorClass } from './error-codes.js';
 export { measure, median } from './bench.js';

@@ -2,13 +2,8 @@ import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  findPostgresBinaries,
-  openSqlTarget,
-  sharedPostgresServer,
-  type SqlTarget,
-  type SqlTargetDialect,
-} from '@holomind/testing';
+import { findPostgresBinaries } from '@holomind/testing';
+import { openSqlTarget, sharedPostgresServer, type SqlTarget, type SqlTargetDialect } from '@holomind/testing/vitest';
 import { AlertManager } from '../alert-manager.js';
 import { ContinualEvaluator } from '../continual-evaluator.js';
 import { DashboardData } from '../dashboard/dashboard-data.js';

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openSqlTarget, type PostgresServer, type SqlTargetDialect } from '@holomind/testing';
+import type { PostgresServer } from '@holomind/testing';
+import { openSqlTarget, type SqlTargetDialect } from '@holomind/testing/vitest';
 import { createDatabase, migrateToLatest, type CreateDatabaseOptions, type Database, type Kysely } from '@holomind/db';
 import { stateMigrations } from '../migrations.js';
 
