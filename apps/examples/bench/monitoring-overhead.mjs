@@ -27,12 +27,11 @@ const mainJob = fileURLToPath(new URL('../main-job.yaml', import.meta.url));
 const folder = mkdtempSync(path.join(os.tmpdir(), 'holomind-monitoring-overhead-'));
 process.env.HOLOMIND_QUIET = '1';
 let runs = 0;
-const cpuSeconds = { true: [], false: [] };
 const hookShares = [];
 const breakdowns = [];
 
-/** Training wall time of one run, in seconds. */
-async function trainingSeconds(monitored) {
+/** One run: its training wall time and the process CPU time of the whole run, in seconds. */
+async function measure(monitored) {
   const output = path.join(folder, `run-${runs++}`);
   const config = await loadConfigFile(mainJob, {
     backend: 'wasm',
@@ -59,14 +58,14 @@ async function trainingSeconds(monitored) {
   const cpuBefore = process.cpuUsage();
   const summary = await runTraining({ config, reporter });
   const cpu = process.cpuUsage(cpuBefore);
-  cpuSeconds[monitored].push((cpu.user + cpu.system) / 1e6);
   const db = await createDatabase(config.db);
   const reader = new SqlMetricSink(db);
   // Opening (attach: TensorBoard text and HParams) and closing (final flush) the monitoring happen
   // outside the tasks; the run stores their time, counted here so the fixed costs are not hidden.
   const parts = {};
   for (const point of await reader.readPoints({ runId: summary.experimentId }))
-    if (point.metric.startsWith('monitoring/hook_seconds/')) parts[point.metric.slice('monitoring/hook_seconds/'.length)] = point.value;
+    if (point.metric.startsWith('monitoring/hook_seconds/'))
+      parts[point.metric.slice('monitoring/hook_seconds/'.length)] = point.value;
   await reader.close();
   await db.destroy();
   const outside = (parts.attach ?? 0) + (parts.close ?? 0);
@@ -75,7 +74,7 @@ async function trainingSeconds(monitored) {
     breakdowns.push(Object.fromEntries(Object.entries(parts).map(([name, value]) => [name, value / seconds])));
     hookShares.push(Object.values(parts).reduce((sum, value) => sum + value, 0) / seconds);
   }
-  return seconds;
+  return { wall: seconds, cpu: (cpu.user + cpu.system) / 1e6 };
 }
 
 const median = (values) => {
@@ -88,41 +87,42 @@ const percent = (ratio) => `${((ratio - 1) * 100).toFixed(1)}%`;
 console.log(
   `monitoring overhead: main-job.yaml cut to ${tasks} task(s)${quick ? ' of 2,000 digits (BENCH_QUICK)' : ''}, wasm, ${pairs} pair(s) + A/A`,
 );
-await trainingSeconds(false); // warm-up: wasm compile, data set cache
-const monitoredRatios = [];
-const controlRatios = [];
+// Warm-up, both kinds: wasm compile, the data set cache, the JIT of the monitoring's own code.
+await measure(true);
+await measure(false);
+const ratios = { wall: [], cpu: [], wallAA: [], cpuAA: [] };
 const times = { monitored: [], control: [] };
 for (let pair = 0; pair < pairs; pair++) {
   // Order alternates so drift in the machine's load does not favour one side.
   const first = pair % 2 === 0;
-  const a = first ? await trainingSeconds(true) : undefined;
-  const b = await trainingSeconds(false);
-  const monitored = a ?? (await trainingSeconds(true));
-  times.monitored.push(monitored);
-  times.control.push(b);
-  monitoredRatios.push(monitored / b);
-  const c1 = await trainingSeconds(false);
-  const c2 = await trainingSeconds(false);
-  controlRatios.push(first ? c1 / c2 : c2 / c1);
+  const a = first ? await measure(true) : undefined;
+  const b = await measure(false);
+  const monitored = a ?? (await measure(true));
+  const c1 = await measure(false);
+  const c2 = await measure(false);
+  const [x, y] = first ? [c1, c2] : [c2, c1];
+  times.monitored.push(monitored.wall);
+  times.control.push(b.wall);
+  ratios.wall.push(monitored.wall / b.wall);
+  ratios.cpu.push(monitored.cpu / b.cpu);
+  ratios.wallAA.push(x.wall / y.wall);
+  ratios.cpuAA.push(x.cpu / y.cpu);
   console.log(
-    `pair ${pair + 1}: monitored ${monitored.toFixed(2)} s vs control ${b.toFixed(2)} s (${percent(monitored / b)}); A/A ${c1.toFixed(2)} s vs ${c2.toFixed(2)} s`,
+    `pair ${pair + 1}: monitored ${monitored.wall.toFixed(2)} s vs control ${b.wall.toFixed(2)} s (${percent(monitored.wall / b.wall)}); A/A ${c1.wall.toFixed(2)} s vs ${c2.wall.toFixed(2)} s (${percent(x.wall / y.wall)})`,
   );
 }
-console.log('\nmonitoring overhead on training wall time (median of per-pair ratios):');
-console.log(`  default monitoring / control: ${median(monitoredRatios).toFixed(4)}  (${percent(median(monitoredRatios))})`);
+console.log('\nmonitoring overhead, median of per-pair ratios (default monitoring / control, beside control / control):');
 console.log(
-  `  A/A control / control:        ${median(controlRatios).toFixed(4)}  (${percent(median(controlRatios))})  ← noise floor`,
+  `  training wall time: ${median(ratios.wall).toFixed(4)} (${percent(median(ratios.wall))})   A/A ${median(ratios.wallAA).toFixed(4)} (${percent(median(ratios.wallAA))}) ← noise floor`,
+);
+console.log(
+  `  process CPU time:   ${median(ratios.cpu).toFixed(4)} (${percent(median(ratios.cpu))})   A/A ${median(ratios.cpuAA).toFixed(4)} (${percent(median(ratios.cpuAA))})`,
 );
 console.log(
   `  medians: monitored ${median(times.monitored).toFixed(2)} s, control ${median(times.control).toFixed(2)} s, ${pairs} pair(s)`,
 );
-const cpuMonitored = median(cpuSeconds.true);
-const cpuControl = median(cpuSeconds.false);
 console.log(
-  `  process CPU time per whole run (median): monitored ${cpuMonitored.toFixed(2)} s, control ${cpuControl.toFixed(2)} s (${percent(cpuMonitored / cpuControl)})`,
-);
-console.log(
-  `  time inside the monitoring (hooks, opening, closing) / training wall time, same run (median): ${(median(hookShares) * 100).toFixed(2)}%`,
+  `  time inside the monitoring (hooks, opening, closing) / training wall time, same run (median): ${(median(hookShares) * 100).toFixed(2)}%, by part:`,
 );
 const names = [...new Set(breakdowns.flatMap((parts) => Object.keys(parts)))].sort();
 for (const name of names)

@@ -142,7 +142,9 @@ describe('holomind train --dashboard in headless Chromium', () => {
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'dashboard.png'), fullPage: true });
       // The report draws the same: five task lines over the run, each strategy term, the memory per class.
       const legend = (chart: string) =>
-        [...readFileSync(path.join(output, 'report', `${chart}.svg`), 'utf8').matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+        [...readFileSync(path.join(output, 'report', `${chart}.svg`), 'utf8').matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map(
+          (m) => m[1],
+        );
       expect(legend('task-accuracy')).toEqual(expect.arrayContaining(['task-0', 'task-1', 'task-2', 'task-3', 'task-4']));
       expect(legend('loss-per-step')).toEqual(expect.arrayContaining(['total', 'task loss', 'ewc term', 'replay term']));
       expect(legend('memory-per-class')).toEqual(expect.arrayContaining(['replay: class 0', 'replay: class 9']));

@@ -64,7 +64,14 @@ describe("a run's TensorBoard files, read by TensorBoard's EventAccumulator", ()
     // Per-step scalars: every optimizer step (8 per task), the same values as the database's.
     const steps = Array.from({ length: 16 }, (_, i) => i + 1);
     expect(seen.scalars['train/loss']!.map(([step]) => step)).toEqual(steps);
-    for (const tag of ['train/loss', 'train/task_loss', 'train/penalty', 'train/gradient_norm', 'train/term/replay', 'train/term/ewc'])
+    for (const tag of [
+      'train/loss',
+      'train/task_loss',
+      'train/penalty',
+      'train/gradient_norm',
+      'train/term/replay',
+      'train/term/ewc',
+    ])
       expect(seen.scalars[tag], tag).toEqual(stored(tag));
     // Each part's term on its own from the second task on, adding up to the network's loss minus its task loss.
     const replay = new Map(seen.scalars['train/term/replay']!);
@@ -87,7 +94,10 @@ describe("a run's TensorBoard files, read by TensorBoard's EventAccumulator", ()
     expect(weights.length).toBeGreaterThan(0);
     expect(gradients.length).toBeGreaterThan(0);
     for (const tag of [...weights, ...gradients]) {
-      expect(seen.histograms[tag]!.every(([step]) => step % 4 === 0), tag).toBe(true);
+      expect(
+        seen.histograms[tag]!.every(([step]) => step % 4 === 0),
+        tag,
+      ).toBe(true);
       for (const [, count, min, max] of seen.histograms[tag]!) {
         expect(count).toBeGreaterThan(0);
         expect(min).toBeLessThanOrEqual(max);

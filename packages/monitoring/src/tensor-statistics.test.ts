@@ -48,12 +48,16 @@ describe('tensor statistics', () => {
   });
 
   it("histogramOf (the TensorBoard writer's path) bins like a brute-force count, NaN and Infinity left out", () => {
-    const values = Float32Array.from(seededValues(20_000, 5), (value, i) => (i % 997 === 0 ? Number.NaN : i % 991 === 0 ? -Infinity : value ** 3));
+    const values = Float32Array.from(seededValues(20_000, 5), (value, i) =>
+      i % 997 === 0 ? Number.NaN : i % 991 === 0 ? -Infinity : value ** 3,
+    );
     const finite = Array.from(values).filter(Number.isFinite);
     const histogram = histogramOf(values, 23);
     const limits = histogram.bucketLimits;
     expect(limits.at(-1)).toBe(Math.max(...finite));
-    const brute = limits.map((limit, i) => finite.filter((value) => value <= limit && (i === 0 || value > limits[i - 1]!)).length);
+    const brute = limits.map(
+      (limit, i) => finite.filter((value) => value <= limit && (i === 0 || value > limits[i - 1]!)).length,
+    );
     expect(histogram.bucketCounts).toEqual(brute);
     expect(histogram).toEqual(valueStatistics(values, { bins: 23 }).histogram);
     expect(histogramOf([2, 2, 2])).toMatchObject({ bucketLimits: [2], bucketCounts: [3] });

@@ -114,7 +114,9 @@ export function histogramOf(values: ArrayLike<number>, bins = 30): Histogram {
     sum += value;
     sumSquares += value * value;
   }
-  return num === 0 ? buildHistogram(values, 0, 0, bins, 0, sum, sumSquares) : buildHistogram(values, min, max, bins, num, sum, sumSquares);
+  return num === 0
+    ? buildHistogram(values, 0, 0, bins, 0, sum, sumSquares)
+    : buildHistogram(values, min, max, bins, num, sum, sumSquares);
 }
 
 function buildHistogram(

@@ -196,7 +196,10 @@ export function startMonitoring(
       await tracker.flush().catch((error: unknown) => (flushError = error)); // rethrown once everything is closed
       monitoring.addHookTime('close', started);
       if (config.monitoring.perStep) {
-        const parts = Object.entries(monitoring.hookBreakdown).map(([part, seconds]) => [`monitoring/hook_seconds/${part}`, seconds]);
+        const parts = Object.entries(monitoring.hookBreakdown).map(([part, seconds]) => [
+          `monitoring/hook_seconds/${part}`,
+          seconds,
+        ]);
         tracker.log(
           { 'monitoring/hook_seconds': monitoring.hookSeconds, ...Object.fromEntries(parts) },
           { step: monitoring.globalStep },

@@ -129,7 +129,11 @@ export function stepCharts(points: readonly MetricPoint[]): Array<[string, VegaL
 }
 
 /** The stored metrics whose names match `pattern`, in numeric order of their captures, each with its chart label. */
-function stepMetrics(points: readonly MetricPoint[], pattern: RegExp, label: (...captures: string[]) => string): Record<string, string> {
+function stepMetrics(
+  points: readonly MetricPoint[],
+  pattern: RegExp,
+  label: (...captures: string[]) => string,
+): Record<string, string> {
   const matches = [...new Set(points.map((point) => point.metric))].flatMap((metric) => {
     const match = pattern.exec(metric);
     return match ? [{ metric, captures: match.slice(1) }] : [];
