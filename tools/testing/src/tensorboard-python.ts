@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -32,13 +33,30 @@ export async function findTensorBoardPython(): Promise<{ python?: string; reason
   if (!existsSync(wheels) || !readdirSync(wheels).some((file) => file.startsWith('tensorboard-'))) {
     return { reason: `no tensorboard wheel in ${wheels} and no HOLOMIND_TENSORBOARD_PYTHON` };
   }
-  const made = await succeeds('python3', ['-m', 'venv', venv]);
-  if (!made.ok) return { reason: `python3 -m venv failed: ${made.output}` };
-  const pip = path.join(venv, 'bin', 'pip');
-  const installed = await succeeds(pip, ['install', '-q', '--no-index', '--find-links', wheels, 'tensorboard']);
-  if (!installed.ok) return { reason: `pip install tensorboard (offline) failed: ${installed.output}` };
+  // Test files of several packages run at once: one installs (a lock folder), the others wait for it.
+  const lock = `${venv}.lock`;
+  mkdirSync(path.dirname(venv), { recursive: true });
   const python = path.join(venv, 'bin', 'python');
-  return (await works(python)) ? { python } : { reason: 'tensorboard installed but EventAccumulator does not import' };
+  for (let waited = 0; ; waited += 1) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (waited >= 300) return { reason: `${lock} stayed for 5 minutes (another install hung?); remove it` };
+      await sleep(1000);
+      if (!existsSync(lock)) return (await works(python)) ? { python } : findTensorBoardPython();
+    }
+  }
+  try {
+    const made = await succeeds('python3', ['-m', 'venv', venv]);
+    if (!made.ok) return { reason: `python3 -m venv failed: ${made.output}` };
+    const pip = path.join(venv, 'bin', 'pip');
+    const installed = await succeeds(pip, ['install', '-q', '--no-index', '--find-links', wheels, 'tensorboard']);
+    if (!installed.ok) return { reason: `pip install tensorboard (offline) failed: ${installed.output}` };
+    return (await works(python)) ? { python } : { reason: 'tensorboard installed but EventAccumulator does not import' };
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** What TensorBoard's EventAccumulator sees in a run folder (scalars, histograms, images, text tags, HParams records). */
