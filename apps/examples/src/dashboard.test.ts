@@ -1,6 +1,6 @@
 import { HEADLESS_CHROMIUM_ARGS } from '@holomind/testing';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -86,8 +86,16 @@ describe('holomind train --dashboard in headless Chromium', () => {
           return series.reduce((last, point) => (point.step >= last.step ? point : last));
         };
         const trainLoss = points.filter((point) => point.metric === 'train/loss');
-        // Three lines (total, task loss, penalty), one point each per logged step.
-        await expect.poll(lossPoints, { timeout: 10_000 }).toBe(3 * trainLoss.length);
+        // Total, task loss and penalty at every logged step, plus each strategy part's own term (EWC
+        // and replay from the second task on), one line each.
+        const terms = points.filter((point) => point.metric.startsWith('train/term/'));
+        expect(new Set(terms.map((point) => point.metric))).toEqual(new Set(['train/term/ewc', 'train/term/replay']));
+        await expect.poll(lossPoints, { timeout: 10_000 }).toBe(3 * trainLoss.length + terms.length);
+        await expect.poll(() => page.getAttribute('#chart-loss', 'data-lines')).toBe('5');
+        // The episodic memory's stored examples per class: one line per class over training.
+        const classCounts = new Set(points.filter((p) => p.metric.includes('/class_count/')).map((p) => p.metric));
+        expect(classCounts.size).toBe(10);
+        await expect.poll(() => page.getAttribute('#chart-memory-classes', 'data-lines')).toBe('10');
 
         // Five lines of per-task accuracy, each starting when its task is first trained and running to the end.
         const accuracy = page.locator('#chart-task-accuracy');
@@ -115,6 +123,8 @@ describe('holomind train --dashboard in headless Chromium', () => {
           ['train/loss', null],
           ['train/gradient_norm', null],
           ['memory/fill', null],
+          ['train/term/replay', null],
+          ['strategy/replay/class_count/0', null],
           ['system/rss_bytes', null],
           ['average_accuracy', null],
           ...Array.from({ length: 5 }, (_, task) => ['task_accuracy', `task-${task}`] as [string, string]),
@@ -130,6 +140,14 @@ describe('holomind train --dashboard in headless Chromium', () => {
       }
       mkdirSync(SCREENSHOT_DIR, { recursive: true });
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'dashboard.png'), fullPage: true });
+      // The report draws the same: five task lines over the run, each strategy term, the memory per class.
+      const legend = (chart: string) =>
+        [...readFileSync(path.join(output, 'report', `${chart}.svg`), 'utf8').matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map(
+          (m) => m[1],
+        );
+      expect(legend('task-accuracy')).toEqual(expect.arrayContaining(['task-0', 'task-1', 'task-2', 'task-3', 'task-4']));
+      expect(legend('loss-per-step')).toEqual(expect.arrayContaining(['total', 'task loss', 'ewc term', 'replay term']));
+      expect(legend('memory-per-class')).toEqual(expect.arrayContaining(['replay: class 0', 'replay: class 9']));
       await page.goto(pathToFileURL(path.join(output, 'report', 'report.html')).href);
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'report.png'), fullPage: true });
       expect(errors).toEqual([]);

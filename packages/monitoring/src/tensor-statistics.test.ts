@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { seededValues, tensorsLeakedBy } from '@holomind/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MetricsTracker } from './metrics-tracker.js';
-import { logStatistics, namedStatistics, tensorStatistics, valueStatistics } from './tensor-statistics.js';
+import { histogramOf, logStatistics, namedStatistics, tensorStatistics, valueStatistics } from './tensor-statistics.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -45,6 +45,24 @@ describe('tensor statistics', () => {
     const onLimits = valueStatistics([0, 1, 2, 3, 4], { bins: 4 }).histogram;
     expect(onLimits.bucketLimits).toEqual([1, 2, 3, 4]);
     expect(onLimits.bucketCounts).toEqual([2, 1, 1, 1]);
+  });
+
+  it("histogramOf (the TensorBoard writer's path) bins like a brute-force count, NaN and Infinity left out", () => {
+    const values = Float32Array.from(seededValues(20_000, 5), (value, i) =>
+      i % 997 === 0 ? Number.NaN : i % 991 === 0 ? -Infinity : value ** 3,
+    );
+    const finite = Array.from(values).filter(Number.isFinite);
+    const histogram = histogramOf(values, 23);
+    const limits = histogram.bucketLimits;
+    expect(limits.at(-1)).toBe(Math.max(...finite));
+    const brute = limits.map(
+      (limit, i) => finite.filter((value) => value <= limit && (i === 0 || value > limits[i - 1]!)).length,
+    );
+    expect(histogram.bucketCounts).toEqual(brute);
+    expect(histogram).toEqual(valueStatistics(values, { bins: 23 }).histogram);
+    expect(histogramOf([2, 2, 2])).toMatchObject({ bucketLimits: [2], bucketCounts: [3] });
+    expect(histogramOf([Number.NaN])).toMatchObject({ num: 0, bucketCounts: [0] });
+    expect(() => histogramOf([1], 0)).toThrow(/bins/);
   });
 
   it('counts NaN and Infinity apart and computes the rest over finite values', () => {

@@ -94,6 +94,31 @@ export function valueStatistics(values: ArrayLike<number>, options: StatisticsOp
   };
 }
 
+/**
+ * The histogram alone (what TensorBoard draws), without the other statistics: one pass for min,
+ * max and the sums, one for the buckets. Equal to `valueStatistics(values, { bins }).histogram`.
+ */
+export function histogramOf(values: ArrayLike<number>, bins = 30): Histogram {
+  checkOption.positiveInteger('bins', bins);
+  let num = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  let sumSquares = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    if (!Number.isFinite(value)) continue;
+    num += 1;
+    if (value < min) min = value;
+    if (value > max) max = value;
+    sum += value;
+    sumSquares += value * value;
+  }
+  return num === 0
+    ? buildHistogram(values, 0, 0, bins, 0, sum, sumSquares)
+    : buildHistogram(values, min, max, bins, num, sum, sumSquares);
+}
+
 function buildHistogram(
   values: ArrayLike<number>,
   min: number,
@@ -108,12 +133,14 @@ function buildHistogram(
   const width = (max - min) / bucketCount;
   const bucketLimits = Array.from({ length: bucketCount }, (_, i) => (i === bucketCount - 1 ? max : min + width * (i + 1)));
   const bucketCounts = new Array<number>(bucketCount).fill(0);
+  // A multiplication per value instead of a division; the nudges below keep each value in its limits.
+  const perWidth = width > 0 ? 1 / width : 0;
   if (num > 0) {
     for (let i = 0; i < values.length; i++) {
       const value = values[i]!;
       if (!Number.isFinite(value)) continue;
       // Right-closed buckets: (limit[b-1], limit[b]]; ceil puts a value on a limit into the lower bucket.
-      let bucket = width > 0 ? Math.ceil((value - min) / width) - 1 : 0;
+      let bucket = width > 0 ? Math.ceil((value - min) * perWidth) - 1 : 0;
       if (bucket < 0) bucket = 0;
       if (bucket >= bucketCount) bucket = bucketCount - 1;
       // Floating-point rounding can land a value one bucket off its limits; nudge it back.

@@ -12,3 +12,5 @@ export type { MeasureOptions, Measurement } from './bench.js';
 export { propertyRuns, propertyParameters, PropertyOutcomes, byteMutations, applyMutation } from './property.js';
 export type { ByteMutation } from './property.js';
 export { HEADLESS_CHROMIUM_ARGS } from './chromium.js';
+export { findTensorBoardPython, readTensorBoardEvents } from './tensorboard-python.js';
+export type { TensorBoardSeen } from './tensorboard-python.js';

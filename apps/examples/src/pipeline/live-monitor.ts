@@ -48,9 +48,9 @@ function subsetAccuracy(
   return subset.labels.length === 0 ? 0 : correct / subset.labels.length;
 }
 
-/** Sum of squares of every gradient, square-rooted: the global L2 norm, read back once. */
-function globalNorm(gradients: tf.NamedTensorMap): number {
-  return tf.tidy(() => tf.sqrt(tf.addN(Object.values(gradients).map((gradient) => tf.sum(tf.square(gradient))))).dataSync()[0]!);
+/** Sum of squares of every gradient, square-rooted: the global L2 norm, as a scalar read later (no wait on the hot path). */
+function globalNorm(gradients: tf.NamedTensorMap): tf.Scalar {
+  return tf.tidy(() => tf.sqrt(tf.addN(Object.values(gradients).map((gradient) => tf.sum(tf.square(gradient))))) as tf.Scalar);
 }
 
 /**
@@ -67,14 +67,15 @@ export function taskMonitor(session: RunSession, taskIndex: number): TaskMonitor
   const classify: Classify = strategy.classify.bind(strategy);
   const learningRate = config.training.learningRate;
   const { tracker, tensorboard } = monitoring;
-  let gradientNorm: number | undefined;
+  let gradientNorm: tf.Scalar | undefined;
+  const timed = monitoring.timed;
 
   const evaluateSeen = () => {
     const step = monitoring.globalStep;
     for (let j = 0; j <= Math.min(taskIndex, tasks.length - 1); j++) {
       let subset = monitoring.heldOut.get(j);
       if (!subset) monitoring.heldOut.set(j, (subset = heldOutSubset(tasks[j]!, split, evaluationSamples)));
-      const accuracy = subsetAccuracy(subset, classify, session, columnFor(plan, j));
+      const accuracy = timed('evaluation', () => subsetAccuracy(subset, classify, session, columnFor(plan, j)));
       tracker.log({ task_accuracy: accuracy }, { taskId: `task-${j}`, step });
     }
   };
@@ -106,27 +107,34 @@ export function taskMonitor(session: RunSession, taskIndex: number): TaskMonitor
       });
     }
     for (const [name, value] of Object.entries(strategy.metrics())) metrics[`strategy/${name}`] = value;
+    for (const [part, counts] of Object.entries(strategy.classCounts()))
+      counts.forEach((count, label) => (metrics[`strategy/${part}/class_count/${label}`] = count));
     tracker.log(metrics, { step });
   };
 
   return {
     onGradients(gradients, sessionStep) {
       void sessionStep;
-      const started = performance.now();
       const step = monitoring.globalStep + 1; // the step these gradients make
-      if (step % stepEvery === 0) gradientNorm = globalNorm(gradients);
+      if (step % stepEvery === 0) timed('gradient_norm', () => (gradientNorm = globalNorm(gradients)));
       if (tensorboard && step % histogramEvery === 0) {
-        for (const [name, gradient] of Object.entries(gradients))
-          tensorboard.addHistogram(`gradients/${name}`, gradient.dataSync(), step);
-        for (const variable of network.trainableVariables())
-          tensorboard.addHistogram(`weights/${variable.name}`, variable.dataSync(), step);
+        timed('histograms', () => {
+          for (const [name, gradient] of Object.entries(gradients))
+            tensorboard.addHistogram(`gradients/${name}`, gradient.dataSync(), step);
+          for (const variable of network.trainableVariables())
+            tensorboard.addHistogram(`weights/${variable.name}`, variable.dataSync(), step);
+        });
       }
-      monitoring.hookSeconds += (performance.now() - started) / 1000;
     },
     async onStep(info) {
-      const started = performance.now();
       const step = ++monitoring.globalStep;
       if (step % stepEvery === 0) {
+        // Async reads: the losses' values are already on the CPU (StepInfo), the norm and terms are
+        // read without a synchronous wait.
+        const started = performance.now();
+        const [norm, terms] = await Promise.all([gradientNorm?.data(), strategy.takeTerms()]);
+        gradientNorm?.dispose();
+        gradientNorm = undefined;
         const metrics: Record<string, number> = {
           'train/loss': info.loss,
           'train/task_loss': info.dataLoss,
@@ -134,22 +142,22 @@ export function taskMonitor(session: RunSession, taskIndex: number): TaskMonitor
           'train/learning_rate': learningRate,
           'train/batch_size': info.batchSize,
         };
-        if (gradientNorm !== undefined) metrics['train/gradient_norm'] = gradientNorm;
-        gradientNorm = undefined;
+        for (const [part, value] of Object.entries(terms)) metrics[`train/term/${part}`] = value;
+        if (norm) metrics['train/gradient_norm'] = norm[0]!;
         tracker.log(metrics, { step });
-        sampleSystem(step);
+        monitoring.addHookTime('losses', started);
+        timed('resources', () => sampleSystem(step));
       }
       if (evaluateEvery > 0 && step % evaluateEvery === 0) evaluateSeen();
-      monitoring.hookSeconds += (performance.now() - started) / 1000;
     },
     async endEpoch(epochStep) {
-      const started = performance.now();
       const step = monitoring.globalStep;
+      gradientNorm?.dispose();
+      gradientNorm = undefined;
       if (evaluateEvery === 0 || step % evaluateEvery !== 0) evaluateSeen();
       // Where the two step scales meet: this epoch (epoch step) ended at this optimizer step.
       tracker.log({ 'progress/optimizer_step': step }, { step: epochStep });
-      if (step % stepEvery !== 0) sampleSystem(step);
-      monitoring.hookSeconds += (performance.now() - started) / 1000;
+      if (step % stepEvery !== 0) timed('resources', () => sampleSystem(step));
     },
   };
 }

@@ -39,8 +39,14 @@ export interface RunMonitoring {
   resources: ResourceSampler;
   /** The memory's latest health (green / yellow / red), when the network has an external memory. */
   memoryHealth: MemoryHealth | undefined;
-  /** Wall time spent inside the per-step monitoring hooks (evaluations, samples, histograms), in seconds. */
+  /** Wall time spent inside the monitoring (per-step hooks, opening, closing), in seconds. */
   hookSeconds: number;
+  /** The same time by part: losses, gradient_norm, histograms, evaluation, resources, attach, close. */
+  hookBreakdown: Record<string, number>;
+  /** Runs `work`, adding its wall time to the hook time under `part`. */
+  timed<T>(part: string, work: () => T): T;
+  /** Adds the wall time since `started` (a `performance.now()`) to the hook time under `part`. */
+  addHookTime(part: string, started: number): void;
   /** Optimizer steps run so far in the whole run (the per-step scheme, see steps.ts). */
   globalStep: number;
   /** The fixed held-out subsets evaluated during training, by task index. */
@@ -112,12 +118,27 @@ export function startMonitoring(
     memoryHealth: undefined,
     globalStep: 0,
     hookSeconds: 0,
+    hookBreakdown: {},
+    timed(part, work) {
+      const started = performance.now();
+      try {
+        return work();
+      } finally {
+        monitoring.addHookTime(part, started);
+      }
+    },
+    addHookTime(part, started) {
+      const seconds = (performance.now() - started) / 1000;
+      monitoring.hookSeconds += seconds;
+      monitoring.hookBreakdown[part] = (monitoring.hookBreakdown[part] ?? 0) + seconds;
+    },
     heldOut: new Map(),
     completed: false,
     currentColumn: 'shared',
     async attach(memory, column) {
       if (attached) return;
       attached = true;
+      const started = performance.now();
       const marks = await sql.readPoints({ runId, metric: 'progress/optimizer_step' });
       monitoring.globalStep = Math.max(0, ...marks.map((point) => point.value));
       if (memory) {
@@ -146,16 +167,16 @@ export function startMonitoring(
         tensorboard.addText('config', '```json\n' + JSON.stringify(config, null, 2) + '\n```', monitoring.globalStep);
         tensorboard.addHParams(flattenHParams(config), { metricTags: HPARAM_METRICS, groupName: runId });
       }
+      monitoring.addHookTime('attach', started);
     },
     async close() {
       if (closed) return;
       closed = true;
+      const started = performance.now();
       stopObserving();
       tf.dispose([...monitoring.heldOut.values()].map((subset) => subset.inputs));
       monitoring.heldOut.clear();
       tensorboard?.endHParamsSession(monitoring.completed ? 'success' : 'failure');
-      if (config.monitoring.perStep)
-        tracker.log({ 'monitoring/hook_seconds': monitoring.hookSeconds }, { step: monitoring.globalStep });
       if (attachedMemory) {
         // The performance monitor's full statistics and the memory's health, for the report's JSON.
         const file = monitoringSummaryFile(config.output, runId);
@@ -170,8 +191,23 @@ export function startMonitoring(
           ),
         );
       }
+      // The final flush, timed, then the monitoring's own time stored (closing writes only these few points).
+      let flushError: unknown;
+      await tracker.flush().catch((error: unknown) => (flushError = error)); // rethrown once everything is closed
+      monitoring.addHookTime('close', started);
+      if (config.monitoring.perStep) {
+        const parts = Object.entries(monitoring.hookBreakdown).map(([part, seconds]) => [
+          `monitoring/hook_seconds/${part}`,
+          seconds,
+        ]);
+        tracker.log(
+          { 'monitoring/hook_seconds': monitoring.hookSeconds, ...Object.fromEntries(parts) },
+          { step: monitoring.globalStep },
+        );
+      }
       await alerts.close();
       await tracker.close(); // flushes and closes the SQL and TensorBoard sinks
+      if (flushError !== undefined) throw flushError;
     },
   };
   return monitoring;

@@ -73,15 +73,18 @@ export async function replayRuns(db: Kysely<Database>, experimentIds: readonly s
 /** The per-step charts of a run (the dashboard's, drawn statically): losses, optimizer, memory, resources. */
 export function stepCharts(points: readonly MetricPoint[]): Array<[string, VegaLiteSpec]> {
   const x = 'optimizer step';
+  // Each strategy part's own loss term (`train/term/replay`) and each part's stored examples per class.
+  const terms = stepMetrics(points, /^train\/term\/(.+)$/, (part) => `${part} term`);
+  const classCounts = stepMetrics(points, /^strategy\/(.+)\/class_count\/(\d+)$/, (part, label) => `${part}: class ${label}`);
   return [
     [
       'loss-per-step',
       seriesChart(points, {
-        metrics: ['train/loss', 'train/task_loss', 'train/penalty'],
+        metrics: ['train/loss', 'train/task_loss', 'train/penalty', ...Object.keys(terms)],
         title: 'Loss per optimizer step',
         xTitle: x,
         yTitle: 'loss',
-        labels: { 'train/loss': 'total', 'train/task_loss': 'task loss', 'train/penalty': 'penalty / replay term' },
+        labels: { 'train/loss': 'total', 'train/task_loss': 'task loss', 'train/penalty': 'all strategy terms', ...terms },
       }),
     ],
     [
@@ -102,6 +105,16 @@ export function stepCharts(points: readonly MetricPoint[]): Array<[string, VegaL
       }),
     ],
     [
+      'memory-per-class',
+      seriesChart(points, {
+        metrics: Object.keys(classCounts),
+        title: 'Episodic memory: stored examples per class',
+        xTitle: x,
+        yTitle: 'examples',
+        labels: classCounts,
+      }),
+    ],
+    [
       'resources',
       seriesChart(points, {
         metrics: ['system/rss_bytes', 'system/heap_used_bytes', 'tf/num_bytes'],
@@ -113,6 +126,20 @@ export function stepCharts(points: readonly MetricPoint[]): Array<[string, VegaL
     ],
     ['cpu', seriesChart(points, { metrics: ['system/cpu_percent'], title: 'CPU (% of one core)', xTitle: x, yTitle: '%' })],
   ];
+}
+
+/** The stored metrics whose names match `pattern`, in numeric order of their captures, each with its chart label. */
+function stepMetrics(
+  points: readonly MetricPoint[],
+  pattern: RegExp,
+  label: (...captures: string[]) => string,
+): Record<string, string> {
+  const matches = [...new Set(points.map((point) => point.metric))].flatMap((metric) => {
+    const match = pattern.exec(metric);
+    return match ? [{ metric, captures: match.slice(1) }] : [];
+  });
+  matches.sort((a, b) => a.metric.localeCompare(b.metric, 'en', { numeric: true }));
+  return Object.fromEntries(matches.map(({ metric, captures }) => [metric, label(...captures)]));
 }
 
 /** The external memory's health and performance monitor counts, when the run recorded them. */

@@ -4,6 +4,9 @@ import type { StrategyPart, StrategyState, TaskContext } from './continual-strat
 
 /** Several parts acting as one: losses add up, hooks run in order, the first classifier wins. */
 export class ComposedStrategy {
+  // Each part's extra loss in the latest micro-batch (kept scalars, released when replaced or read).
+  private readonly terms = new Map<string, tf.Scalar>();
+
   constructor(readonly parts: readonly StrategyPart[]) {}
 
   async beforeTask(context: TaskContext): Promise<void> {
@@ -12,9 +15,38 @@ export class ComposedStrategy {
 
   /** The summed extra loss of every part, or undefined when none adds one. */
   loss(context: TaskContext): ((batch: RegularizerBatch) => tf.Scalar) | undefined {
-    const losses = this.parts.flatMap((part) => part.loss?.(context) ?? []);
+    const losses = this.parts.flatMap((part) => {
+      const loss = part.loss?.(context);
+      return loss ? [{ name: part.name, loss }] : [];
+    });
     if (losses.length === 0) return undefined;
-    return (batch) => losses.map((loss) => loss(batch)).reduce((sum, term) => tf.add(sum, term) as tf.Scalar);
+    return (batch) =>
+      losses
+        .map(({ name, loss }) => {
+          const term = loss(batch);
+          // Kept past the training step's tidy so monitoring can read each part's term on its own.
+          this.terms.get(name)?.dispose();
+          this.terms.set(name, tf.keep(term));
+          return term;
+        })
+        .reduce((sum, term) => tf.add(sum, term) as tf.Scalar);
+  }
+
+  /**
+   * Each part's extra loss in the latest training micro-batch (`replay`: the DER++ terms, `ewc`: the
+   * penalty), by part name; read once, then released. Empty before any part added a loss.
+   */
+  async takeTerms(): Promise<Record<string, number>> {
+    const entries = [...this.terms];
+    this.terms.clear();
+    const values = await Promise.all(entries.map(([, term]) => term.data()));
+    tf.dispose(entries.map(([, term]) => term));
+    return Object.fromEntries(entries.map(([name], i) => [name, values[i]![0]!]));
+  }
+
+  /** Stored examples per class of each part that keeps an episodic memory, by part name. */
+  classCounts(): Record<string, readonly number[]> {
+    return Object.fromEntries(this.parts.flatMap((part) => (part.classCounts ? [[part.name, part.classCounts()]] : [])));
   }
 
   /** Runs every part's after-task work; returns their log lines. */
@@ -51,6 +83,8 @@ export class ComposedStrategy {
   }
 
   dispose(): void {
+    tf.dispose([...this.terms.values()]);
+    this.terms.clear();
     for (const part of this.parts) part.dispose();
   }
 }

@@ -39,6 +39,8 @@ export interface StrategyPart {
   classify?(network: ProgressiveNetwork, inputs: tf.Tensor, column: string): tf.Tensor1D | undefined;
   /** Numbers worth a curve (an episodic memory's fill, evictions, replay hits), logged after each task. */
   metrics?(): Record<string, number>;
+  /** Stored examples per class (index = class), for a part that keeps an episodic memory; sampled during training. */
+  classCounts?(): readonly number[];
   toState(): StrategyState;
   dispose(): void;
 }

@@ -96,6 +96,10 @@ export class ReplayPart implements StrategyPart {
     };
   }
 
+  classCounts(): readonly number[] {
+    return this.memory.stats().perClass;
+  }
+
   toState(): StrategyState {
     const { arrays, ...rest } = this.memory.toState();
     return { values: { memory: rest }, arrays };

@@ -50,7 +50,8 @@ export function dashboardHtml(title: string, token: string | undefined): string 
     <h2>Learning rate and gradient norm</h2><div class="chart" id="chart-optimizer" data-points="0"></div></section>
   <section id="matrix-section"><h2>Accuracy matrix</h2><div id="matrix"><p class="muted">No evaluation yet.</p></div><dl id="transfer"></dl></section>
   <section id="memory-section"><h2>External memory <span id="memory-health" class="badge"></span></h2><dl id="memory"><dt>status</dt><dd class="muted">no memory statistics yet</dd></dl>
-    <div class="chart" id="chart-memory" data-points="0"></div></section>
+    <div class="chart" id="chart-memory" data-points="0"></div>
+    <h2>Episodic memory: stored examples per class</h2><div class="chart" id="chart-memory-classes" data-points="0"></div></section>
   <section id="resources-section"><h2>Resources</h2><dl id="resources"></dl><div class="chart" id="chart-resources" data-points="0"></div><div class="chart" id="chart-cpu" data-points="0"></div></section>
   <section id="epoch-section"><h2>Per epoch: loss and current task's test accuracy</h2><div class="chart" id="chart-epoch" data-points="0"></div></section>
   <section id="curves"><h2>Other metrics</h2><p class="muted">No other metric yet.</p></section>
@@ -79,20 +80,34 @@ export const DASHBOARD_SCRIPT = `'use strict';
   // Which series each chart draws; 'byTask' charts draw one line per task (and run).
   var CHARTS = [
     { id: 'task-accuracy', metrics: ['task_accuracy'], x: 'optimizer step', byTask: true, range: [0, 1] },
-    { id: 'loss', metrics: ['train/loss', 'train/task_loss', 'train/penalty'], x: 'optimizer step' },
+    { id: 'loss', metrics: ['train/loss', 'train/task_loss', 'train/penalty'], prefixes: ['train/term/'], x: 'optimizer step' },
     { id: 'optimizer', metrics: ['train/learning_rate', 'train/gradient_norm'], x: 'optimizer step', right: ['train/learning_rate'] },
     { id: 'memory', metrics: ['memory/fill', 'memory/hit_rate', 'strategy/replay/fill'], x: 'optimizer step', range: [0, 1] },
+    { id: 'memory-classes', metrics: [], contains: ['/class_count/'], x: 'optimizer step' },
     { id: 'resources', metrics: ['system/rss_bytes', 'system/heap_used_bytes', 'tf/num_bytes'], x: 'optimizer step', scale: 1 / MIB, unit: ' MiB' },
     { id: 'cpu', metrics: ['system/cpu_percent'], x: 'optimizer step', unit: ' %' },
     { id: 'epoch', metrics: ['loss', 'current_task/test_accuracy'], x: 'epoch step (task × epochs + epoch)', byTask: true },
   ];
   var LABELS = {
-    'train/loss': 'total loss', 'train/task_loss': 'task loss', 'train/penalty': 'penalty / replay term',
+    'train/loss': 'total loss', 'train/task_loss': 'task loss', 'train/penalty': 'all strategy terms',
     'train/learning_rate': 'learning rate', 'train/gradient_norm': 'gradient norm (global L2)',
     'memory/fill': 'external memory fill', 'memory/hit_rate': 'external memory hit rate', 'strategy/replay/fill': 'replay buffer fill',
     'system/rss_bytes': 'RSS', 'system/heap_used_bytes': 'V8 heap used', 'tf/num_bytes': 'tensor bytes', 'system/cpu_percent': 'CPU (% of one core)',
     'loss': 'epoch loss', 'current_task/test_accuracy': 'test accuracy',
   };
+  // A chart's metrics: those it names, and those under its prefixes (each strategy part's loss term) or holding its infixes (per-class counts).
+  function inChart(chart, metric) {
+    if (chart.metrics.indexOf(metric) >= 0) return true;
+    return (chart.prefixes || []).some(function (p) { return metric.indexOf(p) === 0; }) ||
+      (chart.contains || []).some(function (p) { return metric.indexOf(p) > 0; });
+  }
+  function labelOf(metric) {
+    if (LABELS[metric]) return LABELS[metric];
+    var term = /^train\\/term\\/(.+)$/.exec(metric);
+    if (term) return term[1] + ' term';
+    var count = /^strategy\\/(.+)\\/class_count\\/(\\d+)$/.exec(metric);
+    return count ? count[1] + ': class ' + count[2] : metric;
+  }
   var series = new Map(); // key -> { metric, runId, taskId, steps: [], values: [] }
   var charts = {}; // chart id -> { plot, keys }
   var runLabels = {};
@@ -120,15 +135,15 @@ export const DASHBOARD_SCRIPT = `'use strict';
   function lineLabel(entry, chart) {
     var parts = [];
     if (manyRuns()) parts.push(runLabels[entry.runId] || entry.runId.slice(0, 8));
-    if (!chart || chart.metrics.length > 1 || !chart.byTask) parts.push(LABELS[entry.metric] || entry.metric);
+    if (!chart || chart.metrics.length !== 1 || !chart.byTask) parts.push(labelOf(entry.metric));
     if (entry.taskId !== null && chart && chart.byTask) parts.push(taskLabel(entry.taskId));
     return parts.join(' · ');
   }
   var HIDDEN = ['progress/optimizer_step'];
   // A metric no chart names gets its own chart under "Other metrics", one line per task and run.
   function chartOf(metric) {
-    for (var i = 0; i < CHARTS.length; i++) if (CHARTS[i].metrics.indexOf(metric) >= 0) return CHARTS[i];
-    if (HIDDEN.indexOf(metric) >= 0) return null;
+    for (var i = 0; i < CHARTS.length; i++) if (inChart(CHARTS[i], metric)) return CHARTS[i];
+    if (HIDDEN.indexOf(metric) >= 0 || metric.indexOf('monitoring/') === 0) return null; // the monitoring's own time: the table only
     var chart = { id: 'metric-' + metric.replace(/[^A-Za-z0-9_-]/g, '_'), metrics: [metric], x: 'step', byTask: true, auto: true };
     CHARTS.push(chart);
     var section = document.getElementById('curves');
@@ -185,7 +200,7 @@ export const DASHBOARD_SCRIPT = `'use strict';
   function drawChart(chart) {
     var container = document.getElementById('chart-' + chart.id);
     var entries = [];
-    series.forEach(function (entry, key) { if (chart.metrics.indexOf(entry.metric) >= 0 && (chart.byTask || entry.taskId === null || chart.id === 'epoch')) entries.push([key, entry]); });
+    series.forEach(function (entry, key) { if (inChart(chart, entry.metric) && (chart.byTask || entry.taskId === null || chart.id === 'epoch')) entries.push([key, entry]); });
     entries.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; });
     var stepSet = new Set();
     var total = 0;

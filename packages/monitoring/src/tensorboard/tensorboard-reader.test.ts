@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import { findTensorBoardPython, readTensorBoardEvents } from '@holomind/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namedStatistics } from '../tensor-statistics.js';
 import { TensorBoardWriter } from './tensorboard-writer.js';
@@ -14,53 +12,8 @@ import { TensorBoardWriter } from './tensorboard-writer.js';
 // TensorBoard's own reader: the `tensorboard` Python package's EventAccumulator (and its HParams
 // plugin_data_pb2 for the hparams records), run on the files our writer made. The package comes
 // from the wheels this machine kind keeps in /opt/pypi/files (pip installs offline into a venv
-// under .cache/); where neither it nor HOLOMIND_TENSORBOARD_PYTHON is there, the test says so and skips.
-const repositoryRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-const venv = path.join(repositoryRoot, '.cache', 'tensorboard-venv');
-const wheels = process.env.HOLOMIND_PYPI_WHEELS ?? '/opt/pypi/files';
-const readerScript = fileURLToPath(new URL('./fixtures/read-events.py', import.meta.url));
-
-const run = promisify(execFile);
-
-/** Resolves to whether the command exits 0 (never blocks the test worker: pip takes a while). */
-async function succeeds(command: string, args: string[]): Promise<{ ok: boolean; output: string }> {
-  try {
-    await run(command, args, { maxBuffer: 16 * 1024 * 1024 });
-    return { ok: true, output: '' };
-  } catch (error) {
-    return { ok: false, output: String((error as { stderr?: string }).stderr ?? error) };
-  }
-}
-
-async function findTensorBoardPython(): Promise<{ python?: string; reason?: string }> {
-  const candidates = [process.env.HOLOMIND_TENSORBOARD_PYTHON, path.join(venv, 'bin', 'python')].filter(Boolean) as string[];
-  const works = async (python: string) =>
-    existsSync(python) && (await succeeds(python, ['-c', 'import tensorboard.backend.event_processing.event_accumulator'])).ok;
-  for (const python of candidates) if (await works(python)) return { python };
-  if (!existsSync(wheels) || !readdirSync(wheels).some((file) => file.startsWith('tensorboard-'))) {
-    return { reason: `no tensorboard wheel in ${wheels} and no HOLOMIND_TENSORBOARD_PYTHON` };
-  }
-  const made = await succeeds('python3', ['-m', 'venv', venv]);
-  if (!made.ok) return { reason: `python3 -m venv failed: ${made.output}` };
-  const pip = path.join(venv, 'bin', 'pip');
-  const installed = await succeeds(pip, ['install', '-q', '--no-index', '--find-links', wheels, 'tensorboard']);
-  if (!installed.ok) return { reason: `pip install tensorboard (offline) failed: ${installed.output}` };
-  const python = path.join(venv, 'bin', 'python');
-  return (await works(python)) ? { python } : { reason: 'tensorboard installed but EventAccumulator does not import' };
-}
-
-interface Seen {
-  scalars: Record<string, Array<[number, number]>>;
-  histograms: Record<string, Array<[number, number, number, number]>>;
-  images: Record<string, Array<[number, number, number]>>;
-  text: string[];
-  hparams: {
-    experiment?: { hparams: string[]; metrics: string[] };
-    session_start_info?: { hparams: Record<string, string | number | boolean>; group_name: string };
-    session_end_info?: { status: number };
-  };
-}
-
+// under .cache/, see findTensorBoardPython); where neither it nor HOLOMIND_TENSORBOARD_PYTHON is
+// there, the test says so and skips. apps/examples' tensorboard-run test reads a whole run's files.
 describe("TensorBoard's EventAccumulator reads our event files", () => {
   let python: string | undefined;
   let skipReason: string | undefined;
@@ -104,7 +57,7 @@ describe("TensorBoard's EventAccumulator reads our event files", () => {
     tf.dispose([weights, value, ...Object.values(grads)]);
     expect(tf.memory().numTensors).toBe(before);
 
-    const seen = JSON.parse((await run(python!, [readerScript, folder], { maxBuffer: 16 * 1024 * 1024 })).stdout) as Seen;
+    const seen = await readTensorBoardEvents(python!, folder);
     expect(seen.scalars['train/loss']).toEqual(losses);
     expect(seen.scalars['final/average_accuracy']).toEqual([[30, 0.875]]);
     for (const kind of ['weights', 'gradients']) {

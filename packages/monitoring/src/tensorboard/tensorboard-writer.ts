@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describeValue } from '@holomind/core';
 import { MonitoringError } from '../errors.js';
 import { unrefInterval } from '../listeners.js';
-import { valueStatistics, type Histogram, type NamedStatistics } from '../tensor-statistics.js';
+import { histogramOf, type Histogram, type NamedStatistics } from '../tensor-statistics.js';
 import type { MetricPoint, MetricSink } from '../types.js';
 import {
   fileVersionEvent,
@@ -103,7 +103,7 @@ export class TensorBoardWriter {
     step: number,
     options: { bins?: number; wallTime?: number } = {},
   ): void {
-    const histogram = isHistogram(values) ? values : valueStatistics(values, { bins: options.bins }).histogram;
+    const histogram = isHistogram(values) ? values : histogramOf(values, options.bins);
     this.addValue(tag, step, options.wallTime, histogramValue(histogram));
   }
 
