@@ -22,6 +22,10 @@ import { taskTensors } from '../src/pipeline/task-data.js';
 import type { TaskContext } from '../src/strategies/continual-strategy.js';
 
 const epochs = Number(process.env.HOLOMIND_BENCH_EPOCHS ?? 5);
+// HOLOMIND_BENCH_PROFILE=1: after the timed epochs, one more under tf.profile, printed per kernel.
+const profile = process.env.HOLOMIND_BENCH_PROFILE === '1';
+// HOLOMIND_BENCH_ONLY=<regex>: only the variants whose name matches (the first row is always run: the ratios need it).
+const only = process.env.HOLOMIND_BENCH_ONLY ? new RegExp(process.env.HOLOMIND_BENCH_ONLY) : undefined;
 const mainJob = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'main-job.yaml');
 
 interface Variant {
@@ -88,6 +92,7 @@ async function measureVariant(
           milliseconds.push(performance.now() - start);
           cpuMilliseconds.push((cpu.user + cpu.system) / 1000);
         }
+        if (profile && taskIndex === 1) await profileEpoch(variant.name, () => network.resumeTraining(train));
         if (taskIndex === 0) await strategy.afterTask(context);
       } finally {
         tf.dispose([train.inputs, train.labels]);
@@ -100,6 +105,27 @@ async function measureVariant(
   return { milliseconds, cpuMilliseconds, examples };
 }
 
+// One epoch under tf.profile: the kernels by total time, and the wall time no kernel accounts for (JS).
+async function profileEpoch(name: string, epoch: () => Promise<unknown>): Promise<void> {
+  const start = performance.now();
+  const info = await tf.profile(epoch);
+  const wall = performance.now() - start;
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const kernel of info.kernels) {
+    const entry = byKernel.get(kernel.name) ?? { ms: 0, calls: 0 };
+    entry.ms += Number(kernel.kernelTimeMs) || 0;
+    entry.calls++;
+    byKernel.set(kernel.name, entry);
+  }
+  const kernelMs = [...byKernel.values()].reduce((sum, { ms }) => sum + ms, 0);
+  console.log(
+    `  profile of '${name}': wall ${wall.toFixed(0)} ms, kernels ${kernelMs.toFixed(0)} ms in ${info.kernels.length} calls`,
+  );
+  const top = [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14);
+  for (const [kernel, { ms, calls }] of top)
+    console.log(`    ${kernel.padEnd(22)} ${ms.toFixed(0).padStart(6)} ms ${String(calls).padStart(6)} calls`);
+}
+
 async function main() {
   await initBackend({ backends: 'wasm' });
   console.log(`Second task of the main job (${mainJob}) on wasm: median of ${epochs} epochs after a warm-up`);
@@ -107,7 +133,7 @@ async function main() {
     `${'variant'.padEnd(32)} ${'ms/epoch'.padStart(9)} ${'samples/s'.padStart(10)} ${'vs plain'.padStart(9)} ${'cpu ms'.padStart(8)} ${'vs plain'.padStart(9)}  epochs (ms)`,
   );
   let plain: { wall: number; cpu: number } | undefined;
-  for (const variant of VARIANTS) {
+  for (const variant of VARIANTS.filter((one, index) => index === 0 || !only || only.test(one.name))) {
     const { milliseconds, cpuMilliseconds, examples } = await measureVariant(variant);
     const [wall, cpu] = [median(milliseconds), median(cpuMilliseconds)];
     plain ??= { wall, cpu };
