@@ -92,7 +92,11 @@ async function measureVariant(
           milliseconds.push(performance.now() - start);
           cpuMilliseconds.push((cpu.user + cpu.system) / 1000);
         }
-        if (profile && taskIndex === 1) await profileEpoch(variant.name, () => network.resumeTraining(train));
+        if (profile && taskIndex === 1)
+          await profileEpoch(variant.name, async () => {
+            await network.resumeTraining(train);
+            return [];
+          });
         if (taskIndex === 0) await strategy.afterTask(context);
       } finally {
         tf.dispose([train.inputs, train.labels]);
@@ -106,7 +110,7 @@ async function measureVariant(
 }
 
 // One epoch under tf.profile: the kernels by total time, and the wall time no kernel accounts for (JS).
-async function profileEpoch(name: string, epoch: () => Promise<unknown>): Promise<void> {
+async function profileEpoch(name: string, epoch: () => Promise<tf.TensorContainer>): Promise<void> {
   const start = performance.now();
   const info = await tf.profile(epoch);
   const wall = performance.now() - start;
