@@ -32,6 +32,8 @@ interface Variant {
   name: string;
   holomind: NonNullable<HolomindConfigInput['holomind']>;
   kernels: 'fused' | 'composite';
+  /** Training batch as a multiple of the main job's (3: the examples of a DER++ step, 128 + 2 × 128 replayed). */
+  batchScale?: number;
 }
 
 const VARIANTS: Variant[] = [
@@ -39,6 +41,12 @@ const VARIANTS: Variant[] = [
   { name: '+ EWC penalty (extractor)', holomind: { replay: false, ewc: true, memoryRead: false }, kernels: 'fused' },
   { name: '+ DER++ replay (the main job)', holomind: { replay: true, ewc: false, memoryRead: false }, kernels: 'fused' },
   { name: '+ memory read', holomind: { replay: false, ewc: false, memoryRead: true }, kernels: 'fused' },
+  {
+    name: 'plain, batch x3 (= replay examples)',
+    holomind: { replay: false, ewc: false, memoryRead: false },
+    kernels: 'fused',
+    batchScale: 3,
+  },
   { name: 'main job, composite ops', holomind: { replay: true, ewc: false, memoryRead: false }, kernels: 'composite' },
 ];
 
@@ -50,7 +58,7 @@ function median(values: readonly number[]): number {
 
 async function measureVariant(
   variant: Variant,
-): Promise<{ milliseconds: number[]; cpuMilliseconds: number[]; examples: number }> {
+): Promise<{ milliseconds: number[]; cpuMilliseconds: number[]; examples: number; steps: number }> {
   const config = await loadConfigFile(mainJob, { holomind: variant.holomind, backend: 'wasm' });
   const benchmark = await buildBenchmark(config);
   const plan = planStrategy(config, benchmark.scenario);
@@ -59,6 +67,7 @@ async function measureVariant(
   const milliseconds: number[] = [];
   const cpuMilliseconds: number[] = [];
   let examples = 0;
+  const batchSize = config.training.batchSize * (variant.batchScale ?? 1);
   try {
     for (const taskIndex of [0, 1]) {
       const task = benchmark.tasks[taskIndex]!;
@@ -78,7 +87,7 @@ async function measureVariant(
         await strategy.beforeTask(context);
         const options = {
           epochs: 1,
-          batchSize: config.training.batchSize,
+          batchSize,
           optimizer: { name: 'adam' as const, learningRate: config.training.learningRate },
           preserveState: true,
           regularizer: strategy.loss(context),
@@ -106,7 +115,7 @@ async function measureVariant(
     network.dispose();
     strategy.dispose();
   }
-  return { milliseconds, cpuMilliseconds, examples };
+  return { milliseconds, cpuMilliseconds, examples, steps: Math.ceil(examples / batchSize) };
 }
 
 // One epoch under tf.profile: the kernels by total time, and the wall time no kernel accounts for (JS).
@@ -134,17 +143,26 @@ async function main() {
   await initBackend({ backends: 'wasm' });
   console.log(`Second task of the main job (${mainJob}) on wasm: median of ${epochs} epochs after a warm-up`);
   console.log(
-    `${'variant'.padEnd(32)} ${'ms/epoch'.padStart(9)} ${'samples/s'.padStart(10)} ${'vs plain'.padStart(9)} ${'cpu ms'.padStart(8)} ${'vs plain'.padStart(9)}  epochs (ms)`,
+    `${'variant'.padEnd(36)} ${'ms/epoch'.padStart(9)} ${'samples/s'.padStart(10)} ${'vs plain'.padStart(9)} ${'ms/step'.padStart(8)} ${'cpu ms'.padStart(8)} ${'vs plain'.padStart(9)}  epochs (ms)`,
   );
   let plain: { wall: number; cpu: number } | undefined;
+  const perStep = new Map<string, number>();
   for (const variant of VARIANTS.filter((one, index) => index === 0 || !only || only.test(one.name))) {
-    const { milliseconds, cpuMilliseconds, examples } = await measureVariant(variant);
+    const { milliseconds, cpuMilliseconds, examples, steps } = await measureVariant(variant);
     const [wall, cpu] = [median(milliseconds), median(cpuMilliseconds)];
     plain ??= { wall, cpu };
+    perStep.set(variant.name, wall / steps);
     console.log(
-      `${variant.name.padEnd(32)} ${wall.toFixed(0).padStart(9)} ${((examples / wall) * 1000).toFixed(0).padStart(10)} ` +
-        `${(wall / plain.wall).toFixed(2).padStart(8)}x ${cpu.toFixed(0).padStart(8)} ${(cpu / plain.cpu).toFixed(2).padStart(8)}x  ` +
+      `${variant.name.padEnd(36)} ${wall.toFixed(0).padStart(9)} ${((examples / wall) * 1000).toFixed(0).padStart(10)} ` +
+        `${(wall / plain.wall).toFixed(2).padStart(8)}x ${(wall / steps).toFixed(1).padStart(8)} ${cpu.toFixed(0).padStart(8)} ${(cpu / plain.cpu).toFixed(2).padStart(8)}x  ` +
         milliseconds.map((m) => m.toFixed(0)).join(' '),
+    );
+  }
+  const [replay, sameExamples] = [perStep.get(VARIANTS[2]!.name), perStep.get(VARIANTS[4]!.name)];
+  if (replay !== undefined && sameExamples !== undefined) {
+    console.log(
+      `DER++ step vs a plain step on as many examples (${VARIANTS[4]!.name}): ${(replay / sameExamples).toFixed(2)}x per step ` +
+        `(what replay's machinery adds beyond the examples it replays)`,
     );
   }
   console.log(`machine load (1-minute average) at the end: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
