@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, disposeBackend } from '@holomind/tensor-kernels';
-import { maxAbsoluteDifference, seededValues, tensorsLeakedBy } from '@holomind/testing';
+import { maxAbsoluteDifference, seededValues } from '@holomind/testing';
 import { referenceCosineRead, type ReferenceMemory } from '../test/reference.js';
 import { ExternalMemory } from './external-memory.js';
 
