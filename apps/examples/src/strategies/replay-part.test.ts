@@ -79,15 +79,13 @@ function referenceLoss(context: TaskContext, memory: EpisodicMemory, options: Re
   return tf.add(tf.mul(options.alpha, term(first, 'logits')), tf.mul(options.beta, term(second, 'labels'))) as tf.Scalar;
 }
 
+// The loss and, in the network's variable order, its gradients, read back and released.
 async function lossAndGradients(network: ProgressiveNetwork, loss: () => tf.Scalar) {
-  const variables = network.trainableVariables();
-  const { value, grads } = tf.variableGrads(loss, variables);
-  const result = {
-    value: (await value.data())[0]!,
-    gradients: await Promise.all(variables.map(async (variable) => (await grads[variable.name]!.data()) as Float32Array)),
-  };
+  const names = network.trainableVariables().map((variable) => variable.name);
+  const { value, grads } = tf.variableGrads(loss, network.trainableVariables());
+  const [lossValue, ...gradients] = await Promise.all([value.dataSync()[0]!, ...names.map((name) => grads[name]!.data())]);
   tf.dispose([value, ...Object.values(grads)]);
-  return result;
+  return { value: lossValue as number, gradients: gradients as Float32Array[] };
 }
 
 describe('ReplayPart loss (draws in one forward pass per column)', () => {
