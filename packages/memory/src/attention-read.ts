@@ -11,7 +11,7 @@ const EMPTY_SLOT_SCORE = -1e30;
  * plain one, so every product of the read and of its gradient takes these plain.
  */
 export interface ReadLayout {
-  /** Normalised keys (cosine) or the keys (dot), [H, M, d]. */
+  /** Normalised keys (cosine) or the keys (dot), times the similarity's scale, [H, M, d]. */
   keys: tf.Tensor3D;
   /** Their transpose, [H, d, M]. */
   keysTransposed: tf.Tensor3D;
@@ -23,18 +23,24 @@ export interface ReadLayout {
   emptyScore?: tf.Tensor1D;
 }
 
-/** Builds a {@link ReadLayout} from keys [M, H, d], values [M, H, dv] and the filled mask [M]; kept tensors. */
+/** Builds a {@link ReadLayout} from keys [M, H, d], values [M, H, dv], the filled mask [M] and the similarity's scale; kept tensors. */
 export function buildReadLayout(
   keys: tf.Tensor3D,
   values: tf.Tensor3D,
   mask: tf.Tensor1D,
   cosine: boolean,
   full: boolean,
+  scale: number,
 ): ReadLayout {
+  const [slots, heads] = keys.shape;
+  // [M, H, x] -> [H, M, x]: a reshape when there is one head.
+  const headsFirst = (x: tf.Tensor3D) =>
+    (heads === 1 ? tf.reshape(x, [1, slots, x.shape[2]]) : tf.transpose(x, [1, 0, 2])) as tf.Tensor3D;
   let layout: ReadLayout | undefined;
   tf.tidy(() => {
-    const byHead = tf.transpose(cosine ? normalize(keys).normalized : keys, [1, 0, 2]) as tf.Tensor3D;
-    const valuesByHead = tf.transpose(values, [1, 0, 2]) as tf.Tensor3D;
+    // The similarity's scale is folded into the keys: scores and the query's gradient both take it.
+    const byHead = headsFirst(tf.mul(cosine ? normalize(keys).normalized : keys, scale) as tf.Tensor3D);
+    const valuesByHead = headsFirst(values);
     layout = {
       keys: tf.keep(byHead),
       keysTransposed: tf.keep(tf.transpose(byHead, [0, 2, 1])),
@@ -59,9 +65,9 @@ function normalize<T extends tf.Tensor>(x: T): { normalized: T; norm: T } {
 
 /**
  * Attention read of a non-trainable memory, differentiable with respect to the query only:
- * per head, w = softmax(scale · q̂ · K̂ᵀ) over filled slots, output w · V. One custom-gradient op
+ * per head, w = softmax(q̂ · (scale · K̂)ᵀ) over filled slots, output w · V. One custom-gradient op
  * whose backward is the closed form with plain products:
- * dw = dout · Vᵀ, ds = w ⊙ (dw − Σ_m w dw), dq̂ = scale · ds · K̂, and for cosine
+ * dw = dout · Vᵀ, ds = w ⊙ (dw − Σ_m w dw), dq̂ = ds · (scale · K̂), and for cosine
  * dq = (dq̂ − q̂ (q̂ · dq̂)) / |q| (dq̂ / ε where |q| ≤ ε, as the clamped norm's derivative says).
  * @param query [B, H, d]
  * @returns output [B, H, dv] and, when asked, the attention weights [B, H, M]
@@ -69,7 +75,7 @@ function normalize<T extends tf.Tensor>(x: T): { normalized: T; norm: T } {
 export function attentionRead(
   query: tf.Tensor3D,
   layout: ReadLayout,
-  options: { cosine: boolean; scale: number; returnWeights: boolean },
+  options: { cosine: boolean; returnWeights: boolean },
 ): { output: tf.Tensor3D; weights?: tf.Tensor3D } {
   const [batch, heads, keySize] = query.shape;
   const valueSize = layout.values.shape[2];
@@ -83,7 +89,7 @@ export function attentionRead(
   const forward = (q: tf.Tensor3D) => {
     const { normalized, norm } = options.cosine ? normalize(q) : { normalized: q, norm: undefined };
     const queryByHead = headsFirst(normalized, keySize); // [H, B, d]
-    let scores = tf.mul(tf.matMul(queryByHead, layout.keysTransposed), options.scale) as tf.Tensor3D; // [H, B, M]
+    let scores = tf.matMul(queryByHead, layout.keysTransposed); // [H, B, M], scaled through the keys
     if (layout.emptyScore) scores = tf.add(scores, layout.emptyScore);
     const attention = tf.softmax(scores) as tf.Tensor3D;
     if (options.returnWeights) weights = tf.keep(batchFirst(attention, slots));
@@ -104,7 +110,7 @@ export function attentionRead(
         const [w, queryByHead, queryNorm] = saved as [tf.Tensor3D, tf.Tensor3D?, tf.Tensor3D?];
         const dWeights = tf.matMul(headsFirst(dy as tf.Tensor, valueSize), layout.valuesTransposed); // [H, B, M]
         const dScores = tf.mul(w, tf.sub(dWeights, tf.sum(tf.mul(w, dWeights), -1, true)));
-        const dNormalized = tf.mul(tf.matMul(dScores, layout.keys), options.scale) as tf.Tensor3D; // [H, B, d]
+        const dNormalized = tf.matMul(dScores, layout.keys); // [H, B, d], scaled through the keys
         if (!queryByHead || !queryNorm) return batchFirst(dNormalized, keySize);
         // Where the norm was clamped the normalisation is x / ε, whose derivative has no projection.
         const unclamped = tf.cast(tf.greater(queryNorm, COSINE_EPSILON), 'float32');

@@ -403,9 +403,10 @@ export class ExternalMemory {
   // weights [B, H, M]: usage ← γ·usage + Σ_b mean_h w (the read weights of Santoro et al.), and hits.
   private track(weights: tf.Tensor3D): void {
     const { heads, usageDecay, hitThreshold } = this.options;
-    const readWeight = tf.div(tf.sum(weights, [0, 1]), heads);
+    const summed = tf.sum(weights, [0, 1]);
+    const readWeight = heads === 1 ? summed : tf.div(summed, heads);
     this.usage.assign(tf.add(tf.mul(this.usage, usageDecay), readWeight));
-    const sharpest = tf.mean(tf.max(weights, 2), 1); // [B]
+    const sharpest = heads === 1 ? tf.max(weights, [1, 2]) : tf.mean(tf.max(weights, 2), 1); // [B]
     this.hits.assign(tf.add(this.hits, tf.sum(tf.cast(tf.greaterEqual(sharpest, hitThreshold), 'int32'))));
   }
 
@@ -475,12 +476,9 @@ export class ExternalMemory {
   // weights come back kept (they are made inside a custom gradient's forward): tracked, then released.
   private fusedRead(query: tf.Tensor3D, track: boolean): { output: tf.Tensor3D; weights?: tf.Tensor3D } {
     const { similarity, beta, keySize } = this.options;
-    this.layout ??= buildReadLayout(this.keys, this.values, this.mask, similarity === 'cosine', this.full);
-    const { output, weights } = attentionRead(query, this.layout, {
-      cosine: similarity === 'cosine',
-      scale: similarity === 'cosine' ? beta : 1 / Math.sqrt(keySize),
-      returnWeights: track,
-    });
+    const scale = similarity === 'cosine' ? beta : 1 / Math.sqrt(keySize);
+    this.layout ??= buildReadLayout(this.keys, this.values, this.mask, similarity === 'cosine', this.full, scale);
+    const { output, weights } = attentionRead(query, this.layout, { cosine: similarity === 'cosine', returnWeights: track });
     if (weights) {
       this.track(weights);
       weights.dispose();
