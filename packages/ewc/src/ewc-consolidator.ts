@@ -14,6 +14,7 @@ import {
 } from './options.js';
 import {
   buildPenaltyTerms,
+  quadraticPenalty,
   disposePenaltyTerms,
   expectShape,
   type AnchoredParameter,
@@ -145,7 +146,8 @@ export class EwcConsolidator {
   /**
    * λ/2 Σ_tasks Σ_i F_i (θ_i − θ*_i)² for the target's current parameters, as a scalar to add to a
    * loss inside `optimizer.minimize` (0 before the first consolidation). Parameters the target has
-   * but no consolidation knows (a new head) are free. Costs one fused quadratic per parameter, whatever the task count.
+   * but no consolidation knows (a new head) are free. Costs one fused quadratic per parameter, whatever the task count, recorded as one op whose
+   * gradient is the closed form λ Σ F (θ − θ*).
    *
    * @example
    * ```ts
@@ -168,13 +170,11 @@ export class EwcConsolidator {
       expectShape(name, variable.shape, term.shape);
       return { variable, term };
     });
-    const { lambda } = this.options;
-    return tf.tidy(() => {
-      const quadratics = pairs.map(({ variable, term }) =>
-        tf.sum(tf.mul(term.importance, tf.square(tf.sub(variable, term.center)))),
-      );
-      return tf.mul(tf.add(tf.addN(quadratics), terms.constant), lambda / 2) as tf.Scalar;
-    });
+    return quadraticPenalty(
+      pairs.map(({ variable, term }) => ({ variable, importance: term.importance, center: term.center })),
+      terms.constant,
+      this.options.lambda,
+    );
   }
 
   /**

@@ -86,6 +86,43 @@ export function buildPenaltyTerms(consolidations: readonly Consolidation[]): Pen
   return { perParameter, constant };
 }
 
+/** One protected variable and its folded quadratic: penalty contribution A (θ − m)². */
+export interface PenaltyPair {
+  variable: tf.Tensor;
+  importance: tf.Tensor;
+  center: tf.Tensor;
+}
+
+/**
+ * λ/2 (Σ_p Σ_i A_p,i (θ_p,i − m_p,i)² + K) as one custom-gradient op: the forward takes
+ * d = θ − m, Fd = A·d and Σ Fd·d per variable; the backward is the closed form ∂/∂θ = λ·Fd, saved
+ * by the forward. tfjs's autodiff through sub/square/mul/sum would record eight ops per variable
+ * and run a second pass of them; this records one op and its backward is one multiply per variable.
+ */
+export function quadraticPenalty(pairs: readonly PenaltyPair[], constant: number, lambda: number): tf.Scalar {
+  if (pairs.length === 0) return tf.scalar((lambda / 2) * constant);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.at(-1) as tf.GradSaveFunc;
+    const scaled: tf.Tensor[] = []; // Fd per variable, what the gradient needs
+    const sums = pairs.map(({ importance, center }, index) => {
+      const difference = tf.sub(args[index] as tf.Tensor, center);
+      const weighted = tf.mul(importance, difference);
+      scaled.push(weighted);
+      return tf.sum(tf.mul(weighted, difference));
+    });
+    save(scaled);
+    const total = sums.length === 1 ? sums[0]! : tf.addN(sums);
+    return {
+      value: tf.mul(tf.add(total, constant), lambda / 2) as tf.Scalar,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const factor = tf.mul(dy as tf.Tensor, lambda);
+        return saved.map((weighted) => tf.mul(weighted, factor));
+      },
+    };
+  });
+  return op(...pairs.map(({ variable }) => variable)) as tf.Scalar;
+}
+
 /** Releases the device tensors of {@link buildPenaltyTerms}. */
 export function disposePenaltyTerms(terms: PenaltyTerms | undefined): void {
   if (!terms) return;

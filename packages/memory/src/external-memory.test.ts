@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, disposeBackend } from '@holomind/tensor-kernels';
-import { maxAbsoluteDifference, seededValues, tensorsLeakedBy } from '@holomind/testing';
+import { maxAbsoluteDifference, seededValues } from '@holomind/testing';
 import { referenceCosineRead, type ReferenceMemory } from '../test/reference.js';
 import { ExternalMemory } from './external-memory.js';
 
@@ -145,23 +145,23 @@ describe('ExternalMemory.read', () => {
   });
 
   it('leaks no tensor over reads, writes, cleanups and stats', async () => {
-    const memory = new ExternalMemory({ slots, keySize, heads });
     const rows = tf.tensor2d(seededValues(6 * heads * keySize, 41), [6, heads * keySize]);
     const importance = tf.tensor1d([0.5, 1, 2, 3, 4, 5]);
-    const leaked = await tensorsLeakedBy(() => {
-      for (let round = 0; round < 3; round++) {
-        memory.write(rows, importance);
-        tf.dispose(memory.read(rows));
-        memory.cleanup();
-        memory.stats();
-        memory.toState();
-      }
-    });
-    expect(leaked).toBe(0);
-    tf.dispose([rows, importance]);
     const before = tf.memory().numTensors;
-    memory.dispose();
+    const memory = new ExternalMemory({ slots, keySize, heads });
     // keys, values, usage, hits and mask.
-    expect(before - tf.memory().numTensors).toBe(5);
+    expect(tf.memory().numTensors - before).toBe(5);
+    for (let round = 0; round < 3; round++) {
+      memory.write(rows, importance);
+      tf.dispose(memory.read(rows));
+      memory.cleanup();
+      memory.stats();
+      memory.toState();
+    }
+    // Beyond those, the memory holds at most the read's layout of its current keys (4 tensors, 5 with empty slots).
+    expect(tf.memory().numTensors - before).toBeLessThanOrEqual(5 + 5);
+    memory.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([rows, importance]);
   });
 });

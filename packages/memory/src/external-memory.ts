@@ -10,11 +10,19 @@ import {
   type MemoryArrays,
 } from './memory-state.js';
 import { planEviction, planWrite } from './slot-selection.js';
+import { attentionRead, buildReadLayout, disposeReadLayout, type ReadLayout } from './attention-read.js';
 
 /** Options of {@link ExternalMemory.read}. */
 export interface ReadOptions {
   /** Update usage, the read and hit counters from this read's attention weights. Default true. */
   track?: boolean;
+  /**
+   * Which ops read a non-trainable memory off WebGPU: `fused` (default) one custom-gradient op over
+   * keys and values laid out once per write (plain products only, see the package README), or
+   * `composite`: `memoryAttention`'s composite ops, the reference. WebGPU and trainable memories
+   * always use `memoryAttention`.
+   */
+  kernels?: 'fused' | 'composite';
 }
 
 /** Options of {@link ExternalMemory.write}. */
@@ -108,14 +116,17 @@ export class ExternalMemory {
   private filledSlots = 0;
   private disposed = false;
   private observers: Array<(operation: MemoryOperation) => void> = [];
+  // What the fused read needs of keys and values, built at the first read after they change.
+  private layout: ReadLayout | undefined;
 
   constructor(options: ExternalMemoryOptions) {
     this.options = resolveMemoryOptions(options);
     const { slots, heads, keySize, valueSize, trainable } = this.options;
-    this.keys = tf.variable(tf.zeros([slots, heads, keySize]), trainable);
-    this.values = tf.variable(tf.zeros([slots, heads, valueSize]), trainable);
-    this.usage = tf.variable(tf.zeros([slots]), false);
-    this.hits = tf.variable(tf.scalar(0, 'int32'), false, undefined, 'int32');
+    // Inside tidy: a variable shares its initial tensor's data, and that tensor would otherwise stay counted.
+    this.keys = tf.tidy(() => tf.variable(tf.zeros([slots, heads, keySize]), trainable));
+    this.values = tf.tidy(() => tf.variable(tf.zeros([slots, heads, valueSize]), trainable));
+    this.usage = tf.tidy(() => tf.variable(tf.zeros([slots]), false));
+    this.hits = tf.tidy(() => tf.variable(tf.scalar(0, 'int32'), false, undefined, 'int32'));
     this.filled = new Float32Array(slots);
     this.importance = new Float32Array(slots);
     this.mask = tf.tensor1d(this.filled);
@@ -183,13 +194,15 @@ export class ExternalMemory {
     if (this.filledSlots === 0) return this.readEmpty(query, batch, track);
     const result = tf.tidy(() => {
       const query3d = tf.reshape(query, [batch, heads, this.options.keySize]) as tf.Tensor3D;
-      const { output, weights } = memoryAttention(query3d, this.keysForRead(), this.values, {
-        // A full memory needs no mask, and the masked softmax costs about twice the plain one.
-        similarity,
-        beta,
-        mask: this.full ? undefined : this.mask,
-        returnWeights: track,
-      });
+      const { output, weights } = this.useFusedRead(options)
+        ? this.fusedRead(query3d, track)
+        : memoryAttention(query3d, this.keysForRead(), this.values, {
+            // A full memory needs no mask, and the masked softmax costs about twice the plain one.
+            similarity,
+            beta,
+            mask: this.full ? undefined : this.mask,
+            returnWeights: track,
+          });
       if (weights) this.track(weights);
       return query.rank === 2 ? tf.reshape(output, [batch, heads * valueSize]) : output;
     });
@@ -358,6 +371,7 @@ export class ExternalMemory {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.invalidateLayout();
     tf.dispose([this.keys, this.values, this.usage, this.hits, this.mask]);
   }
 
@@ -389,9 +403,10 @@ export class ExternalMemory {
   // weights [B, H, M]: usage ← γ·usage + Σ_b mean_h w (the read weights of Santoro et al.), and hits.
   private track(weights: tf.Tensor3D): void {
     const { heads, usageDecay, hitThreshold } = this.options;
-    const readWeight = tf.div(tf.sum(weights, [0, 1]), heads);
+    const summed = tf.sum(weights, [0, 1]);
+    const readWeight = heads === 1 ? summed : tf.div(summed, heads);
     this.usage.assign(tf.add(tf.mul(this.usage, usageDecay), readWeight));
-    const sharpest = tf.mean(tf.max(weights, 2), 1); // [B]
+    const sharpest = heads === 1 ? tf.max(weights, [1, 2]) : tf.mean(tf.max(weights, 2), 1); // [B]
     this.hits.assign(tf.add(this.hits, tf.sum(tf.cast(tf.greaterEqual(sharpest, hitThreshold), 'int32'))));
   }
 
@@ -453,11 +468,36 @@ export class ExternalMemory {
     return tf.where(filled, this.keys, tf.onesLike(this.keys)) as tf.Tensor3D;
   }
 
+  // The fused read differentiates the query only, and WebGPU has memoryAttention's own kernels.
+  private useFusedRead(options: ReadOptions): boolean {
+    return (options.kernels ?? 'fused') === 'fused' && !this.options.trainable && tf.getBackend() !== 'webgpu';
+  }
+
+  // weights come back kept (they are made inside a custom gradient's forward): tracked, then released.
+  private fusedRead(query: tf.Tensor3D, track: boolean): { output: tf.Tensor3D; weights?: tf.Tensor3D } {
+    const { similarity, beta, keySize } = this.options;
+    const scale = similarity === 'cosine' ? beta : 1 / Math.sqrt(keySize);
+    this.layout ??= buildReadLayout(this.keys, this.values, this.mask, similarity === 'cosine', this.full, scale);
+    const { output, weights } = attentionRead(query, this.layout, { cosine: similarity === 'cosine', returnWeights: track });
+    if (weights) {
+      this.track(weights);
+      weights.dispose();
+    }
+    return { output };
+  }
+
+  // Keys, values or the mask changed: the fused read's layout is rebuilt at the next read.
+  private invalidateLayout(): void {
+    disposeReadLayout(this.layout);
+    this.layout = undefined;
+  }
+
   private setUsage(usage: Float32Array): void {
     tf.tidy(() => this.usage.assign(tf.tensor1d(usage)));
   }
 
   private refreshMask(): void {
+    this.invalidateLayout();
     this.mask.dispose();
     this.mask = tf.tensor1d(this.filled);
     this.filledSlots = this.filledCount();

@@ -139,7 +139,7 @@ export class TaskColumn {
     let inputGradient = context.featuresNeedGradient ?? true;
     if (this.memoryQuery && context.memory) {
       result.query = this.memoryQuery.applyActivated(features, 'linear', { route, inputGradient });
-      input = tf.concat([features, context.memory.read(result.query)], 1);
+      input = tf.concat([features, context.memory.read(result.query, { kernels: route })], 1);
       inputGradient = true; // the read depends on the query's weights
     }
     const hiddenCount = this.options.hiddenSizes.length;

@@ -41,6 +41,12 @@ describe('loadConfigFile', () => {
     await expect(loadConfigFile(file)).rejects.toThrow(/config\.yaml:3: unknown key 'network\.colunms'/);
   });
 
+  it('training.kernels picks the training ops: fused by default, composite on request, nothing else', () => {
+    expect(parseConfig({}).training.kernels).toBe('fused');
+    expect(parseConfig({ training: { kernels: 'composite' } }).training.kernels).toBe('composite');
+    expect(() => parseConfig({ training: { kernels: 'gpu' } })).toThrow(/training\.kernels.*fused.*composite/s);
+  });
+
   it('lists the allowed values of an enum', () => {
     expect(() => parseConfig({ strategy: 'magic' })).toThrow(
       /'strategy' must be one of "finetune", "ewc", "online-ewc", "pnn", "pnn-memory", "lwf", "er", "derpp", "icarl", "joint", "holomind"/,

@@ -100,6 +100,11 @@ const trainingSection = z.strictObject({
   testPerTask: positiveInt.optional(),
   /** Which split the accuracy matrix is measured on: `validation` for choosing hyperparameters, `test` to report. */
   evaluateOn: z.enum(['test', 'validation']).default('test'),
+  /**
+   * Training ops: `fused` (custom-gradient dense ops, fast on wasm) or `composite` (tfjs's own ops,
+   * the route before them; for before/after comparisons). Passed to ProgressiveNetwork.train as `kernels`.
+   */
+  kernels: z.enum(['fused', 'composite']).default('fused'),
 });
 
 const monitoringSection = z.strictObject({

@@ -50,6 +50,7 @@ export async function trainTask(
       optimizer: { name: 'adam' as const, learningRate: config.training.learningRate },
       preserveState: true,
       regularizer,
+      kernels: config.training.kernels,
       gradientAccumulation: config.performance.gradientAccumulation,
       shrinkBatchAboveBytes: config.performance.shrinkBatchAboveBytes,
       onStep: async (step: StepInfo) => {

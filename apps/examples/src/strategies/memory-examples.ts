@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BenchmarkTask } from '@holomind/data';
 import type { EpisodeSample } from '@holomind/memory';
-import type { ProgressiveNetwork } from '@holomind/network';
 
 // Rows per forward pass when a whole task's split goes through the network.
 const CHUNK = 1024;
@@ -50,25 +49,41 @@ export function targetLabels(tasks: readonly BenchmarkTask[], sample: EpisodeSam
   });
 }
 
-/** Rows of a sample grouped by the network column of their task. */
-export function rowsByColumn(sample: EpisodeSample, columnOf: (taskIndex: number) => string): Map<string, number[]> {
-  const groups = new Map<string, number[]>();
-  sample.tasks.forEach((task, row) => {
-    const column = columnOf(task);
-    groups.set(column, [...(groups.get(column) ?? []), row]);
+/**
+ * Rows of several draws grouped by the network column of their task: per column (in order of first
+ * appearance), the rows of each draw that belong to it (one list per draw, possibly empty).
+ */
+export function drawsByColumn(draws: readonly EpisodeSample[], columnOf: (taskIndex: number) => string): Map<string, number[][]> {
+  const groups = new Map<string, number[][]>();
+  draws.forEach((draw, index) => {
+    draw.tasks.forEach((task, row) => {
+      const column = columnOf(task);
+      let perDraw = groups.get(column);
+      if (!perDraw) {
+        perDraw = draws.map(() => []);
+        groups.set(column, perDraw);
+      }
+      perDraw[index]!.push(row);
+    });
   });
   return groups;
 }
 
-/** Logits of `network`'s column on the given rows of a sample. */
-export function logitsOnRows(
-  network: ProgressiveNetwork,
-  sample: EpisodeSample,
-  rows: number[],
-  column: string,
-  inputSize: number,
-): tf.Tensor2D {
-  const inputs = new Float32Array(rows.length * inputSize);
-  rows.forEach((row, index) => inputs.set(sample.inputs.subarray(row * inputSize, (row + 1) * inputSize), index * inputSize));
-  return tf.tidy(() => network.forward(tf.tensor2d(inputs, [rows.length, inputSize]), column));
+/** Inputs [Σ rows, inputSize] of the given rows of each draw, concatenated in draw order. */
+export function inputsOfRows(draws: readonly EpisodeSample[], rowsPerDraw: readonly number[][], inputSize: number): Float32Array {
+  const inputs = new Float32Array(rowsPerDraw.reduce((sum, rows) => sum + rows.length, 0) * inputSize);
+  let offset = 0;
+  rowsPerDraw.forEach((rows, index) => {
+    const source = draws[index]!.inputs;
+    if (rows.length === draws[index]!.tasks.length) {
+      // Every row of the draw, in order (one column, as in class-IL): one copy.
+      inputs.set(source, offset);
+    } else {
+      rows.forEach((row, position) =>
+        inputs.set(source.subarray(row * inputSize, (row + 1) * inputSize), offset + position * inputSize),
+      );
+    }
+    offset += rows.length * inputSize;
+  });
+  return inputs;
 }

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from '@holomind/core';
-import { crossEntropyOfLabels, EpisodicMemory, type EpisodeSample, type EpisodicMemoryState } from '@holomind/memory';
+import { EpisodicMemory, type EpisodeSample, type EpisodicMemoryState } from '@holomind/memory';
 import type { StrategyPart, StrategyState, TaskContext } from './continual-strategy.js';
-import { logitsOnRows, mapInChunks, rowsByColumn, sourceClasses, targetLabels } from './memory-examples.js';
+import { drawsByColumn, inputsOfRows, mapInChunks, sourceClasses, targetLabels } from './memory-examples.js';
 
 /** Which replay loss a {@link ReplayPart} adds. */
 export interface ReplayOptions {
@@ -14,6 +14,13 @@ export interface ReplayOptions {
   alpha: number;
   /** DER++'s weight of the replayed labels' cross-entropy. */
   beta: number;
+}
+
+/** One replay draw and the loss it adds: `labels` (cross-entropy) or `logits` (DER++'s matching), times `weight`. */
+interface ReplayTerm {
+  sample: EpisodeSample;
+  kind: 'labels' | 'logits';
+  weight: number;
 }
 
 /**
@@ -42,9 +49,12 @@ export class ReplayPart implements StrategyPart {
     return () => {
       const count = Math.min(this.options.replayBatch, this.memory.size);
       const first = this.memory.sample(count);
-      if (kind === 'er') return this.labelLoss(context, first);
+      if (kind === 'er') return this.replayLoss(context, [{ sample: first, kind: 'labels', weight: 1 }]);
       const second = this.memory.sample(count);
-      return tf.add(tf.mul(alpha, this.logitLoss(context, first)), tf.mul(beta, this.labelLoss(context, second))) as tf.Scalar;
+      return this.replayLoss(context, [
+        { sample: first, kind: 'logits', weight: alpha },
+        { sample: second, kind: 'labels', weight: beta },
+      ]);
     };
   }
 
@@ -107,44 +117,53 @@ export class ReplayPart implements StrategyPart {
 
   dispose(): void {}
 
-  // Cross-entropy of stored examples' labels, each in its own task's column, weighted by rows.
-  private labelLoss(context: TaskContext, sample: EpisodeSample): tf.Scalar {
-    const labels = targetLabels(context.tasks, sample);
-    return this.byColumn(context, sample, (logits, rows) =>
-      crossEntropyOfLabels(
-        logits,
-        tf.tensor1d(
-          rows.map((row) => labels[row]!),
-          'int32',
-        ),
-      ),
-    );
-  }
-
-  // Mean squared difference between the column's logits now and the logits stored at write time.
-  private logitLoss(context: TaskContext, sample: EpisodeSample): tf.Scalar {
-    const { logitSize } = this.memory.options;
-    return this.byColumn(context, sample, (logits, rows) => {
+  /**
+   * Σ_terms weight · (the term's loss over its draw), each stored example evaluated in its own
+   * task's column. The draws go through the network together: one forward pass per column over
+   * every draw's rows of that column, whose logits are then split by draw. Per draw of n rows, with
+   * n_g of them in column g of width w_g: cross-entropy Σ_g n_g/n · mean_g(CE), logit matching
+   * Σ_g n_g/n · mean_g((z − z_stored)²) over n_g·w_g entries.
+   */
+  private replayLoss(context: TaskContext, terms: readonly ReplayTerm[]): tf.Scalar {
+    const { inputSize, logitSize } = this.memory.options;
+    const draws = terms.map(({ sample }) => sample);
+    const labelsOf = terms.map(({ sample, kind }) => (kind === 'labels' ? targetLabels(context.tasks, sample) : undefined));
+    const parts: tf.Scalar[] = [];
+    for (const [column, rowsPerDraw] of drawsByColumn(draws, context.columnOf)) {
+      const inputs = tf.tensor2d(inputsOfRows(draws, rowsPerDraw, inputSize), [
+        rowsPerDraw.reduce((sum, rows) => sum + rows.length, 0),
+        inputSize,
+      ]);
+      const logits = context.network.forward(inputs, column);
+      inputs.dispose();
       const width = logits.shape[1];
-      const stored = new Float32Array(rows.length * width);
-      rows.forEach((row, index) => stored.set(sample.logits.subarray(row * logitSize, row * logitSize + width), index * width));
-      return tf.mean(tf.squaredDifference(logits, tf.tensor2d(stored, [rows.length, width])));
-    });
-  }
-
-  private byColumn(
-    context: TaskContext,
-    sample: EpisodeSample,
-    term: (logits: tf.Tensor2D, rows: number[]) => tf.Scalar,
-  ): tf.Scalar {
-    const { inputSize } = this.memory.options;
-    const groups = [...rowsByColumn(sample, context.columnOf)];
-    return groups
-      .map(([column, rows]) => {
-        const logits = logitsOnRows(context.network, sample, rows, column, inputSize);
-        return tf.mul(term(logits, rows), rows.length / sample.labels.length) as tf.Scalar;
-      })
-      .reduce((sum, value) => tf.add(sum, value) as tf.Scalar);
+      const present = rowsPerDraw.map((rows, index) => ({ rows, index })).filter(({ rows }) => rows.length > 0);
+      const pieces =
+        present.length === 1
+          ? [logits]
+          : tf.split(
+              logits,
+              present.map(({ rows }) => rows.length),
+            );
+      present.forEach(({ rows, index }, position) => {
+        const { sample, kind, weight } = terms[index]!;
+        const drawn = sample.tasks.length;
+        const piece = pieces[position]!;
+        if (kind === 'labels') {
+          // mean over the draw of −Σ_c y_c log softmax(z)_c, y one-hot of the stored labels
+          const targets = new Float32Array(rows.length * width);
+          rows.forEach((row, at) => (targets[at * width + labelsOf[index]![row]!] = 1));
+          const product = tf.mul(tf.tensor2d(targets, [rows.length, width]), tf.logSoftmax(piece));
+          parts.push(tf.mul(tf.sum(product), -weight / drawn) as tf.Scalar);
+        } else {
+          const stored = new Float32Array(rows.length * width);
+          rows.forEach((row, at) => stored.set(sample.logits.subarray(row * logitSize, row * logitSize + width), at * width));
+          const difference = tf.squaredDifference(piece, tf.tensor2d(stored, [rows.length, width]));
+          parts.push(tf.mul(tf.sum(difference), weight / (drawn * width)) as tf.Scalar);
+        }
+      });
+    }
+    return parts.length === 1 ? parts[0]! : (tf.addN(parts) as tf.Scalar);
   }
 
   // Columns narrower than the memory's logit rows (a head of 2 in task-IL) are zero-padded.

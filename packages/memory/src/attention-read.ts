@@ -1,0 +1,124 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+// Smallest norm a cosine similarity divides by, as memoryAttention's composite route uses.
+const COSINE_EPSILON = 1e-8;
+// Added to the scores of empty slots: exp of it underflows to exactly 0 next to any filled slot.
+const EMPTY_SLOT_SCORE = -1e30;
+
+/**
+ * What a read needs of a non-trainable memory, laid out heads first and transposed once (per write,
+ * not per read): tfjs-backend-wasm 4.22 runs a matMul with a transposed operand 5-10x slower than a
+ * plain one, so every product of the read and of its gradient takes these plain.
+ */
+export interface ReadLayout {
+  /** Normalised keys (cosine) or the keys (dot), times the similarity's scale, [H, M, d]. */
+  keys: tf.Tensor3D;
+  /** Their transpose, [H, d, M]. */
+  keysTransposed: tf.Tensor3D;
+  /** Values, [H, M, dv]. */
+  values: tf.Tensor3D;
+  /** Their transpose, [H, dv, M]. */
+  valuesTransposed: tf.Tensor3D;
+  /** 0 for filled slots, a large negative score for empty ones, [M]; absent when every slot is filled. */
+  emptyScore?: tf.Tensor1D;
+}
+
+/** Builds a {@link ReadLayout} from keys [M, H, d], values [M, H, dv], the filled mask [M] and the similarity's scale; kept tensors. */
+export function buildReadLayout(
+  keys: tf.Tensor3D,
+  values: tf.Tensor3D,
+  mask: tf.Tensor1D,
+  cosine: boolean,
+  full: boolean,
+  scale: number,
+): ReadLayout {
+  const [slots, heads] = keys.shape;
+  // [M, H, x] -> [H, M, x]: a reshape when there is one head.
+  const headsFirst = (x: tf.Tensor3D) =>
+    (heads === 1 ? tf.reshape(x, [1, slots, x.shape[2]]) : tf.transpose(x, [1, 0, 2])) as tf.Tensor3D;
+  let layout: ReadLayout | undefined;
+  tf.tidy(() => {
+    // The similarity's scale is folded into the keys: scores and the query's gradient both take it.
+    const byHead = headsFirst(tf.mul(cosine ? normalize(keys).normalized : keys, scale) as tf.Tensor3D);
+    const valuesByHead = headsFirst(values);
+    layout = {
+      keys: tf.keep(byHead),
+      keysTransposed: tf.keep(tf.transpose(byHead, [0, 2, 1])),
+      values: tf.keep(valuesByHead),
+      valuesTransposed: tf.keep(tf.transpose(valuesByHead, [0, 2, 1])),
+    };
+    if (!full) layout.emptyScore = tf.keep(tf.mul(tf.sub(1, mask), EMPTY_SLOT_SCORE)) as tf.Tensor1D;
+  });
+  return layout!;
+}
+
+/** Releases a {@link ReadLayout}. */
+export function disposeReadLayout(layout: ReadLayout | undefined): void {
+  if (layout) tf.dispose([layout.keys, layout.keysTransposed, layout.values, layout.valuesTransposed, layout.emptyScore]);
+}
+
+// x / max(|x|, ε) along the last axis, and the clamped norm [.., 1].
+function normalize<T extends tf.Tensor>(x: T): { normalized: T; norm: T } {
+  const norm = tf.maximum(tf.sqrt(tf.sum(tf.square(x), -1, true)), COSINE_EPSILON) as T;
+  return { normalized: tf.div(x, norm) as T, norm };
+}
+
+/**
+ * Attention read of a non-trainable memory, differentiable with respect to the query only:
+ * per head, w = softmax(q̂ · (scale · K̂)ᵀ) over filled slots, output w · V. One custom-gradient op
+ * whose backward is the closed form with plain products:
+ * dw = dout · Vᵀ, ds = w ⊙ (dw − Σ_m w dw), dq̂ = ds · (scale · K̂), and for cosine
+ * dq = (dq̂ − q̂ (q̂ · dq̂)) / |q| (dq̂ / ε where |q| ≤ ε, as the clamped norm's derivative says).
+ * @param query [B, H, d]
+ * @returns output [B, H, dv] and, when asked, the attention weights [B, H, M]
+ */
+export function attentionRead(
+  query: tf.Tensor3D,
+  layout: ReadLayout,
+  options: { cosine: boolean; returnWeights: boolean },
+): { output: tf.Tensor3D; weights?: tf.Tensor3D } {
+  const [batch, heads, keySize] = query.shape;
+  const valueSize = layout.values.shape[2];
+  const slots = layout.values.shape[1];
+  // [B, H, x] <-> [H, B, x]: a reshape when there is one head.
+  const headsFirst = (x: tf.Tensor, width: number) =>
+    (heads === 1 ? tf.reshape(x, [1, batch, width]) : tf.transpose(x, [1, 0, 2])) as tf.Tensor3D;
+  const batchFirst = (x: tf.Tensor, width: number) =>
+    (heads === 1 ? tf.reshape(x, [batch, 1, width]) : tf.transpose(x, [1, 0, 2])) as tf.Tensor3D;
+  let weights: tf.Tensor3D | undefined;
+  const forward = (q: tf.Tensor3D) => {
+    const { normalized, norm } = options.cosine ? normalize(q) : { normalized: q, norm: undefined };
+    const queryByHead = headsFirst(normalized, keySize); // [H, B, d]
+    let scores = tf.matMul(queryByHead, layout.keysTransposed); // [H, B, M], scaled through the keys
+    if (layout.emptyScore) scores = tf.add(scores, layout.emptyScore);
+    const attention = tf.softmax(scores) as tf.Tensor3D;
+    if (options.returnWeights) weights = tf.keep(batchFirst(attention, slots));
+    const output = batchFirst(tf.matMul(attention, layout.values), valueSize); // [B, H, dv]
+    return { output, attention, normalized: queryByHead, norm };
+  };
+  if (!tf.engine().isTapeOn()) {
+    const output = tf.tidy(() => forward(query).output);
+    return { output, ...(weights ? { weights } : {}) };
+  }
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[1] as tf.GradSaveFunc;
+    const { output, attention, normalized, norm } = forward(args[0] as tf.Tensor3D);
+    save(norm ? [attention, normalized, norm] : [attention]);
+    return {
+      value: output,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [w, queryByHead, queryNorm] = saved as [tf.Tensor3D, tf.Tensor3D?, tf.Tensor3D?];
+        const dWeights = tf.matMul(headsFirst(dy as tf.Tensor, valueSize), layout.valuesTransposed); // [H, B, M]
+        const dScores = tf.mul(w, tf.sub(dWeights, tf.sum(tf.mul(w, dWeights), -1, true)));
+        const dNormalized = tf.matMul(dScores, layout.keys); // [H, B, d], scaled through the keys
+        if (!queryByHead || !queryNorm) return batchFirst(dNormalized, keySize);
+        // Where the norm was clamped the normalisation is x / ε, whose derivative has no projection.
+        const unclamped = tf.cast(tf.greater(queryNorm, COSINE_EPSILON), 'float32');
+        const radial = tf.mul(tf.mul(queryByHead, tf.sum(tf.mul(queryByHead, dNormalized), -1, true)), headsFirst(unclamped, 1));
+        return tf.div(batchFirst(tf.sub(dNormalized, radial), keySize), queryNorm);
+      },
+    };
+  });
+  const output = op(query) as tf.Tensor3D;
+  return { output, ...(weights ? { weights } : {}) };
+}
