@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startPostgresServer } from '@holomind/testing';
-import { openSqlTarget, sharedPostgresServer } from '@holomind/testing/vitest';
+import { openSqlTarget, sharedPostgresServer } from '@holomind/testing/sql-targets';
 import { SqlArchiveStore } from './archives/sql-archive-store.js';
 import { createDatabase } from './create-database.js';
 import { sqlDialectOf } from './dialect.js';

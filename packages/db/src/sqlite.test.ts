@@ -11,7 +11,7 @@ import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
 import { describeArchiveConformance } from './test-support/archive-conformance.js';
 import { describeSqlConformance } from './test-support/sql-conformance.js';
-import { openSqlTarget } from '@holomind/testing/vitest';
+import { openSqlTarget } from '@holomind/testing/sql-targets';
 
 describeSqlConformance('SQLite', () => openSqlTarget('sqlite', createDatabase));
 describeArchiveConformance('SQLite', async () => {

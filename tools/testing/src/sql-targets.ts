@@ -4,6 +4,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+// Exported as @holomind/testing/sql-targets, not from the index or ./vitest: it registers a vitest afterAll,
+// so it must not load outside a test file (benches import the index, vitest configs import ./vitest).
 import { afterAll } from 'vitest';
 import { startPostgresServer, type PostgresServer } from './postgres.js';
 

@@ -15,7 +15,3 @@ export function holomindTestDefaults() {
   };
 }
 
-// The SQL targets register a vitest afterAll, so they live here, not in the package index that
-// benches import outside the runner.
-export { SQL_TARGET_DIALECTS, openSqlTarget, sharedPostgresServer } from './sql-targets.js';
-export type { SqlTarget, SqlTargetDialect, DestroyableHandle } from './sql-targets.js';

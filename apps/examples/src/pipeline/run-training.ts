@@ -63,6 +63,9 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
     // Closed on every way out, so queued metrics, alerts and TensorBoard files are flushed even when a task fails.
     await session?.monitoring.close();
     session?.network.dispose();
+    // The pipeline built the external memory and handed it to the network, which disposes only a
+    // memory it restored itself; ExternalMemory.dispose is idempotent, so a restored one is safe too.
+    session?.network.memory?.dispose();
     session?.strategy.dispose();
     if (!options.db) await db.destroy();
   }

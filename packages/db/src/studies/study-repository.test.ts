@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openSqlTarget, sharedPostgresServer, SQL_TARGET_DIALECTS } from '@holomind/testing/vitest';
+import { openSqlTarget, sharedPostgresServer, SQL_TARGET_DIALECTS } from '@holomind/testing/sql-targets';
 import { createDatabase } from '../create-database.js';
 import { migrateDownAll, migrateToLatest } from '../migrate.js';
 import { experimentMigrations } from '../migrations/experiment-migrations.js';

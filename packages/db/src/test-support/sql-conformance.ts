@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectErrorCode } from '@holomind/testing';
-import type { SqlTarget } from '@holomind/testing/vitest';
+import type { SqlTarget } from '@holomind/testing/sql-targets';
 import type { Kysely } from 'kysely';
 import { DatabaseError } from '../errors.js';
 import { ExperimentRepository } from '../experiments/experiment-repository.js';

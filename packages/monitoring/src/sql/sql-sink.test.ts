@@ -3,7 +3,7 @@ import { Kysely, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findPostgresBinaries } from '@holomind/testing';
-import { openSqlTarget, sharedPostgresServer, type SqlTarget, type SqlTargetDialect } from '@holomind/testing/vitest';
+import { openSqlTarget, sharedPostgresServer, type SqlTarget, type SqlTargetDialect } from '@holomind/testing/sql-targets';
 import { AlertManager } from '../alert-manager.js';
 import { ContinualEvaluator } from '../continual-evaluator.js';
 import { DashboardData } from '../dashboard/dashboard-data.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PostgresServer } from '@holomind/testing';
-import { openSqlTarget, type SqlTargetDialect } from '@holomind/testing/vitest';
+import { openSqlTarget, type SqlTargetDialect } from '@holomind/testing/sql-targets';
 import { createDatabase, migrateToLatest, type CreateDatabaseOptions, type Database, type Kysely } from '@holomind/db';
 import { stateMigrations } from '../migrations.js';
 
