@@ -29,7 +29,9 @@ if [[ "$(uname -m)" != "x86_64" ]]; then
 fi
 
 if [[ ! -f "$icd" || ! -f "$lib" || "$(cat "$cache/version" 2>/dev/null)" != "$MESA_VERSION" ]]; then
-  if ! ldconfig -p | grep -q 'libvulkan.so.1'; then
+  # grep without -q reads ldconfig's whole list: with pipefail, -q's early exit can SIGPIPE ldconfig
+  # and make an installed loader look missing.
+  if ! ldconfig -p | grep 'libvulkan.so.1' >/dev/null; then
     echo "setup:webgpu: the Vulkan loader is missing; run: apt-get install -y libvulkan1" >&2
     exit 1
   fi
