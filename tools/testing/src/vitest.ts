@@ -14,4 +14,3 @@ export function holomindTestDefaults() {
     setupFiles: [fileURLToPath(new URL('./vitest-setup.js', import.meta.url))],
   };
 }
-
