@@ -132,8 +132,11 @@ export async function trainReloadResume(
   });
   await page.waitForFunction(
     () =>
-      (document.getElementById('progress') as HTMLProgressElement).value >= 1 &&
-      /task 3/.test(document.getElementById('status')!.textContent!),
+      // Task 3 trained to its end: its progress bar full while it is still named, or the status that
+      // follows at once ("Paused after 3 task(s)"): a fast task can pass between two polls.
+      ((document.getElementById('progress') as HTMLProgressElement).value >= 1 &&
+        /task 3/.test(document.getElementById('status')!.textContent!)) ||
+      /after 3 task|all 3 tasks/.test(document.getElementById('status')!.textContent!),
     undefined,
     {
       timeout: timeoutMs,
