@@ -43,7 +43,10 @@ describe('holomind train --dashboard in headless Chromium', () => {
     const output = path.join(workspace, 'run');
     const config = path.join(workspace, 'config.yaml');
     // Per-step points at every optimizer step, each seen task evaluated every 2 steps (and at every epoch's end).
-    writeFileSync(config, 'monitoring:\n  stepEvery: 1\n  evaluateEvery: 2\n  evaluationSamples: 100\n  histogramEvery: 8\n');
+    writeFileSync(
+      config,
+      'holomind:\n  columns: false\n  ewc: true\n  memoryRead: true\nmonitoring:\n  stepEvery: 1\n  evaluateEvery: 2\n  evaluationSamples: 100\n  histogramEvery: 8\n',
+    );
     const args = ['train', '--config', config, '--benchmark', 'split-mnist', '--strategy', 'holomind', '--tasks', '5'];
     args.push('--epochs', '2', '--train-per-task', '160', '--test-per-task', '200', '--seed', '3', '--backend', 'wasm');
     args.push('--output', output, '--db', `sqlite:${output}/holomind.db`, '--dashboard', '0');

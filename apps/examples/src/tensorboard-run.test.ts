@@ -35,6 +35,8 @@ describe("a run's TensorBoard files, read by TensorBoard's EventAccumulator", ()
     const config = parseConfig({
       benchmark: 'split-mnist',
       strategy: 'holomind',
+      // The shared-extractor hybrid (task-IL's default is now columns + read, with no EWC or replay term).
+      holomind: { columns: false, ewc: true, memoryRead: true },
       seed: 3,
       backend: 'wasm',
       output,
