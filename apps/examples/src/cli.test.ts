@@ -12,8 +12,13 @@ import { loadLatestCheckpoint } from './pipeline/checkpoint.js';
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'holomind-cli-'));
 
-// Short but real: Split MNIST, 3 tasks, 2 epochs, the full holomind strategy (EWC, columns, memory, DER++ replay).
+// Short but real: Split MNIST, 3 tasks, 2 epochs, the shared-extractor holomind hybrid (EWC, memory
+// read, DER++ replay; task-IL's default is columns + read, which has no replay memory to check).
+const hybridConfig = path.join(workspace, 'hybrid.yaml');
+writeFileSync(hybridConfig, 'holomind:\n  columns: false\n  ewc: true\n  memoryRead: true\n');
 const shortRun = [
+  '--config',
+  hybridConfig,
   '--benchmark',
   'split-mnist',
   '--strategy',

@@ -5,18 +5,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { disposeBackend } from '@holomind/tensor-kernels';
 import { parseConfig } from '../config/load-config.js';
-import type { TrainingReporter } from './reporter.js';
+import { silentReporter } from './reporter.js';
 import { runTraining } from './run-training.js';
 
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'holomind-run-leak-'));
-const silent: TrainingReporter = {
-  info() {},
-  startTask() {},
-  step() {},
-  endEpoch() {},
-  endTask() {},
-  checkpoint() {},
-};
 
 afterAll(() => disposeBackend());
 
@@ -43,7 +35,7 @@ describe('a whole run releases every tensor', () => {
           training: { tasks: 2, epochs: 1, trainPerTask: 200, testPerTask: 100 },
           monitoring: { tensorboard: false },
         });
-        await runTraining({ config, reporter: silent });
+        await runTraining({ config, reporter: silentReporter });
         counts.push(tf.memory().numTensors);
       }
       expect(counts[1]).toBe(counts[0]);
