@@ -12,7 +12,8 @@ export type MemoryErrorCode =
   | 'UNKNOWN_WRITE_POLICY'
   | 'REPLAY_BATCH_TOO_LARGE'
   | 'LABEL_OUT_OF_RANGE'
-  | 'EPISODE_SHAPE_MISMATCH';
+  | 'EPISODE_SHAPE_MISMATCH'
+  | 'EMPTY_MEMORY';
 
 /** The one error class of @holomind/memory: stable `code`, message with the value and the fix. */
 export class MemoryError extends HoloMindError<MemoryErrorCode> {

@@ -22,6 +22,7 @@ export {
   darkExperienceReplayLoss,
   distillationLoss,
   experienceReplayLoss,
+  inferTasks,
   NearestMeanClassifier,
 } from './replay/index.js';
-export type { DarkReplayWeights } from './replay/index.js';
+export type { DarkReplayWeights, TaskInferenceOptions } from './replay/index.js';

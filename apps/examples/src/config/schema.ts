@@ -68,7 +68,8 @@ const replaySection = z.strictObject({
 
 /**
  * Switches for the parts of the `holomind` strategy, for ablations (each part must earn its place).
- * Unset: the scenario's default (columns and the attention read with task identity, DER++ replay without).
+ * Unset: the scenario's default (columns and the attention read with task identity; columns chosen by
+ * task inference in Permuted MNIST; DER++ replay otherwise).
  */
 const holomindSection = z.strictObject({
   /** Progressive columns (a fresh column per task with lateral inputs); default: with task identity (task-IL). */
@@ -77,6 +78,12 @@ const holomindSection = z.strictObject({
   memoryRead: z.boolean().optional(),
   /** DER++ replay; default: on without columns, off with them (a frozen column forgets nothing). */
   replay: z.boolean().optional(),
+  /**
+   * Domain-IL without task identity: a column per task, and each test input goes to the column of
+   * the task it most resembles in the episodic memory (attention over stored examples). Default: on
+   * for Permuted MNIST, off elsewhere (digit pairs and rotations cannot be told apart reliably).
+   */
+  inferTask: z.boolean().optional(),
 });
 
 const ewcSection = z.strictObject({

@@ -25,7 +25,11 @@ export function buildNetwork(config: HolomindConfig, plan: StrategyPlan, inputSh
     inputShape,
     extractor: plan.extractor,
     freezeExtractor: plan.freezeExtractor,
-    column: { hiddenSizes: config.network.columnHidden, activation: config.network.activation, dropout: config.network.dropout },
+    column: {
+      hiddenSizes: plan.columnHidden ?? config.network.columnHidden,
+      activation: config.network.activation,
+      dropout: config.network.dropout,
+    },
     maxColumns: Math.max(config.network.maxColumns, plan.columnPerTask ? config.training.tasks : 1),
     seed: config.seed,
     memory,

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { BenchmarkTask } from '@holomind/data';
 import { EwcConsolidator } from '@holomind/ewc';
-import { EpisodicMemory } from '@holomind/memory';
+import { EpisodicMemory, type EpisodicWritePolicy } from '@holomind/memory';
 import type { ProgressiveNetwork } from '@holomind/network';
 import type { HolomindConfig } from '../config/schema.js';
 import { CliError } from '../errors.js';
@@ -11,6 +11,7 @@ import { DistillationPart } from '../strategies/distillation-part.js';
 import { EwcPart } from '../strategies/ewc-part.js';
 import { NearestMeanPart } from '../strategies/nearest-mean-part.js';
 import { ReplayPart, type ReplayOptions } from '../strategies/replay-part.js';
+import { TaskInferencePart } from '../strategies/task-inference-part.js';
 import { columnFor } from './build-model.js';
 import type { StrategyPlan } from './strategy.js';
 
@@ -69,18 +70,15 @@ export function buildStrategy(
   let replay: ReplayPart | undefined;
   if (plan.replay) {
     const options = replayOptions(config, plan);
-    const first = tasks[0]!;
     replay = saved?.replay
       ? ReplayPart.fromState(saved.replay, options)
       : new ReplayPart(
-          new EpisodicMemory({
-            budget: config.replay.budget,
-            inputSize: first.train.features.length / first.train.labels.length,
-            classCount: Math.max(...tasks.flatMap((task) => task.classes)) + 1,
-            logitSize: plan.replay.kind === 'derpp' ? Math.max(...tasks.map((task) => task.outputSize)) : 0,
-            policy: plan.replay.policy,
-            seed: config.seed,
-          }),
+          episodicMemory(
+            config,
+            tasks,
+            plan.replay.policy,
+            plan.replay.kind === 'derpp' ? Math.max(...tasks.map((task) => task.outputSize)) : 0,
+          ),
           options,
         );
     parts.push(replay);
@@ -90,12 +88,37 @@ export function buildStrategy(
       saved?.distillation ? DistillationPart.fromState(saved.distillation) : new DistillationPart(config.replay.temperature),
     );
   }
+  if (plan.inferTask) {
+    parts.push(
+      saved?.['task-inference']
+        ? TaskInferencePart.fromState(saved['task-inference'], columnsOf(plan))
+        : new TaskInferencePart(episodicMemory(config, tasks, 'class-balanced', 0), columnsOf(plan)),
+    );
+  }
   if (plan.nearestMean && replay) {
     // Stored labels are source classes; in class-IL each belongs to exactly one task.
     const targetOf = new Map(tasks.flatMap((task) => task.classes.map((source, i) => [source, task.targetLabels[i]!] as const)));
     parts.push(new NearestMeanPart(replay.memory, (source) => targetOf.get(source) ?? source));
   }
   return new ComposedStrategy(parts);
+}
+
+/** An empty episodic memory of `replay.budget` examples in the tasks' input layout. */
+function episodicMemory(
+  config: HolomindConfig,
+  tasks: readonly BenchmarkTask[],
+  policy: EpisodicWritePolicy,
+  logitSize: number,
+): EpisodicMemory {
+  const first = tasks[0]!;
+  return new EpisodicMemory({
+    budget: config.replay.budget,
+    inputSize: first.train.features.length / first.train.labels.length,
+    classCount: Math.max(...tasks.flatMap((task) => task.classes)) + 1,
+    logitSize,
+    policy: config.replay.policy ?? policy,
+    seed: config.seed,
+  });
 }
 
 /** The column of every task under the plan. */

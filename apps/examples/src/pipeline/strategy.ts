@@ -23,6 +23,10 @@ export interface StrategyPlan {
   nearestMean: boolean;
   /** Train once on every task's data together (the upper bound). */
   joint: boolean;
+  /** Without task identity at test time, choose each input's column by the task it resembles in an episodic memory. */
+  inferTask: boolean;
+  /** Hidden widths of each column (default `network.columnHidden`). */
+  columnHidden?: number[];
 }
 
 const NO_PARTS = {
@@ -33,6 +37,7 @@ const NO_PARTS = {
   distill: false,
   nearestMean: false,
   joint: false,
+  inferTask: false,
 } as const;
 
 /**
@@ -85,7 +90,21 @@ export function planStrategy(config: HolomindConfig, scenario: Scenario): Strate
       // columns + the read 99.58% (two epochs: 99.40% and 99.51%): a new task cannot be learnt in a
       // shared extractor that EWC holds still (2 vs 3 reached 97.9%), while a fresh column with lateral
       // inputs learns it and forgets nothing, so EWC and replay have nothing left to protect there.
-      const columns = config.holomind.columns ?? scenario === 'task-incremental';
+      const inferTask = config.holomind.inferTask ?? (scenario === 'domain-incremental' && config.benchmark === 'permuted-mnist');
+      if (inferTask && scenario !== 'domain-incremental') {
+        throw new CliError(
+          'INVALID_ARGUMENT',
+          `holomind.inferTask: true chooses a column per input when the test gives no task identity, which is the ` +
+            `domain-incremental scenario; got --scenario ${scenario}. Use --scenario domain-incremental, or drop holomind.inferTask.`,
+        );
+      }
+      const columns = config.holomind.columns ?? (scenario === 'task-incremental' || inferTask);
+      if (inferTask && !columns) {
+        throw new CliError(
+          'INVALID_ARGUMENT',
+          'holomind.inferTask: true chooses between columns, but holomind.columns is false. Drop one of the two.',
+        );
+      }
       if (columns) {
         const protector = config.holomind.ewc ? 'ewc' : config.holomind.replay ? 'replay' : undefined;
         if (protector) {
@@ -95,19 +114,24 @@ export function planStrategy(config: HolomindConfig, scenario: Scenario): Strate
               `Set holomind.columns: false to train a shared extractor under EWC and replay, or drop holomind.${protector}.`,
           );
         }
-        if (!columnPerTask) {
+        if (!columnPerTask && !inferTask) {
           throw new CliError(
             'INVALID_ARGUMENT',
             `holomind.columns: true needs the task identity at test time (a column per task), but the scenario is ${scenario}. ` +
-              'Use --scenario task-incremental, or set holomind.columns: false.',
+              'Use --scenario task-incremental, holomind.inferTask: true (domain-incremental), or holomind.columns: false.',
           );
         }
         return {
           ...NO_PARTS,
           extractor: { kind: 'none' },
           freezeExtractor: 'after-first-task',
-          columnPerTask,
-          memory: config.holomind.memoryRead ?? true,
+          columnPerTask: true,
+          // With task inference the read is off by default: chosen on Permuted MNIST's validation digits (below).
+          memory: config.holomind.memoryRead ?? !inferTask,
+          inferTask,
+          // Domain-IL compares one network per strategy, so each column is that whole network (extractor
+          // widths, then the column's): the network the other strategies share, one per task.
+          ...(inferTask ? { columnHidden: [...config.network.extractorHidden, ...config.network.columnHidden] } : {}),
         };
       }
       return {

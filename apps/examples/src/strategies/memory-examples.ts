@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BenchmarkTask } from '@holomind/data';
-import type { EpisodeSample } from '@holomind/memory';
+import { SeededRandom } from '@holomind/core';
+import { EpisodicMemory, type EpisodeSample, type EpisodicMemoryState } from '@holomind/memory';
+import type { StrategyState, TaskContext } from './continual-strategy.js';
 
 // Rows per forward pass when a whole task's split goes through the network.
 const CHUNK = 1024;
@@ -86,4 +88,87 @@ export function inputsOfRows(draws: readonly EpisodeSample[], rowsPerDraw: reado
     offset += rows.length * inputSize;
   });
   return inputs;
+}
+
+/**
+ * Offers the task's training examples to the memory after the task (with the trained model's
+ * logits, features or losses when the memory or its write policy needs them); returns a log line.
+ */
+export function writeTaskExamples(memory: EpisodicMemory, context: TaskContext): string {
+  const task = context.tasks[context.taskIndex]!;
+  const { network } = context;
+  const column = context.columnOf(context.taskIndex);
+  const examples = task.train.labels.length;
+  // A seeded order: the reservoir keeps a uniform sample whatever the order, but class-balanced
+  // quotas fill in arrival order.
+  const order = new SeededRandom(context.seed).permutation(examples);
+  const featureSize = task.train.features.length / examples;
+  const inputs = new Float32Array(examples * featureSize);
+  const labels = new Int32Array(examples);
+  order.forEach((source, row) => {
+    inputs.set(task.train.features.subarray(source * featureSize, (source + 1) * featureSize), row * featureSize);
+    labels[row] = task.train.labels[source]!;
+  });
+  const { policy, logitSize } = memory.options;
+  const logits =
+    logitSize > 0 ? padRows(mapInChunks(inputs, examples, (chunk) => network.forward(chunk, column)), logitSize) : undefined;
+  const features = policy === 'herding' ? mapInChunks(inputs, examples, (chunk) => network.features(chunk, column)) : undefined;
+  const importance =
+    policy === 'importance'
+      ? mapInChunks(inputs, examples, (chunk, start) =>
+          perExampleLoss(network.forward(chunk, column), labels.subarray(start, start + chunk.shape[0])),
+        ).values
+      : undefined;
+  const result = memory.write({
+    inputs,
+    labels: sourceClasses(task, labels),
+    task: context.taskIndex,
+    ...(logits ? { logits } : {}),
+    ...(features ? { features: features.values, featureSize: features.width } : {}),
+    ...(importance ? { importance } : {}),
+  });
+  const stats = memory.stats();
+  return `Episodic memory (${policy}): stored ${result.stored} of ${result.offered}, evicted ${result.evicted}; ${stats.size}/${stats.budget} held, per class ${stats.perClass.join(' ')}`;
+}
+
+// Rows narrower than the memory's logit rows (a head of 2 in task-IL) are zero-padded.
+function padRows(computed: { values: Float32Array; width: number }, width: number): Float32Array {
+  if (computed.width === width) return computed.values;
+  const rows = computed.values.length / computed.width;
+  const padded = new Float32Array(rows * width);
+  for (let row = 0; row < rows; row++) {
+    padded.set(computed.values.subarray(row * computed.width, (row + 1) * computed.width), row * width);
+  }
+  return padded;
+}
+
+// Cross-entropy of each row given its label [n], for importance-based writes.
+function perExampleLoss(logits: tf.Tensor2D, labels: Int32Array): tf.Tensor1D {
+  return tf.tidy(() => {
+    const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), logits.shape[1]);
+    return tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1)) as tf.Tensor1D;
+  });
+}
+
+/** A strategy part's checkpoint form of its episodic memory. */
+export function memoryToState(memory: EpisodicMemory): StrategyState {
+  const { arrays, ...rest } = memory.toState();
+  return { values: { memory: rest }, arrays };
+}
+
+/** The episodic memory of a part's {@link memoryToState} form. */
+export function memoryFromState(state: StrategyState): EpisodicMemory {
+  return EpisodicMemory.fromState({ ...(state.values.memory as object), arrays: state.arrays } as unknown as EpisodicMemoryState);
+}
+
+/** An episodic memory's numbers worth a curve: fill, stored examples, evictions, replay hits, classes held. */
+export function memoryMetrics(memory: EpisodicMemory): Record<string, number> {
+  const stats = memory.stats();
+  return {
+    fill: stats.fill,
+    stored: stats.size,
+    evictions: stats.evictions,
+    replay_hits: stats.replayHits,
+    classes: stats.perClass.filter((count) => count > 0).length,
+  };
 }

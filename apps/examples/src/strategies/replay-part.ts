@@ -1,8 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SeededRandom } from '@holomind/core';
-import { EpisodicMemory, type EpisodeSample, type EpisodicMemoryState } from '@holomind/memory';
+import type { EpisodeSample, EpisodicMemory } from '@holomind/memory';
 import type { StrategyPart, StrategyState, TaskContext } from './continual-strategy.js';
-import { drawsByColumn, inputsOfRows, mapInChunks, sourceClasses, targetLabels } from './memory-examples.js';
+import {
+  drawsByColumn,
+  inputsOfRows,
+  memoryFromState,
+  memoryMetrics,
+  memoryToState,
+  targetLabels,
+  writeTaskExamples,
+} from './memory-examples.js';
 
 /** Which replay loss a {@link ReplayPart} adds. */
 export interface ReplayOptions {
@@ -39,8 +46,7 @@ export class ReplayPart implements StrategyPart {
 
   /** Restores a part from {@link toState}. */
   static fromState(state: StrategyState, options: ReplayOptions): ReplayPart {
-    const memoryState = { ...(state.values.memory as object), arrays: state.arrays } as unknown as EpisodicMemoryState;
-    return new ReplayPart(EpisodicMemory.fromState(memoryState), options);
+    return new ReplayPart(memoryFromState(state), options);
   }
 
   loss(context: TaskContext) {
@@ -59,51 +65,11 @@ export class ReplayPart implements StrategyPart {
   }
 
   afterTask(context: TaskContext): string {
-    const task = context.tasks[context.taskIndex]!;
-    const { network } = context;
-    const column = context.columnOf(context.taskIndex);
-    const examples = task.train.labels.length;
-    // A seeded order: the reservoir keeps a uniform sample whatever the order, but class-balanced
-    // quotas fill in arrival order.
-    const order = new SeededRandom(context.seed).permutation(examples);
-    const featureSize = task.train.features.length / examples;
-    const inputs = new Float32Array(examples * featureSize);
-    const labels = new Int32Array(examples);
-    order.forEach((source, row) => {
-      inputs.set(task.train.features.subarray(source * featureSize, (source + 1) * featureSize), row * featureSize);
-      labels[row] = task.train.labels[source]!;
-    });
-    const { policy, logitSize } = this.memory.options;
-    const logits =
-      logitSize > 0 ? this.padLogits(mapInChunks(inputs, examples, (chunk) => network.forward(chunk, column))) : undefined;
-    const features = policy === 'herding' ? mapInChunks(inputs, examples, (chunk) => network.features(chunk, column)) : undefined;
-    const importance =
-      policy === 'importance'
-        ? mapInChunks(inputs, examples, (chunk, start) =>
-            perExampleLoss(network.forward(chunk, column), labels.subarray(start, start + chunk.shape[0])),
-          ).values
-        : undefined;
-    const result = this.memory.write({
-      inputs,
-      labels: sourceClasses(task, labels),
-      task: context.taskIndex,
-      ...(logits ? { logits } : {}),
-      ...(features ? { features: features.values, featureSize: features.width } : {}),
-      ...(importance ? { importance } : {}),
-    });
-    const stats = this.memory.stats();
-    return `Episodic memory (${policy}): stored ${result.stored} of ${result.offered}, evicted ${result.evicted}; ${stats.size}/${stats.budget} held, per class ${stats.perClass.join(' ')}`;
+    return writeTaskExamples(this.memory, context);
   }
 
   metrics(): Record<string, number> {
-    const stats = this.memory.stats();
-    return {
-      fill: stats.fill,
-      stored: stats.size,
-      evictions: stats.evictions,
-      replay_hits: stats.replayHits,
-      classes: stats.perClass.filter((count) => count > 0).length,
-    };
+    return memoryMetrics(this.memory);
   }
 
   classCounts(): readonly number[] {
@@ -111,8 +77,7 @@ export class ReplayPart implements StrategyPart {
   }
 
   toState(): StrategyState {
-    const { arrays, ...rest } = this.memory.toState();
-    return { values: { memory: rest }, arrays };
+    return memoryToState(this.memory);
   }
 
   dispose(): void {}
@@ -165,24 +130,4 @@ export class ReplayPart implements StrategyPart {
     }
     return parts.length === 1 ? parts[0]! : (tf.addN(parts) as tf.Scalar);
   }
-
-  // Columns narrower than the memory's logit rows (a head of 2 in task-IL) are zero-padded.
-  private padLogits(computed: { values: Float32Array; width: number }): Float32Array {
-    const { logitSize } = this.memory.options;
-    if (computed.width === logitSize) return computed.values;
-    const rows = computed.values.length / computed.width;
-    const padded = new Float32Array(rows * logitSize);
-    for (let row = 0; row < rows; row++) {
-      padded.set(computed.values.subarray(row * computed.width, (row + 1) * computed.width), row * logitSize);
-    }
-    return padded;
-  }
-}
-
-// Cross-entropy of each row given its label [n], for importance-based writes.
-function perExampleLoss(logits: tf.Tensor2D, labels: Int32Array): tf.Tensor1D {
-  return tf.tidy(() => {
-    const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), logits.shape[1]);
-    return tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1)) as tf.Tensor1D;
-  });
 }

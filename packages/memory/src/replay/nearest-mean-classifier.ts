@@ -65,6 +65,7 @@ export class NearestMeanClassifier {
   }
 }
 
-function normaliseRows(rows: tf.Tensor2D): tf.Tensor2D {
+/** Each row divided by its L2 norm (rows of zeros stay zero). */
+export function normaliseRows(rows: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => tf.div(rows, tf.maximum(tf.norm(rows, 2, 1, true), 1e-12)) as tf.Tensor2D);
 }
