@@ -89,6 +89,14 @@ export function buildStrategy(
     );
   }
   if (plan.inferTask) {
+    const policy = config.replay.policy ?? 'class-balanced';
+    if (policy !== 'class-balanced' && policy !== 'reservoir') {
+      throw new CliError(
+        'INVALID_ARGUMENT',
+        `replay.policy '${policy}' needs the trained model's outputs, but holomind's task inference writes each task's examples ` +
+          'before the task trains (it stores inputs only). Use replay.policy class-balanced or reservoir, or leave it unset.',
+      );
+    }
     parts.push(
       saved?.['task-inference']
         ? TaskInferencePart.fromState(saved['task-inference'], columnsOf(plan))

@@ -6,7 +6,7 @@ import { memoryFromState, memoryMetrics, memoryToState, writeTaskExamples } from
 
 /**
  * Picks the column when the test gives no task identity (domain-incremental with a column per
- * task): each task's training examples are written to an episodic memory after the task, and an
+ * task): each task's training examples are written to an episodic memory as the task starts, and an
  * input is classified by the column of the task it most resembles, read from the stored examples by
  * attention ({@link inferTasks}). Like Expert Gate (Aljundi et al. 2017), with stored examples
  * instead of one autoencoder per task. Adds no loss: the columns it chooses between are frozen.
@@ -29,9 +29,16 @@ export class TaskInferencePart implements StrategyPart {
     return new TaskInferencePart(memoryFromState(state), columnOf);
   }
 
-  afterTask(context: TaskContext): string {
+  // Written before the task trains (the gate needs inputs only, no trained outputs), so that
+  // classifying during training (the live monitor's current-task accuracy) can find the task too.
+  beforeTask(context: TaskContext): void {
+    writeTaskExamples(this.memory, context);
+  }
+
+  afterTask(): string {
     [this.classified, this.inferredRight] = [0, 0];
-    return writeTaskExamples(this.memory, context);
+    const stats = this.memory.stats();
+    return `Task inference memory: ${stats.size}/${stats.budget} digits, per task ${Object.values(stats.perTask).join(' ')}`;
   }
 
   /** Each row's class from the column of its inferred task; `column` (the true task's) only counts the right inferences. */
