@@ -111,7 +111,12 @@ export function writeTaskExamples(memory: EpisodicMemory, context: TaskContext):
   });
   const { policy, logitSize } = memory.options;
   const logits =
-    logitSize > 0 ? padRows(mapInChunks(inputs, examples, (chunk) => network.forward(chunk, column)), logitSize) : undefined;
+    logitSize > 0
+      ? padRows(
+          mapInChunks(inputs, examples, (chunk) => network.forward(chunk, column)),
+          logitSize,
+        )
+      : undefined;
   const features = policy === 'herding' ? mapInChunks(inputs, examples, (chunk) => network.features(chunk, column)) : undefined;
   const importance =
     policy === 'importance'

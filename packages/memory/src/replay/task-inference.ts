@@ -43,7 +43,7 @@ export function inferTasks(memory: EpisodicMemory, inputs: tf.Tensor2D, options:
   if (memory.size === 0) {
     throw new MemoryError(
       'EMPTY_MEMORY',
-      'inferTasks: the episodic memory holds no example yet, so there is no task to infer; write a task\'s examples first.',
+      "inferTasks: the episodic memory holds no example yet, so there is no task to infer; write a task's examples first.",
     );
   }
   const stored = memory.contents();
