@@ -51,7 +51,11 @@ export class TaskInferencePart implements StrategyPart {
     inferred.dispose();
     const predicted = new Int32Array(rows);
     const rowsOfTask = new Map<number, number[]>();
-    taskOfRow.forEach((task, row) => rowsOfTask.set(task, [...(rowsOfTask.get(task) ?? []), row]));
+    taskOfRow.forEach((task, row) => {
+      const taskRows = rowsOfTask.get(task);
+      if (taskRows) taskRows.push(row);
+      else rowsOfTask.set(task, [row]);
+    });
     for (const [task, taskRows] of rowsOfTask) {
       if (this.columnOf(task) === column) this.inferredRight += taskRows.length;
       const classes = tf.tidy(() => {
