@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { createDatabase, ExperimentRepository } from '@holomind/db';
 import { SqlMetricSink } from '@holomind/monitoring';
 import { StateStore } from '@holomind/state';
 import { loadLatestCheckpoint } from './pipeline/checkpoint.js';
+import { runCliUntilKilled } from './test-support/run-cli.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'holomind-cli-'));
@@ -66,24 +67,11 @@ describe('holomind train / kill -9 / resume', () => {
     const expected = finalAverage(uninterrupted.stdout);
 
     // Start the same run and kill it with SIGKILL once task 2 is under way.
-    const child = spawn(
-      process.execPath,
-      [cli, 'train', ...shortRun, '--output', 'crashed', '--db', 'sqlite:crashed/holomind.db'],
-      {
-        cwd: workspace,
-        env: { ...process.env, HOLOMIND_QUIET: '1' },
-      },
+    const { killed, seen } = await runCliUntilKilled(
+      ['train', ...shortRun, '--output', 'crashed', '--db', 'sqlite:crashed/holomind.db'],
+      workspace,
+      /task 2\/3 \[2,3\] epoch 1:/,
     );
-    let seen = '';
-    const killed = await new Promise<boolean>((resolve) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        seen += chunk.toString();
-        if (/task 2\/3 \[2,3\] epoch 1:/.test(seen) && child.exitCode === null) {
-          child.kill('SIGKILL');
-        }
-      });
-      child.on('exit', (_code, signal) => resolve(signal === 'SIGKILL'));
-    });
     expect(killed, `the run finished before it could be killed:\n${seen}`).toBe(true);
     expect(seen).not.toMatch(/Accuracy matrix/);
     // The checkpoint the resume starts from holds the replay part's episodic memory: task 1's digits.

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +9,7 @@ import { parseConfig } from './config/load-config.js';
 import { loadLatestCheckpoint } from './pipeline/checkpoint.js';
 import { silentReporter } from './pipeline/reporter.js';
 import { runTraining } from './pipeline/run-training.js';
-import { cliPath, runCli } from './test-support/run-cli.js';
+import { runCli, runCliUntilKilled } from './test-support/run-cli.js';
 
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'holomind-permuted-'));
 afterAll(() => disposeBackend());
@@ -67,22 +66,11 @@ describe('Permuted MNIST, reduced: the hybrid infers the task from its episodic 
     );
     expect(straight.status, straight.stderr).toBe(0);
 
-    const child = spawn(
-      process.execPath,
-      [cliPath, 'train', ...shortRun, '--output', 'killed', '--db', 'sqlite:killed/holomind.db'],
-      {
-        cwd: workspace,
-        env: { ...process.env, HOLOMIND_QUIET: '1' },
-      },
+    const { killed, seen } = await runCliUntilKilled(
+      ['train', ...shortRun, '--output', 'killed', '--db', 'sqlite:killed/holomind.db'],
+      workspace,
+      /task 3\/3 .*epoch 1:/,
     );
-    let seen = '';
-    const killed = await new Promise<boolean>((resolve) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        seen += chunk.toString();
-        if (/task 3\/3 .*epoch 1:/.test(seen) && child.exitCode === null) child.kill('SIGKILL');
-      });
-      child.on('exit', (_code, signal) => resolve(signal === 'SIGKILL'));
-    });
     expect(killed, `the run finished before it could be killed:\n${seen}`).toBe(true);
     // The checkpoint holds the task-inference memory: digits of tasks 0 and 1, and of task 2 once it has started.
     const db = await createDatabase(`sqlite:${path.join(workspace, 'killed', 'holomind.db')}`);

@@ -27,3 +27,17 @@ export function runCli(
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) => child.on('exit', (status) => resolve({ status, stdout, stderr })));
 }
+
+/**
+ * Runs `holomind <args>` in `cwd` and SIGKILLs it as soon as its output matches `when` (a crash at a
+ * chosen moment); resolves with whether the kill ended it and what it printed before.
+ */
+export function runCliUntilKilled(args: string[], cwd: string, when: RegExp): Promise<{ killed: boolean; seen: string }> {
+  const child = spawn(process.execPath, [cliPath, ...args], { cwd, env: { ...process.env, HOLOMIND_QUIET: '1' } });
+  let seen = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    seen += chunk.toString();
+    if (when.test(seen) && child.exitCode === null) child.kill('SIGKILL');
+  });
+  return new Promise((resolve) => child.on('exit', (_code, signal) => resolve({ killed: signal === 'SIGKILL', seen })));
+}
