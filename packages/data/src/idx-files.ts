@@ -242,7 +242,15 @@ async function loadIdxSplit(
   // One after the other: when both are missing, the error always names the images file first.
   const imagesPath = await findIdxFile(directory, prefix, 'images');
   const labelsPath = await findIdxFile(directory, prefix, 'labels');
-  const [images, labels] = await Promise.all([readIdxImages(imagesPath), readIdxLabels(labelsPath, { numClasses })]);
+  // Read together, but when both fail the images file's error is the one reported (Promise.all
+  // would report whichever failed first, so the same broken folder gave either message).
+  const [imagesRead, labelsRead] = await Promise.allSettled([
+    readIdxImages(imagesPath),
+    readIdxLabels(labelsPath, { numClasses }),
+  ]);
+  if (imagesRead.status === 'rejected') throw imagesRead.reason;
+  if (labelsRead.status === 'rejected') throw labelsRead.reason;
+  const [images, labels] = [imagesRead.value, labelsRead.value];
   if (images.count !== labels.length) {
     throw new DataError(
       'LENGTH_MISMATCH',
