@@ -100,7 +100,7 @@ export function buildStrategy(
     parts.push(
       saved?.['task-inference']
         ? TaskInferencePart.fromState(saved['task-inference'], columnsOf(plan))
-        : new TaskInferencePart(episodicMemory(config, tasks, 'class-balanced', 0), columnsOf(plan)),
+        : new TaskInferencePart(episodicMemory(config, tasks, policy, 0), columnsOf(plan)),
     );
   }
   if (plan.nearestMean && replay) {
@@ -124,7 +124,7 @@ function episodicMemory(
     inputSize: first.train.features.length / first.train.labels.length,
     classCount: Math.max(...tasks.flatMap((task) => task.classes)) + 1,
     logitSize,
-    policy: config.replay.policy ?? policy,
+    policy,
     seed: config.seed,
   });
 }
