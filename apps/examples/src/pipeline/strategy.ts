@@ -8,7 +8,7 @@ import type { HolomindConfig } from '../config/schema.js';
 export interface StrategyPlan {
   extractor: FeatureExtractorOptions;
   freezeExtractor: ExtractorFreeze;
-  /** One column per task (task-incremental) or one shared column (domain- and class-incremental). */
+  /** One column per task (task-incremental, or domain-incremental with `inferTask`) or one shared column. */
   columnPerTask: boolean;
   /** The attention-read external memory. */
   memory: boolean;

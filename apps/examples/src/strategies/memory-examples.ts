@@ -91,8 +91,9 @@ export function inputsOfRows(draws: readonly EpisodeSample[], rowsPerDraw: reado
 }
 
 /**
- * Offers the task's training examples to the memory after the task (with the trained model's
- * logits, features or losses when the memory or its write policy needs them); returns a log line.
+ * Offers the task's training examples to the memory, with the model's logits, features or losses
+ * when the memory or its write policy needs them (then call it after the task has trained; a memory
+ * of inputs only can be written before); returns a log line.
  */
 export function writeTaskExamples(memory: EpisodicMemory, context: TaskContext): string {
   const task = context.tasks[context.taskIndex]!;
