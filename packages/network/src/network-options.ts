@@ -51,6 +51,12 @@ export interface AddTaskOptions {
   activation?: Activation;
   dropout?: number;
   adapterSize?: number;
+  /**
+   * Whether this column reads every earlier column through lateral adapters. Default true (a
+   * progressive network). `false`: an independent column that runs on the extractor's features alone,
+   * so training and inference cost stay constant as tasks are added instead of growing with them.
+   */
+  lateral?: boolean;
 }
 
 /** Network options with every default filled in (memory aside); what a state records. */

@@ -44,6 +44,69 @@ describe('ProgressiveNetwork.forward', () => {
     });
   }
 
+  it('runs a column added with lateral: false on the features alone, through a state round trip', () => {
+    const built = new ProgressiveNetwork({
+      inputShape: [5],
+      extractor: { kind: 'none' },
+      column: { hiddenSizes: [6, 4] },
+      seed: 12,
+    });
+    built.addTask('a', { outputSize: 3 });
+    built.addTask('b', { outputSize: 2, lateral: false });
+    built.addTask('c', { outputSize: 4 }); // reads both earlier columns, the independent one too
+    const network = perturbed(built, 200);
+    const state = network.toState();
+    expect(state.config.tasks.map((task) => task.lateral)).toEqual([undefined, false, undefined]);
+    expect(Object.keys(state.arrays).filter((name) => name.startsWith('columns.1.lateral'))).toEqual([]);
+    const batch = 3;
+    const inputValues = seededValues(batch * 5, 4);
+    const inputs = tf.tensor2d(inputValues, [batch, 5]);
+    ['a', 'b', 'c'].forEach((taskId, index) => {
+      const logits = network.forward(inputs, taskId);
+      expect(maxAbsoluteDifference(logits.dataSync(), referenceForward(state, inputValues, batch, index))).toBeLessThan(1e-5);
+      logits.dispose();
+    });
+    inputs.dispose();
+    network.dispose();
+  });
+
+  it('refuses a lateral option that is not a boolean, naming the task', () => {
+    const network = new ProgressiveNetwork({ inputShape: [3], column: { hiddenSizes: [4] } });
+    network.addTask('a', { outputSize: 2 });
+    expect(() => network.addTask('b', { outputSize: 2, lateral: 'no' as unknown as boolean })).toThrow(
+      /lateral of task 'b' must be true or false, got "no"/,
+    );
+    network.dispose();
+  });
+
+  it('evaluates in batches exactly as one forward over every example, checked in float64', async () => {
+    const built = new ProgressiveNetwork({ inputShape: [5], column: { hiddenSizes: [6] }, seed: 13 });
+    built.addTask('a', { outputSize: 3 });
+    const network = perturbed(built, 300);
+    const examples = 10;
+    const inputs = tf.tensor2d(seededValues(examples * 5, 5), [examples, 5]);
+    const labels = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0], 'int32');
+    const logits = network.forward(inputs, 'a');
+    const rows = logits.arraySync();
+    const classes = labels.arraySync();
+    let correct = 0;
+    let loss = 0;
+    rows.forEach((row, i) => {
+      const max = Math.max(...row);
+      const logSum = max + Math.log(row.reduce((sum, value) => sum + Math.exp(value - max), 0));
+      loss += logSum - row[classes[i]!]!;
+      if (row.indexOf(max) === classes[i]) correct++;
+    });
+    const before = tf.memory().numTensors;
+    // Batches of 3 over 10 examples: the last batch is short.
+    const evaluation = await network.evaluate({ taskId: 'a', inputs, labels }, { batchSize: 3 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(evaluation.accuracy).toBe(correct / examples);
+    expect(Math.abs(evaluation.loss - loss / examples)).toBeLessThan(1e-5);
+    tf.dispose([inputs, labels, logits]);
+    network.dispose();
+  });
+
   it('leaks no tensor and leaves every variable to dispose()', async () => {
     const before = tf.memory().numTensors;
     const network = new ProgressiveNetwork({ inputShape: [3], column: { hiddenSizes: [4] } });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SeededRandom } from '@holomind/core';
+import { SeededRandom, describeValue } from '@holomind/core';
 import { ExternalMemory } from '@holomind/memory';
 import { checkActivation } from './activations.js';
 import { NetworkError } from './errors.js';
@@ -28,7 +28,13 @@ import {
   type TrainOptions,
   type TrainResult,
 } from './training-options.js';
-import { TrainingSession, perExampleCrossEntropy, type RunOverrides, type TrainingSessionState } from './training-session.js';
+import {
+  Inputs,
+  TrainingSession,
+  perExampleCrossEntropy,
+  type RunOverrides,
+  type TrainingSessionState,
+} from './training-session.js';
 
 /** Options of {@link ProgressiveNetwork.fromState}. */
 export interface FromStateOptions {
@@ -320,28 +326,29 @@ export class ProgressiveNetwork {
     const batchSize = validate.positiveInteger('batchSize', options.batchSize ?? 256);
     const examples = data.inputs.shape[0]!;
     const outputSize = this.columnList[index]!.options.outputSize;
-    const classes = tf.tidy(() => (data.labels.rank === 2 ? tf.argMax(data.labels, 1) : tf.cast(data.labels, 'int32')));
+    const classTensor = tf.tidy(() => (data.labels.rank === 2 ? tf.argMax(data.labels, 1) : tf.cast(data.labels, 'int32')));
+    // Batches are views of the values read once: on wasm, tf.slice of a large tensor copies all of it
+    // for every batch (minutes for 100,000 digits).
+    const classes = (await classTensor.data()) as Int32Array;
+    classTensor.dispose();
+    const inputs = await Inputs.from(data.inputs);
     let correct = 0;
     let lossSum = 0;
-    try {
-      for (let start = 0; start < examples; start += batchSize) {
-        const size = Math.min(batchSize, examples - start);
-        const [hits, loss] = tf.tidy(() => {
-          const batchInputs = tf.slice(data.inputs, start, size);
-          const batchClasses = tf.slice(classes, start, size) as tf.Tensor1D;
-          const logits = this.run(batchInputs, index, false, 0).logits;
-          const targets = tf.cast(tf.oneHot(batchClasses, outputSize), 'float32') as tf.Tensor2D;
-          return [
-            tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batchClasses), 'float32')),
-            tf.sum(perExampleCrossEntropy(logits, targets)),
-          ];
-        });
-        correct += (await hits.data())[0]!;
-        lossSum += (await loss.data())[0]!;
-        tf.dispose([hits, loss]);
-      }
-    } finally {
-      classes.dispose();
+    for (let start = 0; start < examples; start += batchSize) {
+      const size = Math.min(batchSize, examples - start);
+      const [hits, loss] = tf.tidy(() => {
+        const batchInputs = inputs.range(start, size);
+        const batchClasses = tf.tensor1d(classes.subarray(start, start + size), 'int32');
+        const logits = this.run(batchInputs, index, false, 0).logits;
+        const targets = tf.cast(tf.oneHot(batchClasses, outputSize), 'float32') as tf.Tensor2D;
+        return [
+          tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batchClasses), 'float32')),
+          tf.sum(perExampleCrossEntropy(logits, targets)),
+        ];
+      });
+      correct += (await hits.data())[0]!;
+      lossSum += (await loss.data())[0]!;
+      tf.dispose([hits, loss]);
     }
     return { taskId: data.taskId, examples, accuracy: correct / examples, loss: lossSum / examples };
   }
@@ -455,7 +462,9 @@ export class ProgressiveNetwork {
   ): { features: tf.Tensor2D; result: ReturnType<TaskColumn['run']> } {
     const features = this.extractor.apply(inputs, route);
     const hidden: tf.Tensor2D[][] = [];
-    for (let index = 0; index < target; index++) {
+    // A column without lateral adapters reads nothing from the earlier columns: skip running them.
+    const readsEarlier = this.columnList[target]!.laterals.length > 0;
+    for (let index = 0; readsEarlier && index < target; index++) {
       hidden.push(
         this.columnList[index]!.run(features, hidden, {
           training: false,
@@ -501,6 +510,7 @@ export class ProgressiveNetwork {
       ...(adapterSize === undefined
         ? {}
         : { adapterSize: validate.positiveInteger(`adapterSize of task '${taskId}'`, adapterSize) }),
+      ...(lateralInputs(taskId, options.lateral) ? {} : { lateral: false as const }),
     };
   }
 
@@ -602,4 +612,16 @@ export class ProgressiveNetwork {
         'This ProgressiveNetwork was disposed; rebuild it with ProgressiveNetwork.fromState(state).',
       );
   }
+}
+
+/** Whether a new column gets lateral adapters: `lateral` as given (true when absent), checked to be a boolean. */
+function lateralInputs(taskId: string, lateral: unknown): boolean {
+  if (lateral === undefined) return true;
+  if (typeof lateral !== 'boolean') {
+    throw new NetworkError(
+      'INVALID_OPTION',
+      `lateral of task '${taskId}' must be true or false, got ${describeValue(lateral)}; omit it for lateral adapters.`,
+    );
+  }
+  return lateral;
 }

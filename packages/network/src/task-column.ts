@@ -15,6 +15,8 @@ export interface TaskColumnOptions {
   dropout: number;
   /** Width V reduces lateral inputs to, per target layer; default: the width of the column's own input to that layer. */
   adapterSize?: number;
+  /** `false`: no lateral adapters (an independent column); absent means true. */
+  lateral?: false;
 }
 
 /** Widths of the memory read fused into a column's input. */
@@ -99,7 +101,7 @@ export class TaskColumn {
       .slice(1)
       .map((width, layer) => new DenseLayer(`${prefix}.layer${layer}`, widths[layer]!, width, parameters));
     this.laterals = [];
-    if (earlier.length > 0) {
+    if (earlier.length > 0 && options.lateral !== false) {
       for (let target = 1; target <= options.hiddenSizes.length; target++) {
         const sourceWidths = earlier.map((column) => column.options.hiddenSizes[target - 1]!);
         const adapterSize = options.adapterSize ?? widths[target]!;

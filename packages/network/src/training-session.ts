@@ -101,8 +101,12 @@ class Labels {
   }
 }
 
-/** The task's inputs as one JavaScript array, read once per run: a batch is a copy of its rows. */
-class Inputs {
+/**
+ * The task's inputs as one JavaScript array, read once per run: a batch is a copy of its rows. (On
+ * wasm a `tf.slice` or gather of a large tensor reads the whole tensor each time, so batches are
+ * never cut from the tensor itself.)
+ */
+export class Inputs {
   private constructor(
     private readonly values: tf.TypedArray,
     private readonly shape: number[],
@@ -119,6 +123,16 @@ class Inputs {
     const values = new (this.values.constructor as new (length: number) => tf.TypedArray)(rows.length * rowSize);
     rows.forEach((row, index) => values.set(this.values.subarray(row * rowSize, (row + 1) * rowSize), index * rowSize));
     return tf.tensor(values, [rows.length, ...this.shape.slice(1)], this.dtype);
+  }
+
+  /** [count, ...inputShape] of examples start .. start + count − 1, made from a view of the values read. */
+  range(start: number, count: number): tf.Tensor {
+    const rowSize = this.shape.slice(1).reduce((a, b) => a * b, 1);
+    return tf.tensor(
+      this.values.subarray(start * rowSize, (start + count) * rowSize),
+      [count, ...this.shape.slice(1)],
+      this.dtype,
+    );
   }
 }
 

@@ -62,7 +62,7 @@ export function referenceForward(
     for (let layer = 0; layer < sizes.length; layer++) {
       if (k < target && layer === sizes.length - 1) break; // earlier columns only feed laterals
       let pre = dense(input, a[`columns.${k}.layer${layer}.kernel`]!, a[`columns.${k}.layer${layer}.bias`], sizes[layer]!);
-      if (k > 0 && layer > 0) {
+      if (k > 0 && layer > 0 && task.lateral !== false) {
         const prefix = `columns.${k}.lateral${layer}`;
         const joined = concatScaled(
           hidden.map((column) => column[layer - 1]!),

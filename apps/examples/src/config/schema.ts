@@ -84,6 +84,12 @@ const holomindSection = z.strictObject({
    * for Permuted MNIST, off elsewhere (digit pairs and rotations cannot be told apart reliably).
    */
   inferTask: z.boolean().optional(),
+  /**
+   * Whether each new column reads the earlier ones through lateral adapters (with holomind.columns).
+   * Default: yes with task identity (task-IL), no with task inference (each task's column on its own,
+   * so a run's cost grows linearly with the tasks, not with their square).
+   */
+  lateral: z.boolean().optional(),
 });
 
 const ewcSection = z.strictObject({

@@ -91,6 +91,18 @@ describe('holomind, per scenario', () => {
     });
   });
 
+  it('gives task-IL columns lateral inputs and task-inference columns none, unless holomind.lateral says', () => {
+    const lateral = (scenario: 'task-incremental' | 'domain-incremental', input: Record<string, unknown>) =>
+      planStrategy(parseConfig({ strategy: 'holomind', benchmark: 'permuted-mnist', ...input }), scenario).lateral;
+    expect(lateral('task-incremental', {})).toBe(true);
+    expect(lateral('domain-incremental', {})).toBe(false); // Permuted MNIST: inferTask by default
+    expect(lateral('domain-incremental', { holomind: { lateral: true } })).toBe(true);
+    expect(lateral('task-incremental', { holomind: { lateral: false } })).toBe(false);
+    expect(() => lateral('domain-incremental', { holomind: { inferTask: false, lateral: false } })).toThrow(
+      /holomind\.lateral connects progressive columns, but this run has none.*Drop holomind\.lateral/,
+    );
+  });
+
   it('refuses parts that columns make pointless, and columns without task identity', () => {
     expect(() => parts('task-incremental', { holomind: { ewc: true } })).toThrow(
       /holomind\.ewc: true has nothing to protect.*holomind\.columns: false/,

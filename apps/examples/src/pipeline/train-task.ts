@@ -24,7 +24,7 @@ export async function trainTask(
 ): Promise<void> {
   const { config, network, plan, strategy, reporter, tasks } = session;
   const columnId = columnFor(plan, taskIndex);
-  if (!network.taskIds.includes(columnId)) network.addTask(columnId, { outputSize: task.outputSize });
+  if (!network.taskIds.includes(columnId)) network.addTask(columnId, { outputSize: task.outputSize, lateral: plan.lateral });
   const train = taskTensors(task, 'train', columnId);
   const test = taskTensors(task, config.training.evaluateOn === 'validation' ? 'val' : 'test', columnId);
   const context: TaskContext = {
