@@ -22,6 +22,7 @@ import { evaluateTask } from './pipeline/task-data.js';
 import { buildStrategy } from './pipeline/build-strategy.js';
 import { compareCommand as runComparison, type CompareRequest } from './compare.js';
 import { showRunData } from './data-show.js';
+import { dataLabel } from './pipeline/data-label.js';
 
 /** The configuration from an optional YAML file with the command line's flags on top. */
 export async function resolveConfig(configFile: string | undefined, overrides: HolomindConfigInput): Promise<HolomindConfig> {
@@ -259,7 +260,7 @@ export async function statesCommand(
       });
       const { progress } = checkpoint;
       out.write(
-        `version ${checkpoint.version}: experiment ${progress.experimentId}, ${progress.config.benchmark}/${progress.config.strategy}, next task ${progress.taskIndex + 1}, ${progress.epochsDone} epoch(s) into it\n${formatMatrix(progress.matrix)}\n`,
+        `version ${checkpoint.version}: experiment ${progress.experimentId}, ${dataLabel(progress.config)}/${progress.config.strategy}, next task ${progress.taskIndex + 1}, ${progress.epochsDone} epoch(s) into it\n${formatMatrix(progress.matrix)}\n`,
       );
       return;
     }

@@ -8,6 +8,7 @@ import { buildBenchmark } from './pipeline/benchmark.js';
 import { planStrategy } from './pipeline/strategy.js';
 import { runTraining, type RunSummary } from './pipeline/run-training.js';
 import { silentReporter } from './pipeline/reporter.js';
+import { dataLabel } from './pipeline/data-label.js';
 
 /**
  * Published accuracies (%) for the same benchmark and scenario, with their source. Split MNIST
@@ -76,7 +77,7 @@ export async function compareCommand(base: HolomindConfig, request: CompareReque
         seed,
         output: path.join(base.output, 'compare', `${strategy}-seed${seed}`),
       });
-      process.stdout.write(`training ${strategy} (seed ${seed}) on ${config.benchmark}...\n`);
+      process.stdout.write(`training ${strategy} (seed ${seed}) on ${dataLabel(config)}...\n`);
       runs.push({ strategy, seed, summary: await runTraining({ config, reporter: silentReporter }) });
     }
   }
@@ -96,7 +97,7 @@ export async function compareCommand(base: HolomindConfig, request: CompareReque
   });
   const pm = ({ mean, std }: { mean: number; std: number }, digits = 2) => `${mean.toFixed(digits)} ± ${std.toFixed(digits)}`;
   const lines = [
-    `${base.benchmark}, ${scenario}, ${base.training.tasks} tasks, ${base.training.epochs} epoch(s)/task, seeds ${seeds.join(', ')}; ${runs[0]?.summary.dataSource ?? ''}`,
+    `${dataLabel(base)}, ${scenario}, ${base.training.tasks} tasks, ${base.training.epochs} epoch(s)/task, seeds ${seeds.join(', ')}; ${runs[0]?.summary.dataSource ?? ''}`,
     `| strategy | average accuracy % | average forgetting (points) | published % (${reference?.source ?? 'none'}) | seconds |`,
     '| --- | ---: | ---: | ---: | ---: |',
     ...rows.map(
@@ -107,7 +108,7 @@ export async function compareCommand(base: HolomindConfig, request: CompareReque
   process.stdout.write(`\n${lines.join('\n')}\n`);
   if (request.json) {
     const document = {
-      benchmark: base.benchmark,
+      benchmark: dataLabel(base),
       scenario,
       seeds,
       protocol: {

@@ -107,6 +107,8 @@ describe.skipIf(missing)('holomind train --data on a CSV of real Fashion-MNIST i
       'sqlite:plain/holomind.db',
     ]);
     expect(run.status, run.stderr).toBe(0);
+    // The summary names the user's file, not the default benchmark.
+    expect(run.stdout).toMatch(/^data:fashion\.csv \(class-incremental\), strategy er, backend wasm/m);
     const matrix = printedMatrix(run.stdout);
     console.log(
       `class-IL on 2,000 Fashion-MNIST rows from CSV, ER, 1 epoch:\n${run.stdout.slice(run.stdout.indexOf('Accuracy matrix'))}`,

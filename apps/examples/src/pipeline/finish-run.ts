@@ -3,12 +3,14 @@ import type { BackendInfo } from '@holomind/tensor-kernels';
 import type { ContinualBenchmark } from './benchmark.js';
 import { summarizeAccuracyMatrix } from './continual-summary.js';
 import type { RunSession } from './open-run.js';
+import { dataLabel } from './data-label.js';
 
 /** How a run ended. */
 export interface RunSummary {
   experimentId: string;
   strategy: HolomindConfig['strategy'];
-  benchmark: HolomindConfig['benchmark'];
+  /** The benchmark, or `data:<file>` for the user's own data. */
+  benchmark: string;
   scenario: ContinualBenchmark['scenario'];
   /** The data the benchmark was cut from. */
   dataSource: string;
@@ -30,7 +32,7 @@ export async function finishRun(session: RunSession): Promise<RunSummary> {
   const summary: RunSummary = {
     experimentId: session.progress.experimentId,
     strategy: session.config.strategy,
-    benchmark: session.config.benchmark,
+    benchmark: dataLabel(session.config),
     scenario: session.benchmark.scenario,
     backend: session.backend,
     matrix: session.progress.matrix,

@@ -25,6 +25,7 @@ import {
   type AlertRecord,
 } from '@holomind/monitoring';
 import type { HolomindConfig } from '../config/schema.js';
+import { dataLabel } from './data-label.js';
 
 /** The monitoring parts of one run. */
 export interface RunMonitoring {
@@ -151,14 +152,14 @@ export function startMonitoring(
       if (config.monitoring.dashboard) {
         const hyperparameters = flattenHParams(config);
         const details = () => ({
-          runs: { [runId]: `${config.benchmark}/${config.strategy}` },
+          runs: { [runId]: `${dataLabel(config)}/${config.strategy}` },
           hyperparameters: { [runId]: hyperparameters },
           memory: memory ? { health: monitoring.memoryHealth ?? null, performance: monitoring.performance.getStats() } : null,
         });
         const server = await startDashboardServer({
           data: new DashboardData({ tracker, alerts, evaluator, details }),
           port: config.monitoring.dashboardPort,
-          title: `HoloMind: ${config.benchmark}/${config.strategy}`,
+          title: `HoloMind: ${dataLabel(config)}/${config.strategy}`,
         });
         liveDashboards.add(server);
         process.stdout.write(`Dashboard: ${server.url}\n`);

@@ -18,6 +18,7 @@ import { startMonitoring, type RunMonitoring } from './monitoring.js';
 import { byTask } from './record.js';
 import { planStrategy, type StrategyPlan } from './strategy.js';
 import type { TrainingReporter } from './reporter.js';
+import { dataLabel } from './data-label.js';
 
 /** Everything a run in progress holds; `progress` advances as tasks and epochs finish. */
 export interface RunSession {
@@ -116,7 +117,7 @@ export async function openRun(options: OpenRunOptions): Promise<RunSession> {
     if (config.data) config = { ...config, training: { ...config.training, tasks: benchmark.tasks.length } };
     plan = planStrategy(config, benchmark.scenario);
     const experiment = await experiments.create({
-      name: config.data ? `data:${path.basename(config.data.path)}/${config.strategy}` : `${config.benchmark}/${config.strategy}`,
+      name: `${dataLabel(config)}/${config.strategy}`,
       // The database URL's password stays out of the experiment row (it is shown by `holomind` commands).
       hyperparameters: JSON.parse(JSON.stringify({ ...config, db: maskUrlCredentials(config.db) })),
       owner: runOwner(),
