@@ -64,11 +64,72 @@ async function checkStrategies(base: HolomindConfig, strategies: string[]): Prom
   for (const strategy of strategies) planStrategy({ ...base, strategy: strategy as HolomindConfig['strategy'] }, scenario);
 }
 
-/** Trains every strategy with every seed, prints mean ± std beside the published numbers, and writes JSON when asked. */
+type CompareRun = { strategy: string; seed: number; summary: RunSummary };
+type Reference = (typeof REFERENCE_RESULTS)[string] | undefined;
+
+// Mean ± std per strategy that has runs (all of them once the comparison is complete).
+function strategyRows(strategies: readonly string[], runs: readonly CompareRun[], reference: Reference) {
+  return strategies
+    .filter((strategy) => runs.some((run) => run.strategy === strategy))
+    .map((strategy) => {
+      const mine = runs.filter((run) => run.strategy === strategy);
+      return {
+        strategy,
+        accuracy: meanAndStd(mine.map((run) => 100 * run.summary.averageAccuracy)),
+        forgetting: meanAndStd(mine.map((run) => 100 * (run.summary.forgetting ?? 0))),
+        seconds: meanAndStd(mine.map((run) => run.summary.seconds)),
+        published: reference?.accuracy[strategy] ?? null,
+      };
+    });
+}
+
+// Published numbers belong to the built-in benchmarks, never to a user's own data.
+function referenceFor(base: HolomindConfig, scenario: string): Reference {
+  return base.data ? undefined : REFERENCE_RESULTS[`${base.benchmark}/${scenario}`];
+}
+
+// The JSON `compare --json` writes; `complete: false` while runs are still to come.
+function compareDocument(base: HolomindConfig, seeds: number[], strategies: string[], runs: CompareRun[], complete: boolean) {
+  const scenario = runs[0]?.summary.scenario ?? base.scenario ?? '';
+  const reference = referenceFor(base, scenario);
+  return {
+    benchmark: dataLabel(base),
+    scenario,
+    seeds,
+    complete,
+    protocol: {
+      tasks: base.training.tasks,
+      epochs: base.training.epochs,
+      batchSize: base.training.batchSize,
+      replay: base.replay,
+    },
+    reference: reference ?? null,
+    strategies: strategyRows(strategies, runs, reference),
+    runs: runs.map(({ strategy, seed, summary }) => ({
+      strategy,
+      seed,
+      experimentId: summary.experimentId,
+      averageAccuracy: summary.averageAccuracy,
+      forgetting: summary.forgetting,
+      matrix: summary.matrix,
+      seconds: summary.seconds,
+    })),
+  };
+}
+
+/**
+ * Trains every strategy with every seed, prints mean ± std beside the published numbers, and writes
+ * JSON when asked: after every run (so a crash loses only the run it stopped), complete at the end.
+ */
 export async function compareCommand(base: HolomindConfig, request: CompareRequest): Promise<void> {
   const seeds = request.seeds ?? [base.seed];
   await checkStrategies(base, request.strategies);
-  const runs: Array<{ strategy: string; seed: number; summary: RunSummary }> = [];
+  const runs: CompareRun[] = [];
+  const writeJson = async (complete: boolean) => {
+    if (!request.json) return;
+    const document = compareDocument(base, seeds, request.strategies, runs, complete);
+    await writeFile(request.json, `${JSON.stringify(document, null, 2)}\n`);
+  };
   for (const strategy of request.strategies) {
     for (const seed of seeds) {
       const config = parseConfig({
@@ -79,22 +140,13 @@ export async function compareCommand(base: HolomindConfig, request: CompareReque
       });
       process.stdout.write(`training ${strategy} (seed ${seed}) on ${dataLabel(config)}...\n`);
       runs.push({ strategy, seed, summary: await runTraining({ config, reporter: silentReporter }) });
+      await writeJson(false);
     }
   }
   await disposeBackend();
   const scenario = runs[0]?.summary.scenario ?? base.scenario ?? '';
-  // Published numbers belong to the built-in benchmarks, never to a user's own data.
-  const reference = base.data ? undefined : REFERENCE_RESULTS[`${base.benchmark}/${scenario}`];
-  const rows = request.strategies.map((strategy) => {
-    const mine = runs.filter((run) => run.strategy === strategy);
-    return {
-      strategy,
-      accuracy: meanAndStd(mine.map((run) => 100 * run.summary.averageAccuracy)),
-      forgetting: meanAndStd(mine.map((run) => 100 * (run.summary.forgetting ?? 0))),
-      seconds: meanAndStd(mine.map((run) => run.summary.seconds)),
-      published: reference?.accuracy[strategy] ?? null,
-    };
-  });
+  const reference = referenceFor(base, scenario);
+  const rows = strategyRows(request.strategies, runs, reference);
   const pm = ({ mean, std }: { mean: number; std: number }, digits = 2) => `${mean.toFixed(digits)} ± ${std.toFixed(digits)}`;
   const lines = [
     `${dataLabel(base)}, ${scenario}, ${base.training.tasks} tasks, ${base.training.epochs} epoch(s)/task, seeds ${seeds.join(', ')}; ${runs[0]?.summary.dataSource ?? ''}`,
@@ -107,29 +159,7 @@ export async function compareCommand(base: HolomindConfig, request: CompareReque
   ];
   process.stdout.write(`\n${lines.join('\n')}\n`);
   if (request.json) {
-    const document = {
-      benchmark: dataLabel(base),
-      scenario,
-      seeds,
-      protocol: {
-        tasks: base.training.tasks,
-        epochs: base.training.epochs,
-        batchSize: base.training.batchSize,
-        replay: base.replay,
-      },
-      reference: reference ?? null,
-      strategies: rows,
-      runs: runs.map(({ strategy, seed, summary }) => ({
-        strategy,
-        seed,
-        experimentId: summary.experimentId,
-        averageAccuracy: summary.averageAccuracy,
-        forgetting: summary.forgetting,
-        matrix: summary.matrix,
-        seconds: summary.seconds,
-      })),
-    };
-    await writeFile(request.json, `${JSON.stringify(document, null, 2)}\n`);
+    await writeJson(true);
     process.stdout.write(`JSON: ${request.json}\n`);
   }
 }
