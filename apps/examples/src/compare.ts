@@ -83,15 +83,11 @@ function strategyRows(strategies: readonly string[], runs: readonly CompareRun[]
     });
 }
 
-// Published numbers belong to the built-in benchmarks, never to a user's own data.
-function referenceFor(base: HolomindConfig, scenario: string): Reference {
-  return base.data ? undefined : REFERENCE_RESULTS[`${base.benchmark}/${scenario}`];
-}
-
 // The JSON `compare --json` writes; `complete: false` while runs are still to come.
 function compareDocument(base: HolomindConfig, seeds: number[], strategies: string[], runs: CompareRun[], complete: boolean) {
   const scenario = runs[0]?.summary.scenario ?? base.scenario ?? '';
-  const reference = referenceFor(base, scenario);
+  // Published numbers belong to the built-in benchmarks, never to a user's own data.
+  const reference: Reference = base.data ? undefined : REFERENCE_RESULTS[`${base.benchmark}/${scenario}`];
   return {
     benchmark: dataLabel(base),
     scenario,
@@ -144,9 +140,7 @@ export async function compareCommand(base: HolomindConfig, request: CompareReque
     }
   }
   await disposeBackend();
-  const scenario = runs[0]?.summary.scenario ?? base.scenario ?? '';
-  const reference = referenceFor(base, scenario);
-  const rows = strategyRows(request.strategies, runs, reference);
+  const { scenario, reference, strategies: rows } = compareDocument(base, seeds, request.strategies, runs, true);
   const pm = ({ mean, std }: { mean: number; std: number }, digits = 2) => `${mean.toFixed(digits)} ± ${std.toFixed(digits)}`;
   const lines = [
     `${dataLabel(base)}, ${scenario}, ${base.training.tasks} tasks, ${base.training.epochs} epoch(s)/task, seeds ${seeds.join(', ')}; ${runs[0]?.summary.dataSource ?? ''}`,

@@ -107,11 +107,15 @@ class Labels {
  * never cut from the tensor itself.)
  */
 export class Inputs {
+  private readonly rowSize: number;
+
   private constructor(
     private readonly values: tf.TypedArray,
     private readonly shape: number[],
     private readonly dtype: tf.DataType,
-  ) {}
+  ) {
+    this.rowSize = shape.slice(1).reduce((a, b) => a * b, 1);
+  }
 
   static async from(inputs: tf.Tensor): Promise<Inputs> {
     return new Inputs((await inputs.data()) as tf.TypedArray, inputs.shape, inputs.dtype);
@@ -119,7 +123,7 @@ export class Inputs {
 
   /** [rows, ...inputShape] of the given examples. */
   batch(rows: Int32Array): tf.Tensor {
-    const rowSize = this.shape.slice(1).reduce((a, b) => a * b, 1);
+    const { rowSize } = this;
     const values = new (this.values.constructor as new (length: number) => tf.TypedArray)(rows.length * rowSize);
     rows.forEach((row, index) => values.set(this.values.subarray(row * rowSize, (row + 1) * rowSize), index * rowSize));
     return tf.tensor(values, [rows.length, ...this.shape.slice(1)], this.dtype);
@@ -127,9 +131,8 @@ export class Inputs {
 
   /** [count, ...inputShape] of examples start .. start + count − 1, made from a view of the values read. */
   range(start: number, count: number): tf.Tensor {
-    const rowSize = this.shape.slice(1).reduce((a, b) => a * b, 1);
     return tf.tensor(
-      this.values.subarray(start * rowSize, (start + count) * rowSize),
+      this.values.subarray(start * this.rowSize, (start + count) * this.rowSize),
       [count, ...this.shape.slice(1)],
       this.dtype,
     );
