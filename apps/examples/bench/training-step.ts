@@ -5,9 +5,11 @@
  * replay (what the main job runs), with the external memory's read, a plain step on as many
  * examples as a DER++ step trains on (batch 3 x 128: what replay's machinery adds beyond its
  * examples is the ratio of the two per step), and the main job on tfjs's composite ops (the route
- * before the fused ops). Each row: the first task trained for one epoch
- * (so EWC has a Fisher and replay a filled memory), then the median of HOLOMIND_BENCH_EPOCHS
- * (default 5) epochs of the second after a warm-up epoch. Prints numbers and ratios; gates nothing.
+ * before the fused ops). Each row: the first task trained for one epoch (so EWC has a Fisher and
+ * replay a filled memory), a warm-up epoch of the second, then the median of HOLOMIND_BENCH_EPOCHS
+ * (default 5) epochs of the second. The timed epochs run round robin across the rows (epoch 1 of
+ * every row, then epoch 2, ...): this VM's speed drifts by up to 30% over minutes, and timing one
+ * row after another turned that drift into ratios. Prints numbers and ratios; gates nothing.
  */
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
@@ -58,24 +60,39 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-async function measureVariant(
-  variant: Variant,
-): Promise<{ milliseconds: number[]; cpuMilliseconds: number[]; examples: number; steps: number }> {
+interface PreparedVariant {
+  variant: Variant;
+  /** One timed epoch of the second task: wall and CPU milliseconds. */
+  epoch(): Promise<{ wall: number; cpu: number }>;
+  profile(): Promise<void>;
+  dispose(): void;
+  examples: number;
+  steps: number;
+}
+
+// Trains the first task for one epoch (so EWC has a Fisher and replay a filled memory), then the
+// second task's warm-up epoch; the timed epochs come later, interleaved with the other variants'.
+async function prepareVariant(variant: Variant): Promise<PreparedVariant> {
   const config = await loadConfigFile(mainJob, { holomind: variant.holomind, backend: 'wasm' });
   const benchmark = await buildBenchmark(config);
   const plan = planStrategy(config, benchmark.scenario);
   const network = buildNetwork(config, plan, benchmark.inputShape);
   const strategy = buildStrategy(config, plan, benchmark.tasks);
-  const milliseconds: number[] = [];
-  const cpuMilliseconds: number[] = [];
-  let examples = 0;
   const batchSize = config.training.batchSize * (variant.batchScale ?? 1);
+  const held: tf.Tensor[] = [];
+  const dispose = () => {
+    tf.dispose(held);
+    network.dispose();
+    strategy.dispose();
+  };
   try {
+    let train: ReturnType<typeof taskTensors> | undefined;
     for (const taskIndex of [0, 1]) {
       const task = benchmark.tasks[taskIndex]!;
       const columnId = columnFor(plan, taskIndex);
       if (!network.taskIds.includes(columnId)) network.addTask(columnId, { outputSize: task.outputSize });
-      const train = taskTensors(task, 'train', columnId);
+      train = taskTensors(task, 'train', columnId);
+      held.push(train.inputs, train.labels);
       const context: TaskContext = {
         network,
         tasks: benchmark.tasks,
@@ -84,40 +101,43 @@ async function measureVariant(
         train,
         seed: config.seed + taskIndex,
       };
-      examples = train.inputs.shape[0]!;
-      try {
-        await strategy.beforeTask(context);
-        const options = {
-          epochs: 1,
-          batchSize,
-          optimizer: { name: 'adam' as const, learningRate: config.training.learningRate },
-          preserveState: true,
-          regularizer: strategy.loss(context),
-          kernels: variant.kernels,
-        };
-        await network.train(train, options); // the first task's epoch, or the second's warm-up
-        for (let epoch = 0; taskIndex === 1 && epoch < epochs; epoch++) {
-          const [start, cpuStart] = [performance.now(), process.cpuUsage()];
-          await network.resumeTraining(train);
-          const cpu = process.cpuUsage(cpuStart);
-          milliseconds.push(performance.now() - start);
-          cpuMilliseconds.push((cpu.user + cpu.system) / 1000);
-        }
-        if (profile && taskIndex === 1)
-          await profileEpoch(variant.name, async () => {
-            await network.resumeTraining(train);
-            return [];
-          });
-        if (taskIndex === 0) await strategy.afterTask(context);
-      } finally {
-        tf.dispose([train.inputs, train.labels]);
+      await strategy.beforeTask(context);
+      await network.train(train, {
+        epochs: 1,
+        batchSize,
+        optimizer: { name: 'adam' as const, learningRate: config.training.learningRate },
+        preserveState: true,
+        regularizer: strategy.loss(context),
+        kernels: variant.kernels,
+      }); // the first task's epoch, or the second's warm-up
+      if (taskIndex === 0) {
+        await strategy.afterTask(context);
+        tf.dispose(held.splice(0));
       }
     }
-  } finally {
-    network.dispose();
-    strategy.dispose();
+    const secondTask = train!;
+    const examples = secondTask.inputs.shape[0]!;
+    return {
+      variant,
+      examples,
+      steps: Math.ceil(examples / batchSize),
+      dispose,
+      async epoch() {
+        const [start, cpuStart] = [performance.now(), process.cpuUsage()];
+        await network.resumeTraining(secondTask);
+        const cpu = process.cpuUsage(cpuStart);
+        return { wall: performance.now() - start, cpu: (cpu.user + cpu.system) / 1000 };
+      },
+      profile: () =>
+        profileEpoch(variant.name, async () => {
+          await network.resumeTraining(secondTask);
+          return [];
+        }),
+    };
+  } catch (error) {
+    dispose();
+    throw error;
   }
-  return { milliseconds, cpuMilliseconds, examples, steps: Math.ceil(examples / batchSize) };
 }
 
 // One epoch under tf.profile: the kernels by total time, and the wall time no kernel accounts for (JS).
@@ -143,29 +163,47 @@ async function profileEpoch(name: string, epoch: () => Promise<tf.TensorContaine
 
 async function main() {
   await initBackend({ backends: 'wasm' });
-  console.log(`Second task of the main job (${mainJob}) on wasm: median of ${epochs} epochs after a warm-up`);
   console.log(
-    `${'variant'.padEnd(36)} ${'ms/epoch'.padStart(9)} ${'samples/s'.padStart(10)} ${'vs plain'.padStart(9)} ${'ms/step'.padStart(8)} ${'cpu ms'.padStart(8)} ${'vs plain'.padStart(9)}  epochs (ms)`,
+    `Second task of the main job (${mainJob}) on wasm: median of ${epochs} epochs after a warm-up, ` +
+      `the variants' epochs interleaved (round robin) so that the machine's drift reaches every row alike`,
   );
-  let plain: { wall: number; cpu: number } | undefined;
-  const perStep = new Map<string, { wall: number; cpu: number }>();
-  for (const variant of VARIANTS.filter((one, index) => index === 0 || !only || only.test(one.name))) {
-    const { milliseconds, cpuMilliseconds, examples, steps } = await measureVariant(variant);
-    const [wall, cpu] = [median(milliseconds), median(cpuMilliseconds)];
-    plain ??= { wall, cpu };
-    perStep.set(variant.name, { wall: wall / steps, cpu: cpu / steps });
+  const chosen = VARIANTS.filter((one, index) => index === 0 || !only || only.test(one.name));
+  const prepared: PreparedVariant[] = [];
+  try {
+    for (const variant of chosen) prepared.push(await prepareVariant(variant));
+    const timings = prepared.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      for (const [index, variant] of prepared.entries()) {
+        const { wall, cpu } = await variant.epoch();
+        timings[index]!.wall.push(wall);
+        timings[index]!.cpu.push(cpu);
+      }
+    }
+    if (profile) for (const variant of prepared) await variant.profile();
     console.log(
-      `${variant.name.padEnd(36)} ${wall.toFixed(0).padStart(9)} ${((examples / wall) * 1000).toFixed(0).padStart(10)} ` +
-        `${(wall / plain.wall).toFixed(2).padStart(8)}x ${(wall / steps).toFixed(1).padStart(8)} ${cpu.toFixed(0).padStart(8)} ${(cpu / plain.cpu).toFixed(2).padStart(8)}x  ` +
-        milliseconds.map((m) => m.toFixed(0)).join(' '),
+      `${'variant'.padEnd(36)} ${'ms/epoch'.padStart(9)} ${'samples/s'.padStart(10)} ${'vs plain'.padStart(9)} ${'ms/step'.padStart(8)} ${'cpu ms'.padStart(8)} ${'vs plain'.padStart(9)}  epochs (ms)`,
     );
-  }
-  const [replay, sameExamples] = [perStep.get(VARIANTS[2]!.name), perStep.get(VARIANTS[4]!.name)];
-  if (replay !== undefined && sameExamples !== undefined) {
-    console.log(
-      `DER++ step vs a plain step on as many examples (${VARIANTS[4]!.name}): ${(replay.wall / sameExamples.wall).toFixed(2)}x ` +
-        `wall, ${(replay.cpu / sameExamples.cpu).toFixed(2)}x cpu per step (what replay's machinery adds beyond the examples it replays)`,
-    );
+    const perStep = new Map<string, { wall: number; cpu: number }>();
+    let plain: { wall: number; cpu: number } | undefined;
+    for (const [index, { variant, examples, steps }] of prepared.entries()) {
+      const [wall, cpu] = [median(timings[index]!.wall), median(timings[index]!.cpu)];
+      plain ??= { wall, cpu };
+      perStep.set(variant.name, { wall: wall / steps, cpu: cpu / steps });
+      console.log(
+        `${variant.name.padEnd(36)} ${wall.toFixed(0).padStart(9)} ${((examples / wall) * 1000).toFixed(0).padStart(10)} ` +
+          `${(wall / plain.wall).toFixed(2).padStart(8)}x ${(wall / steps).toFixed(1).padStart(8)} ${cpu.toFixed(0).padStart(8)} ${(cpu / plain.cpu).toFixed(2).padStart(8)}x  ` +
+          timings[index]!.wall.map((m) => m.toFixed(0)).join(' '),
+      );
+    }
+    const [replay, sameExamples] = [perStep.get(VARIANTS[2]!.name), perStep.get(VARIANTS[4]!.name)];
+    if (replay !== undefined && sameExamples !== undefined) {
+      console.log(
+        `DER++ step vs a plain step on as many examples (${VARIANTS[4]!.name}): ${(replay.wall / sameExamples.wall).toFixed(2)}x ` +
+          `wall, ${(replay.cpu / sameExamples.cpu).toFixed(2)}x cpu per step (what replay's machinery adds beyond the examples it replays)`,
+      );
+    }
+  } finally {
+    for (const variant of prepared) variant.dispose();
   }
   console.log(`machine load (1-minute average) at the end: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
   await disposeBackend();

@@ -257,9 +257,10 @@ export class ExternalMemory {
     for (let slot = 0; slot < slots; slot++) usage[slot] = usageDecay * usage[slot]!;
     const slotOfItem: number[] = new Array<number>(items).fill(-1);
     let replaced = 0;
-    if (plan.assignments.length > 0) {
-      const targetSlots = new Int32Array(plan.assignments.length);
-      const sourceRows = new Int32Array(plan.assignments.length);
+    const written = plan.assignments.length;
+    if (written > 0) {
+      const targetSlots = new Int32Array(written);
+      const sourceRows = new Int32Array(written);
       plan.assignments.forEach(({ item, slot, replaced: overwrote }, index) => {
         targetSlots[index] = slot;
         sourceRows[index] = item;
@@ -269,18 +270,27 @@ export class ExternalMemory {
         this.filled[slot] = 1;
         this.importance[slot] = itemImportance[item]!;
       });
+      // When every item is written (a training step's write, as a rule) the rows go to their slots as
+      // they are: on wasm a gather of 128 rows costs ~12x the scatter (0.19 against 0.016 ms, measured).
+      const everyItem = written === items;
       tf.tidy(() => {
-        const indices = tf.tensor2d(targetSlots, [targetSlots.length, 1], 'int32');
-        const rows = tf.tensor1d(sourceRows, 'int32');
-        const newKeys = tf.gather(tf.reshape(keys, [items, heads, keySize]), rows);
-        const newValues = tf.gather(tf.reshape(values, [items, heads, valueSize]), rows);
+        const indices = everyItem
+          ? tf.tensor2d(Int32Array.from(slotOfItem), [items, 1], 'int32')
+          : tf.tensor2d(targetSlots, [written, 1], 'int32');
+        const rows = everyItem ? undefined : tf.tensor1d(sourceRows, 'int32');
+        const select = (x: tf.Tensor, width: number) => {
+          const byItem = tf.reshape(x, [items, heads, width]);
+          return rows ? tf.gather(byItem, rows) : byItem;
+        };
+        const newKeys = select(keys, keySize);
+        const newValues = values === keys ? newKeys : select(values!, valueSize);
         this.keys.assign(tf.tensorScatterUpdate(this.keys, indices, newKeys));
         this.values.assign(tf.tensorScatterUpdate(this.values, indices, newValues));
       });
       this.refreshMask();
     }
     this.setUsage(usage);
-    this.counters.writes += plan.assignments.length;
+    this.counters.writes += written;
     this.counters.skippedWrites += plan.skipped;
     this.counters.rejectedWrites += plan.rejected;
     this.counters.replacements += replaced;
@@ -403,8 +413,11 @@ export class ExternalMemory {
   // weights [B, H, M]: usage ← γ·usage + Σ_b mean_h w (the read weights of Santoro et al.), and hits.
   private track(weights: tf.Tensor3D): void {
     const { heads, usageDecay, hitThreshold } = this.options;
-    const summed = tf.sum(weights, [0, 1]);
-    const readWeight = heads === 1 ? summed : tf.div(summed, heads);
+    const [batch, , slots] = weights.shape;
+    // Σ_b mean_h w as one product with a row of 1/H: tfjs-backend-wasm sums over a leading axis by
+    // transposing first, ~4x slower here (measured on [128, 1, 256]).
+    const rows = tf.reshape(weights, [batch * heads, slots]);
+    const readWeight = tf.reshape(tf.matMul(tf.fill([1, batch * heads], 1 / heads), rows), [slots]);
     this.usage.assign(tf.add(tf.mul(this.usage, usageDecay), readWeight));
     const sharpest = heads === 1 ? tf.max(weights, [1, 2]) : tf.mean(tf.max(weights, 2), 1); // [B]
     this.hits.assign(tf.add(this.hits, tf.sum(tf.cast(tf.greaterEqual(sharpest, hitThreshold), 'int32'))));
