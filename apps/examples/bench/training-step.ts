@@ -2,9 +2,9 @@
  * The second task of the README's main job (main-job.yaml: class-incremental Split MNIST, the
  * holomind strategy, 784-400-400, batch 128) trained by ProgressiveNetwork.train, in one run:
  * ms per epoch and samples/s with nothing added, with EWC's penalty on the extractor, with DER++
- * replay (what the main job runs), with the external memory's read, a plain step on as many
- * examples as a DER++ step trains on (batch 3 x 128: what replay's machinery adds beyond its
- * examples is the ratio of the two per step), and the main job on tfjs's composite ops (the route
+ * replay (what the main job runs), with the external memory's read (with and without its
+ * writes), a plain step on as many examples as a DER++ step trains on (batch 3 x 128: what
+ * replay's machinery adds beyond its examples is the ratio of the two per step), and the main job on tfjs's composite ops (the route
  * before the fused ops). Each row: the first task trained for one epoch (so EWC has a Fisher and
  * replay a filled memory), a warm-up epoch of the second, then the median of HOLOMIND_BENCH_EPOCHS
  * (default 5) epochs of the second. The timed epochs run round robin across the rows (epoch 1 of
@@ -38,6 +38,8 @@ interface Variant {
   kernels: 'fused' | 'composite';
   /** Training batch as a multiple of the main job's (3: the examples of a DER++ step, 128 + 2 × 128 replayed). */
   batchScale?: number;
+  /** false: the second task trains without writing to the memory the first task filled (the read alone). */
+  memoryWrites?: boolean;
 }
 
 const VARIANTS: Variant[] = [
@@ -45,6 +47,12 @@ const VARIANTS: Variant[] = [
   { name: '+ EWC penalty (extractor)', holomind: { replay: false, ewc: true, memoryRead: false }, kernels: 'fused' },
   { name: '+ DER++ replay (the main job)', holomind: { replay: true, ewc: false, memoryRead: false }, kernels: 'fused' },
   { name: '+ memory read', holomind: { replay: false, ewc: false, memoryRead: true }, kernels: 'fused' },
+  {
+    name: '+ memory read, no writes',
+    holomind: { replay: false, ewc: false, memoryRead: true },
+    kernels: 'fused',
+    memoryWrites: false,
+  },
   {
     name: 'plain, batch x3 (= replay examples)',
     holomind: { replay: false, ewc: false, memoryRead: false },
@@ -109,6 +117,7 @@ async function prepareVariant(variant: Variant): Promise<PreparedVariant> {
         preserveState: true,
         regularizer: strategy.loss(context),
         kernels: variant.kernels,
+        memoryWrites: taskIndex === 0 || (variant.memoryWrites ?? true),
       }); // the first task's epoch, or the second's warm-up
       if (taskIndex === 0) {
         await strategy.afterTask(context);
@@ -195,10 +204,10 @@ async function main() {
           timings[index]!.wall.map((m) => m.toFixed(0)).join(' '),
       );
     }
-    const [replay, sameExamples] = [perStep.get(VARIANTS[2]!.name), perStep.get(VARIANTS[4]!.name)];
+    const [replay, sameExamples] = [perStep.get(VARIANTS[2]!.name), perStep.get(VARIANTS[5]!.name)];
     if (replay !== undefined && sameExamples !== undefined) {
       console.log(
-        `DER++ step vs a plain step on as many examples (${VARIANTS[4]!.name}): ${(replay.wall / sameExamples.wall).toFixed(2)}x ` +
+        `DER++ step vs a plain step on as many examples (${VARIANTS[5]!.name}): ${(replay.wall / sameExamples.wall).toFixed(2)}x ` +
           `wall, ${(replay.cpu / sameExamples.cpu).toFixed(2)}x cpu per step (what replay's machinery adds beyond the examples it replays)`,
       );
     }

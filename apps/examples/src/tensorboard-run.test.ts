@@ -83,10 +83,14 @@ describe("a run's TensorBoard files, read by TensorBoard's EventAccumulator", ()
       const terms = (replay.get(step) ?? 0) + (ewc.get(step) ?? 0);
       expect(Math.abs(terms - penalty), `step ${step}: ${terms} vs ${penalty}`).toBeLessThan(1e-4 * Math.max(1, penalty));
     }
-    // The episodic memory's stored examples per class over time: classes 0 and 1 once the first task wrote them.
+    // The episodic memory's stored examples per class over time: classes 0 and 1 fill the budget of 40
+    // once the first task wrote them; after the second task's write (logged at its evaluation) the
+    // class-balanced memory holds 10 of each of the four classes.
     const classes = [0, 1, 2, 3].map((label) => seen.scalars[`strategy/replay/class_count/${label}`]!);
     expect(classes.every((series) => series.length > 0)).toBe(true);
-    expect(classes[0]!.at(-1)![1] + classes[1]!.at(-1)![1]).toBe(40);
+    const afterFirstTask = (series: [number, number][]) => series.find(([step]) => step >= steps[8]!)![1];
+    expect(afterFirstTask(classes[0]!) + afterFirstTask(classes[1]!)).toBe(40);
+    expect(classes.map((series) => series.at(-1)![1])).toEqual([10, 10, 10, 10]);
     expect(seen.scalars['task_accuracy/task_task-0']!.length).toBeGreaterThanOrEqual(2);
 
     // Weight and gradient histograms every 4 steps, one per trainable variable.

@@ -5,6 +5,7 @@ import type { StepInfo } from '@holomind/network';
 import { columnFor } from './build-model.js';
 import type { RunSession } from './open-run.js';
 import type { Classify } from './task-data.js';
+import type { ComposedStrategy } from '../strategies/compose.js';
 
 /** Health as a number for charts and TensorBoard: green 0, yellow 1, red 2. */
 export const HEALTH_LEVEL = { green: 0, yellow: 1, red: 2 } as const;
@@ -19,6 +20,8 @@ export interface TaskMonitor {
   onGradients(gradients: tf.NamedTensorMap, sessionStep: number): void;
   /** Evaluates every task seen so far (always at an epoch's end) and logs where step and epoch meet. */
   endEpoch(epochStep: number): Promise<void>;
+  /** Logs the episodic memories' per-class counts after the strategy's after-task write, at the task's last step. */
+  afterTask(): void;
 }
 
 /** First `samples` test (or validation) examples of a task: the fixed held-out subset evaluated during training. */
@@ -51,6 +54,14 @@ function subsetAccuracy(
 /** Sum of squares of every gradient, square-rooted: the global L2 norm, as a scalar read later (no wait on the hot path). */
 function globalNorm(gradients: tf.NamedTensorMap): tf.Scalar {
   return tf.tidy(() => tf.sqrt(tf.addN(Object.values(gradients).map((gradient) => tf.sum(tf.square(gradient))))) as tf.Scalar);
+}
+
+/** Stored examples per class of each strategy part with an episodic memory, as metrics (`strategy/<part>/class_count/<label>`). */
+export function classCountMetrics(strategy: Pick<ComposedStrategy, 'classCounts'>): Record<string, number> {
+  const metrics: Record<string, number> = {};
+  for (const [part, counts] of Object.entries(strategy.classCounts()))
+    counts.forEach((count, label) => (metrics[`strategy/${part}/class_count/${label}`] = count));
+  return metrics;
 }
 
 /**
@@ -107,8 +118,7 @@ export function taskMonitor(session: RunSession, taskIndex: number): TaskMonitor
       });
     }
     for (const [name, value] of Object.entries(strategy.metrics())) metrics[`strategy/${name}`] = value;
-    for (const [part, counts] of Object.entries(strategy.classCounts()))
-      counts.forEach((count, label) => (metrics[`strategy/${part}/class_count/${label}`] = count));
+    Object.assign(metrics, classCountMetrics(strategy));
     tracker.log(metrics, { step });
   };
 
@@ -158,6 +168,10 @@ export function taskMonitor(session: RunSession, taskIndex: number): TaskMonitor
       // Where the two step scales meet: this epoch (epoch step) ended at this optimizer step.
       tracker.log({ 'progress/optimizer_step': step }, { step: epochStep });
       if (step % stepEvery !== 0) timed('resources', () => sampleSystem(step));
+    },
+    afterTask() {
+      // The task's own write (the strategy's afterTask) comes after its last step logged the counts.
+      tracker.log(classCountMetrics(strategy), { step: monitoring.globalStep });
     },
   };
 }

@@ -76,6 +76,7 @@ export async function trainTask(
         await saveCheckpoint(session, `task ${taskIndex + 1}, epoch ${epoch + 1}`);
     }
     for (const line of await strategy.afterTask(context)) reporter.info(line);
+    monitor?.afterTask();
   } finally {
     tf.dispose([train.inputs, train.labels, test.inputs, test.labels]);
   }
