@@ -10,7 +10,8 @@
  * memory), a warm-up epoch of the second, then the median of HOLOMIND_BENCH_EPOCHS (default 5)
  * epochs of the second. The timed epochs run round robin across the rows (epoch 1 of every row,
  * then epoch 2, ...): this VM's speed drifts by up to 30% over minutes, and timing one row after
- * another turned that drift into ratios. Prints numbers and ratios; gates nothing.
+ * another turned that drift into ratios; "paired" is the median over rounds of each epoch's ratio
+ * to the plain row's epoch of the same round. Prints numbers and ratios; gates nothing.
  */
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
@@ -206,17 +207,20 @@ async function main() {
     }
     if (profile) for (const variant of prepared) await variant.profile();
     console.log(
-      `${'variant'.padEnd(36)} ${'ms/epoch'.padStart(9)} ${'samples/s'.padStart(10)} ${'vs plain'.padStart(9)} ${'ms/step'.padStart(8)} ${'cpu ms'.padStart(8)} ${'vs plain'.padStart(9)}  epochs (ms)`,
+      `${'variant'.padEnd(36)} ${'ms/epoch'.padStart(9)} ${'samples/s'.padStart(10)} ${'vs plain'.padStart(9)} ${'ms/step'.padStart(8)} ${'cpu ms'.padStart(8)} ${'vs plain'.padStart(9)} ${'paired'.padStart(7)}  epochs (ms)`,
     );
     const perStep = new Map<string, { wall: number; cpu: number }>();
     let plain: { wall: number; cpu: number } | undefined;
     for (const [index, { variant, examples, steps }] of prepared.entries()) {
       const [wall, cpu] = [median(timings[index]!.wall), median(timings[index]!.cpu)];
       plain ??= { wall, cpu };
+      // The median of each round's ratio to the plain row's epoch of that round (run next to it in
+      // time): drift that spans a round cancels.
+      const paired = median(timings[index]!.wall.map((epoch, round) => epoch / timings[0]!.wall[round]!));
       perStep.set(variant.name, { wall: wall / steps, cpu: cpu / steps });
       console.log(
         `${variant.name.padEnd(36)} ${wall.toFixed(0).padStart(9)} ${((examples / wall) * 1000).toFixed(0).padStart(10)} ` +
-          `${(wall / plain.wall).toFixed(2).padStart(8)}x ${(wall / steps).toFixed(1).padStart(8)} ${cpu.toFixed(0).padStart(8)} ${(cpu / plain.cpu).toFixed(2).padStart(8)}x  ` +
+          `${(wall / plain.wall).toFixed(2).padStart(8)}x ${(wall / steps).toFixed(1).padStart(8)} ${cpu.toFixed(0).padStart(8)} ${(cpu / plain.cpu).toFixed(2).padStart(8)}x ${paired.toFixed(2).padStart(6)}x  ` +
           timings[index]!.wall.map((m) => m.toFixed(0)).join(' '),
       );
     }
