@@ -44,11 +44,30 @@ describe('ExternalMemory.write', () => {
     const result = memory.write(rows, [0.5, 0.3, 0.05, 0.2]);
     // 0.05 is below the threshold; 0.5 and 0.3 fill the two slots; 0.2 is less important than both.
     expect(result).toMatchObject({ slots: [0, 1, -1, -1], written: 2, skipped: 1, rejected: 1 });
+    expect([storedRowIndex(memory, 0), storedRowIndex(memory, 1)]).toEqual([0, 1]); // only the written rows
     const more = oneHotRows([3], 4);
     expect(memory.write(more, [0.4]).slots).toEqual([1]); // replaces the 0.3 item
     expect(storedRowIndex(memory, 1)).toBe(3);
     expect(memory.stats()).toMatchObject({ writes: 3, skippedWrites: 1, rejectedWrites: 1, replacements: 1 });
     tf.dispose([rows, more]);
+    memory.dispose();
+  });
+
+  it('writes every item to the slot the plan gives it, most important first, keys and values alike', () => {
+    // Every item is written: the rows go to their slots without a gather, so the slots' order is
+    // the plan's (by importance), not the items'.
+    const memory = new ExternalMemory({ slots: 4, keySize: 5 });
+    const rows = oneHotRows([0, 1, 2], 5);
+    const result = memory.write(rows, [0.2, 0.9, 0.5]);
+    expect(result).toMatchObject({ written: 3, skipped: 0, rejected: 0 });
+    const { keys, values, mask } = memory.toState().arrays;
+    expect(Array.from(mask)).toEqual([1, 1, 1, 0]);
+    result.slots.forEach((slot, item) => {
+      expect(storedRowIndex(memory, slot), `item ${item} in slot ${slot}`).toBe(item);
+      expect(Array.from(values.subarray(slot * 5, (slot + 1) * 5))).toEqual(Array.from(keys.subarray(slot * 5, (slot + 1) * 5)));
+    });
+    expect(result.slots).toEqual([2, 0, 1]);
+    rows.dispose();
     memory.dispose();
   });
 
