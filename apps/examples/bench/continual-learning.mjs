@@ -1,13 +1,12 @@
 // `pnpm bench:cl`: the README's continual-learning tables from scratch. Three scenarios, three seeds,
 // every strategy, on the full MNIST; two runs at a time (one per core: the wasm backend is single-threaded).
 // Writes bench/results/cl-<scenario>-seed<k>.json per run group and bench/results/continual-learning.{json,md}.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCompare } from './compare-process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cli = path.join(here, '..', 'dist', 'cli.js');
 const results = path.join(here, 'results');
 const seeds = (process.env.CL_SEEDS ?? '0,1,2').split(',').map(Number);
 const parallel = Number(process.env.CL_PARALLEL ?? 2);
@@ -56,42 +55,23 @@ const jobs = scenarios
 mkdirSync(results, { recursive: true });
 const started = Date.now();
 
-function runJob({ scenario, seed }) {
+async function runJob({ scenario, seed }) {
   const json = path.join(results, `cl-${scenario.id}-seed${seed}.json`);
   const strategies = rerun ? scenario.strategies.filter((strategy) => rerun.includes(strategy)) : scenario.strategies;
   const written = rerun ? `${json}.partial` : json;
   const output = path.join(results, 'runs', `${scenario.id}-seed${seed}${rerun ? `-${strategies.join('-')}` : ''}`);
-  const args = [
-    cli,
-    'compare',
-    '-c',
-    path.join(here, 'cl-protocol.yaml'),
-    ...scenario.args,
-    '--strategies',
-    strategies.join(','),
-    '--seeds',
-    String(seed),
-    '--backend',
-    'wasm',
-    '--output',
+  await runCompare({
+    label: `${scenario.id} seed ${seed}`,
+    config: path.join(here, 'cl-protocol.yaml'),
+    args: scenario.args,
+    strategies,
+    seeds: [seed],
     output,
-    '--db',
-    `sqlite:${path.join(output, 'holomind.db')}`,
-    '--json',
-    written,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, HOLOMIND_QUIET: '1' },
-    });
-    child.stdout.on('data', (chunk) => process.stdout.write(`[${scenario.id} seed ${seed}] ${chunk}`));
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`${scenario.id} seed ${seed} exited with ${code}`));
-      if (rerun) mergeRerun(json, written, strategies);
-      resolve(json);
-    });
+    json: written,
+    onStdout: (chunk) => process.stdout.write(`[${scenario.id} seed ${seed}] ${chunk}`),
   });
+  if (rerun) mergeRerun(json, written, strategies);
+  return json;
 }
 
 // Replaces the re-run strategies' runs and rows in a per-seed file; the other strategies stay as measured.

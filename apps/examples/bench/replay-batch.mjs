@@ -5,62 +5,37 @@
 // draw; the protocol's default is the training batch, 128). The step-time side of the trade is the
 // training-step bench's "16 per draw" row. Reports test accuracy; chooses nothing (no default is
 // tuned on these numbers). Writes bench/results/replay-batch.{json,md}.
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCompare } from './compare-process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cli = path.join(here, '..', 'dist', 'cli.js');
 const results = path.join(here, 'results');
 const work = path.join(results, 'runs', 'replay-batch');
 const sizes = (process.env.REPLAY_BATCHES ?? '8,16,32,64,128').split(',').map(Number);
-const seeds = process.env.CL_SEEDS ?? '0,1,2';
+const seeds = (process.env.CL_SEEDS ?? '0,1,2').split(',').map(Number);
 
 mkdirSync(work, { recursive: true });
 const protocol = readFileSync(path.join(here, 'cl-protocol.yaml'), 'utf8');
 
-function compare(batchSize) {
+async function compare(batchSize) {
   const config = path.join(work, `protocol-${batchSize}.yaml`);
   // The protocol file's replay section with one key added.
   writeFileSync(config, protocol.replace(/^replay:\n/m, `replay:\n  batchSize: ${batchSize}\n`));
   const output = path.join(work, `batch-${batchSize}`);
   const json = path.join(work, `batch-${batchSize}.json`);
-  const args = [
-    cli,
-    'compare',
-    '-c',
+  await runCompare({
+    label: `replay.batchSize ${batchSize}`,
     config,
-    '--benchmark',
-    'split-mnist',
-    '--scenario',
-    'class-incremental',
-    '--tasks',
-    '5',
-    '--strategies',
-    'holomind',
-    '--seeds',
+    args: ['--benchmark', 'split-mnist', '--scenario', 'class-incremental', '--tasks', '5'],
+    strategies: ['holomind'],
     seeds,
-    '--backend',
-    'wasm',
-    '--output',
     output,
-    '--db',
-    `sqlite:${path.join(output, 'holomind.db')}`,
-    '--json',
     json,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, HOLOMIND_QUIET: '1' },
-    });
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`replay.batchSize ${batchSize}: compare exited with ${code}`));
-      const { strategies } = JSON.parse(readFileSync(json, 'utf8'));
-      resolve({ batchSize, ...strategies[0] });
-    });
   });
+  const { strategies } = JSON.parse(readFileSync(json, 'utf8'));
+  return { batchSize, ...strategies[0] };
 }
 
 const rows = [];
@@ -70,7 +45,7 @@ for (const batchSize of sizes) {
   rows.push(row);
 }
 const lines = [
-  `Class-incremental Split MNIST, holomind (DER++ replay, two draws per step), bench:cl's protocol, seeds ${seeds}.`,
+  `Class-incremental Split MNIST, holomind (DER++ replay, two draws per step), bench:cl's protocol, seeds ${seeds.join(', ')}.`,
   '',
   '| replay.batchSize (per draw) | examples per step | average accuracy % | average forgetting (points) | seconds per run |',
   '| ---: | ---: | ---: | ---: | ---: |',
