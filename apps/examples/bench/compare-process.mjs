@@ -4,7 +4,15 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cli = path.join(here, '..', 'dist', 'cli.js');
+
+/** Where the benches write their results documents (and, under runs/, their run folders). */
+export const RESULTS_DIR = path.join(here, 'results');
+/** bench:cl's protocol: network, training budget, replay budget. */
+export const PROTOCOL_FILE = path.join(here, 'cl-protocol.yaml');
+/** The seeds to run: CL_SEEDS (comma-separated), default 0, 1, 2. */
+export const SEEDS = (process.env.CL_SEEDS ?? '0,1,2').split(',').map(Number);
 
 /**
  * Resolves when the command exits 0. `args` are the scenario's flags (benchmark, scenario, tasks,

@@ -3,12 +3,8 @@
 // Writes bench/results/cl-<scenario>-seed<k>.json per run group and bench/results/continual-learning.{json,md}.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { runCompare } from './compare-process.mjs';
+import { PROTOCOL_FILE, RESULTS_DIR as results, SEEDS as seeds, runCompare } from './compare-process.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const results = path.join(here, 'results');
-const seeds = (process.env.CL_SEEDS ?? '0,1,2').split(',').map(Number);
 const parallel = Number(process.env.CL_PARALLEL ?? 2);
 
 const scenarios = [
@@ -62,7 +58,7 @@ async function runJob({ scenario, seed }) {
   const output = path.join(results, 'runs', `${scenario.id}-seed${seed}${rerun ? `-${strategies.join('-')}` : ''}`);
   await runCompare({
     label: `${scenario.id} seed ${seed}`,
-    config: path.join(here, 'cl-protocol.yaml'),
+    config: PROTOCOL_FILE,
     args: scenario.args,
     strategies,
     seeds: [seed],

@@ -7,17 +7,13 @@
 // tuned on these numbers). Writes bench/results/replay-batch.{json,md}.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { runCompare } from './compare-process.mjs';
+import { PROTOCOL_FILE, RESULTS_DIR as results, SEEDS as seeds, runCompare } from './compare-process.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const results = path.join(here, 'results');
 const work = path.join(results, 'runs', 'replay-batch');
 const sizes = (process.env.REPLAY_BATCHES ?? '8,16,32,64,128').split(',').map(Number);
-const seeds = (process.env.CL_SEEDS ?? '0,1,2').split(',').map(Number);
 
 mkdirSync(work, { recursive: true });
-const protocol = readFileSync(path.join(here, 'cl-protocol.yaml'), 'utf8');
+const protocol = readFileSync(PROTOCOL_FILE, 'utf8');
 
 async function compare(batchSize) {
   const config = path.join(work, `protocol-${batchSize}.yaml`);
