@@ -93,13 +93,14 @@ interface PreparedVariant {
 
 // Trains the first task for one epoch (so EWC has a Fisher and replay a filled memory), then the
 // second task's warm-up epoch; the timed epochs come later, interleaved with the other variants'.
-async function prepareVariant(variant: Variant): Promise<PreparedVariant> {
+type Benchmark = Awaited<ReturnType<typeof buildBenchmark>>;
+
+async function prepareVariant(variant: Variant, benchmark: Benchmark): Promise<PreparedVariant> {
   const config = await loadConfigFile(mainJob, {
     holomind: variant.holomind,
     backend: 'wasm',
     ...(variant.replayBatch ? { replay: { batchSize: variant.replayBatch } } : {}),
   });
-  const benchmark = await buildBenchmark(config);
   const plan = planStrategy(config, benchmark.scenario);
   const network = buildNetwork(config, plan, benchmark.inputShape);
   const strategy = buildStrategy(config, plan, benchmark.tasks);
@@ -193,10 +194,12 @@ async function main() {
     `Second task of the main job (${mainJob}) on wasm: median of ${epochs} epochs after a warm-up, ` +
       `the variants' epochs interleaved (round robin) so that the machine's drift reaches every row alike`,
   );
+  // Every row trains on the same digits: the main job's data, read and split once.
+  const benchmark = await buildBenchmark(await loadConfigFile(mainJob, { backend: 'wasm' }));
   const chosen = VARIANTS.filter((one, index) => index === 0 || !only || only.test(one.name));
   const prepared: PreparedVariant[] = [];
   try {
-    for (const variant of chosen) prepared.push(await prepareVariant(variant));
+    for (const variant of chosen) prepared.push(await prepareVariant(variant, benchmark));
     const timings = prepared.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
     for (let epoch = 0; epoch < epochs; epoch++) {
       for (const [index, variant] of prepared.entries()) {

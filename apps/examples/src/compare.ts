@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { disposeBackend } from '@holomind/tensor-kernels';
 import { parseConfig } from './config/load-config.js';
@@ -124,7 +124,10 @@ export async function compareCommand(base: HolomindConfig, request: CompareReque
   const writeJson = async (complete: boolean) => {
     if (!request.json) return;
     const document = compareDocument(base, seeds, request.strategies, runs, complete);
-    await writeFile(request.json, `${JSON.stringify(document, null, 2)}\n`);
+    // Written beside it, then renamed over it: a crash mid-write leaves the previous document whole.
+    const partial = `${request.json}.tmp`;
+    await writeFile(partial, `${JSON.stringify(document, null, 2)}\n`);
+    await rename(partial, request.json);
   };
   for (const strategy of request.strategies) {
     for (const seed of seeds) {
