@@ -29,7 +29,9 @@ import type { TaskContext } from '../src/strategies/continual-strategy.js';
 
 const epochs = Number(process.env.HOLOMIND_BENCH_EPOCHS ?? 5);
 // HOLOMIND_BENCH_PROFILE=1: after the timed epochs, one more under tf.profile, printed per kernel.
-const profile = process.env.HOLOMIND_BENCH_PROFILE === '1';
+const profile = process.env.HOLOMIND_BENCH_PROFILE === '1' || process.env.HOLOMIND_BENCH_PROFILE === 'shapes';
+// HOLOMIND_BENCH_PROFILE=shapes: the profile per kernel and input shapes.
+const byShape = process.env.HOLOMIND_BENCH_PROFILE === 'shapes';
 // HOLOMIND_BENCH_ONLY=<regex>: only the variants whose name matches (the first row is always run: the ratios need it).
 const only = process.env.HOLOMIND_BENCH_ONLY ? new RegExp(process.env.HOLOMIND_BENCH_ONLY) : undefined;
 const mainJob = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'main-job.yaml');
@@ -42,11 +44,17 @@ interface Variant {
   batchScale?: number;
   /** false: the second task trains without writing to the memory the first task filled (the read alone). */
   memoryWrites?: boolean;
+  /** The scenario, when not the main job's (class-incremental). */
+  scenario?: 'task-incremental';
   /** Stored examples per replay draw (`replay.batchSize`); default the training batch. */
   replayBatch?: number;
 }
 
 const DERPP_ROW = '+ DER++ replay (the main job)';
+// Task-IL holomind (a column per task with lateral inputs, no shared extractor): where the memory
+// read is on by default; its cost is the second row's ratio to the first.
+const TASK_IL_ROW = 'task-IL holomind, no memory read';
+const TASK_IL_MEMORY_ROW = 'task-IL holomind (memory read)';
 const SAME_EXAMPLES_ROW = 'plain, batch x3 (= replay examples)';
 
 const VARIANTS: Variant[] = [
@@ -66,6 +74,13 @@ const VARIANTS: Variant[] = [
     kernels: 'fused',
     memoryWrites: false,
   },
+  {
+    name: TASK_IL_ROW,
+    holomind: { memoryRead: false },
+    kernels: 'fused',
+    scenario: 'task-incremental',
+  },
+  { name: TASK_IL_MEMORY_ROW, holomind: {}, kernels: 'fused', scenario: 'task-incremental' },
   {
     name: SAME_EXAMPLES_ROW,
     holomind: { replay: false, ewc: false, memoryRead: false },
@@ -95,12 +110,19 @@ interface PreparedVariant {
 // second task's warm-up epoch; the timed epochs come later, interleaved with the other variants'.
 type Benchmark = Awaited<ReturnType<typeof buildBenchmark>>;
 
-async function prepareVariant(variant: Variant, benchmark: Benchmark): Promise<PreparedVariant> {
+async function prepareVariant(variant: Variant, benchmarks: Map<string, Benchmark>): Promise<PreparedVariant> {
   const config = await loadConfigFile(mainJob, {
     holomind: variant.holomind,
     backend: 'wasm',
+    ...(variant.scenario ? { scenario: variant.scenario } : {}),
     ...(variant.replayBatch ? { replay: { batchSize: variant.replayBatch } } : {}),
   });
+  // Every row of a scenario trains on the same digits: the main job's data, read and split once.
+  let benchmark = benchmarks.get(config.scenario ?? 'main job');
+  if (!benchmark) {
+    benchmark = await buildBenchmark(config);
+    benchmarks.set(config.scenario ?? 'main job', benchmark);
+  }
   const plan = planStrategy(config, benchmark.scenario);
   const network = buildNetwork(config, plan, benchmark.inputShape);
   const strategy = buildStrategy(config, plan, benchmark.tasks);
@@ -174,18 +196,19 @@ async function profileEpoch(name: string, epoch: () => Promise<tf.TensorContaine
   const wall = performance.now() - start;
   const byKernel = new Map<string, { ms: number; calls: number }>();
   for (const kernel of info.kernels) {
-    const entry = byKernel.get(kernel.name) ?? { ms: 0, calls: 0 };
+    const key = byShape ? `${kernel.name} ${JSON.stringify(kernel.inputShapes)}` : kernel.name;
+    const entry = byKernel.get(key) ?? { ms: 0, calls: 0 };
     entry.ms += Number(kernel.kernelTimeMs) || 0;
     entry.calls++;
-    byKernel.set(kernel.name, entry);
+    byKernel.set(key, entry);
   }
   const kernelMs = [...byKernel.values()].reduce((sum, { ms }) => sum + ms, 0);
   console.log(
     `  profile of '${name}': wall ${wall.toFixed(0)} ms, kernels ${kernelMs.toFixed(0)} ms in ${info.kernels.length} calls`,
   );
-  const top = [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14);
+  const top = [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, byShape ? 40 : 14);
   for (const [kernel, { ms, calls }] of top)
-    console.log(`    ${kernel.padEnd(22)} ${ms.toFixed(0).padStart(6)} ms ${String(calls).padStart(6)} calls`);
+    console.log(`    ${kernel.padEnd(byShape ? 60 : 22)} ${ms.toFixed(0).padStart(6)} ms ${String(calls).padStart(6)} calls`);
 }
 
 async function main() {
@@ -194,12 +217,11 @@ async function main() {
     `Second task of the main job (${mainJob}) on wasm: median of ${epochs} epochs after a warm-up, ` +
       `the variants' epochs interleaved (round robin) so that the machine's drift reaches every row alike`,
   );
-  // Every row trains on the same digits: the main job's data, read and split once.
-  const benchmark = await buildBenchmark(await loadConfigFile(mainJob, { backend: 'wasm' }));
+  const benchmarks = new Map<string, Benchmark>();
   const chosen = VARIANTS.filter((one, index) => index === 0 || !only || only.test(one.name));
   const prepared: PreparedVariant[] = [];
   try {
-    for (const variant of chosen) prepared.push(await prepareVariant(variant, benchmark));
+    for (const variant of chosen) prepared.push(await prepareVariant(variant, benchmarks));
     const timings = prepared.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
     for (let epoch = 0; epoch < epochs; epoch++) {
       for (const [index, variant] of prepared.entries()) {
@@ -225,6 +247,17 @@ async function main() {
         `${variant.name.padEnd(36)} ${wall.toFixed(0).padStart(9)} ${((examples / wall) * 1000).toFixed(0).padStart(10)} ` +
           `${(wall / plain.wall).toFixed(2).padStart(8)}x ${(wall / steps).toFixed(1).padStart(8)} ${cpu.toFixed(0).padStart(8)} ${(cpu / plain.cpu).toFixed(2).padStart(8)}x ${paired.toFixed(2).padStart(6)}x  ` +
           timings[index]!.wall.map((m) => m.toFixed(0)).join(' '),
+      );
+    }
+    const [taskIl, taskIlMemory] = [TASK_IL_ROW, TASK_IL_MEMORY_ROW].map((name) =>
+      prepared.findIndex((one) => one.variant.name === name),
+    );
+    if (taskIl! >= 0 && taskIlMemory! >= 0) {
+      const [base, read] = [timings[taskIl!]!, timings[taskIlMemory!]!];
+      const paired = median(read.wall.map((epoch, round) => epoch / base.wall[round]!));
+      console.log(
+        `task-IL memory read vs the same task-IL step without it: ${(median(read.wall) / median(base.wall)).toFixed(2)}x wall, ` +
+          `${(median(read.cpu) / median(base.cpu)).toFixed(2)}x cpu, ${paired.toFixed(2)}x paired`,
       );
     }
     const [replay, sameExamples] = [perStep.get(DERPP_ROW), perStep.get(SAME_EXAMPLES_ROW)];

@@ -55,6 +55,57 @@ describe('planWrite', () => {
   });
 });
 
+// The rule as the docs state it, one linear scan per item: the reference for the sorted planWrite.
+function planWriteByScan(
+  book: SlotBook,
+  itemImportance: Float32Array,
+  threshold: number,
+  policy: 'least-used' | 'least-important',
+) {
+  const items = [...itemImportance.keys()].filter((item) => itemImportance[item]! >= threshold);
+  items.sort((a, b) => itemImportance[b]! - itemImportance[a]! || a - b);
+  const taken = new Set<number>();
+  const score = policy === 'least-used' ? book.usage : book.importance;
+  const assignments: Array<{ item: number; slot: number; replaced: boolean }> = [];
+  for (const item of items) {
+    const empty = [...book.filled.keys()].find((slot) => book.filled[slot] === 0 && !taken.has(slot));
+    if (empty !== undefined) {
+      taken.add(empty);
+      assignments.push({ item, slot: empty, replaced: false });
+      continue;
+    }
+    let victim = -1;
+    for (let slot = 0; slot < book.filled.length; slot++) {
+      if (taken.has(slot) || book.filled[slot] === 0) continue;
+      if (victim < 0 || score[slot]! < score[victim]!) victim = slot;
+    }
+    if (victim < 0 || (policy === 'least-important' && itemImportance[item]! <= book.importance[victim]!)) continue;
+    taken.add(victim);
+    assignments.push({ item, slot: victim, replaced: true });
+  }
+  return assignments;
+}
+
+describe('planWrite against a scan over every slot per item', () => {
+  it.each(['least-used', 'least-important'] as const)('chooses the same slots on random books (%s)', (policy) => {
+    let state = 7;
+    // Coarse values so that ties in score and importance occur.
+    const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) % 8) / 8;
+    for (let trial = 0; trial < 200; trial++) {
+      const slots = 1 + Math.floor(next() * 16);
+      const items = 1 + Math.floor(next() * 24);
+      const filled = Array.from({ length: slots }, () => (next() < 0.8 ? 1 : 0));
+      const random = (length: number) => Array.from({ length }, next);
+      const slotBook = book(filled, random(slots), random(slots));
+      const importance = Float32Array.from(random(items));
+      const plan = planWrite(slotBook, importance, 0.1, policy);
+      const expected = planWriteByScan(slotBook, importance, 0.1, policy);
+      expect(plan.assignments).toEqual(expected);
+      expect(plan.skipped + plan.rejected + plan.assignments.length).toBe(items);
+    }
+  });
+});
+
 describe('planEviction', () => {
   it('evicts filled slots scoring below the bound, lowest first, keeping the minimum fraction', () => {
     const filled = Float32Array.from([1, 1, 1, 1, 0, 1, 1, 1]);

@@ -47,31 +47,31 @@ export function planWrite(book: SlotBook, itemImportance: Float32Array, threshol
   }
   candidates.sort((a, b) => itemImportance[b]! - itemImportance[a]! || a - b);
 
-  const taken = new Uint8Array(slots);
   const empty: number[] = [];
   for (let slot = 0; slot < slots; slot++) if (book.filled[slot] === 0) empty.push(slot);
   const score = policy === 'least-used' ? book.usage : book.importance;
 
+  // Filled slots from the lowest score up (ties: lower index), taken in order: one sort instead of
+  // a scan over every slot per item (a training step writes 128 items into 256 slots).
+  const byScore: number[] = [];
+  for (let slot = 0; slot < slots; slot++) if (book.filled[slot] !== 0) byScore.push(slot);
+  byScore.sort((a, b) => score[a]! - score[b]! || a - b);
+
   const assignments: SlotAssignment[] = [];
   let rejected = 0;
   let nextEmpty = 0;
+  let nextFilled = 0;
   for (const item of candidates) {
     if (nextEmpty < empty.length) {
-      const slot = empty[nextEmpty++]!;
-      taken[slot] = 1;
-      assignments.push({ item, slot, replaced: false });
+      assignments.push({ item, slot: empty[nextEmpty++]!, replaced: false });
       continue;
     }
-    let victim = -1;
-    for (let slot = 0; slot < slots; slot++) {
-      if (taken[slot] || book.filled[slot] === 0) continue;
-      if (victim < 0 || score[slot]! < score[victim]!) victim = slot;
-    }
-    if (victim < 0 || (policy === 'least-important' && itemImportance[item]! <= book.importance[victim]!)) {
+    const victim = byScore[nextFilled];
+    if (victim === undefined || (policy === 'least-important' && itemImportance[item]! <= book.importance[victim]!)) {
       rejected++;
       continue;
     }
-    taken[victim] = 1;
+    nextFilled++;
     assignments.push({ item, slot: victim, replaced: true });
   }
   return { assignments, skipped, rejected };

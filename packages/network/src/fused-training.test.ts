@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { disposeBackend, initBackend } from '@holomind/tensor-kernels';
 import { maxAbsoluteDifference, seededValues, tensorsLeakedBy, webGpuRequired } from '@holomind/testing';
 import type { KernelRoute } from './layers/dense-op.js';
+import { ExternalMemory } from '@holomind/memory';
 import { ProgressiveNetwork } from './progressive-network.js';
 import type { ProgressiveNetworkOptions } from './network-options.js';
 
@@ -12,20 +13,37 @@ const STEPS = 20;
 const BATCH = 16;
 
 // Two tasks: the first trains the extractor and a column (relu, tanh output path), the second a
-// column with lateral adapters over a frozen extractor, so every kind of product is exercised.
-const ARCHITECTURES: Record<string, ProgressiveNetworkOptions> = {
-  'mlp extractor, relu columns': {
+// column with lateral adapters over a frozen extractor, so every kind of product is exercised. With a
+// memory, the read enters each column's first layer beside the features: with a trained extractor
+// every input part needs its gradient; without one (task-IL holomind) only the read does.
+const ARCHITECTURES: Record<string, () => ProgressiveNetworkOptions> = {
+  'mlp extractor, relu columns': () => ({
     inputShape: [20],
     extractor: { kind: 'mlp', hiddenSizes: [24, 16] },
     column: { hiddenSizes: [12] },
     seed: 3,
-  },
-  'conv extractor, tanh columns': {
+  }),
+  'conv extractor, tanh columns': () => ({
     inputShape: [6, 6, 1],
     extractor: { kind: 'conv', filters: [3], poolSize: 2, denseSize: 10, activation: 'elu' },
     column: { hiddenSizes: [8], activation: 'tanh' },
     seed: 4,
-  },
+  }),
+  'mlp extractor, memory read': () => ({
+    inputShape: [20],
+    extractor: { kind: 'mlp', hiddenSizes: [16] },
+    column: { hiddenSizes: [12] },
+    memory: new ExternalMemory({ slots: 24, keySize: 4 }),
+    seed: 5,
+  }),
+  'no extractor, memory read (task-IL holomind)': () => ({
+    inputShape: [20],
+    extractor: { kind: 'none' },
+    freezeExtractor: 'after-first-task',
+    column: { hiddenSizes: [12] },
+    memory: new ExternalMemory({ slots: 24, keySize: 4 }),
+    seed: 6,
+  }),
 };
 
 interface Trace {
@@ -35,7 +53,8 @@ interface Trace {
 
 // 20 optimizer steps of each of two tasks along one route, from the seed's initial weights and
 // batches (shuffling is seeded, so both routes see the same batches).
-async function trainTwoTasks(options: ProgressiveNetworkOptions, kernels: KernelRoute): Promise<Trace> {
+async function trainTwoTasks(architecture: () => ProgressiveNetworkOptions, kernels: KernelRoute): Promise<Trace> {
+  const options = architecture();
   const network = new ProgressiveNetwork(options);
   const examples = STEPS * BATCH;
   const width = options.inputShape.reduce((a, b) => a * b, 1);
@@ -63,6 +82,7 @@ async function trainTwoTasks(options: ProgressiveNetworkOptions, kernels: Kernel
   } finally {
     tf.dispose([inputs, labels]);
     network.dispose();
+    options.memory?.dispose();
   }
 }
 
@@ -92,6 +112,14 @@ describe('fused training ops', () => {
     for (const [name, options] of Object.entries(ARCHITECTURES)) {
       it(`match the composite ops over ${STEPS} steps per task on ${backend} (${name}) within ${tolerance}`, async (context) => {
         if (!(await started(backend))) return context.skip();
+        if (backend === 'webgpu' && name.includes('memory')) {
+          // A training step writes its queries, and ExternalMemory.write reads usage back with dataSync,
+          // which tfjs-backend-webgpu 4.22 does through an OffscreenCanvas that Node lacks.
+          console.warn(
+            `SKIPPED fused training with a memory on webgpu: its writes read back synchronously (no OffscreenCanvas in Node)`,
+          );
+          return context.skip();
+        }
         const fused = await trainTwoTasks(options, 'fused');
         const composite = await trainTwoTasks(options, 'composite');
         expect(fused.losses).toHaveLength(2 * STEPS);
@@ -131,9 +159,13 @@ describe('fused training ops', () => {
   });
 });
 
-async function trainTwoTasksInitialWeights(options: ProgressiveNetworkOptions): Promise<Float32Array> {
+// The first variable trainTwoTasks reports, as initialised.
+async function trainTwoTasksInitialWeights(architecture: () => ProgressiveNetworkOptions): Promise<Float32Array> {
+  const options = architecture();
   const network = new ProgressiveNetwork(options);
-  const values = Float32Array.from(await network.sharedVariables()[0]!.data());
+  network.addTask('first', { outputSize: 3 });
+  const values = Float32Array.from(await [...network.sharedVariables(), ...network.columnVariables('first')][0]!.data());
   network.dispose();
+  options.memory?.dispose();
   return values;
 }

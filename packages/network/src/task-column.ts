@@ -137,12 +137,15 @@ export class TaskColumn {
   run(features: tf.Tensor2D, earlierHidden: readonly (readonly tf.Tensor2D[])[], context: ColumnRunContext): ColumnRun {
     const result: ColumnRun = { hidden: [] };
     const route = context.route ?? 'fused';
-    let input = features;
-    let inputGradient = context.featuresNeedGradient ?? true;
+    let input: tf.Tensor2D | tf.Tensor2D[] = features;
+    const featuresGradient = context.featuresNeedGradient ?? true;
+    let inputGradient: boolean | boolean[] = featuresGradient;
     if (this.memoryQuery && context.memory) {
-      result.query = this.memoryQuery.applyActivated(features, 'linear', { route, inputGradient });
-      input = tf.concat([features, context.memory.read(result.query, { kernels: route })], 1);
-      inputGradient = true; // the read depends on the query's weights
+      result.query = this.memoryQuery.applyActivated(features, 'linear', { route, inputGradient: featuresGradient });
+      // The read enters the first layer beside the features, as parts: its gradient (it depends on
+      // the query's weights) is computed alone when the features need none, not over every input.
+      input = [features, context.memory.read(result.query, { kernels: route })];
+      inputGradient = [featuresGradient, true];
     }
     const hiddenCount = this.options.hiddenSizes.length;
     const lastLayer = context.withOutput ? hiddenCount : hiddenCount - 1;

@@ -13,15 +13,19 @@ export interface DenseOpOptions {
   /**
    * Whether `x` depends on a trained variable, so its gradient is needed. False skips the input's
    * gradient (one matMul of the backward); pass it only when `x` is data or frozen features.
+   * With `x` given as parts, one flag per part: only the flagged parts' gradients are computed.
    */
-  inputGradient: boolean;
+  inputGradient: boolean | readonly boolean[];
 }
 
 // tf.fused.matMul takes these activations; tanh runs after a linear fused product.
 const FUSABLE: ReadonlySet<Activation> = new Set<Activation>(['relu', 'elu', 'sigmoid', 'linear']);
 
 /**
- * activation(x · kernel + bias): x [B, in], kernel [in, out], bias [out] → [B, out].
+ * activation(x · kernel + bias): x [B, in], kernel [in, out], bias [out] → [B, out]. `x` may come
+ * as parts [B, in_i] that it concatenates along the features (a column's input: the features beside
+ * the memory read), so that a part whose gradient is not needed costs nothing in the backward: the
+ * read's gradient alone is dz · transpose(its rows of the kernel), not the whole input's.
  *
  * The `fused` route runs the forward as one fused matMul (bias and activation inside) and records
  * one custom gradient whose backward avoids what is slow on tfjs-backend-wasm 4.22: a matMul with a
@@ -30,31 +34,36 @@ const FUSABLE: ReadonlySet<Activation> = new Set<Activation>(['relu', 'elu', 'si
  * db = ones[1, B] · dz, with dz = dy · activation'(y) computed from the output y.
  */
 export function denseActivation(
-  x: tf.Tensor2D,
+  x: tf.Tensor2D | readonly tf.Tensor2D[],
   kernel: tf.Tensor2D,
   bias: tf.Tensor1D | undefined,
   activation: Activation,
   options: DenseOpOptions,
 ): tf.Tensor2D {
+  const parts: readonly tf.Tensor2D[] = Array.isArray(x) ? x : [x];
+  const joined = () => (parts.length === 1 ? parts[0]! : tf.concat(parts as tf.Tensor2D[], 1));
   if (options.route === 'composite') {
-    const product = tf.matMul(x, kernel) as tf.Tensor2D;
+    const product = tf.matMul(joined(), kernel) as tf.Tensor2D;
     return activate(bias ? (tf.add(product, bias) as tf.Tensor2D) : product, activation);
   }
   // Without a tape there is nothing to record: run the fused forward alone.
-  if (!isRecording()) return fusedForward(x, kernel, bias, activation);
-  const inputs: tf.Tensor[] = options.inputGradient ? [x, kernel] : [kernel];
+  if (!isRecording()) return fusedForward(joined(), kernel, bias, activation);
+  const { inputGradient } = options;
+  const needsGradient = parts.map((_, part) => (typeof inputGradient === 'boolean' ? inputGradient : inputGradient[part]!));
+  const inputs: tf.Tensor[] = [...parts.filter((_, part) => needsGradient[part]), kernel];
   if (bias) inputs.push(bias);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.at(-1) as tf.GradSaveFunc;
-    const y = fusedForward(x, kernel, bias, activation, true);
-    save([x, kernel, y]);
+    const input = joined();
+    const y = fusedForward(input, kernel, bias, activation, true);
+    save([input, kernel, y]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [input, weights, output] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
         const dz = activationGradient(dy as tf.Tensor2D, output, activation);
-        const grads: tf.Tensor[] = [];
-        if (options.inputGradient) grads.push(tf.matMul(dz, tf.transpose(weights)));
+        const widths = parts.map((part) => part.shape[1]);
+        const grads: tf.Tensor[] = inputGradients(dz, weights, widths, needsGradient);
         grads.push(tf.matMul(tf.transpose(input), dz));
         if (bias) grads.push(tf.reshape(tf.matMul(tf.ones([1, dz.shape[0]]), dz), [dz.shape[1]]));
         return grads;
@@ -62,6 +71,22 @@ export function denseActivation(
     };
   });
   return op(...inputs) as tf.Tensor2D;
+}
+
+// dz · transpose(kernel) for the input parts that need it: one product split by part when every part
+// does, else one product per needed part over its rows of the kernel.
+function inputGradients(dz: tf.Tensor2D, kernel: tf.Tensor2D, widths: number[], needed: boolean[]): tf.Tensor[] {
+  if (needed.every(Boolean)) {
+    const dx = tf.matMul(dz, tf.transpose(kernel));
+    return widths.length === 1 ? [dx] : tf.split(dx, widths, 1);
+  }
+  const grads: tf.Tensor[] = [];
+  let row = 0;
+  widths.forEach((width, part) => {
+    if (needed[part]) grads.push(tf.matMul(dz, tf.transpose(tf.slice(kernel, [row, 0], [width, -1]))));
+    row += width;
+  });
+  return grads;
 }
 
 // insideTape: called from a custom gradient's forward, where tf.fused.matMul would refuse to fuse

@@ -41,7 +41,7 @@ export class DenseLayer {
   }
 
   /** x [B, in] → activation(x·W + b) [B, out], through {@link denseActivation} (fused or composite). */
-  applyActivated(x: tf.Tensor2D, activation: Activation, options: DenseOpOptions): tf.Tensor2D {
+  applyActivated(x: tf.Tensor2D | readonly tf.Tensor2D[], activation: Activation, options: DenseOpOptions): tf.Tensor2D {
     return denseActivation(x, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D | undefined, activation, options);
   }
 
