@@ -8,17 +8,19 @@ const EMPTY_SLOT_SCORE = -1e30;
 /**
  * What a read needs of a non-trainable memory, laid out heads first and transposed once (per write,
  * not per read): tfjs-backend-wasm 4.22 runs a matMul with a transposed operand 5-10x slower than a
- * plain one, so every product of the read and of its gradient takes these plain.
+ * plain one, so every product of the read and of its gradient takes these plain. With one head the
+ * tensors are 2-D (no head axis): the read then runs on [B, d] rows without a reshape, each of which
+ * is a kernel call (~10 µs inside a wasm training step, measured).
  */
 export interface ReadLayout {
-  /** Normalised keys (cosine) or the keys (dot), times the similarity's scale, [H, M, d]. */
-  keys: tf.Tensor3D;
-  /** Their transpose, [H, d, M]. */
-  keysTransposed: tf.Tensor3D;
-  /** Values, [H, M, dv]. */
-  values: tf.Tensor3D;
-  /** Their transpose, [H, dv, M]. */
-  valuesTransposed: tf.Tensor3D;
+  /** Normalised keys (cosine) or the keys (dot), times the similarity's scale, [H, M, d] ([M, d] with one head). */
+  keys: tf.Tensor2D | tf.Tensor3D;
+  /** Their transpose, [H, d, M] ([d, M]). */
+  keysTransposed: tf.Tensor2D | tf.Tensor3D;
+  /** Values, [H, M, dv] ([M, dv]). */
+  values: tf.Tensor2D | tf.Tensor3D;
+  /** Their transpose, [H, dv, M] ([dv, M]). */
+  valuesTransposed: tf.Tensor2D | tf.Tensor3D;
   /** 0 for filled slots, a large negative score for empty ones, [M]; absent when every slot is filled. */
   emptyScore?: tf.Tensor1D;
 }
@@ -33,9 +35,10 @@ export function buildReadLayout(
   scale: number,
 ): ReadLayout {
   const [slots, heads] = keys.shape;
-  // [M, H, x] -> [H, M, x]: a reshape when there is one head.
-  const headsFirst = (x: tf.Tensor3D) =>
-    (heads === 1 ? tf.reshape(x, [1, slots, x.shape[2]]) : tf.transpose(x, [1, 0, 2])) as tf.Tensor3D;
+  // [M, H, x] -> [H, M x], or [M, x] with one head.
+  const headsFirst = (x: tf.Tensor3D) => (heads === 1 ? tf.reshape(x, [slots, x.shape[2]]) : tf.transpose(x, [1, 0, 2]));
+  // The last two axes swapped.
+  const transposed = (x: tf.Tensor) => tf.transpose(x, heads === 1 ? [1, 0] : [0, 2, 1]);
   let layout: ReadLayout | undefined;
   tf.tidy(() => {
     // The similarity's scale is folded into the keys: scores and the query's gradient both take it.
@@ -43,10 +46,10 @@ export function buildReadLayout(
     const valuesByHead = headsFirst(values);
     layout = {
       keys: tf.keep(byHead),
-      keysTransposed: tf.keep(tf.transpose(byHead, [0, 2, 1])),
+      keysTransposed: tf.keep(transposed(byHead)),
       values: tf.keep(valuesByHead),
-      valuesTransposed: tf.keep(tf.transpose(valuesByHead, [0, 2, 1])),
-    };
+      valuesTransposed: tf.keep(transposed(valuesByHead)),
+    } as ReadLayout;
     if (!full) layout.emptyScore = tf.keep(tf.mul(tf.sub(1, mask), EMPTY_SLOT_SCORE)) as tf.Tensor1D;
   });
   return layout!;
@@ -69,31 +72,33 @@ function normalize<T extends tf.Tensor>(x: T): { normalized: T; norm: T } {
  * whose backward is the closed form with plain products:
  * dw = dout · Vᵀ, ds = w ⊙ (dw − Σ_m w dw), dq̂ = ds · (scale · K̂), and for cosine
  * dq = (dq̂ − q̂ (q̂ · dq̂)) / |q| (dq̂ / ε where |q| ≤ ε, as the clamped norm's derivative says).
- * @param query [B, H, d]
- * @returns output [B, H, dv] and, when asked, the attention weights [B, H, M]
+ * @param query [B, H, d], or [B, d] when the layout has one head (2-D)
+ * @returns output [B, H, dv] and, when asked, the attention weights [B, H, M] ([B, dv] and [B, M] for a 2-D query)
  */
-export function attentionRead(
-  query: tf.Tensor3D,
+export function attentionRead<Q extends tf.Tensor2D | tf.Tensor3D>(
+  query: Q,
   layout: ReadLayout,
   options: { cosine: boolean; returnWeights: boolean },
-): { output: tf.Tensor3D; weights?: tf.Tensor3D } {
-  const [batch, heads, keySize] = query.shape;
-  const valueSize = layout.values.shape[2];
-  const slots = layout.values.shape[1];
-  // [B, H, x] <-> [H, B, x]: a reshape when there is one head.
+): { output: Q; weights?: Q } {
+  const rows = query.rank === 2;
+  const [batch, heads] = query.shape;
+  const keySize = query.shape[rows ? 1 : 2]!;
+  const valueSize = layout.values.shape[rows ? 1 : 2]!;
+  const slots = layout.values.shape[rows ? 0 : 1]!;
+  // [B, H, x] <-> [H, B, x]: a reshape when there is one head; nothing for rows.
   const headsFirst = (x: tf.Tensor, width: number) =>
-    (heads === 1 ? tf.reshape(x, [1, batch, width]) : tf.transpose(x, [1, 0, 2])) as tf.Tensor3D;
+    rows ? x : heads === 1 ? tf.reshape(x, [1, batch, width]) : tf.transpose(x, [1, 0, 2]);
   const batchFirst = (x: tf.Tensor, width: number) =>
-    (heads === 1 ? tf.reshape(x, [batch, 1, width]) : tf.transpose(x, [1, 0, 2])) as tf.Tensor3D;
-  let weights: tf.Tensor3D | undefined;
-  const forward = (q: tf.Tensor3D) => {
+    rows ? x : heads === 1 ? tf.reshape(x, [batch, 1, width]) : tf.transpose(x, [1, 0, 2]);
+  let weights: Q | undefined;
+  const forward = (q: tf.Tensor) => {
     const { normalized, norm } = options.cosine ? normalize(q) : { normalized: q, norm: undefined };
     const queryByHead = headsFirst(normalized, keySize); // [H, B, d]
     let scores = tf.matMul(queryByHead, layout.keysTransposed); // [H, B, M], scaled through the keys
     if (layout.emptyScore) scores = tf.add(scores, layout.emptyScore);
-    const attention = tf.softmax(scores) as tf.Tensor3D;
-    if (options.returnWeights) weights = tf.keep(batchFirst(attention, slots));
-    const output = batchFirst(tf.matMul(attention, layout.values), valueSize); // [B, H, dv]
+    const attention = tf.softmax(scores);
+    if (options.returnWeights) weights = tf.keep(batchFirst(attention, slots)) as Q;
+    const output = batchFirst(tf.matMul(attention, layout.values), valueSize) as Q; // [B, H, dv]
     return { output, attention, normalized: queryByHead, norm };
   };
   if (!tf.engine().isTapeOn()) {
@@ -102,12 +107,12 @@ export function attentionRead(
   }
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[1] as tf.GradSaveFunc;
-    const { output, attention, normalized, norm } = forward(args[0] as tf.Tensor3D);
+    const { output, attention, normalized, norm } = forward(args[0] as tf.Tensor);
     save(norm ? [attention, normalized, norm] : [attention]);
     return {
       value: output,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [w, queryByHead, queryNorm] = saved as [tf.Tensor3D, tf.Tensor3D?, tf.Tensor3D?];
+        const [w, queryByHead, queryNorm] = saved as [tf.Tensor, tf.Tensor?, tf.Tensor?];
         const dWeights = tf.matMul(headsFirst(dy as tf.Tensor, valueSize), layout.valuesTransposed); // [H, B, M]
         const dScores = tf.mul(w, tf.sub(dWeights, tf.sum(tf.mul(w, dWeights), -1, true)));
         const dNormalized = tf.matMul(dScores, layout.keys); // [H, B, d], scaled through the keys
@@ -119,6 +124,6 @@ export function attentionRead(
       },
     };
   });
-  const output = op(query) as tf.Tensor3D;
+  const output = op(query) as Q;
   return { output, ...(weights ? { weights } : {}) };
 }

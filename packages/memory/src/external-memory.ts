@@ -193,16 +193,15 @@ export class ExternalMemory {
     const batch = this.checkRows('query', query, this.options.keySize, 'QUERY_SHAPE_MISMATCH');
     if (this.filledSlots === 0) return this.readEmpty(query, batch, track);
     const result = tf.tidy(() => {
+      if (this.useFusedRead(options)) return this.fusedRead(query, batch, track);
       const query3d = tf.reshape(query, [batch, heads, this.options.keySize]) as tf.Tensor3D;
-      const { output, weights } = this.useFusedRead(options)
-        ? this.fusedRead(query3d, track)
-        : memoryAttention(query3d, this.keysForRead(), this.values, {
-            // A full memory needs no mask, and the masked softmax costs about twice the plain one.
-            similarity,
-            beta,
-            mask: this.full ? undefined : this.mask,
-            returnWeights: track,
-          });
+      const { output, weights } = memoryAttention(query3d, this.keysForRead(), this.values, {
+        // A full memory needs no mask, and the masked softmax costs about twice the plain one.
+        similarity,
+        beta,
+        mask: this.full ? undefined : this.mask,
+        returnWeights: track,
+      });
       if (weights) this.track(weights);
       return query.rank === 2 ? tf.reshape(output, [batch, heads * valueSize]) : output;
     });
@@ -410,16 +409,18 @@ export class ExternalMemory {
     });
   }
 
-  // weights [B, H, M]: usage ← γ·usage + Σ_b mean_h w (the read weights of Santoro et al.), and hits.
-  private track(weights: tf.Tensor3D): void {
+  // weights [B, H, M] (or [B, M] from a one-head fused read): usage ← γ·usage + Σ_b mean_h w (the
+  // read weights of Santoro et al.), and hits.
+  private track(weights: tf.Tensor2D | tf.Tensor3D): void {
     const { heads, usageDecay, hitThreshold } = this.options;
-    const [batch, , slots] = weights.shape;
+    const slots = weights.shape[weights.rank - 1]!;
+    const rows = weights.size / slots;
     // Σ_b mean_h w as one product with a row of 1/H: tfjs-backend-wasm sums over a leading axis by
     // transposing first, ~4x slower here (measured on [128, 1, 256]).
-    const rows = tf.reshape(weights, [batch * heads, slots]);
-    const readWeight = tf.reshape(tf.matMul(tf.fill([1, batch * heads], 1 / heads), rows), [slots]);
+    const byRow = weights.rank === 2 ? weights : tf.reshape(weights, [rows, slots]);
+    const readWeight = tf.reshape(tf.matMul(tf.fill([1, rows], 1 / heads), byRow), [slots]);
     this.usage.assign(tf.add(tf.mul(this.usage, usageDecay), readWeight));
-    const sharpest = heads === 1 ? tf.max(weights, [1, 2]) : tf.mean(tf.max(weights, 2), 1); // [B]
+    const sharpest = heads === 1 ? tf.max(byRow, 1) : tf.mean(tf.max(weights, 2), 1); // [B]
     this.hits.assign(tf.add(this.hits, tf.sum(tf.cast(tf.greaterEqual(sharpest, hitThreshold), 'int32'))));
   }
 
@@ -486,17 +487,24 @@ export class ExternalMemory {
     return (options.kernels ?? 'fused') === 'fused' && !this.options.trainable && tf.getBackend() !== 'webgpu';
   }
 
-  // weights come back kept (they are made inside a custom gradient's forward): tracked, then released.
-  private fusedRead(query: tf.Tensor3D, track: boolean): { output: tf.Tensor3D; weights?: tf.Tensor3D } {
-    const { similarity, beta, keySize } = this.options;
+  // One head reads [B, d] rows as they come (its layout is 2-D), more heads [B, H, d]; weights come
+  // back kept (they are made inside a custom gradient's forward): tracked, then released.
+  private fusedRead<T extends tf.Tensor2D | tf.Tensor3D>(query: T, batch: number, track: boolean): T {
+    const { similarity, beta, heads, keySize, valueSize } = this.options;
     const scale = similarity === 'cosine' ? beta : 1 / Math.sqrt(keySize);
     this.layout ??= buildReadLayout(this.keys, this.values, this.mask, similarity === 'cosine', this.full, scale);
-    const { output, weights } = attentionRead(query, this.layout, { cosine: similarity === 'cosine', returnWeights: track });
+    const rank = heads === 1 ? 2 : 3;
+    const input = query.rank === rank ? query : tf.reshape(query, rank === 2 ? [batch, keySize] : [batch, heads, keySize]);
+    const { output, weights } = attentionRead(input as tf.Tensor2D | tf.Tensor3D, this.layout, {
+      cosine: similarity === 'cosine',
+      returnWeights: track,
+    });
     if (weights) {
       this.track(weights);
       weights.dispose();
     }
-    return { output };
+    if (output.rank === query.rank) return output as T;
+    return tf.reshape(output, query.rank === 2 ? [batch, heads * valueSize] : [batch, heads, valueSize]) as T;
   }
 
   // Keys, values or the mask changed: the fused read's layout is rebuilt at the next read.
