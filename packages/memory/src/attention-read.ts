@@ -73,13 +73,16 @@ function normalize<T extends tf.Tensor>(x: T): { normalized: T; norm: T } {
  * dw = dout · Vᵀ, ds = w ⊙ (dw − Σ_m w dw), dq̂ = ds · (scale · K̂), and for cosine
  * dq = (dq̂ − q̂ (q̂ · dq̂)) / |q| (dq̂ / ε where |q| ≤ ε, as the clamped norm's derivative says).
  * @param query [B, H, d], or [B, d] when the layout has one head (2-D)
- * @returns output [B, H, dv] and, when asked, the attention weights [B, H, M] ([B, dv] and [B, M] for a 2-D query)
+ * @param options.onWeights called with the attention weights [B, H, M] ([B, M] for a 2-D query)
+ *   inside the op's forward, where no gradient is recorded: what it computes from them (usage and
+ *   hit statistics) costs no tape entries and no saved copies
+ * @returns output [B, H, dv] ([B, dv] for a 2-D query)
  */
 export function attentionRead<Q extends tf.Tensor2D | tf.Tensor3D>(
   query: Q,
   layout: ReadLayout,
-  options: { cosine: boolean; returnWeights: boolean },
-): { output: Q; weights?: Q } {
+  options: { cosine: boolean; onWeights?: (weights: Q) => void },
+): Q {
   const rows = query.rank === 2;
   const [batch, heads] = query.shape;
   const keySize = query.shape[rows ? 1 : 2]!;
@@ -90,20 +93,18 @@ export function attentionRead<Q extends tf.Tensor2D | tf.Tensor3D>(
     rows ? x : heads === 1 ? tf.reshape(x, [1, batch, width]) : tf.transpose(x, [1, 0, 2]);
   const batchFirst = (x: tf.Tensor, width: number) =>
     rows ? x : heads === 1 ? tf.reshape(x, [batch, 1, width]) : tf.transpose(x, [1, 0, 2]);
-  let weights: Q | undefined;
   const forward = (q: tf.Tensor) => {
     const { normalized, norm } = options.cosine ? normalize(q) : { normalized: q, norm: undefined };
     const queryByHead = headsFirst(normalized, keySize); // [H, B, d]
     let scores = tf.matMul(queryByHead, layout.keysTransposed); // [H, B, M], scaled through the keys
     if (layout.emptyScore) scores = tf.add(scores, layout.emptyScore);
     const attention = tf.softmax(scores);
-    if (options.returnWeights) weights = tf.keep(batchFirst(attention, slots)) as Q;
+    options.onWeights?.(batchFirst(attention, slots) as Q);
     const output = batchFirst(tf.matMul(attention, layout.values), valueSize) as Q; // [B, H, dv]
     return { output, attention, normalized: queryByHead, norm };
   };
   if (!tf.engine().isTapeOn()) {
-    const output = tf.tidy(() => forward(query).output);
-    return { output, ...(weights ? { weights } : {}) };
+    return tf.tidy(() => forward(query).output);
   }
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[1] as tf.GradSaveFunc;
@@ -124,6 +125,5 @@ export function attentionRead<Q extends tf.Tensor2D | tf.Tensor3D>(
       },
     };
   });
-  const output = op(query) as Q;
-  return { output, ...(weights ? { weights } : {}) };
+  return op(query) as Q;
 }

@@ -487,22 +487,18 @@ export class ExternalMemory {
     return (options.kernels ?? 'fused') === 'fused' && !this.options.trainable && tf.getBackend() !== 'webgpu';
   }
 
-  // One head reads [B, d] rows as they come (its layout is 2-D), more heads [B, H, d]; weights come
-  // back kept (they are made inside a custom gradient's forward): tracked, then released.
+  // One head reads [B, d] rows as they come (its layout is 2-D), more heads [B, H, d]. Usage and hits
+  // are tracked inside the read's op, where no gradient is recorded.
   private fusedRead<T extends tf.Tensor2D | tf.Tensor3D>(query: T, batch: number, track: boolean): T {
     const { similarity, beta, heads, keySize, valueSize } = this.options;
     const scale = similarity === 'cosine' ? beta : 1 / Math.sqrt(keySize);
     this.layout ??= buildReadLayout(this.keys, this.values, this.mask, similarity === 'cosine', this.full, scale);
     const rank = heads === 1 ? 2 : 3;
     const input = query.rank === rank ? query : tf.reshape(query, rank === 2 ? [batch, keySize] : [batch, heads, keySize]);
-    const { output, weights } = attentionRead(input as tf.Tensor2D | tf.Tensor3D, this.layout, {
+    const output = attentionRead(input as tf.Tensor2D | tf.Tensor3D, this.layout, {
       cosine: similarity === 'cosine',
-      returnWeights: track,
+      ...(track ? { onWeights: (weights: tf.Tensor2D | tf.Tensor3D) => this.track(weights) } : {}),
     });
-    if (weights) {
-      this.track(weights);
-      weights.dispose();
-    }
     if (output.rank === query.rank) return output as T;
     return tf.reshape(output, query.rank === 2 ? [batch, heads * valueSize] : [batch, heads, valueSize]) as T;
   }
