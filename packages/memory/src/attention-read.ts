@@ -73,6 +73,8 @@ function normalize<T extends tf.Tensor>(x: T): { normalized: T; norm: T } {
  * dw = dout · Vᵀ, ds = w ⊙ (dw − Σ_m w dw), dq̂ = ds · (scale · K̂), and for cosine
  * dq = (dq̂ − q̂ (q̂ · dq̂)) / |q| (dq̂ / ε where |q| ≤ ε, as the clamped norm's derivative says).
  * @param query [B, H, d], or [B, d] when the layout has one head (2-D)
+ * @param layoutOf the memory's {@link ReadLayout}, called inside the op's forward so that a layout
+ *   rebuilt after a write goes on no gradient tape either
  * @param options.onWeights called with the attention weights [B, H, M] ([B, M] for a 2-D query)
  *   inside the op's forward, where no gradient is recorded: what it computes from them (usage and
  *   hit statistics) costs no tape entries and no saved copies
@@ -80,27 +82,23 @@ function normalize<T extends tf.Tensor>(x: T): { normalized: T; norm: T } {
  */
 export function attentionRead<Q extends tf.Tensor2D | tf.Tensor3D>(
   query: Q,
-  layout: ReadLayout,
+  layoutOf: () => ReadLayout,
   options: { cosine: boolean; onWeights?: (weights: Q) => void },
 ): Q {
   const rows = query.rank === 2;
-  const [batch, heads] = query.shape;
-  const keySize = query.shape[rows ? 1 : 2]!;
-  const valueSize = layout.values.shape[rows ? 1 : 2]!;
-  const slots = layout.values.shape[rows ? 0 : 1]!;
-  // [B, H, x] <-> [H, B, x]: a reshape when there is one head; nothing for rows.
-  const headsFirst = (x: tf.Tensor, width: number) =>
-    rows ? x : heads === 1 ? tf.reshape(x, [1, batch, width]) : tf.transpose(x, [1, 0, 2]);
-  const batchFirst = (x: tf.Tensor, width: number) =>
-    rows ? x : heads === 1 ? tf.reshape(x, [batch, 1, width]) : tf.transpose(x, [1, 0, 2]);
+  // [B, H, x] <-> [H, B, x]; rows (one head) need neither.
+  const swapHeads = (x: tf.Tensor) => (rows ? x : tf.transpose(x, [1, 0, 2]));
+  // The layout is built (after a write) here, inside the op, where its kernels go on no gradient tape.
+  let layout: ReadLayout | undefined;
   const forward = (q: tf.Tensor) => {
+    layout = layoutOf();
     const { normalized, norm } = options.cosine ? normalize(q) : { normalized: q, norm: undefined };
-    const queryByHead = headsFirst(normalized, keySize); // [H, B, d]
+    const queryByHead = swapHeads(normalized); // [H, B, d]
     let scores = tf.matMul(queryByHead, layout.keysTransposed); // [H, B, M], scaled through the keys
     if (layout.emptyScore) scores = tf.add(scores, layout.emptyScore);
     const attention = tf.softmax(scores);
-    options.onWeights?.(batchFirst(attention, slots) as Q);
-    const output = batchFirst(tf.matMul(attention, layout.values), valueSize) as Q; // [B, H, dv]
+    options.onWeights?.(swapHeads(attention) as Q);
+    const output = swapHeads(tf.matMul(attention, layout.values)) as Q; // [B, H, dv]
     return { output, attention, normalized: queryByHead, norm };
   };
   if (!tf.engine().isTapeOn()) {
@@ -114,14 +112,15 @@ export function attentionRead<Q extends tf.Tensor2D | tf.Tensor3D>(
       value: output,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [w, queryByHead, queryNorm] = saved as [tf.Tensor, tf.Tensor?, tf.Tensor?];
-        const dWeights = tf.matMul(headsFirst(dy as tf.Tensor, valueSize), layout.valuesTransposed); // [H, B, M]
+        const { keys, valuesTransposed } = layout!;
+        const dWeights = tf.matMul(swapHeads(dy as tf.Tensor), valuesTransposed); // [H, B, M]
         const dScores = tf.mul(w, tf.sub(dWeights, tf.sum(tf.mul(w, dWeights), -1, true)));
-        const dNormalized = tf.matMul(dScores, layout.keys); // [H, B, d], scaled through the keys
-        if (!queryByHead || !queryNorm) return batchFirst(dNormalized, keySize);
+        const dNormalized = tf.matMul(dScores, keys); // [H, B, d], scaled through the keys
+        if (!queryByHead || !queryNorm) return swapHeads(dNormalized);
         // Where the norm was clamped the normalisation is x / ε, whose derivative has no projection.
         const unclamped = tf.cast(tf.greater(queryNorm, COSINE_EPSILON), 'float32');
-        const radial = tf.mul(tf.mul(queryByHead, tf.sum(tf.mul(queryByHead, dNormalized), -1, true)), headsFirst(unclamped, 1));
-        return tf.div(batchFirst(tf.sub(dNormalized, radial), keySize), queryNorm);
+        const radial = tf.mul(tf.mul(queryByHead, tf.sum(tf.mul(queryByHead, dNormalized), -1, true)), swapHeads(unclamped));
+        return tf.div(swapHeads(tf.sub(dNormalized, radial)), queryNorm);
       },
     };
   });

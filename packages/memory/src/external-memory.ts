@@ -492,10 +492,11 @@ export class ExternalMemory {
   private fusedRead<T extends tf.Tensor2D | tf.Tensor3D>(query: T, batch: number, track: boolean): T {
     const { similarity, beta, heads, keySize, valueSize } = this.options;
     const scale = similarity === 'cosine' ? beta : 1 / Math.sqrt(keySize);
-    this.layout ??= buildReadLayout(this.keys, this.values, this.mask, similarity === 'cosine', this.full, scale);
+    const layoutOf = () =>
+      (this.layout ??= buildReadLayout(this.keys, this.values, this.mask, similarity === 'cosine', this.full, scale));
     const rank = heads === 1 ? 2 : 3;
     const input = query.rank === rank ? query : tf.reshape(query, rank === 2 ? [batch, keySize] : [batch, heads, keySize]);
-    const output = attentionRead(input as tf.Tensor2D | tf.Tensor3D, this.layout, {
+    const output = attentionRead(input as tf.Tensor2D | tf.Tensor3D, layoutOf, {
       cosine: similarity === 'cosine',
       ...(track ? { onWeights: (weights: tf.Tensor2D | tf.Tensor3D) => this.track(weights) } : {}),
     });
