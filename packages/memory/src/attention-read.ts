@@ -35,7 +35,7 @@ export function buildReadLayout(
   scale: number,
 ): ReadLayout {
   const [slots, heads] = keys.shape;
-  // [M, H, x] -> [H, M x], or [M, x] with one head.
+  // [M, H, x] -> [H, M, x], or [M, x] with one head.
   const headsFirst = (x: tf.Tensor3D) => (heads === 1 ? tf.reshape(x, [slots, x.shape[2]]) : tf.transpose(x, [1, 0, 2]));
   // The last two axes swapped.
   const transposed = (x: tf.Tensor) => tf.transpose(x, heads === 1 ? [1, 0] : [0, 2, 1]);

@@ -40,7 +40,7 @@ export class DenseLayer {
     return this.bias ? (tf.add(product, this.bias) as tf.Tensor2D) : product;
   }
 
-  /** x [B, in] → activation(x·W + b) [B, out], through {@link denseActivation} (fused or composite). */
+  /** x [B, in] (or its parts [B, in_i], concatenated) → activation(x·W + b) [B, out], through {@link denseActivation} (fused or composite). */
   applyActivated(x: tf.Tensor2D | readonly tf.Tensor2D[], activation: Activation, options: DenseOpOptions): tf.Tensor2D {
     return denseActivation(x, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D | undefined, activation, options);
   }
