@@ -3,9 +3,10 @@
  * holomind strategy, 784-400-400, batch 128) trained by ProgressiveNetwork.train, in one run:
  * ms per epoch and samples/s with nothing added, with EWC's penalty on the extractor, with DER++
  * replay (what the main job runs; and with 16 stored examples per draw instead of 128), with the
- * external memory's read (with and without its writes), a plain step on as many examples as a
- * DER++ step trains on (batch 3 x 128: what replay's machinery adds beyond its examples is the
- * ratio of the two per step), and the main job on tfjs's composite ops (the route before the fused
+ * external memory's read (with and without its writes; and in task-IL holomind, a column per task
+ * without a shared extractor, where the read is on by default, against the same step without it),
+ * a plain step on as many examples as a DER++ step trains on (batch 3 x 128: what replay's
+ * machinery adds beyond its examples is the ratio of the two per step), and the main job on tfjs's composite ops (the route before the fused
  * ops). Each row: the first task trained for one epoch (so EWC has a Fisher and replay a filled
  * memory), a warm-up epoch of the second, then the median of HOLOMIND_BENCH_EPOCHS (default 5)
  * epochs of the second. The timed epochs run round robin across the rows (epoch 1 of every row,

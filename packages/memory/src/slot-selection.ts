@@ -47,14 +47,12 @@ export function planWrite(book: SlotBook, itemImportance: Float32Array, threshol
   }
   candidates.sort((a, b) => itemImportance[b]! - itemImportance[a]! || a - b);
 
-  const empty: number[] = [];
-  for (let slot = 0; slot < slots; slot++) if (book.filled[slot] === 0) empty.push(slot);
   const score = policy === 'least-used' ? book.usage : book.importance;
-
-  // Filled slots from the lowest score up (ties: lower index), taken in order: one sort instead of
-  // a scan over every slot per item (a training step writes 128 items into 256 slots).
+  // Empty slots in index order; filled ones from the lowest score up (ties: lower index), taken in
+  // order: one sort instead of a scan over every slot per item (a training step writes 128 items into 256 slots).
+  const empty: number[] = [];
   const byScore: number[] = [];
-  for (let slot = 0; slot < slots; slot++) if (book.filled[slot] !== 0) byScore.push(slot);
+  for (let slot = 0; slot < slots; slot++) (book.filled[slot] === 0 ? empty : byScore).push(slot);
   byScore.sort((a, b) => score[a]! - score[b]! || a - b);
 
   const assignments: SlotAssignment[] = [];

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { disposeBackend, initBackend } from '@holomind/tensor-kernels';
 import { maxAbsoluteDifference, seededValues, tensorsLeakedBy, webGpuRequired } from '@holomind/testing';
-import type { KernelRoute } from './layers/dense-op.js';
 import { ExternalMemory } from '@holomind/memory';
+import type { KernelRoute } from './layers/dense-op.js';
 import { ProgressiveNetwork } from './progressive-network.js';
 import type { ProgressiveNetworkOptions } from './network-options.js';
 
@@ -14,8 +14,9 @@ const BATCH = 16;
 
 // Two tasks: the first trains the extractor and a column (relu, tanh output path), the second a
 // column with lateral adapters over a frozen extractor, so every kind of product is exercised. With a
-// memory, the read enters each column's first layer beside the features: with a trained extractor
-// every input part needs its gradient; without one (task-IL holomind) only the read does.
+// memory, the read enters each column's first layer beside the features: while the extractor trains
+// (the first task) every input part needs its gradient; over a frozen extractor or none (task-IL
+// holomind) only the read does.
 const ARCHITECTURES: Record<string, () => ProgressiveNetworkOptions> = {
   'mlp extractor, relu columns': () => ({
     inputShape: [20],
