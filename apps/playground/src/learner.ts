@@ -3,6 +3,7 @@ import type { BenchmarkTask } from '@holomind/data';
 import { EwcConsolidator, type EwcState } from '@holomind/ewc';
 import { darkExperienceReplayLoss, EpisodicMemory, type EpisodicMemoryState } from '@holomind/memory';
 import { ProgressiveNetwork, type ProgressiveNetworkState, type StepInfo } from '@holomind/network';
+import { cacheVariablesOnHost } from '@holomind/tensor-kernels';
 
 /** The column every task trains: class-incremental learning has one 10-way head. */
 export const SHARED_COLUMN = 'shared';
@@ -165,11 +166,11 @@ export class ContinualLearner {
   /**
    * Everything a checkpoint needs to continue. The network's toState reads its variables with
    * dataSync, which tfjs's WebGPU backend serves through an OffscreenCanvas; in Chromium's worker
-   * that left the device refusing every later upload. Reading them asynchronously first caches the
-   * values on the CPU, so dataSync returns them without touching the GPU.
+   * that left the device refusing every later upload. cacheVariablesOnHost reads them
+   * asynchronously first, so dataSync returns them without touching the GPU.
    */
   async toState(): Promise<LearnerState> {
-    await Promise.all(Object.values(tf.engine().registeredVariables).map((variable) => variable.data()));
+    await cacheVariablesOnHost();
     return { network: this.network.toState(), memory: this.memory.toState(), ewc: this.ewc.toState() };
   }
 

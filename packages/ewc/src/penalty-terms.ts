@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { addMany } from '@holomind/tensor-kernels';
 import { EwcError } from './errors.js';
 
 /** What one consolidation keeps of a parameter: its shape, anchor θ* and importance F. */
@@ -111,7 +112,7 @@ export function quadraticPenalty(pairs: readonly PenaltyPair[], constant: number
       return tf.sum(tf.mul(weighted, difference));
     });
     save(scaled);
-    const total = sums.length === 1 ? sums[0]! : tf.addN(sums);
+    const total = sums.length === 1 ? sums[0]! : addMany(sums); // addMany: WebGPU's addN fails past 7 inputs
     return {
       value: tf.mul(tf.add(total, constant), lambda / 2) as tf.Scalar,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {

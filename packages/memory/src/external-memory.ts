@@ -211,42 +211,83 @@ export class ExternalMemory {
 
   /**
    * Writes items whose importance reaches `importanceThreshold`, most important first, into empty
-   * slots, then over the least-used (or least important) ones. Synchronous: it reads usage back.
+   * slots, then over the least-used (or least important) ones. Synchronous: it reads usage back
+   * with `dataSync`, which tfjs-backend-webgpu serves through an `OffscreenCanvas` (absent in Node);
+   * there, and wherever the caller must not block, use {@link writeAsync}.
    * @param keys [N, heads·keySize] or [N, heads, keySize]
    * @param importance [N], one finite number per item
    */
   write(keys: tf.Tensor, importance: ArrayLike<number> | tf.Tensor1D, options: WriteOptions = {}): WriteResult {
-    if (this.observers.length === 0) return this.writeUnobserved(keys, importance, options);
     const started = performance.now();
-    const result = this.writeUnobserved(keys, importance, options);
-    this.notify({ kind: 'write', items: result.written, seconds: (performance.now() - started) / 1000 });
+    const items = this.checkWrite(keys, options);
+    const values = importance instanceof tf.Tensor ? importance.dataSync() : importance;
+    const result = this.commitWrite(keys, items, this.importanceArray(importance, values, items), this.usage.dataSync(), options);
+    this.notifyWrite(result, started);
     return result;
   }
 
-  private writeUnobserved(keys: tf.Tensor, importance: ArrayLike<number> | tf.Tensor1D, options: WriteOptions): WriteResult {
+  /**
+   * {@link write}, reading usage (and a tensor `importance`) back asynchronously: the same slots
+   * and the same memory afterwards, on every backend, WebGPU in Node included. `keys`, `importance`
+   * and `values` must stay alive until it resolves, and nothing else may write meanwhile.
+   */
+  async writeAsync(
+    keys: tf.Tensor,
+    importance: ArrayLike<number> | tf.Tensor1D,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
+    const started = performance.now();
+    const items = this.checkWrite(keys, options);
+    const [values, usage] = await Promise.all([
+      importance instanceof tf.Tensor ? importance.data() : importance,
+      this.usage.data() as Promise<Float32Array>,
+    ]);
     this.assertLive();
-    const { slots, heads, keySize, valueSize, usageDecay } = this.options;
+    const result = this.commitWrite(keys, items, this.importanceArray(importance, values, items), usage, options);
+    this.notifyWrite(result, started);
+    return result;
+  }
+
+  private notifyWrite(result: WriteResult, started: number): void {
+    if (this.observers.length > 0)
+      this.notify({ kind: 'write', items: result.written, seconds: (performance.now() - started) / 1000 });
+  }
+
+  // The number of items to write, after checking keys and values against the memory's shape.
+  private checkWrite(keys: tf.Tensor, options: WriteOptions): number {
+    this.assertLive();
+    const { valueSize, keySize, heads } = this.options;
     const items = this.checkRows('keys', keys, keySize, 'WRITE_SHAPE_MISMATCH');
-    let values = options.values;
-    if (values === undefined) {
+    if (options.values === undefined) {
       if (valueSize !== keySize) {
         throw new MemoryError(
           'WRITE_SHAPE_MISMATCH',
           `write() stores the keys as values only when valueSize equals keySize (${valueSize} ≠ ${keySize}); pass { values } of width ${heads * valueSize}.`,
         );
       }
-      values = keys;
+      return items;
     }
-    const valueItems = this.checkRows('values', values, valueSize, 'WRITE_SHAPE_MISMATCH');
+    const valueItems = this.checkRows('values', options.values, valueSize, 'WRITE_SHAPE_MISMATCH');
     if (valueItems !== items) {
       throw new MemoryError(
         'WRITE_SHAPE_MISMATCH',
         `values has ${valueItems} rows but keys has ${items}; write one value per key.`,
       );
     }
-    const itemImportance = this.importanceArray(importance, items);
+    return items;
+  }
 
-    const usage = this.usage.dataSync().slice() as Float32Array;
+  // Plans the slots from usage (read back by the caller) and stores the items.
+  private commitWrite(
+    keys: tf.Tensor,
+    items: number,
+    itemImportance: Float32Array,
+    currentUsage: ArrayLike<number>,
+    options: WriteOptions,
+  ): WriteResult {
+    const { slots, heads, keySize, valueSize, usageDecay } = this.options;
+    const values = options.values ?? keys;
+    const usage = Float32Array.from(currentUsage);
     const plan = planWrite(
       { filled: this.filled, usage, importance: this.importance },
       itemImportance,
@@ -282,7 +323,7 @@ export class ExternalMemory {
           return rows ? tf.gather(byItem, rows) : byItem;
         };
         const newKeys = select(keys, keySize);
-        const newValues = values === keys ? newKeys : select(values!, valueSize);
+        const newValues = values === keys ? newKeys : select(values, valueSize);
         this.keys.assign(tf.tensorScatterUpdate(this.keys, indices, newKeys));
         this.values.assign(tf.tensorScatterUpdate(this.values, indices, newValues));
       });
@@ -454,8 +495,8 @@ export class ExternalMemory {
     return tensor.shape[0];
   }
 
-  private importanceArray(importance: ArrayLike<number> | tf.Tensor1D, items: number): Float32Array {
-    const values = importance instanceof tf.Tensor ? importance.dataSync() : importance;
+  // `values`: the importance's numbers (read back by the caller when it is a tensor).
+  private importanceArray(importance: ArrayLike<number> | tf.Tensor1D, values: ArrayLike<number>, items: number): Float32Array {
     if (values.length !== items || (importance instanceof tf.Tensor && importance.rank !== 1)) {
       throw new MemoryError(
         'INVALID_IMPORTANCE',

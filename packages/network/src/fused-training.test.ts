@@ -113,14 +113,6 @@ describe('fused training ops', () => {
     for (const [name, options] of Object.entries(ARCHITECTURES)) {
       it(`match the composite ops over ${STEPS} steps per task on ${backend} (${name}) within ${tolerance}`, async (context) => {
         if (!(await started(backend))) return context.skip();
-        if (backend === 'webgpu' && name.includes('memory')) {
-          // A training step writes its queries, and ExternalMemory.write reads usage back with dataSync,
-          // which tfjs-backend-webgpu 4.22 does through an OffscreenCanvas that Node lacks.
-          console.warn(
-            `SKIPPED fused training with a memory on webgpu: its writes read back synchronously (no OffscreenCanvas in Node)`,
-          );
-          return context.skip();
-        }
         const fused = await trainTwoTasks(options, 'fused');
         const composite = await trainTwoTasks(options, 'composite');
         expect(fused.losses).toHaveLength(2 * STEPS);

@@ -200,7 +200,7 @@ export class TrainingSession {
             microBatches.push(order.subarray(position, Math.min(position + this.batchSize, examples)));
             position += this.batchSize;
           }
-          const step = this.step(inputs, labels, microBatches, writeMemory);
+          const step = await this.step(inputs, labels, microBatches, writeMemory);
           const stepExamples = microBatches.reduce((sum, rows) => sum + rows.length, 0);
           const previous: tf.Scalar = lossTotal;
           lossTotal = tf.tidy(() => tf.add(previous, tf.mul(step.loss, stepExamples)) as tf.Scalar);
@@ -309,12 +309,12 @@ export class TrainingSession {
 
   // One optimizer step over micro-batches whose gradients add up weighted by size, so the step
   // follows the gradient of the mean loss over all of their examples.
-  private step(
+  private async step(
     inputs: Inputs,
     labels: Labels,
     microBatches: Int32Array[],
     writeMemory: boolean,
-  ): { loss: tf.Scalar; dataLoss: tf.Scalar } {
+  ): Promise<{ loss: tf.Scalar; dataLoss: tf.Scalar }> {
     const { target, options } = this;
     const total = microBatches.reduce((sum, rows) => sum + rows.length, 0);
     let accumulated: tf.NamedTensorMap = {};
@@ -355,8 +355,15 @@ export class TrainingSession {
         tf.add(previousLoss, tf.mul(value, weight)) as tf.Scalar,
         tf.add(previousDataLoss, tf.mul(microDataLoss, weight)) as tf.Scalar,
       ]);
-      if (query && target.memory) target.memory.write(query, perExample!);
-      tf.dispose([batchInputs, targets, value, perExample, query, microDataLoss, previousLoss, previousDataLoss]);
+      try {
+        // Asynchronous: the write reads usage back, which WebGPU cannot do synchronously in Node.
+        if (query && target.memory) await target.memory.writeAsync(query, perExample!);
+      } catch (error) {
+        tf.dispose([loss, dataLoss, ...Object.values(accumulated)]);
+        throw error;
+      } finally {
+        tf.dispose([batchInputs, targets, value, perExample, query, microDataLoss, previousLoss, previousDataLoss]);
+      }
     }
     // tfjs optimizers keep their moments by position in this map, so every step must name every
     // variable: one without a gradient this step (a memory query while the memory is empty) gets zeros.

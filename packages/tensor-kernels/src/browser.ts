@@ -26,3 +26,5 @@ export type {
   TrainingElement,
   XsAndYs,
 } from './training-data.js';
+export { addMany } from './backends/add-many.js';
+export { cacheVariablesOnHost } from './backends/host-copies.js';

@@ -24,3 +24,5 @@ export type {
   TrainingElement,
   XsAndYs,
 } from './training-data.js';
+export { cacheVariablesOnHost } from './backends/host-copies.js';
+export { addMany } from './backends/add-many.js';

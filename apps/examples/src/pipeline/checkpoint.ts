@@ -1,4 +1,5 @@
 import type { PipelineState } from '@holomind/data';
+import { cacheVariablesOnHost } from '@holomind/tensor-kernels';
 import type {
   ProgressiveNetwork,
   ProgressiveNetworkState,
@@ -237,6 +238,7 @@ function midTask(progress: RunProgress): boolean {
 export async function saveCheckpoint(session: RunSession, description: string): Promise<void> {
   const { progress } = session;
   const trainingSession = midTask(progress) ? await session.network.exportTrainingSession() : undefined;
+  await cacheVariablesOnHost(); // toState reads the weights synchronously, which WebGPU in Node cannot
   const saved = await session.store.save(
     session.stateId,
     checkpointEntries(progress, session.network.toState(), session.strategy.toState(), {

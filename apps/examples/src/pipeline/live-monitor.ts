@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BenchmarkTask } from '@holomind/data';
 import { memoryHealth, type MemoryHealth } from '@holomind/monitoring';
 import type { StepInfo } from '@holomind/network';
+import { addMany, cacheVariablesOnHost } from '@holomind/tensor-kernels';
 import { columnFor } from './build-model.js';
 import type { RunSession } from './open-run.js';
 import type { Classify } from './task-data.js';
@@ -37,14 +38,14 @@ function heldOutSubset(task: BenchmarkTask, split: 'test' | 'val', samples: numb
 }
 
 /** Accuracy on a held-out subset, with the run's classifier. */
-function subsetAccuracy(
+async function subsetAccuracy(
   subset: { inputs: tf.Tensor2D; labels: Int32Array },
   classify: Classify,
   session: RunSession,
   column: string,
-): number {
-  const predicted = classify(session.network, subset.inputs, column);
-  const values = predicted.dataSync();
+): Promise<number> {
+  const predicted = await classify(session.network, subset.inputs, column);
+  const values = await predicted.data();
   predicted.dispose();
   let correct = 0;
   for (let i = 0; i < subset.labels.length; i++) if (values[i] === subset.labels[i]) correct++;
@@ -53,7 +54,8 @@ function subsetAccuracy(
 
 /** Sum of squares of every gradient, square-rooted: the global L2 norm, as a scalar read later (no wait on the hot path). */
 function globalNorm(gradients: tf.NamedTensorMap): tf.Scalar {
-  return tf.tidy(() => tf.sqrt(tf.addN(Object.values(gradients).map((gradient) => tf.sum(tf.square(gradient))))) as tf.Scalar);
+  // addMany: WebGPU's addN fails past 7 inputs, and a task-IL column has more variables.
+  return tf.tidy(() => tf.sqrt(addMany(Object.values(gradients).map((gradient) => tf.sum(tf.square(gradient))))) as tf.Scalar);
 }
 
 /** Stored examples per class of each strategy part with an episodic memory, as metrics (`strategy/<part>/class_count/<label>`). */
@@ -81,17 +83,39 @@ export function taskMonitor(session: RunSession, taskIndex: number): TaskMonitor
   let gradientNorm: tf.Scalar | undefined;
   const timed = monitoring.timed;
 
-  const evaluateSeen = () => {
+  const evaluateSeen = async () => {
     const step = monitoring.globalStep;
     for (let j = 0; j <= Math.min(taskIndex, tasks.length - 1); j++) {
       let subset = monitoring.heldOut.get(j);
       if (!subset) monitoring.heldOut.set(j, (subset = heldOutSubset(tasks[j]!, split, evaluationSamples)));
-      const accuracy = timed('evaluation', () => subsetAccuracy(subset, classify, session, columnFor(plan, j)));
+      const started = performance.now();
+      const accuracy = await subsetAccuracy(subset, classify, session, columnFor(plan, j));
+      monitoring.addHookTime('evaluation', started);
       tracker.log({ task_accuracy: accuracy }, { taskId: `task-${j}`, step });
     }
   };
 
-  const sampleSystem = (step: number) => {
+  // Weights and gradients of a histogram step, copied in onGradients (whose tensors the optimizer
+  // then consumes) and read back asynchronously in the step's onStep: no synchronous GPU read.
+  let histograms: { step: number; tensors: [string, tf.Tensor][] } | undefined;
+  const writeHistograms = async () => {
+    if (!histograms || !tensorboard) return;
+    const { step, tensors } = histograms;
+    histograms = undefined;
+    const started = performance.now();
+    try {
+      const values = await Promise.all(tensors.map(([, tensor]) => tensor.data()));
+      tensors.forEach(([tag], index) => tensorboard.addHistogram(tag, values[index]!, step));
+    } finally {
+      tf.dispose(tensors.map(([, tensor]) => tensor));
+      monitoring.addHookTime('histograms', started);
+    }
+  };
+
+  const sampleSystem = async (step: number) => {
+    const started = performance.now();
+    // memory.stats() reads usage and hits synchronously, which WebGPU in Node cannot: read them first.
+    if (network.memory) await cacheVariablesOnHost();
     const sample = monitoring.resources.sample();
     const metrics: Record<string, number> = {
       'system/rss_bytes': sample.rssBytes,
@@ -120,6 +144,7 @@ export function taskMonitor(session: RunSession, taskIndex: number): TaskMonitor
     for (const [name, value] of Object.entries(strategy.metrics())) metrics[`strategy/${name}`] = value;
     Object.assign(metrics, classCountMetrics(strategy));
     tracker.log(metrics, { step });
+    monitoring.addHookTime('resources', started);
   };
 
   return {
@@ -129,10 +154,19 @@ export function taskMonitor(session: RunSession, taskIndex: number): TaskMonitor
       if (step % stepEvery === 0) timed('gradient_norm', () => (gradientNorm = globalNorm(gradients)));
       if (tensorboard && step % histogramEvery === 0) {
         timed('histograms', () => {
-          for (const [name, gradient] of Object.entries(gradients))
-            tensorboard.addHistogram(`gradients/${name}`, gradient.dataSync(), step);
-          for (const variable of network.trainableVariables())
-            tensorboard.addHistogram(`weights/${variable.name}`, variable.dataSync(), step);
+          tf.dispose(histograms?.tensors.map(([, tensor]) => tensor));
+          histograms = {
+            step,
+            tensors: [
+              ...Object.entries(gradients).map(([name, gradient]): [string, tf.Tensor] => [
+                `gradients/${name}`,
+                tf.clone(gradient),
+              ]),
+              ...network
+                .trainableVariables()
+                .map((variable): [string, tf.Tensor] => [`weights/${variable.name}`, tf.clone(variable)]),
+            ],
+          };
         });
       }
     },
@@ -156,18 +190,20 @@ export function taskMonitor(session: RunSession, taskIndex: number): TaskMonitor
         if (norm) metrics['train/gradient_norm'] = norm[0]!;
         tracker.log(metrics, { step });
         monitoring.addHookTime('losses', started);
-        timed('resources', () => sampleSystem(step));
+        await sampleSystem(step);
       }
-      if (evaluateEvery > 0 && step % evaluateEvery === 0) evaluateSeen();
+      await writeHistograms();
+      if (evaluateEvery > 0 && step % evaluateEvery === 0) await evaluateSeen();
     },
     async endEpoch(epochStep) {
       const step = monitoring.globalStep;
       gradientNorm?.dispose();
       gradientNorm = undefined;
-      if (evaluateEvery === 0 || step % evaluateEvery !== 0) evaluateSeen();
+      await writeHistograms();
+      if (evaluateEvery === 0 || step % evaluateEvery !== 0) await evaluateSeen();
       // Where the two step scales meet: this epoch (epoch step) ended at this optimizer step.
       tracker.log({ 'progress/optimizer_step': step }, { step: epochStep });
-      if (step % stepEvery !== 0) timed('resources', () => sampleSystem(step));
+      if (step % stepEvery !== 0) await sampleSystem(step);
     },
     afterTask() {
       // The task's own write (the strategy's afterTask) comes after its last step logged the counts.

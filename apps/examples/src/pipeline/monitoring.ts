@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cacheVariablesOnHost } from '@holomind/tensor-kernels';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Database, Kysely } from '@holomind/db';
@@ -182,6 +183,7 @@ export function startMonitoring(
         // The performance monitor's full statistics and the memory's health, for the report's JSON.
         const file = monitoringSummaryFile(config.output, runId);
         mkdirSync(path.dirname(file), { recursive: true });
+        await cacheVariablesOnHost(); // stats() reads usage synchronously, which WebGPU in Node cannot
         const health = memoryHealth(monitoring.performance.getStats(), attachedMemory.stats());
         writeFileSync(
           file,

@@ -15,11 +15,16 @@ export function taskTensors(task: BenchmarkTask, split: 'train' | 'val' | 'test'
   };
 }
 
-/** How a run turns inputs into class predictions [N] in a column: the strategy's classifier. */
-export type Classify = (network: ProgressiveNetwork, inputs: tf.Tensor, column: string) => tf.Tensor1D;
+/**
+ * How a run turns inputs into class predictions [N] in a column: the strategy's classifier.
+ * Asynchronous: a classifier may read values back (task inference), and WebGPU in Node cannot
+ * read synchronously.
+ */
+export type Classify = (network: ProgressiveNetwork, inputs: tf.Tensor, column: string) => Promise<tf.Tensor1D>;
 
 /** The output layer's argmax: every strategy's classifier but iCaRL's. */
-export const argmaxClassify: Classify = (network, inputs, column) => tf.tidy(() => tf.argMax(network.forward(inputs, column), 1));
+export const argmaxClassify: Classify = async (network, inputs, column) =>
+  tf.tidy(() => tf.argMax(network.forward(inputs, column), 1) as tf.Tensor1D);
 
 /** Test accuracy of task `taskIndex` on its column, with the strategy's classifier. */
 export async function evaluateTask(
@@ -32,10 +37,12 @@ export async function evaluateTask(
 ): Promise<number> {
   const test = taskTensors(task, split, columnFor(plan, taskIndex));
   try {
-    const predicted = classify(network, test.inputs, test.taskId);
-    const correct = tf.tidy(() => tf.sum(tf.cast(tf.equal(predicted, test.labels), 'float32')).dataSync()[0]!);
+    const predicted = await classify(network, test.inputs, test.taskId);
+    const correct = tf.tidy(() => tf.sum(tf.cast(tf.equal(predicted, test.labels), 'float32')));
     predicted.dispose();
-    return correct / task[split].labels.length;
+    const [count] = await correct.data();
+    correct.dispose();
+    return count! / task[split].labels.length;
   } finally {
     tf.dispose([test.inputs, test.labels]);
   }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { cacheVariablesOnHost } from '@holomind/tensor-kernels';
 import type { BenchmarkTask } from '@holomind/data';
 import type { StepInfo } from '@holomind/network';
 import type { TaskContext } from '../strategies/continual-strategy.js';
@@ -69,7 +70,10 @@ export async function trainTask(
       await monitor?.endEpoch(epochStep(taskIndex, epoch, config.training.epochs));
       recordEpoch(session, taskIndex, epoch, loss, accuracy);
       reporter.endEpoch(epoch, loss, accuracy);
-      if (network.memory && (epoch + 1) % config.performance.cleanupEvery === 0) network.memory.cleanup();
+      if (network.memory && (epoch + 1) % config.performance.cleanupEvery === 0) {
+        await cacheVariablesOnHost(); // cleanup reads usage synchronously, which WebGPU in Node cannot
+        network.memory.cleanup();
+      }
       session.progress = { ...session.progress, taskIndex, epochsDone: epoch + 1 };
       const lastEpoch = epoch + 1 === config.training.epochs;
       if (!lastEpoch && (epoch + 1) % config.performance.checkpointEvery === 0)

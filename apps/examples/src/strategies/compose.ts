@@ -60,9 +60,9 @@ export class ComposedStrategy {
   }
 
   /** Predicted classes [N]: a part's own classifier when it has one, else the output layer's argmax. */
-  classify(network: ProgressiveNetwork, inputs: tf.Tensor, column: string): tf.Tensor1D {
+  async classify(network: ProgressiveNetwork, inputs: tf.Tensor, column: string): Promise<tf.Tensor1D> {
     for (const part of this.parts) {
-      const predicted = part.classify?.(network, inputs, column);
+      const predicted = await part.classify?.(network, inputs, column);
       if (predicted) return predicted;
     }
     return tf.tidy(() => tf.argMax(network.forward(inputs, column), 1) as tf.Tensor1D);

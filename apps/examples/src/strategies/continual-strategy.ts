@@ -36,7 +36,11 @@ export interface StrategyPart {
   /** After a task's last epoch (write the episodic memory, consolidate EWC); may return a line for the log. */
   afterTask?(context: TaskContext): void | string | Promise<void | string>;
   /** Class predictions [N] that replace the output layer's argmax (iCaRL's nearest mean), or undefined to keep it. */
-  classify?(network: ProgressiveNetwork, inputs: tf.Tensor, column: string): tf.Tensor1D | undefined;
+  classify?(
+    network: ProgressiveNetwork,
+    inputs: tf.Tensor,
+    column: string,
+  ): Promise<tf.Tensor1D | undefined> | tf.Tensor1D | undefined;
   /** Numbers worth a curve (an episodic memory's fill, evictions, replay hits), logged after each task. */
   metrics?(): Record<string, number>;
   /** Stored examples per class (index = class), for a part that keeps an episodic memory; sampled during training. */

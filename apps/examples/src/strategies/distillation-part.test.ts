@@ -34,7 +34,7 @@ describe('DistillationPart with one shared head (LwF in class-IL), on wasm', () 
       seed: 1,
     };
     const part = new DistillationPart(2);
-    part.beforeTask(context);
+    await part.beforeTask(context);
     const loss = part.loss(context)!;
     // The student drifts from its teacher, as training the new task makes it.
     for (const variable of network.trainableVariables())

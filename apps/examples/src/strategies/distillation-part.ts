@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { distillationLoss } from '@holomind/memory';
 import { ProgressiveNetwork, type ProgressiveNetworkState, type RegularizerBatch } from '@holomind/network';
+import { cacheVariablesOnHost } from '@holomind/tensor-kernels';
 import type { StrategyPart, StrategyState, TaskContext } from './continual-strategy.js';
 
 /**
@@ -19,9 +20,12 @@ export class DistillationPart implements StrategyPart {
     readonly weight = 1,
   ) {}
 
-  beforeTask(context: TaskContext): void {
+  async beforeTask(context: TaskContext): Promise<void> {
     this.teacher?.dispose();
-    this.teacher = context.taskIndex > 0 ? ProgressiveNetwork.fromState(context.network.toState()) : undefined;
+    this.teacher = undefined;
+    if (context.taskIndex === 0) return;
+    await cacheVariablesOnHost(); // toState reads the weights synchronously, which WebGPU in Node cannot
+    this.teacher = ProgressiveNetwork.fromState(context.network.toState());
   }
 
   loss(context: TaskContext) {

@@ -7,26 +7,29 @@ import type { StrategyState, TaskContext } from './continual-strategy.js';
 // Rows per forward pass when a whole task's split goes through the network.
 const CHUNK = 1024;
 
-/** Runs `compute` over `inputs` [N, F] in chunks and returns the rows of its [n, width] outputs concatenated. */
-export function mapInChunks(
+/**
+ * Runs `compute` over `inputs` [N, F] in chunks and returns the rows of its [n, width] outputs
+ * concatenated. Reads them back asynchronously: WebGPU in Node has no synchronous read.
+ */
+export async function mapInChunks(
   inputs: Float32Array,
   rows: number,
   compute: (chunk: tf.Tensor2D, start: number) => tf.Tensor2D | tf.Tensor1D,
-): { values: Float32Array; width: number } {
+): Promise<{ values: Float32Array; width: number }> {
   const features = inputs.length / rows;
   const parts: Float32Array[] = [];
   let width = 1;
   for (let start = 0; start < rows; start += CHUNK) {
     const count = Math.min(CHUNK, rows - start);
-    const values = tf.tidy(() => {
-      const output = compute(
-        tf.tensor2d(inputs.subarray(start * features, (start + count) * features), [count, features]),
-        start,
-      );
-      width = output.rank === 2 ? output.shape[1]! : 1;
-      return output.dataSync() as Float32Array;
-    });
-    parts.push(Float32Array.from(values));
+    const output = tf.tidy(() =>
+      compute(tf.tensor2d(inputs.subarray(start * features, (start + count) * features), [count, features]), start),
+    );
+    width = output.rank === 2 ? output.shape[1]! : 1;
+    try {
+      parts.push(Float32Array.from((await output.data()) as Float32Array));
+    } finally {
+      output.dispose();
+    }
   }
   const values = new Float32Array(rows * width);
   let offset = 0;
@@ -95,7 +98,7 @@ export function inputsOfRows(draws: readonly EpisodeSample[], rowsPerDraw: reado
  * when the memory or its write policy needs them (then call it after the task has trained; a memory
  * of inputs only can be written before); returns a log line.
  */
-export function writeTaskExamples(memory: EpisodicMemory, context: TaskContext): string {
+export async function writeTaskExamples(memory: EpisodicMemory, context: TaskContext): Promise<string> {
   const task = context.tasks[context.taskIndex]!;
   const { network } = context;
   const column = context.columnOf(context.taskIndex);
@@ -113,16 +116,16 @@ export function writeTaskExamples(memory: EpisodicMemory, context: TaskContext):
   const { policy, logitSize } = memory.options;
   const logits =
     logitSize > 0
-      ? padRows(
-          mapInChunks(inputs, examples, (chunk) => network.forward(chunk, column)),
-          logitSize,
-        )
+      ? padRows(await mapInChunks(inputs, examples, (chunk) => network.forward(chunk, column)), logitSize)
       : undefined;
-  const features = policy === 'herding' ? mapInChunks(inputs, examples, (chunk) => network.features(chunk, column)) : undefined;
+  const features =
+    policy === 'herding' ? await mapInChunks(inputs, examples, (chunk) => network.features(chunk, column)) : undefined;
   const importance =
     policy === 'importance'
-      ? mapInChunks(inputs, examples, (chunk, start) =>
-          perExampleLoss(network.forward(chunk, column), labels.subarray(start, start + chunk.shape[0])),
+      ? (
+          await mapInChunks(inputs, examples, (chunk, start) =>
+            perExampleLoss(network.forward(chunk, column), labels.subarray(start, start + chunk.shape[0])),
+          )
         ).values
       : undefined;
   const result = memory.write({

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { addMany } from '@holomind/tensor-kernels';
 import type { EpisodeSample, EpisodicMemory } from '@holomind/memory';
 import type { StrategyPart, StrategyState, TaskContext } from './continual-strategy.js';
 import {
@@ -64,7 +65,7 @@ export class ReplayPart implements StrategyPart {
     };
   }
 
-  afterTask(context: TaskContext): string {
+  afterTask(context: TaskContext): Promise<string> {
     return writeTaskExamples(this.memory, context);
   }
 
@@ -128,6 +129,6 @@ export class ReplayPart implements StrategyPart {
         }
       });
     }
-    return parts.length === 1 ? parts[0]! : (tf.addN(parts) as tf.Scalar);
+    return parts.length === 1 ? parts[0]! : addMany(parts); // addMany: WebGPU's addN fails past 7 inputs
   }
 }

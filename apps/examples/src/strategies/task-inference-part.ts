@@ -31,8 +31,8 @@ export class TaskInferencePart implements StrategyPart {
 
   // Written before the task trains (the gate needs inputs only, no trained outputs), so that
   // classifying during training (the live monitor's current-task accuracy) can find the task too.
-  beforeTask(context: TaskContext): void {
-    writeTaskExamples(this.memory, context);
+  async beforeTask(context: TaskContext): Promise<void> {
+    await writeTaskExamples(this.memory, context);
   }
 
   afterTask(): string {
@@ -42,12 +42,12 @@ export class TaskInferencePart implements StrategyPart {
   }
 
   /** Each row's class from the column of its inferred task; `column` (the true task's) only counts the right inferences. */
-  classify(network: ProgressiveNetwork, inputs: tf.Tensor, column: string): tf.Tensor1D | undefined {
+  async classify(network: ProgressiveNetwork, inputs: tf.Tensor, column: string): Promise<tf.Tensor1D | undefined> {
     if (this.memory.size === 0) return undefined;
     const rows = inputs.shape[0]!;
     const flat = tf.reshape(inputs, [rows, -1]) as tf.Tensor2D;
     const inferred = inferTasks(this.memory, flat);
-    const taskOfRow = inferred.dataSync();
+    const taskOfRow = await inferred.data();
     inferred.dispose();
     const predicted = new Int32Array(rows);
     const rowsOfTask = new Map<number, number[]>();
@@ -58,10 +58,12 @@ export class TaskInferencePart implements StrategyPart {
     });
     for (const [task, taskRows] of rowsOfTask) {
       if (this.columnOf(task) === column) this.inferredRight += taskRows.length;
-      const classes = tf.tidy(() => {
+      const classesOfRows = tf.tidy(() => {
         const indices = tf.tensor1d(taskRows, 'int32');
-        return tf.argMax(network.forward(tf.gather(inputs, indices), this.columnOf(task)), 1).dataSync();
+        return tf.argMax(network.forward(tf.gather(inputs, indices), this.columnOf(task)), 1);
       });
+      const classes = await classesOfRows.data();
+      classesOfRows.dispose();
       taskRows.forEach((row, at) => (predicted[row] = classes[at]!));
     }
     flat.dispose();
