@@ -102,10 +102,10 @@ class Labels {
 }
 
 // The values of input tensors already read back, by tensor. Training runs once per epoch over the
-// same task tensor (the pipeline, resumeTraining), and on the threaded wasm build each read copies
-// out of a SharedArrayBuffer at ~0.4 GB/s: ~90 ms an epoch for a Split MNIST task's 10,800 digits
-// (measured, ~6% of the epoch). A tensor's values never change, so the copy stays right as long as
-// the tensor lives; a weak map lets both go together.
+// same task tensor (the pipeline, resumeTraining), and tfjs-backend-wasm copies a read out of its
+// heap at ~0.35 GB/s (measured, one thread: 70-80 ms for 8,000 MNIST digits, ~8% of that MLP's
+// epoch). A tensor's values never change, so the copy stays right as long as the tensor lives; a
+// weak map lets both go together.
 const valuesRead = new WeakMap<tf.Tensor, tf.TypedArray>();
 
 /**
