@@ -56,11 +56,17 @@ export function denseActivation(
     const save = args.at(-1) as tf.GradSaveFunc;
     const input = joined();
     const y = fusedForward(input, kernel, bias, activation, true);
-    save([input, kernel, y]);
+    // A variable kernel is not saved: tfjs copies every saved tensor (on wasm a memcpy of the whole
+    // matrix, 1.25 MB for 784×400, each step), and a variable outlives the backward pass unchanged,
+    // since an optimizer assigns it only after the gradients are taken. A reshaped kernel (the conv
+    // layer's) is a tensor of the forward pass and must be saved.
+    const variableKernel = kernel instanceof tf.Variable;
+    save(variableKernel ? [input, y] : [input, y, kernel]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [input, weights, output] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const [input, output, savedKernel] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D?];
+        const weights = savedKernel ?? kernel;
         const dz = activationGradient(dy as tf.Tensor2D, output, activation);
         const widths = parts.map((part) => part.shape[1]);
         const grads: tf.Tensor[] = inputGradients(dz, weights, widths, needsGradient);
