@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '@holomind/db';
 import { SqlMetricSink } from '@holomind/monitoring';
 import { disposeBackend, initBackend } from '@holomind/tensor-kernels';
-import { maxRelativeDifference, webGpuRequired } from '@holomind/testing';
+import { maxRelativeDifference, startedWebGpu } from '@holomind/testing';
 import { parseConfig } from './config/load-config.js';
 import { silentReporter } from './pipeline/reporter.js';
 import { runTraining } from './pipeline/run-training.js';
@@ -64,13 +64,7 @@ async function trainOn(
 describe('the reference pipeline on WebGPU in Node (software adapter)', () => {
   for (const run of RUNS) {
     it(`runs ${run.strategy} (${run.scenario}) to the accuracies wasm reaches`, async (context) => {
-      try {
-        await initBackend({ backends: 'webgpu' });
-      } catch (error) {
-        if (webGpuRequired()) throw error;
-        console.warn(`SKIPPED the pipeline on webgpu: ${(error as Error).message}`);
-        return context.skip();
-      }
+      if (!(await startedWebGpu(() => initBackend({ backends: 'webgpu' }), 'the pipeline'))) return context.skip();
       const onWebGpu = await trainOn(run, 'webgpu');
       const onWasm = await trainOn(run, 'wasm');
       expect(onWebGpu.matrix.length).toBe(3);

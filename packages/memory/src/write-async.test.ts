@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend, disposeBackend } from '@holomind/tensor-kernels';
-import { maxAbsoluteDifference, seededValues, tensorsLeakedBy, webGpuRequired } from '@holomind/testing';
+import { maxAbsoluteDifference, seededValues, tensorsLeakedBy, startedWebGpu } from '@holomind/testing';
 import { ExternalMemory, type WriteResult } from './external-memory.js';
 
 afterAll(disposeBackend);
@@ -52,13 +52,7 @@ describe('ExternalMemory.writeAsync', () => {
   // tfjs-backend-webgpu reads synchronously through an OffscreenCanvas, which Node lacks: write()
   // cannot run there, writeAsync must. (On wasm and cpu writeAsync is write itself.)
   it('writes on webgpu in Node as write does on cpu, and leaks no tensor', async (context) => {
-    try {
-      await initBackend({ backends: 'webgpu' });
-    } catch (error) {
-      if (webGpuRequired()) throw error;
-      console.warn(`SKIPPED writeAsync on webgpu: ${(error as Error).message}`);
-      return context.skip();
-    }
+    if (!(await startedWebGpu(() => initBackend({ backends: 'webgpu' }), 'writeAsync'))) return context.skip();
     const onWebGpu = await readsAndWrites('writeAsync');
     const keys = tf.tensor2d(seededValues(6 * KEY_SIZE, 7), [6, KEY_SIZE]);
     const importance = tf.ones([6]) as tf.Tensor1D;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { disposeBackend, initBackend } from '@holomind/tensor-kernels';
-import { maxAbsoluteDifference, seededValues, tensorsLeakedBy, webGpuRequired } from '@holomind/testing';
+import { maxAbsoluteDifference, seededValues, startedWebGpu, tensorsLeakedBy } from '@holomind/testing';
 import { ExternalMemory } from '@holomind/memory';
 import type { KernelRoute } from './layers/dense-op.js';
 import { ProgressiveNetwork } from './progressive-network.js';
@@ -94,14 +94,9 @@ function relativeDifference(actual: ArrayLike<number>, expected: ArrayLike<numbe
 }
 
 async function started(backend: 'cpu' | 'wasm' | 'webgpu'): Promise<boolean> {
-  try {
-    await initBackend({ backends: backend });
-    return true;
-  } catch (error) {
-    if (backend !== 'webgpu' || webGpuRequired()) throw error;
-    console.warn(`SKIPPED fused training on webgpu: ${(error as Error).message}`);
-    return false;
-  }
+  if (backend === 'webgpu') return startedWebGpu(() => initBackend({ backends: 'webgpu' }), 'fused training');
+  await initBackend({ backends: backend });
+  return true;
 }
 
 describe('fused training ops', () => {

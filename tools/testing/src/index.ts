@@ -1,5 +1,5 @@
 export { workspaceRoot } from './workspace.js';
-export { useSoftwareWebGpuIfInstalled, webGpuRequired } from './software-webgpu.js';
+export { startedWebGpu, useSoftwareWebGpuIfInstalled, webGpuRequired } from './software-webgpu.js';
 export { tensorsLeakedBy, maxRelativeDifference, maxAbsoluteDifference, seededValues } from './tensors.js';
 export { installPackedPackages } from './pack.js';
 export type { PackedInstallOptions, PackedProject } from './pack.js';

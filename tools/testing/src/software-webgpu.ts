@@ -22,3 +22,19 @@ export function useSoftwareWebGpuIfInstalled(): string | undefined {
 export function webGpuRequired(): boolean {
   return process.env.HOLOMIND_REQUIRE_WEBGPU === '1';
 }
+
+/**
+ * Starts WebGPU with `start` (the caller's `initBackend({ backends: 'webgpu' })`; this package
+ * cannot depend on tensor-kernels). Where no adapter exists and none is required, prints why the
+ * test skips and returns false; where one is required, the failure propagates.
+ */
+export async function startedWebGpu(start: () => Promise<unknown>, what: string): Promise<boolean> {
+  try {
+    await start();
+    return true;
+  } catch (error) {
+    if (webGpuRequired()) throw error;
+    console.warn(`SKIPPED ${what} on webgpu: ${(error as Error).message}`);
+    return false;
+  }
+}

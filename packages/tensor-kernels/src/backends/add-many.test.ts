@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { seededValues, tensorsLeakedBy, webGpuRequired } from '@holomind/testing';
+import { seededValues, startedWebGpu, tensorsLeakedBy } from '@holomind/testing';
 import { disposeBackend, initBackend } from '../init-backend.js';
 import { addMany } from './add-many.js';
 
@@ -17,15 +17,9 @@ function float64Sum(count: number): Float64Array {
 }
 
 async function sumsOn(backend: 'wasm' | 'webgpu'): Promise<Float32Array[] | undefined> {
-  try {
-    await initBackend({ backends: backend });
-  } catch (error) {
-    if (backend === 'webgpu' && !webGpuRequired()) {
-      console.warn(`SKIPPED addMany on webgpu: ${(error as Error).message}`);
-      return undefined;
-    }
-    throw error;
-  }
+  if (backend === 'webgpu') {
+    if (!(await startedWebGpu(() => initBackend({ backends: 'webgpu' }), 'addMany'))) return undefined;
+  } else await initBackend({ backends: backend });
   const sums: Float32Array[] = [];
   for (const count of COUNTS) {
     const terms = Array.from({ length: count }, (_, index) => tf.tensor1d(seededValues(SIZE, index + 1)));
