@@ -26,3 +26,4 @@ export type {
 } from './training-data.js';
 export { cacheVariablesOnHost } from './backends/host-copies.js';
 export { addMany } from './backends/add-many.js';
+export { transposeMatrix } from './backends/transpose-matrix.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel, LayerVariable } from '@tensorflow/tfjs-layers';
-import { probeGradients } from '@holomind/tensor-kernels';
+import { probeGradients, transposeMatrix } from '@holomind/tensor-kernels';
 import { EwcError } from '../errors.js';
 import { perSampleNegativeLogLikelihood, type OutputKind } from '../likelihood.js';
 import { modelParameters, type NamedParameter } from '../targets.js';
@@ -249,7 +249,7 @@ export function walkSquaredGradientSums(walk: LayerWalk, inputs: tf.Tensor, targ
   const inputsOfSteps: tf.Tensor[] = [];
   // Wᵀ for the backward pass through each dense step whose inputs depend on an earlier probe.
   const transposedKernels = probed.map((step, index) =>
-    step.kind === 'dense' && index > 0 ? tf.transpose(step.kernel.read() as tf.Tensor2D) : undefined,
+    step.kind === 'dense' && index > 0 ? transposeMatrix(step.kernel.read() as tf.Tensor2D) : undefined,
   );
   const sums: SquaredGradientSums = new Map();
   let gradients: tf.Tensor[] = [];

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { transposeMatrix } from '@holomind/tensor-kernels';
 import { activate, type Activation } from '../activations.js';
 
 /**
@@ -87,21 +88,21 @@ export function denseActivation(
 function kernelGradient(x: tf.Tensor2D, dz: tf.Tensor2D): tf.Tensor2D {
   const [batch, inputs] = x.shape;
   const outputs = dz.shape[1];
-  if (batch * inputs <= batch * outputs + inputs * outputs) return tf.matMul(tf.transpose(x), dz);
-  return tf.transpose(tf.matMul(tf.transpose(dz), x)) as tf.Tensor2D;
+  if (batch * inputs <= batch * outputs + inputs * outputs) return tf.matMul(transposeMatrix(x), dz);
+  return transposeMatrix(tf.matMul(transposeMatrix(dz), x));
 }
 
 // dz · transpose(kernel) for the input parts that need it: one product split by part when every part
 // does, else one product per needed part over its rows of the kernel.
 function inputGradients(dz: tf.Tensor2D, kernel: tf.Tensor2D, widths: number[], needed: boolean[]): tf.Tensor[] {
   if (needed.every(Boolean)) {
-    const dx = tf.matMul(dz, tf.transpose(kernel));
+    const dx = tf.matMul(dz, transposeMatrix(kernel));
     return widths.length === 1 ? [dx] : tf.split(dx, widths, 1);
   }
   const grads: tf.Tensor[] = [];
   let row = 0;
   widths.forEach((width, part) => {
-    if (needed[part]) grads.push(tf.matMul(dz, tf.transpose(tf.slice(kernel, [row, 0], [width, -1]))));
+    if (needed[part]) grads.push(tf.matMul(dz, transposeMatrix(tf.slice(kernel, [row, 0], [width, -1]))));
     row += width;
   });
   return grads;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { transposeMatrix } from '../backends/transpose-matrix.js';
 import { TensorKernelsError } from '../errors.js';
 import { chooseImplementation } from '../implementation.js';
 import { expectEqual, expectFloat32 } from '../validate.js';
@@ -94,13 +95,13 @@ export function compositeFisherDiagonal(inputs: tf.Tensor2D, outputGradients: tf
     const [inUnits, outUnits] = [inputs.shape[1], outputGradients.shape[1]];
     const meanWeights = (shape: [number, number]) => tf.fill(shape, 1 / samples) as tf.Tensor2D;
     if (samples * inUnits <= (samples + inUnits) * outUnits) {
-      const kernel = tf.div(tf.matMul(tf.transpose(squaredInputs), squaredGradients), samples) as tf.Tensor2D;
+      const kernel = tf.div(tf.matMul(transposeMatrix(squaredInputs), squaredGradients), samples) as tf.Tensor2D;
       // XNNPACK packs its right operand once per tensor: G² is packed already by the product above.
       const bias = tf.reshape(tf.matMul(meanWeights([1, samples]), squaredGradients), [outUnits]) as tf.Tensor1D;
       return { kernel, bias };
     }
-    const squaredGradientsTransposed = tf.transpose(squaredGradients);
-    const kernel = tf.div(tf.transpose(tf.matMul(squaredGradientsTransposed, squaredInputs)), samples) as tf.Tensor2D;
+    const squaredGradientsTransposed = transposeMatrix(squaredGradients);
+    const kernel = tf.div(transposeMatrix(tf.matMul(squaredGradientsTransposed, squaredInputs)), samples) as tf.Tensor2D;
     const bias = tf.reshape(tf.matMul(squaredGradientsTransposed, meanWeights([samples, 1])), [outUnits]) as tf.Tensor1D;
     return { kernel, bias };
   });
