@@ -31,8 +31,9 @@ const FUSABLE: ReadonlySet<Activation> = new Set<Activation>(['relu', 'elu', 'si
  * The `fused` route runs the forward as one fused matMul (bias and activation inside) and records
  * one custom gradient whose backward avoids what is slow on tfjs-backend-wasm 4.22: a matMul with a
  * transposed operand runs 5-10x slower there than an explicit transpose plus a plain matMul, and a
- * sum over the batch axis transposes. So dW = transpose(x) · dz (or its transpose, see kernelGradient), dx = dz · transpose(kernel),
- * db = ones[1, B] · dz, with dz = dy · activation'(y) computed from the output y.
+ * sum over the batch axis transposes. So dW = transpose(x) · dz (or transpose(transpose(dz) · x) for
+ * a narrow layer, see kernelGradient), dx = dz · transpose(kernel), db = ones[1, B] · dz, with
+ * dz = dy · activation'(y) computed from the output y; matrices are transposed by `transposeMatrix`.
  */
 export function denseActivation(
   x: tf.Tensor2D | readonly tf.Tensor2D[],
