@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { transposeMatrix } from '@holomind/tensor-kernels';
+import { transposedProduct, transposeMatrix } from '@holomind/tensor-kernels';
 import { activate, type Activation } from '../activations.js';
 
 /**
@@ -31,8 +31,8 @@ const FUSABLE: ReadonlySet<Activation> = new Set<Activation>(['relu', 'elu', 'si
  * The `fused` route runs the forward as one fused matMul (bias and activation inside) and records
  * one custom gradient whose backward avoids what is slow on tfjs-backend-wasm 4.22: a matMul with a
  * transposed operand runs 5-10x slower there than an explicit transpose plus a plain matMul, and a
- * sum over the batch axis transposes. So dW = transpose(x) · dz (or transpose(transpose(dz) · x) for
- * a narrow layer, see kernelGradient), dx = dz · transpose(kernel), db = ones[1, B] · dz, with
+ * sum over the batch axis transposes. So dW = transpose(x) · dz (`transposedProduct`: for a narrow
+ * layer as transpose(transpose(dz) · x)), dx = dz · transpose(kernel), db = ones[1, B] · dz, with
  * dz = dy · activation'(y) computed from the output y; matrices are transposed by `transposeMatrix`.
  */
 export function denseActivation(
@@ -72,25 +72,13 @@ export function denseActivation(
         const dz = activationGradient(dy as tf.Tensor2D, output, activation);
         const widths = parts.map((part) => part.shape[1]);
         const grads: tf.Tensor[] = inputGradients(dz, weights, widths, needsGradient);
-        grads.push(kernelGradient(input, dz));
+        grads.push(transposedProduct(input, dz));
         if (bias) grads.push(tf.reshape(tf.matMul(tf.ones([1, dz.shape[0]]), dz), [dz.shape[1]]));
         return grads;
       },
     };
   });
   return op(...inputs) as tf.Tensor2D;
-}
-
-// dW = transpose(x) · dz [in, out], transposing whichever is smaller: x [B, in], or dz [B, out] and
-// the product [out, in]. A narrow layer (a 10-way output, a 32-wide memory query) transposes ~3-10x
-// fewer numbers the second way, and tfjs-backend-wasm's transpose is what such a product costs most
-// (measured, 400 → 10, batch 128: 270 µs the first way, 83 µs the second). Both take each sum over the
-// batch in the same order: the gradients are bit-identical.
-function kernelGradient(x: tf.Tensor2D, dz: tf.Tensor2D): tf.Tensor2D {
-  const [batch, inputs] = x.shape;
-  const outputs = dz.shape[1];
-  if (batch * inputs <= batch * outputs + inputs * outputs) return tf.matMul(transposeMatrix(x), dz);
-  return transposeMatrix(tf.matMul(transposeMatrix(dz), x));
 }
 
 // dz · transpose(kernel) for the input parts that need it: one product split by part when every part

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seededValues, tensorsLeakedBy } from '@holomind/testing';
 import { disposeBackend, initBackend } from '../init-backend.js';
-import { transposeMatrix } from './transpose-matrix.js';
+import { transposedProduct, transposeMatrix, transposesFewerOnOutputs } from './transpose-matrix.js';
 
 afterAll(disposeBackend);
 
@@ -36,10 +36,42 @@ describe.each(['wasm', 'cpu'] as const)('transposeMatrix on %s', (backend) => {
     tf.dispose([matrix, transposed]);
   });
 
+  // One shape per order: 400 → 10 transposes the output side, 432 → 400 the input side.
+  it.each([
+    [128, 400, 10],
+    [128, 432, 400],
+  ])('transposedProduct of [%i, %i] and [%i, %i] is xᵀ · y, bit for bit the plain route', async (rows, inputs, outputs) => {
+    await initBackend({ backends: backend });
+    const [xValues, yValues] = [seededValues(rows * inputs, 1), seededValues(rows * outputs, 2)];
+    const [x, y] = [tf.tensor2d(xValues, [rows, inputs]), tf.tensor2d(yValues, [rows, outputs])];
+    const product = transposedProduct(x, y);
+    const plain = tf.matMul(tf.transpose(x), y);
+    expect(product.shape).toEqual([inputs, outputs]);
+    expect(product.dataSync()).toEqual(plain.dataSync());
+    // And against a float64 loop.
+    const values = product.dataSync();
+    for (let input = 0; input < inputs; input++)
+      for (let output = 0; output < outputs; output++) {
+        let sum = 0;
+        for (let row = 0; row < rows; row++) sum += xValues[row * inputs + input]! * yValues[row * outputs + output]!;
+        expect(Math.abs(values[input * outputs + output]! - sum)).toBeLessThan(1e-4);
+      }
+    tf.dispose([x, y, product, plain]);
+  });
+
   it('keeps no tensor', async () => {
     await initBackend({ backends: backend });
     const matrix = tf.tensor2d(seededValues(256 * 400, 3), [256, 400]);
+    const narrow = tf.tensor2d(seededValues(256 * 10, 4), [256, 10]);
     expect(await tensorsLeakedBy(() => tf.dispose(transposeMatrix(matrix)))).toBe(0);
-    matrix.dispose();
+    expect(await tensorsLeakedBy(() => tf.dispose(transposedProduct(matrix, narrow)))).toBe(0);
+    tf.dispose([matrix, narrow]);
+  });
+});
+
+describe('transposesFewerOnOutputs', () => {
+  it('picks the side with fewer numbers to transpose', () => {
+    expect(transposesFewerOnOutputs(128, 400, 10)).toBe(true); // 51,200 against 1,280 + 4,000
+    expect(transposesFewerOnOutputs(128, 432, 400)).toBe(false); // 55,296 against 51,200 + 172,800
   });
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { transposeMatrix } from '../backends/transpose-matrix.js';
+import { transposeMatrix, transposesFewerOnOutputs } from '../backends/transpose-matrix.js';
 import { TensorKernelsError } from '../errors.js';
 import { chooseImplementation } from '../implementation.js';
 import { expectEqual, expectFloat32 } from '../validate.js';
@@ -94,7 +94,7 @@ export function compositeFisherDiagonal(inputs: tf.Tensor2D, outputGradients: tf
     // and take the bias mean as a product with a 1/N vector on the side already laid out for it.
     const [inUnits, outUnits] = [inputs.shape[1], outputGradients.shape[1]];
     const meanWeights = (shape: [number, number]) => tf.fill(shape, 1 / samples) as tf.Tensor2D;
-    if (samples * inUnits <= (samples + inUnits) * outUnits) {
+    if (!transposesFewerOnOutputs(samples, inUnits, outUnits)) {
       const kernel = tf.div(tf.matMul(transposeMatrix(squaredInputs), squaredGradients), samples) as tf.Tensor2D;
       // XNNPACK packs its right operand once per tensor: G² is packed already by the product above.
       const bias = tf.reshape(tf.matMul(meanWeights([1, samples]), squaredGradients), [outUnits]) as tf.Tensor1D;
