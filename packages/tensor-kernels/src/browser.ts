@@ -27,5 +27,5 @@ export type {
   XsAndYs,
 } from './training-data.js';
 export { addMany } from './backends/add-many.js';
-export { transposedProduct, transposeMatrix } from './backends/transpose-matrix.js';
+export { productWithTransposed, transposedProduct, transposeMatrix } from './backends/transpose-matrix.js';
 export { cacheVariablesOnHost } from './backends/host-copies.js';

@@ -26,4 +26,4 @@ export type {
 } from './training-data.js';
 export { cacheVariablesOnHost } from './backends/host-copies.js';
 export { addMany } from './backends/add-many.js';
-export { transposedProduct, transposeMatrix } from './backends/transpose-matrix.js';
+export { productWithTransposed, transposedProduct, transposeMatrix } from './backends/transpose-matrix.js';

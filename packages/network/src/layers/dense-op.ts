@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { transposedProduct, transposeMatrix } from '@holomind/tensor-kernels';
+import { productWithTransposed, transposedProduct } from '@holomind/tensor-kernels';
 import { activate, type Activation } from '../activations.js';
 
 /**
@@ -31,9 +31,10 @@ const FUSABLE: ReadonlySet<Activation> = new Set<Activation>(['relu', 'elu', 'si
  * The `fused` route runs the forward as one fused matMul (bias and activation inside) and records
  * one custom gradient whose backward avoids what is slow on tfjs-backend-wasm 4.22: a matMul with a
  * transposed operand runs 5-10x slower there than an explicit transpose plus a plain matMul, and a
- * sum over the batch axis transposes. So dW = transpose(x) · dz (`transposedProduct`: for a narrow
- * layer as transpose(transpose(dz) · x)), dx = dz · transpose(kernel), db = ones[1, B] · dz, with
- * dz = dy · activation'(y) computed from the output y; matrices are transposed by `transposeMatrix`.
+ * sum over the batch axis transposes. So dW = transpose(x) · dz (`transposedProduct`), dx = dz ·
+ * transpose(kernel) (`productWithTransposed`: for a wide layer as transpose(kernel · transpose(dz)),
+ * which packs less), db = ones[1, B] · dz (dz is the right operand of dW too, which XNNPACK has
+ * packed by then), with dz = dy · activation'(y) computed from the output y.
  */
 export function denseActivation(
   x: tf.Tensor2D | readonly tf.Tensor2D[],
@@ -85,13 +86,13 @@ export function denseActivation(
 // does, else one product per needed part over its rows of the kernel.
 function inputGradients(dz: tf.Tensor2D, kernel: tf.Tensor2D, widths: number[], needed: boolean[]): tf.Tensor[] {
   if (needed.every(Boolean)) {
-    const dx = tf.matMul(dz, transposeMatrix(kernel));
+    const dx = productWithTransposed(dz, kernel);
     return widths.length === 1 ? [dx] : tf.split(dx, widths, 1);
   }
   const grads: tf.Tensor[] = [];
   let row = 0;
   widths.forEach((width, part) => {
-    if (needed[part]) grads.push(tf.matMul(dz, transposeMatrix(tf.slice(kernel, [row, 0], [width, -1]))));
+    if (needed[part]) grads.push(productWithTransposed(dz, tf.slice(kernel, [row, 0], [width, -1])));
     row += width;
   });
   return grads;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seededValues, tensorsLeakedBy } from '@holomind/testing';
 import { disposeBackend, initBackend } from '../init-backend.js';
-import { transposedProduct, transposeMatrix, transposesFewerOnOutputs } from './transpose-matrix.js';
+import { productWithTransposed, transposedProduct, transposeMatrix } from './transpose-matrix.js';
 
 afterAll(disposeBackend);
 
@@ -36,11 +36,11 @@ describe.each(['wasm', 'cpu'] as const)('transposeMatrix on %s', (backend) => {
     tf.dispose([matrix, transposed]);
   });
 
-  // One shape per order: 400 → 10 transposes the output side, 432 → 400 the input side.
+  // A narrow layer (400 → 10) and a wide one (432 → 400), as the dense op's weight gradients.
   it.each([
     [128, 400, 10],
     [128, 432, 400],
-  ])('transposedProduct of [%i, %i] and [%i, %i] is xᵀ · y, bit for bit the plain route', async (rows, inputs, outputs) => {
+  ])('transposedProduct of [%i, %i] and [·, %i] is xᵀ · y, bit for bit the plain route', async (rows, inputs, outputs) => {
     await initBackend({ backends: backend });
     const [xValues, yValues] = [seededValues(rows * inputs, 1), seededValues(rows * outputs, 2)];
     const [x, y] = [tf.tensor2d(xValues, [rows, inputs]), tf.tensor2d(yValues, [rows, outputs])];
@@ -59,19 +59,37 @@ describe.each(['wasm', 'cpu'] as const)('transposeMatrix on %s', (backend) => {
     tf.dispose([x, y, product, plain]);
   });
 
+  // dz · kernelᵀ: a wide layer (400 → 400 at 128 rows, the transposed order on wasm) and a narrow
+  // one (400 → 10, the plain order).
+  it.each([
+    [128, 400, 400],
+    [128, 10, 400],
+  ])('productWithTransposed of [%i, %i] and [%i, ·] is x · yᵀ, bit for bit the plain route', async (rows, inner, columns) => {
+    await initBackend({ backends: backend });
+    const [xValues, yValues] = [seededValues(rows * inner, 5), seededValues(columns * inner, 6)];
+    const [x, y] = [tf.tensor2d(xValues, [rows, inner]), tf.tensor2d(yValues, [columns, inner])];
+    const product = productWithTransposed(x, y);
+    const plain = tf.matMul(x, tf.transpose(y));
+    expect(product.shape).toEqual([rows, columns]);
+    expect(product.dataSync()).toEqual(plain.dataSync());
+    const values = product.dataSync();
+    for (let row = 0; row < rows; row++)
+      for (let column = 0; column < columns; column++) {
+        let sum = 0;
+        for (let k = 0; k < inner; k++) sum += xValues[row * inner + k]! * yValues[column * inner + k]!;
+        expect(Math.abs(values[row * columns + column]! - sum)).toBeLessThan(1e-4);
+      }
+    tf.dispose([x, y, product, plain]);
+  });
+
   it('keeps no tensor', async () => {
     await initBackend({ backends: backend });
     const matrix = tf.tensor2d(seededValues(256 * 400, 3), [256, 400]);
     const narrow = tf.tensor2d(seededValues(256 * 10, 4), [256, 10]);
     expect(await tensorsLeakedBy(() => tf.dispose(transposeMatrix(matrix)))).toBe(0);
     expect(await tensorsLeakedBy(() => tf.dispose(transposedProduct(matrix, narrow)))).toBe(0);
-    tf.dispose([matrix, narrow]);
-  });
-});
-
-describe('transposesFewerOnOutputs', () => {
-  it('picks the side with fewer numbers to transpose', () => {
-    expect(transposesFewerOnOutputs(128, 400, 10)).toBe(true); // 51,200 against 1,280 + 4,000
-    expect(transposesFewerOnOutputs(128, 432, 400)).toBe(false); // 55,296 against 51,200 + 172,800
+    const kernel = tf.tensor2d(seededValues(400 * 400, 5), [400, 400]);
+    expect(await tensorsLeakedBy(() => tf.dispose(productWithTransposed(matrix, kernel)))).toBe(0);
+    tf.dispose([matrix, narrow, kernel]);
   });
 });

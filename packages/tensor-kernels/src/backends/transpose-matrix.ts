@@ -2,6 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 
 // Below this many numbers the plain kernel is as fast or faster (measured: [128, 64] 15 µs plain, 65 µs split).
 const SPLIT_FROM_SIZE = 128 * 128;
+// Nanoseconds per number on one wasm thread (measured at 128-784 rows): XNNPACK packs a product's
+// right operand anew for every new tensor (~2.7 ns a number: a [400, 400] kernel costs 0.44 ms before
+// its first multiply), while transposeMatrix moves a number in ~0.6 ns.
+const PACK_NS = 2.7;
+const TRANSPOSE_NS = 0.6;
 
 /**
  * The transpose of a matrix [rows, columns] → [columns, rows]. tfjs-backend-wasm 4.22 transposes a
@@ -18,23 +23,31 @@ export function transposeMatrix(x: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
- * Whether xᵀ · y (x [rows, inputs], y [rows, outputs]) moves fewer numbers through transposes as
- * transpose(yᵀ · x): y and the [outputs, inputs] product instead of x. True for narrow outputs (a
- * 10-way layer, a 32-wide memory query). Both orders sum each element over the rows in the same
- * order, so the choice changes no bit.
+ * xᵀ · y for x [rows, inputs] and y [rows, outputs] (a weight gradient: inputs ᵀ · output gradients)
+ * as one plain product after {@link transposeMatrix}: tfjs-backend-wasm 4.22 runs a matMul with a
+ * transposed operand 5-10x slower. The other order, transpose(yᵀ · x), transposes fewer numbers for
+ * a narrow layer but is slower on wasm all the same: XNNPACK packs a product's right operand anew for
+ * every new tensor, ~2.7 ns a number against ~0.6 ns for a transpose, and there the right operand is
+ * x (measured at 128 rows, one thread: 400 → 10 116 µs against 190 µs, 400 → 32 152 against 247,
+ * 784 → 400 2.39 ms against 2.61 ms; both orders sum each element over the rows in the same order).
  */
-export function transposesFewerOnOutputs(rows: number, inputs: number, outputs: number): boolean {
-  return rows * inputs > rows * outputs + inputs * outputs;
+export function transposedProduct(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.matMul(transposeMatrix(x), y));
 }
 
 /**
- * xᵀ · y for x [rows, inputs] and y [rows, outputs] (a weight gradient: inputs ᵀ · output gradients)
- * as plain products: tfjs-backend-wasm 4.22 runs a matMul with a transposed operand 5-10x slower
- * than an explicit transpose and a plain one. It transposes whichever side is smaller
- * ({@link transposesFewerOnOutputs}; 400 → 10 at 128 rows: 270 µs one way, 83 µs the other).
+ * x · yᵀ for x [rows, inner] and y [columns, inner] (an input gradient: dz · kernelᵀ) as plain
+ * products, in whichever order costs less on wasm: x · transpose(y) transposes and packs y, while
+ * transpose(y · transpose(x)) transposes and packs x and transposes the [columns, rows] result. For a
+ * wide layer at a training batch the second is cheaper (dz [128, 400] against a [400, 400] kernel:
+ * 1.74 → 1.42 ms), for a narrow one the first (400 → 10: 61 µs against 71). Both orders sum each
+ * element over `inner` in the same order, so the choice changes no bit. Off wasm: x · transpose(y).
  */
-export function transposedProduct(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
-  const [rows, inputs] = x.shape;
-  if (!transposesFewerOnOutputs(rows, inputs, y.shape[1])) return tf.matMul(transposeMatrix(x), y);
-  return tf.tidy(() => transposeMatrix(tf.matMul(transposeMatrix(y), x)));
+export function productWithTransposed(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
+  const [rows, inner] = x.shape;
+  const columns = y.shape[0];
+  const packingY = (TRANSPOSE_NS + PACK_NS) * inner * columns;
+  const packingX = (TRANSPOSE_NS + PACK_NS) * inner * rows + TRANSPOSE_NS * columns * rows;
+  if (tf.getBackend() !== 'wasm' || packingY <= packingX) return tf.tidy(() => tf.matMul(x, transposeMatrix(y)));
+  return tf.tidy(() => transposeMatrix(tf.matMul(y, transposeMatrix(x))));
 }

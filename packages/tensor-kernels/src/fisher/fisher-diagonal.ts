@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { transposeMatrix, transposesFewerOnOutputs } from '../backends/transpose-matrix.js';
+import { transposedProduct } from '../backends/transpose-matrix.js';
 import { TensorKernelsError } from '../errors.js';
 import { chooseImplementation } from '../implementation.js';
 import { expectEqual, expectFloat32 } from '../validate.js';
@@ -89,20 +89,13 @@ export function compositeFisherDiagonal(inputs: tf.Tensor2D, outputGradients: tf
     }
     // tfjs-backend-wasm 4.22 hands only untransposed matMuls to XNNPACK: a transposed operand is
     // ~8-10x slower than an explicit transpose and a plain matMul ([1024,784]ᵀ x [1024,400]: 393 ms
-    // vs 43 ms), and a mean over axis 0 transposes too (3.5 ms for [1024,400]). So transpose one side
-    // explicitly, whichever moves fewer numbers: X [N, in], or G [N, out] plus the [out, in] result;
-    // and take the bias mean as a product with a 1/N vector on the side already laid out for it.
-    const [inUnits, outUnits] = [inputs.shape[1], outputGradients.shape[1]];
-    const meanWeights = (shape: [number, number]) => tf.fill(shape, 1 / samples) as tf.Tensor2D;
-    if (!transposesFewerOnOutputs(samples, inUnits, outUnits)) {
-      const kernel = tf.div(tf.matMul(transposeMatrix(squaredInputs), squaredGradients), samples) as tf.Tensor2D;
-      // XNNPACK packs its right operand once per tensor: G² is packed already by the product above.
-      const bias = tf.reshape(tf.matMul(meanWeights([1, samples]), squaredGradients), [outUnits]) as tf.Tensor1D;
-      return { kernel, bias };
-    }
-    const squaredGradientsTransposed = transposeMatrix(squaredGradients);
-    const kernel = tf.div(transposeMatrix(tf.matMul(squaredGradientsTransposed, squaredInputs)), samples) as tf.Tensor2D;
-    const bias = tf.reshape(tf.matMul(squaredGradientsTransposed, meanWeights([samples, 1])), [outUnits]) as tf.Tensor1D;
+    // vs 43 ms), and a mean over axis 0 transposes too (3.5 ms for [1024,400]). So X² is transposed
+    // (transposedProduct: cheaper than the other order even for a narrow layer, since XNNPACK packs
+    // the right operand per tensor), and the bias mean is a product with a 1/N row on the same
+    // right operand, which XNNPACK has packed already.
+    const kernel = tf.div(transposedProduct(squaredInputs, squaredGradients), samples) as tf.Tensor2D;
+    const meanRow = tf.fill([1, samples], 1 / samples) as tf.Tensor2D;
+    const bias = tf.reshape(tf.matMul(meanRow, squaredGradients), [outputGradients.shape[1]]) as tf.Tensor1D;
     return { kernel, bias };
   });
 }
