@@ -28,4 +28,5 @@ export type {
 } from './training-data.js';
 export { addMany } from './backends/add-many.js';
 export { productWithTransposed, transposedProduct, transposeMatrix } from './backends/transpose-matrix.js';
+export { fusedAdam, FusedAdamOptimizer } from './optimizers/fused-adam.js';
 export { cacheVariablesOnHost } from './backends/host-copies.js';

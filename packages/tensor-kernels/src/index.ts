@@ -27,3 +27,4 @@ export type {
 export { cacheVariablesOnHost } from './backends/host-copies.js';
 export { addMany } from './backends/add-many.js';
 export { productWithTransposed, transposedProduct, transposeMatrix } from './backends/transpose-matrix.js';
+export { fusedAdam, FusedAdamOptimizer } from './optimizers/fused-adam.js';

@@ -1,0 +1,22 @@
+import initWabt from 'wabt';
+
+const FEATURES = { simd: true, threads: true };
+const MEMORY_IMPORT = '(import "env" "memory" (memory 1))';
+
+/** The binary of a WebAssembly text module (SIMD and threads enabled), as wabt writes it. */
+export async function compileWat(source) {
+  const wabt = await initWabt();
+  const module = wabt.parseWat('adam-step.wat', source, FEATURES);
+  try {
+    module.validate(FEATURES);
+    return module.toBinary({ log: false, write_debug_names: false }).buffer;
+  } finally {
+    module.destroy();
+  }
+}
+
+/** The module importing shared memory instead (every page a 32-bit heap can have: tfjs's threaded heap may grow to 4 GB). */
+export function sharedMemoryVariant(source) {
+  if (!source.includes(MEMORY_IMPORT)) throw new Error(`expected the memory import ${MEMORY_IMPORT}`);
+  return source.replace(MEMORY_IMPORT, '(import "env" "memory" (memory 1 65536 shared))');
+}
