@@ -36,47 +36,31 @@ describe.each(['wasm', 'cpu'] as const)('transposeMatrix on %s', (backend) => {
     tf.dispose([matrix, transposed]);
   });
 
-  // A narrow layer (400 → 10) and a wide one (432 → 400), as the dense op's weight gradients.
+  // Weight gradients xᵀ · dz (a narrow layer and a wide one) and input gradients dz · kernelᵀ (a wide
+  // layer, the transposed order on wasm, and a narrow one, the plain order).
   it.each([
-    [128, 400, 10],
-    [128, 432, 400],
-  ])('transposedProduct of [%i, %i] and [·, %i] is xᵀ · y, bit for bit the plain route', async (rows, inputs, outputs) => {
+    ['transposedProduct', [128, 400], [128, 10]],
+    ['transposedProduct', [128, 432], [128, 400]],
+    ['productWithTransposed', [128, 400], [400, 400]],
+    ['productWithTransposed', [128, 10], [400, 10]],
+  ] as const)('%s of %j and %j is bit for bit the plain route, and a float64 loop', async (name, xShape, yShape) => {
     await initBackend({ backends: backend });
-    const [xValues, yValues] = [seededValues(rows * inputs, 1), seededValues(rows * outputs, 2)];
-    const [x, y] = [tf.tensor2d(xValues, [rows, inputs]), tf.tensor2d(yValues, [rows, outputs])];
-    const product = transposedProduct(x, y);
-    const plain = tf.matMul(tf.transpose(x), y);
-    expect(product.shape).toEqual([inputs, outputs]);
+    const [xValues, yValues] = [seededValues(xShape[0] * xShape[1], 1), seededValues(yShape[0] * yShape[1], 2)];
+    const [x, y] = [tf.tensor2d(xValues, [...xShape]), tf.tensor2d(yValues, [...yShape])];
+    const weightGradient = name === 'transposedProduct';
+    const product = (weightGradient ? transposedProduct : productWithTransposed)(x, y);
+    const plain = weightGradient ? tf.matMul(tf.transpose(x), y) : tf.matMul(x, tf.transpose(y));
     expect(product.dataSync()).toEqual(plain.dataSync());
-    // And against a float64 loop.
-    const values = product.dataSync();
-    for (let input = 0; input < inputs; input++)
-      for (let output = 0; output < outputs; output++) {
-        let sum = 0;
-        for (let row = 0; row < rows; row++) sum += xValues[row * inputs + input]! * yValues[row * outputs + output]!;
-        expect(Math.abs(values[input * outputs + output]! - sum)).toBeLessThan(1e-4);
-      }
-    tf.dispose([x, y, product, plain]);
-  });
-
-  // dz · kernelᵀ: a wide layer (400 → 400 at 128 rows, the transposed order on wasm) and a narrow
-  // one (400 → 10, the plain order).
-  it.each([
-    [128, 400, 400],
-    [128, 10, 400],
-  ])('productWithTransposed of [%i, %i] and [%i, ·] is x · yᵀ, bit for bit the plain route', async (rows, inner, columns) => {
-    await initBackend({ backends: backend });
-    const [xValues, yValues] = [seededValues(rows * inner, 5), seededValues(columns * inner, 6)];
-    const [x, y] = [tf.tensor2d(xValues, [rows, inner]), tf.tensor2d(yValues, [columns, inner])];
-    const product = productWithTransposed(x, y);
-    const plain = tf.matMul(x, tf.transpose(y));
+    // xᵀ · y or x · yᵀ element by element: a, b index the two operands as the product reads them.
+    const [rows, columns, inner] = weightGradient ? [xShape[1], yShape[1], xShape[0]] : [xShape[0], yShape[0], xShape[1]];
+    const a = (row: number, k: number) => (weightGradient ? xValues[k * rows + row]! : xValues[row * inner + k]!);
+    const b = (k: number, column: number) => (weightGradient ? yValues[k * columns + column]! : yValues[column * inner + k]!);
     expect(product.shape).toEqual([rows, columns]);
-    expect(product.dataSync()).toEqual(plain.dataSync());
     const values = product.dataSync();
     for (let row = 0; row < rows; row++)
       for (let column = 0; column < columns; column++) {
         let sum = 0;
-        for (let k = 0; k < inner; k++) sum += xValues[row * inner + k]! * yValues[column * inner + k]!;
+        for (let k = 0; k < inner; k++) sum += a(row, k) * b(k, column);
         expect(Math.abs(values[row * columns + column]! - sum)).toBeLessThan(1e-4);
       }
     tf.dispose([x, y, product, plain]);
