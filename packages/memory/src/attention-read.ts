@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { normalizeRows, normalizeRowsGradient, softmaxGradient } from '@holomind/tensor-kernels';
 
 // Smallest norm a cosine similarity divides by, as memoryAttention's composite route uses.
 const COSINE_EPSILON = 1e-8;
@@ -42,7 +43,9 @@ export function buildReadLayout(
   let layout: ReadLayout | undefined;
   tf.tidy(() => {
     // The similarity's scale is folded into the keys: scores and the query's gradient both take it.
-    const byHead = headsFirst(tf.mul(cosine ? normalize(keys).normalized : keys, scale) as tf.Tensor3D);
+    const byHead = headsFirst(
+      (cosine ? normalizeRows(keys, COSINE_EPSILON, scale).normalized : tf.mul(keys, scale)) as tf.Tensor3D,
+    );
     const valuesByHead = headsFirst(values);
     layout = {
       keys: tf.keep(byHead),
@@ -58,12 +61,6 @@ export function buildReadLayout(
 /** Releases a {@link ReadLayout}. */
 export function disposeReadLayout(layout: ReadLayout | undefined): void {
   if (layout) tf.dispose([layout.keys, layout.keysTransposed, layout.values, layout.valuesTransposed, layout.emptyScore]);
-}
-
-// x / max(|x|, ε) along the last axis, and the clamped norm [.., 1].
-function normalize<T extends tf.Tensor>(x: T): { normalized: T; norm: T } {
-  const norm = tf.maximum(tf.sqrt(tf.sum(tf.square(x), -1, true)), COSINE_EPSILON) as T;
-  return { normalized: tf.div(x, norm) as T, norm };
 }
 
 /**
@@ -92,14 +89,13 @@ export function attentionRead<Q extends tf.Tensor2D | tf.Tensor3D>(
   let layout: ReadLayout | undefined;
   const forward = (q: tf.Tensor) => {
     layout = layoutOf();
-    const { normalized, norm } = options.cosine ? normalize(q) : { normalized: q, norm: undefined };
-    const queryByHead = swapHeads(normalized); // [H, B, d]
-    let scores = tf.matMul(queryByHead, layout.keysTransposed); // [H, B, M], scaled through the keys
+    const { normalized, norm } = options.cosine ? normalizeRows(q, COSINE_EPSILON) : { normalized: q, norm: undefined };
+    let scores = tf.matMul(swapHeads(normalized), layout.keysTransposed); // [H, B, M], scaled through the keys
     if (layout.emptyScore) scores = tf.add(scores, layout.emptyScore);
     const attention = tf.softmax(scores);
     options.onWeights?.(swapHeads(attention) as Q);
     const output = swapHeads(tf.matMul(attention, layout.values)) as Q; // [B, H, dv]
-    return { output, attention, normalized: queryByHead, norm };
+    return { output, attention, normalized, norm };
   };
   if (!tf.engine().isTapeOn()) {
     return tf.tidy(() => forward(query).output);
@@ -111,16 +107,12 @@ export function attentionRead<Q extends tf.Tensor2D | tf.Tensor3D>(
     return {
       value: output,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [w, queryByHead, queryNorm] = saved as [tf.Tensor, tf.Tensor?, tf.Tensor?];
+        const [w, normalized, queryNorm] = saved as [tf.Tensor, tf.Tensor?, tf.Tensor?];
         const { keys, valuesTransposed } = layout!;
         const dWeights = tf.matMul(swapHeads(dy as tf.Tensor), valuesTransposed); // [H, B, M]
-        const dScores = tf.mul(w, tf.sub(dWeights, tf.sum(tf.mul(w, dWeights), -1, true)));
-        const dNormalized = tf.matMul(dScores, keys); // [H, B, d], scaled through the keys
-        if (!queryByHead || !queryNorm) return swapHeads(dNormalized);
-        // Where the norm was clamped the normalisation is x / ε, whose derivative has no projection.
-        const unclamped = tf.cast(tf.greater(queryNorm, COSINE_EPSILON), 'float32');
-        const radial = tf.mul(tf.mul(queryByHead, tf.sum(tf.mul(queryByHead, dNormalized), -1, true)), swapHeads(unclamped));
-        return tf.div(swapHeads(tf.sub(dNormalized, radial)), queryNorm);
+        const dNormalized = swapHeads(tf.matMul(softmaxGradient(w, dWeights), keys)); // [B, H, d], scaled through the keys
+        if (!normalized || !queryNorm) return dNormalized;
+        return normalizeRowsGradient(normalized, dNormalized, queryNorm, COSINE_EPSILON);
       },
     };
   });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { memoryAttention, transposeMatrix } from '@holomind/tensor-kernels';
+import { memoryAttention, trackReadWeights, transposeMatrix } from '@holomind/tensor-kernels';
 import { MemoryError } from './errors.js';
 import { resolveMemoryOptions, type ExternalMemoryOptions, type ResolvedMemoryOptions } from './memory-options.js';
 import {
@@ -461,13 +461,20 @@ export class ExternalMemory {
     const { heads, usageDecay, hitThreshold } = this.options;
     const slots = weights.shape[weights.rank - 1]!;
     const rows = weights.size / slots;
+    const byRow = (weights.rank === 2 ? weights : tf.reshape(weights, [rows, slots])) as tf.Tensor2D;
+    if (heads === 1) {
+      // One pass over the weights on wasm (tensor-kernels' trackReadWeights), else its tfjs ops.
+      const tracked = trackReadWeights(this.usage, this.hits, byRow, usageDecay, hitThreshold);
+      this.usage.assign(tracked.usage);
+      this.hits.assign(tracked.hits);
+      return;
+    }
     // Σ_b mean_h w as a sum over the last axis of the transpose: tfjs-backend-wasm sums over a leading
     // axis through its slow transpose of 128·k rows, and a product with a row of 1/H packs w anew
     // (measured on [128, 256], one wasm thread: 92 µs against 60 µs; the same sums, bit for bit).
-    const byRow = (weights.rank === 2 ? weights : tf.reshape(weights, [rows, slots])) as tf.Tensor2D;
-    const readWeight = tf.sum(transposeMatrix(heads === 1 ? byRow : (tf.mul(byRow, 1 / heads) as tf.Tensor2D)), 1);
+    const readWeight = tf.sum(transposeMatrix(tf.mul(byRow, 1 / heads) as tf.Tensor2D), 1);
     this.usage.assign(tf.add(tf.mul(this.usage, usageDecay), readWeight));
-    const sharpest = heads === 1 ? tf.max(byRow, 1) : tf.mean(tf.max(weights, 2), 1); // [B]
+    const sharpest = tf.mean(tf.max(weights, 2), 1); // [B]
     this.hits.assign(tf.add(this.hits, tf.sum(tf.cast(tf.greaterEqual(sharpest, hitThreshold), 'int32'))));
   }
 

@@ -29,4 +29,5 @@ export type {
 export { addMany } from './backends/add-many.js';
 export { productWithTransposed, transposedProduct, transposeMatrix } from './backends/transpose-matrix.js';
 export { fusedAdam, FusedAdamOptimizer } from './optimizers/fused-adam.js';
+export { normalizeRows, normalizeRowsGradient, softmaxGradient, trackReadWeights } from './attention/read-ops.js';
 export { cacheVariablesOnHost } from './backends/host-copies.js';

@@ -28,3 +28,4 @@ export { cacheVariablesOnHost } from './backends/host-copies.js';
 export { addMany } from './backends/add-many.js';
 export { productWithTransposed, transposedProduct, transposeMatrix } from './backends/transpose-matrix.js';
 export { fusedAdam, FusedAdamOptimizer } from './optimizers/fused-adam.js';
+export { normalizeRows, normalizeRowsGradient, softmaxGradient, trackReadWeights } from './attention/read-ops.js';

@@ -1,11 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seededValues, tensorsLeakedBy } from '@holomind/testing';
 import { disposeBackend, initBackend } from '../init-backend.js';
-// @ts-expect-error a plain JavaScript build script, without types
-import { compileWat, sharedMemoryVariant } from '../../scripts/wat.mjs';
-import { ADAM_STEP_SHARED_WASM, ADAM_STEP_WASM } from './adam-step-wasm.js';
 import { fusedAdam } from './fused-adam.js';
 
 afterAll(disposeBackend);
@@ -145,14 +141,5 @@ describe('fusedAdam on the threaded wasm build (its heap is shared memory)', () 
     tf.dispose([...fused, ...gradients.filter((gradient): gradient is tf.Tensor => gradient !== null)]);
     optimizer.dispose();
     await disposeBackend();
-  });
-});
-
-describe('adam-step-wasm.ts', () => {
-  it('holds the bytes that adam-step.wat compiles to (run `pnpm run compile:wat` after editing the .wat)', async () => {
-    const source = await readFile(new URL('./adam-step.wat', import.meta.url), 'utf8');
-    const base64 = async (text: string) => Buffer.from((await compileWat(text)) as Uint8Array).toString('base64');
-    expect(await base64(source)).toBe(ADAM_STEP_WASM);
-    expect(await base64(sharedMemoryVariant(source) as string)).toBe(ADAM_STEP_SHARED_WASM);
   });
 });

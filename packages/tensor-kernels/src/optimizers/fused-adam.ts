@@ -1,13 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { heapTensor, wasmHeap, type HeapModule } from '../backends/wasm-heap.js';
 import { ADAM_STEP_SHARED_WASM, ADAM_STEP_WASM } from './adam-step-wasm.js';
-
-/** What a step reads and writes of tfjs-backend-wasm 4.22's internals (checked before each use). */
-interface WasmBackendInternals {
-  // The heap: the instance's own memory, or (threaded build) the shared memory the glue created.
-  wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown };
-  dataIdMap?: { get(dataId: object): { memoryOffset: number | null } | undefined };
-  makeOutput?(shape: number[], dtype: 'float32'): tf.TensorInfo;
-}
 
 /** tf.AdamOptimizer's private state, which {@link FusedAdamOptimizer} updates as tfjs does. */
 interface AdamState {
@@ -22,8 +15,7 @@ type AdamStepFunction = (...args: number[]) => void;
 /** What `applyGradients` takes: gradients by variable name, or as `{ name, tensor }` pairs. */
 type VariableGradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
 
-// One instance of the step module per wasm heap (a backend re-created after disposeBackend has a new one).
-const instances = new WeakMap<WebAssembly.Memory, AdamStepFunction | null>();
+const ADAM_STEP: HeapModule = { plain: ADAM_STEP_WASM, shared: ADAM_STEP_SHARED_WASM };
 
 /**
  * Adam exactly as `tf.train.adam` (same arithmetic in the same order, each op rounded to float32;
@@ -101,11 +93,8 @@ type HeapStep = (
 // not as 4.22 has them, or a gradient that is not a float32 tensor of its variable's size (tfjs's own
 // ops then take the whole step).
 function heapStep(variableGradients: VariableGradients): HeapStep | undefined {
-  if (tf.getBackend() !== 'wasm') return undefined;
-  const backend = tf.backend() as unknown as WasmBackendInternals;
-  const { dataIdMap, makeOutput } = backend;
-  const memory = backend.wasm?.asm?.memory ?? backend.wasm?.wasmMemory;
-  if (!dataIdMap || !makeOutput || !(memory instanceof WebAssembly.Memory)) return undefined;
+  const heap = wasmHeap();
+  if (!heap) return undefined;
   const gradients = Array.isArray(variableGradients)
     ? variableGradients.map(({ name, tensor }) => [name, tensor] as const)
     : Object.entries(variableGradients);
@@ -113,14 +102,15 @@ function heapStep(variableGradients: VariableGradients): HeapStep | undefined {
     const value = tf.engine().registeredVariables[name];
     if (gradient == null) continue;
     if (!value || value.dtype !== 'float32' || gradient.dtype !== 'float32' || gradient.size !== value.size) return undefined;
+    if (heap.offset(gradient) === undefined || heap.offset(value) === undefined) return undefined;
   }
-  const adamStep = stepFunction(memory);
+  const adamStep = heap.exports(ADAM_STEP)?.adamStep as AdamStepFunction | undefined;
   if (!adamStep) return undefined;
-  const offset = (tensor: tf.TensorInfo) => dataIdMap.get(tensor.dataId)!.memoryOffset!;
+  const offset = (tensor: tf.TensorInfo) => heap.offset(tensor)!;
   return (value, gradient, firstMoment, secondMoment, constants) => {
     // Every output is a new tensor (as tfjs's ops give): XNNPACK caches packed weights by tensor, so
     // a variable's data must never change in place.
-    const outputs = [value, firstMoment, secondMoment].map((tensor) => makeOutput.call(backend, tensor.shape, 'float32'));
+    const outputs = [value, firstMoment, secondMoment].map((tensor) => heap.output(tensor.shape));
     adamStep(
       offset(value),
       offset(gradient),
@@ -130,30 +120,6 @@ function heapStep(variableGradients: VariableGradients): HeapStep | undefined {
       value.size,
       ...constants,
     );
-    return outputs.map((info) => tf.engine().makeTensorFromTensorInfo(info)) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    return outputs.map((info) => heapTensor(info)) as [tf.Tensor, tf.Tensor, tf.Tensor];
   };
-}
-
-function stepFunction(memory: WebAssembly.Memory): AdamStepFunction | undefined {
-  let adamStep = instances.get(memory);
-  if (adamStep === undefined) {
-    try {
-      // The threaded build's heap is shared memory, which only a module declaring it so may import.
-      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const bytes = decodeBase64(shared ? ADAM_STEP_SHARED_WASM : ADAM_STEP_WASM);
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-      adamStep = instance.exports.adamStep as AdamStepFunction;
-    } catch {
-      adamStep = null; // no WebAssembly SIMD here: tfjs's ops, from now on
-    }
-    instances.set(memory, adamStep);
-  }
-  return adamStep ?? undefined;
-}
-
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
-  return bytes;
 }
