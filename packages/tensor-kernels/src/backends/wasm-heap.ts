@@ -18,7 +18,7 @@ export interface HeapModule {
 /**
  * Kernels of our own over tensors on the tfjs-backend-wasm heap, for element-wise chains where each
  * tfjs op would be a kernel call (~5-10 µs inside a training step, however small the tensor) and a
- * pass over memory. Obtained per call with {@link wasmHeap}: the heap moves when it grows.
+ * pass over memory. Offsets stay valid while the heap grows (its buffer changes, addresses do not).
  */
 export interface WasmHeap {
   /** The byte offset of a tensor's values, or undefined when they are not on this heap. */
@@ -32,13 +32,22 @@ export interface WasmHeap {
 // One instance of each module per heap (a backend re-created after disposeBackend has a new one).
 const instances = new WeakMap<WebAssembly.Memory, Map<HeapModule, WebAssembly.Exports | null>>();
 
+// One WasmHeap per backend instance (a backend re-created after disposeBackend gets its own).
+const heaps = new WeakMap<object, WasmHeap | null>();
+
 /** The wasm backend's heap, or undefined on another backend or where 4.22's internals are not as read here. */
 export function wasmHeap(): WasmHeap | undefined {
   if (tf.getBackend() !== 'wasm') return undefined;
-  const backend = tf.backend() as unknown as WasmBackendInternals;
+  const backend = tf.backend();
+  let heap = heaps.get(backend);
+  if (heap === undefined) heaps.set(backend, (heap = heapOf(backend as unknown as WasmBackendInternals)));
+  return heap ?? undefined;
+}
+
+function heapOf(backend: WasmBackendInternals): WasmHeap | null {
   const { dataIdMap, makeOutput } = backend;
   const memory = backend.wasm?.asm?.memory ?? backend.wasm?.wasmMemory;
-  if (!dataIdMap || !makeOutput || !(memory instanceof WebAssembly.Memory)) return undefined;
+  if (!dataIdMap || !makeOutput || !(memory instanceof WebAssembly.Memory)) return null;
   return {
     offset: (tensor) => dataIdMap.get(tensor.dataId)?.memoryOffset ?? undefined,
     output: (shape, dtype = 'float32') => makeOutput.call(backend, shape, dtype),
