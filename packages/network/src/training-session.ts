@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ExternalMemory } from '@holomind/memory';
 import { SeededRandom } from '@holomind/core';
+import { gatherRows } from '@holomind/tensor-kernels';
 import { NetworkError } from './errors.js';
 import { createOptimizer, type ResolvedTrainOptions, type TaskData, type TrainResult } from './training-options.js';
 
@@ -135,6 +136,10 @@ export class Inputs {
 
   /** [rows, ...inputShape] of the given examples. */
   batch(rows: Int32Array): tf.Tensor {
+    // Float32 and int32 rows go straight into the batch tensor (on wasm without a JavaScript copy).
+    if (this.values instanceof Float32Array || this.values instanceof Int32Array) {
+      return gatherRows(this.values, this.shape.slice(1), rows);
+    }
     const { rowSize } = this;
     const values = new (this.values.constructor as new (length: number) => tf.TypedArray)(rows.length * rowSize);
     rows.forEach((row, index) => values.set(this.values.subarray(row * rowSize, (row + 1) * rowSize), index * rowSize));

@@ -25,6 +25,8 @@ export interface WasmHeap {
   offset(tensor: tf.TensorInfo): number | undefined;
   /** A new uninitialised tensor on the heap, for a kernel to fill. */
   output(shape: number[], dtype?: 'float32' | 'int32'): tf.TensorInfo;
+  /** A view of a float32 or int32 tensor's values on the heap; valid until the next allocation (the heap may grow). */
+  view(tensor: tf.TensorInfo): Float32Array | Int32Array;
   /** The exports of `module` instantiated over this heap (once per heap), or undefined without WebAssembly SIMD. */
   exports(module: HeapModule): WebAssembly.Exports | undefined;
 }
@@ -51,6 +53,13 @@ function heapOf(backend: WasmBackendInternals): WasmHeap | null {
   return {
     offset: (tensor) => dataIdMap.get(tensor.dataId)?.memoryOffset ?? undefined,
     output: (shape, dtype = 'float32') => makeOutput.call(backend, shape, dtype),
+    view: (tensor) => {
+      const size = tensor.shape.reduce((product, extent) => product * extent, 1);
+      const offset = dataIdMap.get(tensor.dataId)!.memoryOffset!;
+      return tensor.dtype === 'int32'
+        ? new Int32Array(memory.buffer, offset, size)
+        : new Float32Array(memory.buffer, offset, size);
+    },
     exports: (module) => instantiate(memory, module),
   };
 }

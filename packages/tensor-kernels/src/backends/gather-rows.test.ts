@@ -1,0 +1,36 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectErrorCode, seededValues, tensorsLeakedBy } from '@holomind/testing';
+import { TensorKernelsError } from '../errors.js';
+import { disposeBackend, initBackend } from '../init-backend.js';
+import { gatherRows } from './gather-rows.js';
+
+afterAll(disposeBackend);
+
+describe.each(['wasm', 'cpu'] as const)('gatherRows on %s', (backend) => {
+  it('gives the chosen rows, in the order asked (repeats included), as float32 or int32 tensors', async () => {
+    await initBackend({ backends: backend });
+    const floats = seededValues(6 * 2 * 3, 1); // six rows of [2, 3]
+    const ints = Int32Array.from(floats, (value) => Math.round(value * 1000));
+    const rows = Int32Array.of(5, 0, 3, 3);
+    for (const values of [floats, ints]) {
+      const batch = gatherRows(values, [2, 3], rows);
+      expect(batch.shape).toEqual([4, 2, 3]);
+      expect(batch.dtype).toBe(values instanceof Int32Array ? 'int32' : 'float32');
+      const expected = Array.from(rows).flatMap((row) => Array.from(values.subarray(row * 6, (row + 1) * 6)));
+      expect(Array.from(batch.dataSync())).toEqual(expected);
+      batch.dispose();
+    }
+    expect(await tensorsLeakedBy(() => gatherRows(floats, [6], [1, 2]).dispose())).toBe(0);
+  });
+
+  it('refuses a row outside the array, naming it', async () => {
+    await initBackend({ backends: backend });
+    const values = new Float32Array(12);
+    const before = tf.memory().numTensors;
+    const error = await expectErrorCode((async () => gatherRows(values, [4], [0, 3]))(), TensorKernelsError, 'INVALID_ARGUMENT');
+    expect(error.message).toContain('rows[1] is 3');
+    expect(error.message).toContain('[0, 3)');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

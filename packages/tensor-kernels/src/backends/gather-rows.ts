@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { TensorKernelsError } from '../errors.js';
+import { heapTensor, wasmHeap } from './wasm-heap.js';
+
+/**
+ * Rows `rows` of a host array of rows of `rowShape` as a new tensor [rows.length, ...rowShape]: a
+ * training batch cut from a data set held in JavaScript. On wasm the rows are copied straight into
+ * the tensor on tfjs's heap; elsewhere into a new array that `tf.tensor` takes. Building the batch in
+ * a new JavaScript array first costs more than the copy on machines where fresh memory is slow to
+ * touch: on the project's VM a new 400 KB Float32Array (a batch of 128 MNIST digits) took ~160 µs
+ * before its first write, the rows' copy ~16 µs.
+ */
+export function gatherRows<T extends Float32Array | Int32Array>(
+  values: T,
+  rowShape: readonly number[],
+  rows: ArrayLike<number>,
+): tf.Tensor {
+  const rowSize = rowShape.reduce((product, extent) => product * extent, 1);
+  const count = values.length / rowSize;
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index]!;
+    if (!Number.isInteger(row) || row < 0 || row >= count) {
+      throw new TensorKernelsError(
+        'INVALID_ARGUMENT',
+        `gatherRows: rows[${index}] is ${row}, but the array holds ${count} rows of ${rowSize} values; pass row indices in [0, ${count}).`,
+      );
+    }
+  }
+  const shape = [rows.length, ...rowShape];
+  const dtype = values instanceof Int32Array ? 'int32' : 'float32';
+  const heap = wasmHeap();
+  if (heap) {
+    const output = heap.output(shape, dtype);
+    copyRows(values, rowSize, rows, heap.view(output));
+    return heapTensor(output);
+  }
+  const target = (dtype === 'int32' ? new Int32Array(rows.length * rowSize) : new Float32Array(rows.length * rowSize)) as T;
+  copyRows(values, rowSize, rows, target);
+  return tf.tensor(target, shape, dtype);
+}
+
+function copyRows(
+  values: Float32Array | Int32Array,
+  rowSize: number,
+  rows: ArrayLike<number>,
+  target: Float32Array | Int32Array,
+) {
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index]!;
+    target.set(values.subarray(row * rowSize, (row + 1) * rowSize), index * rowSize);
+  }
+}
