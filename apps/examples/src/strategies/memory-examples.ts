@@ -74,23 +74,14 @@ export function drawsByColumn(draws: readonly EpisodeSample[], columnOf: (taskIn
   return groups;
 }
 
-/** Inputs [Σ rows, inputSize] of the given rows of each draw, concatenated in draw order. */
-export function inputsOfRows(draws: readonly EpisodeSample[], rowsPerDraw: readonly number[][], inputSize: number): Float32Array {
-  const inputs = new Float32Array(rowsPerDraw.reduce((sum, rows) => sum + rows.length, 0) * inputSize);
+/** The memory slots of the given rows of each draw, concatenated in draw order. */
+export function slotsOfRows(draws: readonly EpisodeSample[], rowsPerDraw: readonly number[][]): Int32Array {
+  const slots = new Int32Array(rowsPerDraw.reduce((sum, rows) => sum + rows.length, 0));
   let offset = 0;
   rowsPerDraw.forEach((rows, index) => {
-    const source = draws[index]!.inputs;
-    if (rows.length === draws[index]!.tasks.length) {
-      // Every row of the draw, in order (one column, as in class-IL): one copy.
-      inputs.set(source, offset);
-    } else {
-      rows.forEach((row, position) =>
-        inputs.set(source.subarray(row * inputSize, (row + 1) * inputSize), offset + position * inputSize),
-      );
-    }
-    offset += rows.length * inputSize;
+    for (const row of rows) slots[offset++] = draws[index]!.slots[row]!;
   });
-  return inputs;
+  return slots;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { EpisodeSample, EpisodicMemory } from '@holomind/memory';
 import type { StrategyPart, StrategyState, TaskContext } from './continual-strategy.js';
 import {
   drawsByColumn,
-  inputsOfRows,
+  slotsOfRows,
   memoryFromState,
   memoryMetrics,
   memoryToState,
@@ -55,9 +55,10 @@ export class ReplayPart implements StrategyPart {
     const { kind, alpha, beta } = this.options;
     return () => {
       const count = Math.min(this.options.replayBatch, this.memory.size);
-      const first = this.memory.sample(count);
+      // The draws' inputs go to the network as tensors taken straight from the memory (inputsOf).
+      const first = this.memory.sample(count, { inputs: false });
       if (kind === 'er') return this.replayLoss(context, [{ sample: first, kind: 'labels', weight: 1 }]);
-      const second = this.memory.sample(count);
+      const second = this.memory.sample(count, { inputs: false });
       return this.replayLoss(context, [
         { sample: first, kind: 'logits', weight: alpha },
         { sample: second, kind: 'labels', weight: beta },
@@ -91,15 +92,12 @@ export class ReplayPart implements StrategyPart {
    * Σ_g n_g/n · mean_g((z − z_stored)²) over n_g·w_g entries.
    */
   private replayLoss(context: TaskContext, terms: readonly ReplayTerm[]): tf.Scalar {
-    const { inputSize, logitSize } = this.memory.options;
+    const { logitSize } = this.memory.options;
     const draws = terms.map(({ sample }) => sample);
     const labelsOf = terms.map(({ sample, kind }) => (kind === 'labels' ? targetLabels(context.tasks, sample) : undefined));
     const parts: tf.Scalar[] = [];
     for (const [column, rowsPerDraw] of drawsByColumn(draws, context.columnOf)) {
-      const inputs = tf.tensor2d(inputsOfRows(draws, rowsPerDraw, inputSize), [
-        rowsPerDraw.reduce((sum, rows) => sum + rows.length, 0),
-        inputSize,
-      ]);
+      const inputs = this.memory.inputsOf(slotsOfRows(draws, rowsPerDraw));
       const logits = context.network.forward(inputs, column);
       inputs.dispose();
       const width = logits.shape[1];

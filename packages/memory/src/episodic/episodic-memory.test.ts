@@ -171,6 +171,38 @@ describe('EpisodicMemory replay', () => {
     expect(memory.stats()).toMatchObject({ replayHits: 8, samples: 1, size: 20, fill: 1 });
   });
 
+  it.each(['cpu', 'wasm'] as const)(
+    'draws the same examples without copying inputs ({ inputs: false }) and gives them by slot as a tensor (inputsOf, %s)',
+    async (backend) => {
+      await initBackend({ backends: backend });
+      const make = () => {
+        const memory = new EpisodicMemory({ ...base, budget: 20, logitSize: 2, seed: 5 });
+        memory.write(
+          batchOf(
+            Array.from({ length: 20 }, (_, i) => i % 10),
+            0,
+            3,
+            0,
+            { logits: new Float32Array(40).fill(1) },
+          ),
+        );
+        return memory;
+      };
+      const [copied, lean] = [make().sample(6), make().sample(6, { inputs: false })];
+      expect(lean.inputs.length).toBe(0);
+      expect(lean.slots).toEqual(copied.slots);
+      expect(lean.labels).toEqual(copied.labels);
+      expect(lean.logits).toEqual(copied.logits);
+      const memory = make();
+      const inputs = memory.inputsOf(copied.slots);
+      expect(inputs.shape).toEqual([6, 3]);
+      expect(inputs.dataSync()).toEqual(copied.inputs);
+      inputs.dispose();
+      expect(codeOf(() => memory.inputsOf([0, 20]))).toBe('INVALID_OPTION');
+      await initBackend({ backends: 'cpu' });
+    },
+  );
+
   it('sampleTensors makes tensors the caller owns and leaks nothing else', async () => {
     const memory = new EpisodicMemory({ ...base, logitSize: 10 });
     memory.write(batchOf([1, 2, 3], 0, 3, 0, { logits: new Float32Array(30) }));

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeValue, SeededRandom } from '@holomind/core';
+import { gatherRows } from '@holomind/tensor-kernels';
 import { MemoryError } from '../errors.js';
 import { resolveEpisodicOptions, type EpisodicMemoryOptions, type ResolvedEpisodicOptions } from './episodic-options.js';
 import { checkEpisodicState, EPISODIC_STATE_FORMAT, type EpisodicMemoryState } from './episodic-state.js';
@@ -34,7 +35,7 @@ export interface EpisodicWriteResult {
 
 /** Stored examples drawn by {@link EpisodicMemory.sample}. */
 export interface EpisodeSample {
-  /** [n, inputSize]. */
+  /** [n, inputSize]; empty when drawn with `{ inputs: false }` (take them as a tensor with `inputsOf(slots)`). */
   inputs: Float32Array;
   /** [n]. */
   labels: Int32Array;
@@ -181,8 +182,12 @@ export class EpisodicMemory {
     };
   }
 
-  /** `count` distinct stored examples, uniformly at random (seeded); copies. */
-  sample(count: number): EpisodeSample {
+  /**
+   * `count` distinct stored examples, uniformly at random (seeded); copies. With `{ inputs: false }`
+   * the same draw without a copy of the inputs (`inputs` empty): a training step that feeds them to
+   * a network takes them as a tensor with {@link inputsOf}, straight from the memory.
+   */
+  sample(count: number, options: { inputs?: boolean } = {}): EpisodeSample {
     if (!Number.isInteger(count) || count < 1 || count > this.filled) {
       throw new MemoryError(
         'REPLAY_BATCH_TOO_LARGE',
@@ -200,15 +205,32 @@ export class EpisodicMemory {
     const slots = order.slice(0, count);
     this.counters.samples++;
     this.counters.replayHits += count;
-    return this.gather(slots);
+    return this.gather(slots, options.inputs ?? true);
+  }
+
+  /**
+   * The stored inputs of `slots` (a sample's `slots`, or any filled slots), in that order, as a new
+   * tensor [slots.length, inputSize] the caller owns; on wasm copied straight onto tfjs's heap.
+   */
+  inputsOf(slots: ArrayLike<number>): tf.Tensor2D {
+    for (let index = 0; index < slots.length; index++) {
+      const slot = slots[index]!;
+      if (!Number.isInteger(slot) || slot < 0 || slot >= this.filled) {
+        throw new MemoryError(
+          'INVALID_OPTION',
+          `inputsOf: slots[${index}] is ${describeValue(slot)}, but the memory holds ${this.filled} examples (slots 0 to ${this.filled - 1}); pass slots from a sample.`,
+        );
+      }
+    }
+    return gatherRows(this.inputs, [this.options.inputSize], slots) as tf.Tensor2D;
   }
 
   /** {@link sample} as tensors the caller owns. */
   sampleTensors(count: number): EpisodeTensors {
-    const drawn = this.sample(count);
-    const { inputSize, logitSize } = this.options;
+    const drawn = this.sample(count, { inputs: false });
+    const { logitSize } = this.options;
     return {
-      inputs: tf.tensor2d(drawn.inputs, [count, inputSize]),
+      inputs: this.inputsOf(drawn.slots),
       labels: tf.tensor1d(drawn.labels, 'int32'),
       ...(logitSize > 0 ? { logits: tf.tensor2d(drawn.logits, [count, logitSize]) } : {}),
     };
@@ -255,18 +277,18 @@ export class EpisodicMemory {
     };
   }
 
-  private gather(slots: Int32Array): EpisodeSample {
+  private gather(slots: Int32Array, withInputs = true): EpisodeSample {
     const { inputSize, logitSize } = this.options;
     const count = slots.length;
     const sample: EpisodeSample = {
-      inputs: new Float32Array(count * inputSize),
+      inputs: new Float32Array(withInputs ? count * inputSize : 0),
       labels: new Int32Array(count),
       tasks: new Int32Array(count),
       logits: new Float32Array(count * logitSize),
       slots,
     };
     slots.forEach((slot, row) => {
-      sample.inputs.set(this.inputs.subarray(slot * inputSize, (slot + 1) * inputSize), row * inputSize);
+      if (withInputs) sample.inputs.set(this.inputs.subarray(slot * inputSize, (slot + 1) * inputSize), row * inputSize);
       sample.labels[row] = this.labels[slot]!;
       sample.tasks[row] = this.tasks[slot]!;
       if (logitSize > 0) sample.logits.set(this.logits.subarray(slot * logitSize, (slot + 1) * logitSize), row * logitSize);
