@@ -19,7 +19,7 @@ function rowsOf([rows, width]: [number, number], seed: number): Float32Array {
   const values = seededValues(rows * width, seed);
   for (let c = 0; c < width; c++) {
     if (rows > 1) values[width + c] = 0;
-    if (rows > 2) values[2 * width + c] *= 1e-10;
+    if (rows > 2) values[2 * width + c] = values[2 * width + c]! * 1e-10;
   }
   return values;
 }
@@ -79,7 +79,9 @@ describe.each(['wasm', 'cpu'] as const)('attention read ops on %s', (backend) =>
   it('softmaxGradient and trackReadWeights equal a float64 loop', async () => {
     await initBackend({ backends: backend });
     for (const [index, [rows, width]] of SHAPES.entries()) {
-      const weights = tf.tidy(() => tf.softmax(tf.mul(tf.tensor2d(seededValues(rows * width, index + 10), [rows, width]), 6)));
+      const weights = tf.tidy(
+        () => tf.softmax(tf.mul(tf.tensor2d(seededValues(rows * width, index + 10), [rows, width]), 6)) as tf.Tensor2D,
+      );
       const w = weights.dataSync();
       const dw = seededValues(rows * width, index + 20);
       const expectedGradient = new Float64Array(rows * width);
@@ -96,7 +98,7 @@ describe.each(['wasm', 'cpu'] as const)('attention read ops on %s', (backend) =>
       for (let r = 0; r < rows; r++) {
         let largest = -Infinity;
         for (let c = 0; c < width; c++) {
-          expectedUsage[c] += w[r * width + c]!;
+          expectedUsage[c] = expectedUsage[c]! + w[r * width + c]!;
           largest = Math.max(largest, w[r * width + c]!);
         }
         if (largest >= 0.3) expectedHits++;
