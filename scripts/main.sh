@@ -27,4 +27,9 @@ fi
 [[ -d /usr/include/node ]] && export npm_config_nodedir=/usr
 pnpm install --frozen-lockfile --reporter=silent
 pnpm build --output-logs=errors-only >/dev/null
+# glibc (2.35+) backs large allocations with transparent huge pages where the kernel offers them
+# on request (THP 'madvise', Debian's default): this VM takes ~3 µs per 4 KB page fault, and the
+# job's data arrays (MNIST's 70,000 digits as floats, their task splits) are hundreds of MB. The same
+# job took 19.2-19.8 s with it against 21.6 s without (the accuracies are the same to the last digit).
+export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.hugetlb=1"
 exec node apps/examples/dist/cli.js train --config apps/examples/main-job.yaml "$@"
