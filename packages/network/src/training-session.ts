@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ExternalMemory } from '@holomind/memory';
 import { SeededRandom } from '@holomind/core';
-import { gatherRows } from '@holomind/tensor-kernels';
+import { gatherRows, gatherTensorRows } from '@holomind/tensor-kernels';
 import { NetworkError } from './errors.js';
 import { createOptimizer, type ResolvedTrainOptions, type TaskData, type TrainResult } from './training-options.js';
 
@@ -102,57 +102,50 @@ class Labels {
   }
 }
 
-// The values of input tensors already read back, by tensor. Training runs once per epoch over the
-// same task tensor (the pipeline, resumeTraining), and tfjs-backend-wasm copies a read out of its
-// heap at ~0.35 GB/s (measured, one thread: 70-80 ms for 8,000 MNIST digits, ~8% of that MLP's
-// epoch). A tensor's values never change, so the copy stays right as long as the tensor lives; a
-// weak map lets both go together.
+// The values of input tensors already read back, by tensor (off wasm). Training runs once per epoch
+// over the same task tensor (the pipeline, resumeTraining); a tensor's values never change, so the
+// copy stays right as long as the tensor lives; a weak map lets both go together.
 const valuesRead = new WeakMap<tf.Tensor, tf.TypedArray>();
 
 /**
- * The task's inputs as one JavaScript array, read once per tensor: a batch is a copy of its rows.
- * (On wasm a `tf.slice` or gather of a large tensor reads the whole tensor each time, so batches
- * are never cut from the tensor itself.)
+ * The task's inputs, of which a batch is a copy of rows. On wasm the rows are copied from the
+ * tensor's own values on the heap (`gatherTensorRows`): nothing is read back, and the data set has
+ * no second copy in JavaScript (a read out of the heap ran at ~0.35 GB/s here: 70-80 ms for 8,000
+ * MNIST digits, ~110 ms for a Split MNIST task). Elsewhere the tensor is read once into a JavaScript
+ * array and batches are copies of its rows. (On wasm a `tf.slice` or `tf.gather` of a large tensor
+ * reads the whole tensor each time, so batches are never cut with them.)
  */
 export class Inputs {
-  private readonly rowSize: number;
-
   private constructor(
-    private readonly values: tf.TypedArray,
-    private readonly shape: number[],
-    private readonly dtype: tf.DataType,
-  ) {
-    this.rowSize = shape.slice(1).reduce((a, b) => a * b, 1);
-  }
+    private readonly source: tf.Tensor | Float32Array | Int32Array,
+    private readonly rowShape: number[],
+  ) {}
 
   static async from(inputs: tf.Tensor): Promise<Inputs> {
+    inputs.throwIfDisposed();
+    const rowShape = inputs.shape.slice(1);
+    if (tf.getBackend() === 'wasm' && (inputs.dtype === 'float32' || inputs.dtype === 'int32'))
+      return new Inputs(inputs, rowShape);
     let values = valuesRead.get(inputs);
-    if (values === undefined || inputs.isDisposed) {
-      values = (await inputs.data()) as tf.TypedArray; // a disposed tensor throws here, as it always did
+    if (values === undefined) {
+      values = (await inputs.data()) as tf.TypedArray;
       valuesRead.set(inputs, values);
     }
-    return new Inputs(values, inputs.shape, inputs.dtype);
+    return new Inputs(
+      values instanceof Float32Array || values instanceof Int32Array ? values : Float32Array.from(values),
+      rowShape,
+    );
   }
 
   /** [rows, ...inputShape] of the given examples. */
-  batch(rows: Int32Array): tf.Tensor {
-    // Float32 and int32 rows go straight into the batch tensor (on wasm without a JavaScript copy).
-    if (this.values instanceof Float32Array || this.values instanceof Int32Array) {
-      return gatherRows(this.values, this.shape.slice(1), rows);
-    }
-    const { rowSize } = this;
-    const values = new (this.values.constructor as new (length: number) => tf.TypedArray)(rows.length * rowSize);
-    rows.forEach((row, index) => values.set(this.values.subarray(row * rowSize, (row + 1) * rowSize), index * rowSize));
-    return tf.tensor(values, [rows.length, ...this.shape.slice(1)], this.dtype);
+  batch(rows: ArrayLike<number>): tf.Tensor {
+    const { source } = this;
+    return source instanceof tf.Tensor ? gatherTensorRows(source, rows) : gatherRows(source, this.rowShape, rows);
   }
 
-  /** [count, ...inputShape] of examples start .. start + count − 1, made from a view of the values read. */
+  /** [count, ...inputShape] of examples start .. start + count − 1. */
   range(start: number, count: number): tf.Tensor {
-    return tf.tensor(
-      this.values.subarray(start * this.rowSize, (start + count) * this.rowSize),
-      [count, ...this.shape.slice(1)],
-      this.dtype,
-    );
+    return this.batch(Int32Array.from({ length: count }, (_, index) => start + index));
   }
 }
 

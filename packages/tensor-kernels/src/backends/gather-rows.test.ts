@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { expectErrorCode, seededValues, tensorsLeakedBy } from '@holomind/testing';
 import { TensorKernelsError } from '../errors.js';
 import { disposeBackend, initBackend } from '../init-backend.js';
-import { gatherRows } from './gather-rows.js';
+import { gatherRows, gatherTensorRows } from './gather-rows.js';
 
 afterAll(disposeBackend);
 
@@ -32,5 +32,30 @@ describe.each(['wasm', 'cpu'] as const)('gatherRows on %s', (backend) => {
     expect(error.message).toContain('rows[1] is 3');
     expect(error.message).toContain('[0, 3)');
     expect(tf.memory().numTensors).toBe(before);
+  });
+  it('gatherTensorRows gives what tf.gather gives, on wasm without a kernel or a read back, and refuses a disposed source', async () => {
+    await initBackend({ backends: backend });
+    const floats = tf.tensor3d(seededValues(6 * 2 * 3, 2), [6, 2, 3]);
+    const ints = tf.tensor2d(
+      Int32Array.from({ length: 12 }, (_, i) => i * 7 - 20),
+      [6, 2],
+      'int32',
+    );
+    const rows = [4, 4, 0, 5];
+    for (const source of [floats, ints]) {
+      const [gathered, reference] = [gatherTensorRows(source, rows), tf.gather(source, rows)];
+      expect(gathered.shape).toEqual(reference.shape);
+      expect(gathered.dtype).toBe(source.dtype);
+      expect(gathered.dataSync()).toEqual(reference.dataSync());
+      tf.dispose([gathered, reference]);
+    }
+    const profile = await tf.profile(() => tf.dispose(gatherTensorRows(floats, rows)));
+    expect(profile.kernels.map(({ name }) => name)).toEqual(backend === 'wasm' ? [] : ['GatherV2']);
+    expect(await tensorsLeakedBy(() => gatherTensorRows(floats, [1]).dispose())).toBe(0);
+    await expectErrorCode((async () => gatherTensorRows(floats, [6]))(), TensorKernelsError, 'INVALID_ARGUMENT');
+    floats.dispose();
+    const error = await expectErrorCode((async () => gatherTensorRows(floats, [0]))(), TensorKernelsError, 'INVALID_ARGUMENT');
+    expect(error.message).toContain('was disposed');
+    ints.dispose();
   });
 });

@@ -16,16 +16,7 @@ export function gatherRows<T extends Float32Array | Int32Array>(
   rows: ArrayLike<number>,
 ): tf.Tensor {
   const rowSize = rowShape.reduce((product, extent) => product * extent, 1);
-  const count = values.length / rowSize;
-  for (let index = 0; index < rows.length; index++) {
-    const row = rows[index]!;
-    if (!Number.isInteger(row) || row < 0 || row >= count) {
-      throw new TensorKernelsError(
-        'INVALID_ARGUMENT',
-        `gatherRows: rows[${index}] is ${row}, but the array holds ${count} rows of ${rowSize} values; pass row indices in [0, ${count}).`,
-      );
-    }
-  }
+  checkRows(rows, values.length / rowSize, `the array holds ${values.length / rowSize} rows of ${rowSize} values`);
   const shape = [rows.length, ...rowShape];
   const dtype = values instanceof Int32Array ? 'int32' : 'float32';
   const heap = wasmHeap();
@@ -37,6 +28,43 @@ export function gatherRows<T extends Float32Array | Int32Array>(
   const target = (dtype === 'int32' ? new Int32Array(rows.length * rowSize) : new Float32Array(rows.length * rowSize)) as T;
   copyRows(values, rowSize, rows, target);
   return tf.tensor(target, shape, dtype);
+}
+
+/**
+ * Rows `rows` (along the first axis) of a float32 or int32 tensor as a new tensor: on wasm one copy
+ * from the tensor's values to the new one's, both on tfjs's heap, with nothing read back to
+ * JavaScript; elsewhere `tf.gather`. A source disposed meanwhile is refused, naming the fix.
+ */
+export function gatherTensorRows(source: tf.Tensor, rows: ArrayLike<number>): tf.Tensor {
+  if (source.isDisposed) {
+    throw new TensorKernelsError(
+      'INVALID_ARGUMENT',
+      `gatherTensorRows: the source tensor [${source.shape.join(', ')}] was disposed; keep it alive while its rows are read (e.g. until training returns).`,
+    );
+  }
+  checkRows(rows, source.shape[0]!, `the tensor holds ${source.shape[0]} rows`);
+  const heap = wasmHeap();
+  if (!heap || (source.dtype !== 'float32' && source.dtype !== 'int32') || heap.offset(source) === undefined) {
+    return tf.tidy(() => tf.gather(source, tf.tensor1d(Int32Array.from(rows), 'int32')));
+  }
+  const rowShape = source.shape.slice(1);
+  const rowSize = rowShape.reduce((product, extent) => product * extent, 1);
+  const output = heap.output([rows.length, ...rowShape], source.dtype);
+  // Both views after the allocation: it may grow the heap, which replaces its buffer.
+  copyRows(heap.view(source), rowSize, rows, heap.view(output));
+  return heapTensor(output);
+}
+
+function checkRows(rows: ArrayLike<number>, count: number, holds: string): void {
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index]!;
+    if (!Number.isInteger(row) || row < 0 || row >= count) {
+      throw new TensorKernelsError(
+        'INVALID_ARGUMENT',
+        `gatherRows: rows[${index}] is ${row}, but ${holds}; pass row indices in [0, ${count}).`,
+      );
+    }
+  }
 }
 
 function copyRows(
