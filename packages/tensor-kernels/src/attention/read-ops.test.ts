@@ -111,6 +111,20 @@ describe.each(['wasm', 'cpu'] as const)('attention read ops on %s', (backend) =>
     }
   });
 
+  it('stays differentiable where tfjs records a gradient (its own ops run there)', async () => {
+    await initBackend({ backends: backend });
+    // No zero row here: autodiff through sqrt at 0 is NaN (the closed form's clamp is what avoids it).
+    const x = tf.tensor2d(seededValues(35, 3), [5, 7]);
+    const dy = tf.tensor2d(seededValues(35, 4), [5, 7]);
+    const viaTape = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(normalizeRows(input, EPSILON).normalized, dy)))(x);
+    const closedForm = tf.tidy(() => {
+      const { normalized, norm } = normalizeRows(x, EPSILON);
+      return normalizeRowsGradient(normalized, dy, norm, EPSILON);
+    });
+    expect(maxRelativeDifference(viaTape.dataSync(), closedForm.dataSync(), 1e-3)).toBeLessThan(1e-4);
+    tf.dispose([x, dy, viaTape, closedForm]);
+  });
+
   it('leaves no tensor behind but its results', async () => {
     await initBackend({ backends: backend });
     const [x, dy] = [tf.tensor2d(rowsOf([8, 32], 1), [8, 32]), tf.tensor2d(seededValues(8 * 32, 2), [8, 32])];

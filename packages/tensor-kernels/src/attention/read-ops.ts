@@ -4,8 +4,9 @@ import { transposeMatrix } from '../backends/transpose-matrix.js';
 import { READ_KERNELS_SHARED_WASM, READ_KERNELS_WASM } from './read-kernels-wasm.js';
 
 // The element-wise chains of an attention read (@holomind/memory's fused read) and its gradient.
-// On wasm each is one pass of read-kernels.wat over the heap; elsewhere, and wherever that cannot
-// run, the tfjs ops written beside it, which it equals bit for bit (tests). Measured inside a
+// On wasm each is one pass of read-kernels.wat over the heap; elsewhere, wherever that cannot run,
+// and while tfjs records a gradient (so each stays differentiable), the tfjs ops written beside it,
+// which it equals bit for bit (tests). Measured inside a
 // one-thread training step, each tfjs op of these chains costs ~5-10 µs however small its tensor.
 
 const READ_KERNELS: HeapModule = { plain: READ_KERNELS_WASM, shared: READ_KERNELS_SHARED_WASM };
@@ -13,10 +14,14 @@ const READ_KERNELS: HeapModule = { plain: READ_KERNELS_WASM, shared: READ_KERNEL
 type Kernel = (...args: number[]) => number | void;
 
 // The heap, the module's kernel `name` and every input's offset; undefined where the tfjs ops must
-// run: another backend, other dtypes, or shapes that would broadcast (`fits` false).
+// run: another backend, other dtypes, shapes that would broadcast (`fits` false), or a gradient
+// being recorded (a heap pass records none; inside a custom gradient's forward or backward, where
+// the read calls these, nothing is recorded anyway).
 function heapKernel(name: string, inputs: readonly tf.Tensor[], dtypes: readonly tf.DataType[], fits: boolean) {
   const heap = wasmHeap();
-  if (!heap || !fits || inputs.some((input, index) => input.dtype !== dtypes[index])) return undefined;
+  if (!heap || !fits || tf.engine().isTapeOn() || inputs.some((input, index) => input.dtype !== dtypes[index])) {
+    return undefined;
+  }
   const offsets = inputs.map((input) => heap.offset(input));
   const kernel = heap.exports(READ_KERNELS)?.[name] as Kernel | undefined;
   if (!kernel || offsets.some((offset) => offset === undefined)) return undefined;

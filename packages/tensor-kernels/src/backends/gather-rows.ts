@@ -33,7 +33,8 @@ export function gatherRows<T extends Float32Array | Int32Array>(
 /**
  * Rows `rows` (along the first axis) of a float32 or int32 tensor as a new tensor: on wasm one copy
  * from the tensor's values to the new one's, both on tfjs's heap, with nothing read back to
- * JavaScript; elsewhere `tf.gather`. A source disposed meanwhile is refused, naming the fix.
+ * JavaScript; elsewhere, and while a gradient is recorded, `tf.gather`. A source disposed meanwhile
+ * is refused, naming the fix.
  */
 export function gatherTensorRows(source: tf.Tensor, rows: ArrayLike<number>): tf.Tensor {
   if (source.isDisposed) {
@@ -44,7 +45,9 @@ export function gatherTensorRows(source: tf.Tensor, rows: ArrayLike<number>): tf
   }
   checkRows(rows, source.shape[0]!, `the tensor holds ${source.shape[0]} rows`);
   const heap = wasmHeap();
-  if (!heap || (source.dtype !== 'float32' && source.dtype !== 'int32') || heap.offset(source) === undefined) {
+  // A copy on the heap records no gradient: while tfjs records one, tf.gather (differentiable).
+  const onHeap = heap && !tf.engine().isTapeOn() && (source.dtype === 'float32' || source.dtype === 'int32');
+  if (!onHeap || heap.offset(source) === undefined) {
     return tf.tidy(() => tf.gather(source, tf.tensor1d(Int32Array.from(rows), 'int32')));
   }
   const rowShape = source.shape.slice(1);
