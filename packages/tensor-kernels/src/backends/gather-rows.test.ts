@@ -60,7 +60,8 @@ describe.each(['wasm', 'cpu'] as const)('gatherRows on %s', (backend) => {
       expect(Array.from(gradient.dataSync())).toEqual(perRow);
       gradient.dispose();
     }
-    await expectErrorCode((async () => gatherTensorRows(floats, [6]))(), TensorKernelsError, 'INVALID_ARGUMENT');
+    const outside = await expectErrorCode((async () => gatherTensorRows(floats, [6]))(), TensorKernelsError, 'INVALID_ARGUMENT');
+    expect(outside.message).toContain('gatherTensorRows: rows[0] is 6, but the tensor holds 6 rows');
     floats.dispose();
     const error = await expectErrorCode((async () => gatherTensorRows(floats, [0]))(), TensorKernelsError, 'INVALID_ARGUMENT');
     expect(error.message).toContain('was disposed');

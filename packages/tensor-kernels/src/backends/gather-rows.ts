@@ -16,7 +16,7 @@ export function gatherRows<T extends Float32Array | Int32Array>(
   rows: ArrayLike<number>,
 ): tf.Tensor {
   const rowSize = rowShape.reduce((product, extent) => product * extent, 1);
-  checkRows(rows, values.length / rowSize, `the array holds ${values.length / rowSize} rows of ${rowSize} values`);
+  checkRows('gatherRows', rows, values.length / rowSize, `the array holds ${values.length / rowSize} rows of ${rowSize} values`);
   const shape = [rows.length, ...rowShape];
   const dtype = values instanceof Int32Array ? 'int32' : 'float32';
   const heap = wasmHeap();
@@ -43,7 +43,7 @@ export function gatherTensorRows(source: tf.Tensor, rows: ArrayLike<number>): tf
       `gatherTensorRows: the source tensor [${source.shape.join(', ')}] was disposed; keep it alive while its rows are read (e.g. until training returns).`,
     );
   }
-  checkRows(rows, source.shape[0]!, `the tensor holds ${source.shape[0]} rows`);
+  checkRows('gatherTensorRows', rows, source.shape[0]!, `the tensor holds ${source.shape[0]} rows`);
   const heap = wasmHeap();
   // A copy on the heap records no gradient: while tfjs records one, tf.gather (differentiable).
   const onHeap = heap && !tf.engine().isTapeOn() && (source.dtype === 'float32' || source.dtype === 'int32');
@@ -58,13 +58,13 @@ export function gatherTensorRows(source: tf.Tensor, rows: ArrayLike<number>): tf
   return heapTensor(output);
 }
 
-function checkRows(rows: ArrayLike<number>, count: number, holds: string): void {
+function checkRows(caller: string, rows: ArrayLike<number>, count: number, holds: string): void {
   for (let index = 0; index < rows.length; index++) {
     const row = rows[index]!;
     if (!Number.isInteger(row) || row < 0 || row >= count) {
       throw new TensorKernelsError(
         'INVALID_ARGUMENT',
-        `gatherRows: rows[${index}] is ${row}, but ${holds}; pass row indices in [0, ${count}).`,
+        `${caller}: rows[${index}] is ${row}, but ${holds}; pass row indices in [0, ${count}).`,
       );
     }
   }
