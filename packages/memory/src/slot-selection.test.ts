@@ -104,6 +104,27 @@ describe('planWrite against a scan over every slot per item', () => {
       expect(plan.skipped + plan.rejected + plan.assignments.length).toBe(items);
     }
   });
+
+  it.each(['least-used', 'least-important'] as const)(
+    'orders signed, zero, subnormal and large values as numbers do (%s)',
+    (policy) => {
+      // planWrite orders by each float32's bits: −0 must tie with +0, negatives precede positives.
+      const values = [-7e20, -3.5, -1e-40, -0, 0, 1e-40, 2.5e-3, 0.5, 3.5, 7e20];
+      let state = 11;
+      const next = () => values[(state = (state * 1103515245 + 12345) % 2 ** 31) % values.length]!;
+      for (let trial = 0; trial < 200; trial++) {
+        const slots = 1 + (trial % 17);
+        const items = 1 + ((trial * 7) % 25);
+        const filled = Array.from({ length: slots }, (_, slot) => ((slot + trial) % 5 === 0 ? 0 : 1));
+        const random = (length: number) => Array.from({ length }, next);
+        const slotBook = book(filled, random(slots), random(slots));
+        const importance = Float32Array.from(random(items));
+        expect(planWrite(slotBook, importance, -1e30, policy).assignments).toEqual(
+          planWriteByScan(slotBook, importance, -1e30, policy),
+        );
+      }
+    },
+  );
 });
 
 describe('planEviction', () => {

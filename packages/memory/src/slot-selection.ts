@@ -39,21 +39,21 @@ export interface WritePlan {
  */
 export function planWrite(book: SlotBook, itemImportance: Float32Array, threshold: number, policy: WritePolicy): WritePlan {
   const slots = book.filled.length;
-  const candidates: number[] = [];
+  const above: number[] = [];
   let skipped = 0;
   for (let item = 0; item < itemImportance.length; item++) {
-    if (itemImportance[item]! >= threshold) candidates.push(item);
+    if (itemImportance[item]! >= threshold) above.push(item);
     else skipped++;
   }
-  candidates.sort((a, b) => itemImportance[b]! - itemImportance[a]! || a - b);
+  const candidates = sortByValue(above, itemImportance, 'descending');
 
   const score = policy === 'least-used' ? book.usage : book.importance;
   // Empty slots in index order; filled ones from the lowest score up (ties: lower index), taken in
   // order: one sort instead of a scan over every slot per item (a training step writes 128 items into 256 slots).
   const empty: number[] = [];
-  const byScore: number[] = [];
-  for (let slot = 0; slot < slots; slot++) (book.filled[slot] === 0 ? empty : byScore).push(slot);
-  byScore.sort((a, b) => score[a]! - score[b]! || a - b);
+  const filled: number[] = [];
+  for (let slot = 0; slot < slots; slot++) (book.filled[slot] === 0 ? empty : filled).push(slot);
+  const byScore = sortByValue(filled, score, 'ascending');
 
   const assignments: SlotAssignment[] = [];
   let rejected = 0;
@@ -85,4 +85,35 @@ export function planEviction(filled: Float32Array, score: Float32Array, evictBel
   const keepAtLeast = Math.ceil(minKeepFraction * filledSlots.length);
   const evictable = filledSlots.filter((slot) => score[slot]! < evictBelow).sort((a, b) => score[a]! - score[b]! || a - b);
   return evictable.slice(0, Math.max(0, filledSlots.length - keepAtLeast));
+}
+
+// An index below this fits beside a 32-bit key in a float64's 53-bit integer range.
+const INDEX_LIMIT = 2 ** 21;
+const floatBits = new Float32Array(1);
+const floatBitsAsInteger = new Uint32Array(floatBits.buffer);
+
+// A float32's bits as an unsigned integer that orders like the numbers (−0 as +0).
+function orderedBits(value: number): number {
+  floatBits[0] = value + 0; // −0 + 0 is +0
+  const bits = floatBitsAsInteger[0]!;
+  return bits >= 0x80000000 ? 0xffffffff - bits : bits + 0x80000000;
+}
+
+/**
+ * `indices` ordered by `values[index]` (ties: lower index first). Each index is packed beside its
+ * value's ordered bits into one float64 and the typed array sorted natively: a comparator sort of a
+ * write's 128 items and 256 slots cost a training step ~50 µs, this ~10 µs (measured), same order.
+ */
+function sortByValue(indices: number[], values: Float32Array, order: 'ascending' | 'descending'): number[] {
+  if (indices.length >= INDEX_LIMIT || values.length > INDEX_LIMIT) {
+    const sign = order === 'ascending' ? 1 : -1;
+    return indices.sort((a, b) => sign * (values[a]! - values[b]!) || a - b);
+  }
+  const packed = new Float64Array(indices.length);
+  indices.forEach((index, position) => {
+    const bits = orderedBits(values[index]!);
+    packed[position] = (order === 'ascending' ? bits : 0xffffffff - bits) * INDEX_LIMIT + index;
+  });
+  packed.sort();
+  return Array.from(packed, (key) => key % INDEX_LIMIT);
 }

@@ -53,7 +53,15 @@ describe('tf.slice on the patched wasm backend', () => {
     const expected = pattern.subarray(columns);
     // A loop, not toEqual: a failing toEqual diffs all 33 million numbers.
     expect(slice.dataSync().findIndex((value, index) => value !== expected[index])).toBe(-1);
-    tf.dispose([large, slice]);
+    tf.dispose(slice);
+    // A strided slice (every row but its first number) moves rows on a view taken after the output, too.
+    const strided = tf.slice(large, [0, 1], [rows, columns - 1]);
+    const stridedValues = strided.dataSync();
+    const wrong = stridedValues.findIndex(
+      (value, index) => value !== pattern[Math.floor(index / (columns - 1)) * columns + 1 + (index % (columns - 1))],
+    );
+    expect(wrong).toBe(-1);
+    tf.dispose([large, strided]);
   });
 
   it('keeps no tensor', async () => {
