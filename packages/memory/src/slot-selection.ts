@@ -102,7 +102,7 @@ function orderedBits(value: number): number {
 /**
  * `indices` ordered by `values[index]` (ties: lower index first). Each index is packed beside its
  * value's ordered bits into one float64 and the typed array sorted natively: a comparator sort of a
- * write's 128 items and 256 slots cost a training step ~50 µs, this ~10 µs (measured), same order.
+ * write's 128 items and 256 slots took ~35 µs, this ~15 µs (measured alone), in the same order.
  */
 function sortByValue(indices: number[], values: Float32Array, order: 'ascending' | 'descending'): number[] {
   if (indices.length >= INDEX_LIMIT || values.length > INDEX_LIMIT) {
@@ -110,10 +110,13 @@ function sortByValue(indices: number[], values: Float32Array, order: 'ascending'
     return indices.sort((a, b) => sign * (values[a]! - values[b]!) || a - b);
   }
   const packed = new Float64Array(indices.length);
-  indices.forEach((index, position) => {
+  for (let position = 0; position < indices.length; position++) {
+    const index = indices[position]!;
     const bits = orderedBits(values[index]!);
     packed[position] = (order === 'ascending' ? bits : 0xffffffff - bits) * INDEX_LIMIT + index;
-  });
+  }
   packed.sort();
-  return Array.from(packed, (key) => key % INDEX_LIMIT);
+  const sorted = new Array<number>(packed.length);
+  for (let position = 0; position < packed.length; position++) sorted[position] = packed[position]! % INDEX_LIMIT;
+  return sorted;
 }

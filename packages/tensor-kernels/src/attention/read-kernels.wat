@@ -163,7 +163,7 @@
     (param $w i32) (param $usage i32) (param $usageOut i32) (param $hits i32) (param $hitsOut i32)
     (param $rows i32) (param $slots i32) (param $decay f32) (param $threshold f32)
     (local $r i32) (local $m i32) (local $vectorEnd i32) (local $byte i32) (local $row i32)
-    (local $largest f32) (local $count i32) (local $dv v128)
+    (local $largest f32) (local $largestv v128) (local $count i32) (local $dv v128)
     (local.set $vectorEnd (i32.and (local.get $slots) (i32.const -4)))
     ;; usageOut starts at 0 and takes each row in turn.
     (memory.fill (local.get $usageOut) (i32.const 0) (i32.shl (local.get $slots) (i32.const 2)))
@@ -193,8 +193,21 @@
                 (f32.load (i32.add (local.get $row) (local.get $byte)))))
             (local.set $m (i32.add (local.get $m) (i32.const 1)))
             (br $scalars)))
-        ;; The row's largest weight: a maximum is exact in any order.
-        (local.set $m (i32.const 1))
+        ;; The row's largest weight: a maximum is exact in any order, so four lanes run side by side
+        ;; and meet at the end, and the rest one at a time.
+        (local.set $largestv (f32x4.splat (local.get $largest)))
+        (local.set $m (i32.const 0))
+        (block $maxVectorsDone
+          (loop $maxVectors
+            (br_if $maxVectorsDone (i32.ge_u (local.get $m) (local.get $vectorEnd)))
+            (local.set $largestv
+              (f32x4.max (local.get $largestv) (v128.load (i32.add (local.get $row) (i32.shl (local.get $m) (i32.const 2))))))
+            (local.set $m (i32.add (local.get $m) (i32.const 4)))
+            (br $maxVectors)))
+        (local.set $largest
+          (f32.max
+            (f32.max (f32x4.extract_lane 0 (local.get $largestv)) (f32x4.extract_lane 1 (local.get $largestv)))
+            (f32.max (f32x4.extract_lane 2 (local.get $largestv)) (f32x4.extract_lane 3 (local.get $largestv)))))
         (block $maxDone
           (loop $max
             (br_if $maxDone (i32.ge_u (local.get $m) (local.get $slots)))
