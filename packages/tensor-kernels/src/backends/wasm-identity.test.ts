@@ -34,11 +34,12 @@ describe('tf.clone (the Identity kernel) on the patched wasm backend', () => {
   // Identity must not reach them (a first version did: a sum over axis 0 of [3, 1] came out as [3]).
   it('leaves reductions whose transpose is a no-op right', () => {
     const column = tf.tensor2d([1, 2, 4], [3, 1]);
-    const total = tf.sum(column, 0);
+    const [total, largest, transposed] = [tf.sum(column, 0), tf.max(column, 0), tf.transpose(column)];
     expect(total.shape).toEqual([1]);
     expect(Array.from(total.dataSync())).toEqual([7]);
-    expect(Array.from(tf.max(column, 0).dataSync())).toEqual([4]);
-    expect(Array.from(tf.transpose(column).dataSync())).toEqual([1, 2, 4]);
+    expect(Array.from(largest.dataSync())).toEqual([4]);
+    expect(Array.from(transposed.dataSync())).toEqual([1, 2, 4]);
+    tf.dispose([column, total, largest, transposed]);
   });
 
   it('serves custom gradients the tensors they saved', () => {
