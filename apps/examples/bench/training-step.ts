@@ -12,7 +12,9 @@
  * epochs of the second. The timed epochs run round robin across the rows (epoch 1 of every row,
  * then epoch 2, ...): this VM's speed drifts by up to 30% over minutes, and timing one row after
  * another turned that drift into ratios; "paired" is the median over rounds of each epoch's ratio
- * to the plain row's epoch of the same round. Prints numbers and ratios; gates nothing.
+ * to the plain row's epoch of the same round. For each memory-read row, the floor under what the
+ * read adds: its matrix products alone, timed apart at the step's shapes (read-floor.ts). Prints
+ * numbers and ratios; gates nothing.
  */
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
@@ -26,6 +28,7 @@ import { buildNetwork, columnFor } from '../src/pipeline/build-model.js';
 import { buildStrategy, columnsOf } from '../src/pipeline/build-strategy.js';
 import { planStrategy } from '../src/pipeline/strategy.js';
 import { taskTensors } from '../src/pipeline/task-data.js';
+import { readProducts, readProductsMs } from './read-floor.js';
 import type { TaskContext } from '../src/strategies/continual-strategy.js';
 
 const epochs = Number(process.env.HOLOMIND_BENCH_EPOCHS ?? 5);
@@ -105,6 +108,8 @@ interface PreparedVariant {
   dispose(): void;
   examples: number;
   steps: number;
+  /** The products the memory read adds to a step, when the row's network reads one. */
+  readProducts?: ReturnType<typeof readProducts>;
 }
 
 // Trains the first task for one epoch (so EWC has a Fisher and replay a filled memory), then the
@@ -171,6 +176,7 @@ async function prepareVariant(variant: Variant, benchmarks: Map<string, Benchmar
       variant,
       examples,
       steps: Math.ceil(examples / batchSize),
+      ...(network.memory ? { readProducts: readProducts(network, batchSize) } : {}),
       dispose,
       async epoch() {
         const [start, cpuStart] = [performance.now(), process.cpuUsage()];
@@ -259,6 +265,17 @@ async function main() {
       console.log(
         `task-IL memory read vs the same task-IL step without it: ${(median(read.wall) / median(base.wall)).toFixed(2)}x wall, ` +
           `${(median(read.cpu) / median(base.cpu)).toFixed(2)}x cpu, ${paired.toFixed(2)}x paired`,
+      );
+    }
+    // The read's floor: its products alone, against the row it is compared with (task-IL's own row, else the plain one).
+    for (const { variant, readProducts: products } of prepared) {
+      const base = perStep.get(variant.scenario ? TASK_IL_ROW : VARIANTS[0]!.name);
+      const row = perStep.get(variant.name)!;
+      if (!products || !base) continue;
+      const floor = readProductsMs(products);
+      console.log(
+        `${variant.name}: adds ${(row.wall - base.wall).toFixed(2)} ms a step (${((row.wall / base.wall - 1) * 100).toFixed(1)}%); ` +
+          `its matrix products alone, timed apart: ${floor.toFixed(2)} ms (${((floor / base.wall) * 100).toFixed(1)}% of the step it is added to)`,
       );
     }
     const [replay, sameExamples] = [perStep.get(DERPP_ROW), perStep.get(SAME_EXAMPLES_ROW)];
