@@ -4,17 +4,18 @@
  * passes, the write, the layout rebuilt after it) comes on top, so when these products alone are close
  * to 15% of a plain step no work on the rest can bring the read under that line.
  *
- * Each product gets a right operand it has never seen, as in training, where every operand is new at
+ * Each product gets a right operand it has never seen, as in training, where operands are new at
  * every step (weights move, the memory is written, activations are new): tfjs-backend-wasm then
  * creates an XNNPACK operator and packs that operand, ~25 µs for a [32, 256] one on this VM, as
- * in the step. Products are timed as [m, k] · [k, n]; the step computes some of them transposed
+ * in the step. A frozen column's weights are the same tensors at every step, packed once: those
+ * products reuse their right operand. Products are timed as [m, k] · [k, n]; the step computes some of them transposed
  * (tensor-kernels' transposedProduct, productWithTransposed), which adds transposes, not arithmetic.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ProgressiveNetwork } from '@holomind/network';
 
-/** [m, k] · [k, n]. */
-type Product = readonly [m: number, k: number, n: number];
+/** [m, k] · [k, n]; `kept`: the right operand is the same tensor at every step (a frozen column's weights). */
+type Product = readonly [m: number, k: number, n: number, kept?: 'kept'];
 
 /** The products a step gains with the read (`added`) and the ones they replace (`removed`). */
 interface ReadProducts {
@@ -40,13 +41,15 @@ export function readProducts(network: ProgressiveNetwork, batch: number): ReadPr
   network.columns.forEach((column, index) => {
     const features = column.featureSize;
     const hidden = column.layers[0]!.outputSize;
+    const weights = index < network.columns.length - 1 ? (['kept'] as const) : ([] as const);
     // Forward: the query, the scores and the weighted values per head, the first layer over the read too.
-    products.added.push([batch, features, query], ...perHead([batch, keySize, slots]), ...perHead([batch, slots, valueSize]), [
-      batch,
-      features + read,
-      hidden,
-    ]);
-    products.removed.push([batch, features, hidden]);
+    products.added.push(
+      [batch, features, query, ...weights],
+      ...perHead([batch, keySize, slots]),
+      ...perHead([batch, slots, valueSize]),
+      [batch, features + read, hidden, ...weights],
+    );
+    products.removed.push([batch, features, hidden, ...weights]);
     if (index < network.columns.length - 1) return;
     // Backward of the newest column: the query's weight and bias gradients, the read's own gradient per
     // head (through the values, then the keys), the first layer's weight gradient over the read's rows.
@@ -69,22 +72,25 @@ export function readProducts(network: ProgressiveNetwork, batch: number): ReadPr
   return products;
 }
 
-// Median ms of one product with a new right operand each call; the operands are made before the clock starts.
-function productMs([m, k, n]: Product, calls: number, rounds: number): number {
+// Median ms of one product, with a new right operand each call unless it is kept; the operands are
+// made before the clock starts.
+function productMs([m, k, n, kept]: Product, calls: number, rounds: number): number {
   const left = tf.randomNormal([m, k]);
+  const keptRight = kept ? tf.randomNormal([k, n]) : undefined;
+  if (keptRight) tf.matMul(left, keptRight).dispose(); // packed once, as a frozen weight is
   const perRound: number[] = [];
   try {
     for (let round = 0; round < rounds; round++) {
-      const rights = Array.from({ length: calls }, () => tf.randomNormal([k, n]));
+      const rights = Array.from({ length: calls }, () => keptRight ?? tf.randomNormal([k, n]));
       const start = performance.now();
       for (const right of rights) {
         tf.matMul(left, right).dispose();
-        right.dispose();
+        if (right !== keptRight) right.dispose();
       }
       perRound.push((performance.now() - start) / calls);
     }
   } finally {
-    left.dispose();
+    tf.dispose([left, keptRight]);
   }
   perRound.sort((a, b) => a - b);
   return perRound[perRound.length >> 1]!;
