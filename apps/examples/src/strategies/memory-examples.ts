@@ -105,9 +105,12 @@ export async function writeTaskExamples(memory: EpisodicMemory, context: TaskCon
     labels[row] = task.train.labels[source]!;
   });
   const { policy, logitSize } = memory.options;
+  const classes = sourceClasses(task, labels);
   const logits =
     logitSize > 0
-      ? padRows(await mapInChunks(inputs, examples, (chunk) => network.forward(chunk, column)), logitSize)
+      ? await logitsToStore(memory, { labels: classes, task: context.taskIndex }, inputs, (chunk) =>
+          network.forward(chunk, column),
+        )
       : undefined;
   const features =
     policy === 'herding' ? await mapInChunks(inputs, examples, (chunk) => network.features(chunk, column)) : undefined;
@@ -121,7 +124,7 @@ export async function writeTaskExamples(memory: EpisodicMemory, context: TaskCon
       : undefined;
   const result = memory.write({
     inputs,
-    labels: sourceClasses(task, labels),
+    labels: classes,
     task: context.taskIndex,
     ...(logits ? { logits } : {}),
     ...(features ? { features: features.values, featureSize: features.width } : {}),
@@ -129,6 +132,34 @@ export async function writeTaskExamples(memory: EpisodicMemory, context: TaskCon
   });
   const stats = memory.stats();
   return `Episodic memory (${policy}): stored ${result.stored} of ${result.offered}, evicted ${result.evicted}; ${stats.size}/${stats.budget} held, per class ${stats.perClass.join(' ')}`;
+}
+
+/**
+ * The model's logits for a write of these examples, [n, logitSize]. A reservoir or class-balanced
+ * memory chooses what it keeps by label and seeded draws alone (`rowsToStore`), so only those rows
+ * (at most its budget) go through the network and the others stay zeros, which the write never
+ * reads: after a Split MNIST task that is ≤500 examples instead of the task's ~12,000 (~1 s of the
+ * README's main job on one thread). Other policies read every row's values: all rows are computed.
+ */
+async function logitsToStore(
+  memory: EpisodicMemory,
+  batch: { labels: Int32Array; task: number },
+  inputs: Float32Array,
+  forward: (chunk: tf.Tensor2D) => tf.Tensor2D,
+): Promise<Float32Array> {
+  const { policy, logitSize } = memory.options;
+  const examples = batch.labels.length;
+  if (policy !== 'reservoir' && policy !== 'class-balanced')
+    return padRows(await mapInChunks(inputs, examples, forward), logitSize);
+  const featureSize = inputs.length / examples;
+  const rows = memory.rowsToStore(batch);
+  const logits = new Float32Array(examples * logitSize);
+  if (rows.length === 0) return logits;
+  const picked = new Float32Array(rows.length * featureSize);
+  rows.forEach((row, index) => picked.set(inputs.subarray(row * featureSize, (row + 1) * featureSize), index * featureSize));
+  const computed = padRows(await mapInChunks(picked, rows.length, forward), logitSize);
+  rows.forEach((row, index) => logits.set(computed.subarray(index * logitSize, (index + 1) * logitSize), row * logitSize));
+  return logits;
 }
 
 // Rows narrower than the memory's logit rows (a head of 2 in task-IL) are zero-padded.

@@ -151,6 +151,51 @@ describe('EpisodicMemory write policies', () => {
   });
 });
 
+describe('EpisodicMemory.rowsToStore', () => {
+  it.each(['reservoir', 'class-balanced'] as const)(
+    '%s: names exactly the rows a write stores, and changes nothing',
+    (policy) => {
+      const options: EpisodicMemoryOptions = { ...base, budget: 12, logitSize: 2, policy, seed: 7 };
+      const memory = new EpisodicMemory(options);
+      let firstId = 1;
+      // Four tasks of two classes, 40 examples each: the memory fills, then every write replaces.
+      for (let task = 0; task < 4; task++) {
+        const labels = Array.from({ length: 40 }, (_, row) => 2 * task + (row % 3 === 0 ? 1 : 0));
+        const before = memory.toState();
+        const planned = Array.from(memory.rowsToStore({ labels, task }));
+        expect(memory.toState()).toEqual(before);
+        // The reference: a write whose examples name their rows (ids firstId + row), then the ids stored from this task.
+        const logits = new Float32Array(labels.length * 2).map((_, index) => index + 0.5);
+        const written = EpisodicMemory.fromState(before);
+        written.write(batchOf(labels, task, 3, firstId, { logits }));
+        const { tasks } = written.contents();
+        const stored = storedIds(written)
+          .filter((_, slot) => tasks[slot] === task)
+          .map((id) => id - firstId)
+          .sort((a, b) => a - b);
+        expect(planned).toEqual(stored);
+        expect(planned.length).toBeGreaterThan(0);
+        // Logits computed for the planned rows only (zeros elsewhere) store what every row's would.
+        const sparse = new Float32Array(logits.length);
+        for (const row of planned) sparse.set(logits.subarray(row * 2, row * 2 + 2), row * 2);
+        memory.write(batchOf(labels, task, 3, firstId, { logits: sparse }));
+        expect(memory.toState()).toEqual(written.toState());
+        firstId += labels.length;
+      }
+    },
+  );
+
+  it('refuses the policies that choose by each row, and bad labels, naming the fix', () => {
+    for (const policy of ['importance', 'herding'] as const) {
+      const memory = new EpisodicMemory({ ...base, policy });
+      expect(codeOf(() => memory.rowsToStore({ labels: [0, 1], task: 0 }))).toBe('UNKNOWN_WRITE_POLICY');
+      expect(() => memory.rowsToStore({ labels: [0, 1], task: 0 })).toThrow(/call write\(\)/);
+    }
+    const memory = new EpisodicMemory(base);
+    expect(codeOf(() => memory.rowsToStore({ labels: [0, 10], task: 0 }))).toBe('LABEL_OUT_OF_RANGE');
+  });
+});
+
 describe('EpisodicMemory replay', () => {
   it('samples distinct stored examples, seeded, and counts replay hits', () => {
     const make = () => {

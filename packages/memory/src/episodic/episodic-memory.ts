@@ -113,6 +113,8 @@ export class EpisodicMemory {
   private readonly classOffered: Float64Array;
   private readonly counters: Record<CounterName, number> = { offered: 0, stored: 0, evictions: 0, replayHits: 0, samples: 0 };
   private filled = 0;
+  // Only in rowsToStore's copy: the batch row each slot was written from (-1: stored before), and no example values are copied.
+  private sourceRows: Int32Array | undefined;
 
   constructor(options: EpisodicMemoryOptions) {
     this.options = resolveEpisodicOptions(options);
@@ -161,6 +163,41 @@ export class EpisodicMemory {
   write(batch: EpisodeBatch): EpisodicWriteResult {
     const count = this.checkBatch(batch);
     const before = { stored: this.counters.stored, evictions: this.counters.evictions };
+    this.writeRows(batch, count);
+    return {
+      offered: count,
+      stored: this.counters.stored - before.stored,
+      evicted: this.counters.evictions - before.evictions,
+    };
+  }
+
+  /**
+   * The rows of a batch with these labels that {@link write} would leave stored, ascending, without
+   * changing the memory. The `reservoir` and `class-balanced` policies choose by label and seeded
+   * draws alone, so a caller can compute what goes with each example (the model's logits, a forward
+   * pass) for these rows only and pass it in rows of zeros for the others: `write` then stores
+   * exactly what it would have with every row computed. (`importance` and `herding` choose by every
+   * row's values; there this throws.)
+   */
+  rowsToStore(batch: Pick<EpisodeBatch, 'labels' | 'task'>): Int32Array {
+    const { policy, budget } = this.options;
+    if (policy !== 'reservoir' && policy !== 'class-balanced') {
+      throw new MemoryError(
+        'UNKNOWN_WRITE_POLICY',
+        `rowsToStore() needs a policy that chooses by label alone ('reservoir' or 'class-balanced'); '${policy}' chooses by ` +
+          `each row's ${policy === 'herding' ? 'features' : 'importance'}, so compute them for every row and call write().`,
+      );
+    }
+    const count = this.checkLabels(batch.labels);
+    const plan = this.copyWithoutExamples();
+    plan.sourceRows = new Int32Array(budget).fill(-1);
+    plan.writeRows(batch as EpisodeBatch, count);
+    const rows = plan.sourceRows.subarray(0, plan.filled).filter((row) => row >= 0);
+    return rows.sort();
+  }
+
+  // The policy's loop over the batch's rows; the batch has been checked.
+  private writeRows(batch: EpisodeBatch, count: number): void {
     this.counters.offered += count;
     switch (this.options.policy) {
       case 'reservoir':
@@ -175,11 +212,20 @@ export class EpisodicMemory {
         this.writeHerding(batch, count);
         break;
     }
-    return {
-      offered: count,
-      stored: this.counters.stored - before.stored,
-      evicted: this.counters.evictions - before.evictions,
-    };
+  }
+
+  // A memory in this one's state but for the stored inputs and logits (what a policy never reads).
+  private copyWithoutExamples(): EpisodicMemory {
+    const copy = new EpisodicMemory({ ...this.options, inputSize: 1, logitSize: 0 });
+    copy.filled = this.filled;
+    copy.labels.set(this.labels);
+    copy.tasks.set(this.tasks);
+    copy.importance.set(this.importance);
+    copy.herdingRank.set(this.herdingRank);
+    copy.classOffered.set(this.classOffered);
+    Object.assign(copy.counters, this.counters);
+    copy.random.reset(this.random.seed);
+    return copy;
   }
 
   /**
@@ -424,7 +470,8 @@ export class EpisodicMemory {
 
   private place(slot: number, batch: EpisodeBatch, row: number, rank: number): void {
     const { inputSize, logitSize } = this.options;
-    this.inputs.set(batch.inputs.subarray(row * inputSize, (row + 1) * inputSize), slot * inputSize);
+    if (this.sourceRows) this.sourceRows[slot] = row;
+    else this.inputs.set(batch.inputs.subarray(row * inputSize, (row + 1) * inputSize), slot * inputSize);
     if (logitSize > 0) this.logits.set(batch.logits!.subarray(row * logitSize, (row + 1) * logitSize), slot * logitSize);
     this.labels[slot] = batch.labels[row]!;
     this.tasks[slot] = batch.task;
@@ -435,7 +482,7 @@ export class EpisodicMemory {
 
   // Checks shapes, labels and the arrays the policy needs; returns the number of examples.
   private checkBatch(batch: EpisodeBatch): number {
-    const { inputSize, logitSize, classCount, policy } = this.options;
+    const { inputSize, logitSize, policy } = this.options;
     const fail = (message: string) => new MemoryError('EPISODE_SHAPE_MISMATCH', message);
     if (typeof batch !== 'object' || batch === null || !(batch.inputs instanceof Float32Array)) {
       throw fail('write needs { inputs: Float32Array [n × inputSize], labels: [n], task }.');
@@ -450,16 +497,7 @@ export class EpisodicMemory {
     if (!Number.isInteger(batch.task) || batch.task < 0) {
       throw fail(`task must be a task index (an integer >= 0), got ${describeValue(batch.task)}.`);
     }
-    for (let row = 0; row < count; row++) {
-      const label = batch.labels[row]!;
-      if (!Number.isInteger(label) || label < 0 || label >= classCount) {
-        throw new MemoryError(
-          'LABEL_OUT_OF_RANGE',
-          `Label ${describeValue(label)} of example ${row} is outside the classes [0, ${classCount}) this memory was made for; ` +
-            `map labels to 0..${classCount - 1} or create the memory with a larger classCount.`,
-        );
-      }
-    }
+    this.checkLabels(batch.labels);
     if (logitSize > 0 && batch.logits?.length !== count * logitSize) {
       throw fail(
         `This memory stores ${logitSize} logits per example: pass logits of ${count} × ${logitSize} values, got ${batch.logits?.length ?? 'none'}.`,
@@ -475,6 +513,24 @@ export class EpisodicMemory {
       if (!Number.isInteger(featureSize) || featureSize! < 1 || batch.features?.length !== count * featureSize!) {
         throw fail(
           `The 'herding' policy needs features [${count} × featureSize] and featureSize; got featureSize ${describeValue(featureSize)}.`,
+        );
+      }
+    }
+    return count;
+  }
+
+  // Every label a class of this memory; returns how many there are.
+  private checkLabels(labels: ArrayLike<number>): number {
+    const { classCount } = this.options;
+    const count = labels?.length ?? -1;
+    if (count < 0) throw new MemoryError('EPISODE_SHAPE_MISMATCH', 'labels must be an array of class indices, one per example.');
+    for (let row = 0; row < count; row++) {
+      const label = labels[row]!;
+      if (!Number.isInteger(label) || label < 0 || label >= classCount) {
+        throw new MemoryError(
+          'LABEL_OUT_OF_RANGE',
+          `Label ${describeValue(label)} of example ${row} is outside the classes [0, ${classCount}) this memory was made for; ` +
+            `map labels to 0..${classCount - 1} or create the memory with a larger classCount.`,
         );
       }
     }
