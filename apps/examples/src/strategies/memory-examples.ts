@@ -98,20 +98,21 @@ export async function writeTaskExamples(memory: EpisodicMemory, context: TaskCon
   // quotas fill in arrival order.
   const order = new SeededRandom(context.seed).permutation(examples);
   const featureSize = task.train.features.length / examples;
-  const inputs = new Float32Array(examples * featureSize);
-  const labels = new Int32Array(examples);
-  order.forEach((source, row) => {
-    inputs.set(task.train.features.subarray(source * featureSize, (source + 1) * featureSize), row * featureSize);
-    labels[row] = task.train.labels[source]!;
-  });
+  const labels = Int32Array.from(order, (source) => task.train.labels[source]!);
+  const batch = { labels: sourceClasses(task, labels), task: context.taskIndex };
   const { policy, logitSize } = memory.options;
-  const classes = sourceClasses(task, labels);
+  // A reservoir or class-balanced memory chooses the rows it keeps by label and seeded draws alone
+  // (rowsToStore): only those (at most its budget; a Split MNIST task has ~12,000) are copied into
+  // the batch and go through the network. The other rows stay zeros, which the write never reads.
+  // The importance and herding policies read every row.
+  const kept = policy === 'reservoir' || policy === 'class-balanced' ? memory.rowsToStore(batch) : undefined;
+  const inputs = new Float32Array(examples * featureSize);
+  for (const row of kept ?? order.keys()) {
+    const source = order[row]!;
+    inputs.set(task.train.features.subarray(source * featureSize, (source + 1) * featureSize), row * featureSize);
+  }
   const logits =
-    logitSize > 0
-      ? await logitsToStore(memory, { labels: classes, task: context.taskIndex }, inputs, (chunk) =>
-          network.forward(chunk, column),
-        )
-      : undefined;
+    logitSize > 0 ? await logitsOf(inputs, examples, kept, logitSize, (chunk) => network.forward(chunk, column)) : undefined;
   const features =
     policy === 'herding' ? await mapInChunks(inputs, examples, (chunk) => network.features(chunk, column)) : undefined;
   const importance =
@@ -123,9 +124,8 @@ export async function writeTaskExamples(memory: EpisodicMemory, context: TaskCon
         ).values
       : undefined;
   const result = memory.write({
+    ...batch,
     inputs,
-    labels: classes,
-    task: context.taskIndex,
     ...(logits ? { logits } : {}),
     ...(features ? { features: features.values, featureSize: features.width } : {}),
     ...(importance ? { importance } : {}),
@@ -134,31 +134,23 @@ export async function writeTaskExamples(memory: EpisodicMemory, context: TaskCon
   return `Episodic memory (${policy}): stored ${result.stored} of ${result.offered}, evicted ${result.evicted}; ${stats.size}/${stats.budget} held, per class ${stats.perClass.join(' ')}`;
 }
 
-/**
- * The model's logits for a write of these examples, [n, logitSize]. A reservoir or class-balanced
- * memory chooses what it keeps by label and seeded draws alone (`rowsToStore`), so only those rows
- * (at most its budget) go through the network and the others stay zeros, which the write never
- * reads: after a Split MNIST task that is ≤500 examples instead of the task's ~12,000 (~1 s of the
- * README's main job on one thread). Other policies read every row's values: all rows are computed.
- */
-async function logitsToStore(
-  memory: EpisodicMemory,
-  batch: { labels: Int32Array; task: number },
+// The model's logits [n, logitSize] of every row of `inputs` [n, featureSize], or of the `kept`
+// rows only (zeros elsewhere).
+async function logitsOf(
   inputs: Float32Array,
+  examples: number,
+  kept: Int32Array | undefined,
+  logitSize: number,
   forward: (chunk: tf.Tensor2D) => tf.Tensor2D,
 ): Promise<Float32Array> {
-  const { policy, logitSize } = memory.options;
-  const examples = batch.labels.length;
-  if (policy !== 'reservoir' && policy !== 'class-balanced')
-    return padRows(await mapInChunks(inputs, examples, forward), logitSize);
-  const featureSize = inputs.length / examples;
-  const rows = memory.rowsToStore(batch);
+  if (!kept) return padRows(await mapInChunks(inputs, examples, forward), logitSize);
   const logits = new Float32Array(examples * logitSize);
-  if (rows.length === 0) return logits;
-  const picked = new Float32Array(rows.length * featureSize);
-  rows.forEach((row, index) => picked.set(inputs.subarray(row * featureSize, (row + 1) * featureSize), index * featureSize));
-  const computed = padRows(await mapInChunks(picked, rows.length, forward), logitSize);
-  rows.forEach((row, index) => logits.set(computed.subarray(index * logitSize, (index + 1) * logitSize), row * logitSize));
+  if (kept.length === 0) return logits;
+  const featureSize = inputs.length / examples;
+  const picked = new Float32Array(kept.length * featureSize);
+  kept.forEach((row, index) => picked.set(inputs.subarray(row * featureSize, (row + 1) * featureSize), index * featureSize));
+  const computed = padRows(await mapInChunks(picked, kept.length, forward), logitSize);
+  kept.forEach((row, index) => logits.set(computed.subarray(index * logitSize, (index + 1) * logitSize), row * logitSize));
   return logits;
 }
 
