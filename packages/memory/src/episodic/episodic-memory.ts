@@ -80,6 +80,7 @@ export interface EpisodicMemoryStats {
 }
 
 const COUNTERS = ['offered', 'stored', 'evictions', 'replayHits', 'samples'] as const;
+type CounterName = (typeof COUNTERS)[number];
 
 // What the class-balanced and importance policies decide by during one write: stored examples per
 // class, and each class's share of the budget (undefined: to be recomputed).
@@ -87,7 +88,6 @@ interface ClassShares {
   counts: number[];
   quotas: Int32Array | undefined;
 }
-type CounterName = (typeof COUNTERS)[number];
 
 /**
  * An episodic memory: a fixed budget of stored examples (input or feature vector, label, task,
