@@ -8,8 +8,9 @@
  * every step (weights move, the memory is written, activations are new): tfjs-backend-wasm then
  * creates an XNNPACK operator and packs that operand, ~25 µs for a [32, 256] one on this VM, as
  * in the step. A frozen column's weights are the same tensors at every step, packed once: those
- * products reuse their right operand. Products are timed as [m, k] · [k, n]; the step computes some of them transposed
- * (tensor-kernels' transposedProduct, productWithTransposed), which adds transposes, not arithmetic.
+ * products reuse their right operand. Products are timed as [m, k] · [k, n]; the step computes some
+ * of them transposed (tensor-kernels' transposedProduct, productWithTransposed), which adds
+ * transposes, not arithmetic.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ProgressiveNetwork } from '@holomind/network';
@@ -41,7 +42,8 @@ export function readProducts(network: ProgressiveNetwork, batch: number): ReadPr
   network.columns.forEach((column, index) => {
     const features = column.featureSize;
     const hidden = column.layers[0]!.outputSize;
-    const weights = index < network.columns.length - 1 ? (['kept'] as const) : ([] as const);
+    const frozen = index < network.columns.length - 1;
+    const weights = frozen ? (['kept'] as const) : ([] as const);
     // Forward: the query, the scores and the weighted values per head, the first layer over the read too.
     products.added.push(
       [batch, features, query, ...weights],
@@ -50,7 +52,7 @@ export function readProducts(network: ProgressiveNetwork, batch: number): ReadPr
       [batch, features + read, hidden, ...weights],
     );
     products.removed.push([batch, features, hidden, ...weights]);
-    if (index < network.columns.length - 1) return;
+    if (frozen) return;
     // Backward of the newest column: the query's weight and bias gradients, the read's own gradient per
     // head (through the values, then the keys), the first layer's weight gradient over the read's rows.
     products.added.push(

@@ -111,8 +111,13 @@ export async function writeTaskExamples(memory: EpisodicMemory, context: TaskCon
     const source = order[row]!;
     inputs.set(task.train.features.subarray(source * featureSize, (source + 1) * featureSize), row * featureSize);
   }
+  const forward = (chunk: tf.Tensor2D) => network.forward(chunk, column);
   const logits =
-    logitSize > 0 ? await logitsOf(inputs, examples, kept, logitSize, (chunk) => network.forward(chunk, column)) : undefined;
+    logitSize === 0
+      ? undefined
+      : kept
+        ? scatterRows(await mapInChunks(rowsOf(inputs, featureSize, kept), kept.length, forward), kept, examples, logitSize)
+        : padRows(await mapInChunks(inputs, examples, forward), logitSize);
   const features =
     policy === 'herding' ? await mapInChunks(inputs, examples, (chunk) => network.features(chunk, column)) : undefined;
   const importance =
@@ -134,24 +139,25 @@ export async function writeTaskExamples(memory: EpisodicMemory, context: TaskCon
   return `Episodic memory (${policy}): stored ${result.stored} of ${result.offered}, evicted ${result.evicted}; ${stats.size}/${stats.budget} held, per class ${stats.perClass.join(' ')}`;
 }
 
-// The model's logits [n, logitSize] of every row of `inputs` [n, featureSize], or of the `kept`
-// rows only (zeros elsewhere).
-async function logitsOf(
-  inputs: Float32Array,
-  examples: number,
-  kept: Int32Array | undefined,
-  logitSize: number,
-  forward: (chunk: tf.Tensor2D) => tf.Tensor2D,
-): Promise<Float32Array> {
-  if (!kept) return padRows(await mapInChunks(inputs, examples, forward), logitSize);
-  const logits = new Float32Array(examples * logitSize);
-  if (kept.length === 0) return logits;
-  const featureSize = inputs.length / examples;
-  const picked = new Float32Array(kept.length * featureSize);
-  kept.forEach((row, index) => picked.set(inputs.subarray(row * featureSize, (row + 1) * featureSize), index * featureSize));
-  const computed = padRows(await mapInChunks(picked, kept.length, forward), logitSize);
-  kept.forEach((row, index) => logits.set(computed.subarray(index * logitSize, (index + 1) * logitSize), row * logitSize));
-  return logits;
+// The given rows of a row-major [n, width] array, in that order.
+function rowsOf(values: Float32Array, width: number, rows: Int32Array): Float32Array {
+  const picked = new Float32Array(rows.length * width);
+  rows.forEach((row, index) => picked.set(values.subarray(row * width, (row + 1) * width), index * width));
+  return picked;
+}
+
+// Computed rows (one per kept row, zero-padded to `width`) placed at their rows of an [n, width]
+// array of zeros.
+function scatterRows(
+  computed: { values: Float32Array; width: number },
+  rows: Int32Array,
+  n: number,
+  width: number,
+): Float32Array {
+  const padded = padRows(computed, width);
+  const out = new Float32Array(n * width);
+  rows.forEach((row, index) => out.set(padded.subarray(index * width, (index + 1) * width), row * width));
+  return out;
 }
 
 // Rows narrower than the memory's logit rows (a head of 2 in task-IL) are zero-padded.
