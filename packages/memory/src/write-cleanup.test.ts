@@ -83,6 +83,39 @@ describe('ExternalMemory.write', () => {
     tf.dispose([keys, values, read]);
     memory.dispose();
   });
+
+  it('keeps values that differ from the keys through later key-only writes (given, or restored from a state)', () => {
+    // Key-only writes store the keys as values; while the two variables hold the same numbers a
+    // write scatters once for both. Values written apart, or restored apart, must stay theirs.
+    const slotRow = (array: Float32Array, slot: number) => Array.from(array.subarray(slot * 4, slot * 4 + 4));
+    const check = (memory: ExternalMemory) => {
+      const first = oneHotRows([0, 1], 4);
+      memory.write(first, [1, 1]); // slots 0 and 1: values = keys
+      const separate = tf.tensor2d([[7, 7, 7, 7]]);
+      const third = oneHotRows([2], 4);
+      memory.write(third, [1], { values: separate }); // slot 2: its own value
+      const fourth = oneHotRows([3], 4);
+      memory.write(fourth, [1]); // slot 3, key-only
+      let { keys, values } = memory.toState().arrays;
+      expect(slotRow(values, 2)).toEqual([7, 7, 7, 7]);
+      expect(slotRow(keys, 2)).toEqual([0, 0, 1, 0]);
+      expect(slotRow(values, 3)).toEqual(slotRow(keys, 3));
+      const restored = ExternalMemory.fromState(memory.toState());
+      // Every slot is full and usage equal: the next item replaces slot 0 (lowest index).
+      const fifth = oneHotRows([1], 4);
+      expect(restored.write(fifth, [1]).slots).toEqual([0]);
+      ({ keys, values } = restored.toState().arrays);
+      expect(slotRow(values, 2)).toEqual([7, 7, 7, 7]);
+      expect(slotRow(values, 0)).toEqual([0, 1, 0, 0]);
+      expect(slotRow(keys, 0)).toEqual([0, 1, 0, 0]);
+      tf.dispose([first, separate, third, fourth, fifth]);
+      restored.dispose();
+      memory.dispose();
+    };
+    const before = tf.memory().numTensors;
+    check(new ExternalMemory({ slots: 4, keySize: 4 }));
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });
 
 describe('ExternalMemory.cleanup', () => {

@@ -159,12 +159,16 @@
   ;; What a read's weights w [rows, slots] add to a memory's statistics:
   ;; usageOut[m] = usage[m]·decay + Σ_r w[r,m] (the sum over rows in row order, four slots at a time),
   ;; hitsOut = hits + the number of rows whose largest weight reaches the threshold (int32).
+  ;; One pass per row: each vector of weights is loaded once for the sum and the maximum. A maximum is
+  ;; exact in any order, so two accumulators take alternate vectors: f32x4.max is a chain of several
+  ;; instructions in V8 (NaN and -0 rules), and one accumulator made the row wait on it (~2x the time).
   (func (export "trackReadWeights")
     (param $w i32) (param $usage i32) (param $usageOut i32) (param $hits i32) (param $hitsOut i32)
     (param $rows i32) (param $slots i32) (param $decay f32) (param $threshold f32)
-    (local $r i32) (local $m i32) (local $vectorEnd i32) (local $byte i32) (local $row i32)
-    (local $largest f32) (local $largestv v128) (local $count i32) (local $dv v128)
+    (local $r i32) (local $m i32) (local $vectorEnd i32) (local $pairEnd i32) (local $byte i32) (local $row i32)
+    (local $largest f32) (local $first v128) (local $second v128) (local $weights v128) (local $count i32) (local $dv v128)
     (local.set $vectorEnd (i32.and (local.get $slots) (i32.const -4)))
+    (local.set $pairEnd (i32.and (local.get $slots) (i32.const -8)))
     ;; usageOut starts at 0 and takes each row in turn.
     (memory.fill (local.get $usageOut) (i32.const 0) (i32.shl (local.get $slots) (i32.const 2)))
     (local.set $row (local.get $w))
@@ -172,49 +176,51 @@
       (loop $rowLoop
         (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
         (local.set $largest (f32.load (local.get $row)))
+        (local.set $first (f32x4.splat (local.get $largest)))
+        (local.set $second (local.get $first))
         (local.set $m (i32.const 0))
-        (block $vectorsDone
-          (loop $vectors
-            (br_if $vectorsDone (i32.ge_u (local.get $m) (local.get $vectorEnd)))
+        ;; Eight slots at a time: two vectors, one per maximum accumulator.
+        (block $pairsDone
+          (loop $pairs
+            (br_if $pairsDone (i32.ge_u (local.get $m) (local.get $pairEnd)))
             (local.set $byte (i32.shl (local.get $m) (i32.const 2)))
+            (local.set $weights (v128.load (i32.add (local.get $row) (local.get $byte))))
             (v128.store (i32.add (local.get $usageOut) (local.get $byte))
-              (f32x4.add
-                (v128.load (i32.add (local.get $usageOut) (local.get $byte)))
-                (v128.load (i32.add (local.get $row) (local.get $byte)))))
-            (local.set $m (i32.add (local.get $m) (i32.const 4)))
-            (br $vectors)))
+              (f32x4.add (v128.load (i32.add (local.get $usageOut) (local.get $byte))) (local.get $weights)))
+            (local.set $first (f32x4.max (local.get $first) (local.get $weights)))
+            (local.set $byte (i32.add (local.get $byte) (i32.const 16)))
+            (local.set $weights (v128.load (i32.add (local.get $row) (local.get $byte))))
+            (v128.store (i32.add (local.get $usageOut) (local.get $byte))
+              (f32x4.add (v128.load (i32.add (local.get $usageOut) (local.get $byte))) (local.get $weights)))
+            (local.set $second (f32x4.max (local.get $second) (local.get $weights)))
+            (local.set $m (i32.add (local.get $m) (i32.const 8)))
+            (br $pairs)))
+        ;; At most one vector of four left.
+        (if (i32.lt_u (local.get $m) (local.get $vectorEnd))
+          (then
+            (local.set $byte (i32.shl (local.get $m) (i32.const 2)))
+            (local.set $weights (v128.load (i32.add (local.get $row) (local.get $byte))))
+            (v128.store (i32.add (local.get $usageOut) (local.get $byte))
+              (f32x4.add (v128.load (i32.add (local.get $usageOut) (local.get $byte))) (local.get $weights)))
+            (local.set $first (f32x4.max (local.get $first) (local.get $weights)))
+            (local.set $m (i32.add (local.get $m) (i32.const 4)))))
+        (local.set $first (f32x4.max (local.get $first) (local.get $second)))
+        (local.set $largest
+          (f32.max
+            (f32.max (f32x4.extract_lane 0 (local.get $first)) (f32x4.extract_lane 1 (local.get $first)))
+            (f32.max (f32x4.extract_lane 2 (local.get $first)) (f32x4.extract_lane 3 (local.get $first)))))
+        ;; The rest one slot at a time.
         (block $scalarsDone
           (loop $scalars
             (br_if $scalarsDone (i32.ge_u (local.get $m) (local.get $slots)))
             (local.set $byte (i32.shl (local.get $m) (i32.const 2)))
+            (local.set $largest (f32.max (local.get $largest) (f32.load (i32.add (local.get $row) (local.get $byte)))))
             (f32.store (i32.add (local.get $usageOut) (local.get $byte))
               (f32.add
                 (f32.load (i32.add (local.get $usageOut) (local.get $byte)))
                 (f32.load (i32.add (local.get $row) (local.get $byte)))))
             (local.set $m (i32.add (local.get $m) (i32.const 1)))
             (br $scalars)))
-        ;; The row's largest weight: a maximum is exact in any order, so four lanes run side by side
-        ;; and meet at the end, and the rest one at a time.
-        (local.set $largestv (f32x4.splat (local.get $largest)))
-        (local.set $m (i32.const 0))
-        (block $maxVectorsDone
-          (loop $maxVectors
-            (br_if $maxVectorsDone (i32.ge_u (local.get $m) (local.get $vectorEnd)))
-            (local.set $largestv
-              (f32x4.max (local.get $largestv) (v128.load (i32.add (local.get $row) (i32.shl (local.get $m) (i32.const 2))))))
-            (local.set $m (i32.add (local.get $m) (i32.const 4)))
-            (br $maxVectors)))
-        (local.set $largest
-          (f32.max
-            (f32.max (f32x4.extract_lane 0 (local.get $largestv)) (f32x4.extract_lane 1 (local.get $largestv)))
-            (f32.max (f32x4.extract_lane 2 (local.get $largestv)) (f32x4.extract_lane 3 (local.get $largestv)))))
-        (block $maxDone
-          (loop $max
-            (br_if $maxDone (i32.ge_u (local.get $m) (local.get $slots)))
-            (local.set $largest
-              (f32.max (local.get $largest) (f32.load (i32.add (local.get $row) (i32.shl (local.get $m) (i32.const 2))))))
-            (local.set $m (i32.add (local.get $m) (i32.const 1)))
-            (br $max)))
         (if (f32.ge (local.get $largest) (local.get $threshold))
           (then (local.set $count (i32.add (local.get $count) (i32.const 1)))))
         (local.set $row (i32.add (local.get $row) (i32.shl (local.get $slots) (i32.const 2))))

@@ -8,9 +8,11 @@ afterAll(disposeBackend);
 
 const EPSILON = 1e-8;
 // Widths that fill whole SIMD lanes, leave a remainder, and a single column; 128 × 32 is a read's query.
+// 13 takes every path of a kernel that steps eight, then four, then one at a time.
 const SHAPES: [number, number][] = [
   [128, 32],
   [5, 7],
+  [6, 13],
   [3, 1],
 ];
 
