@@ -4,25 +4,13 @@ import { inspect } from 'node:util';
 import { maskUrlCredentials } from '@holomind/core';
 import { CliError } from './errors.js';
 import { describeSystemError } from './system-errors.js';
-import {
-  BACKEND_CHOICES,
-  BENCHMARKS,
-  MNIST_CHOICES,
-  SCENARIO_CHOICES,
-  STRATEGIES,
-  type HolomindConfigInput,
-} from './config/schema.js';
-import {
-  compareCommand,
-  dashboardCommand,
-  dataShowCommand,
-  evaluateCommand,
-  reportCommand,
-  resumeCommand,
-  statesCommand,
-  trainCommand,
-} from './commands.js';
-import { sweepCommand, sweepDashboardCommand, sweepStatusCommand, workerCommand } from './sweep/sweep-commands.js';
+import { BACKEND_CHOICES, BENCHMARKS, MNIST_CHOICES, SCENARIO_CHOICES, STRATEGIES } from './config/choices.js';
+import type { HolomindConfigInput } from './config/schema.js';
+
+// A command's module (and what it pulls in: tfjs, the database drivers, BullMQ, Vega) loads when that
+// command runs, so `--help` and a mistyped flag answer at once and `train` never loads the sweep queue.
+const commands = () => import('./commands.js');
+const sweepCommands = () => import('./sweep/sweep-commands.js');
 
 function integer(value: string): number {
   const parsed = Number(value);
@@ -179,8 +167,8 @@ withTrainingOptions(
     '--dashboard [port]',
     'serve the live dashboard on 127.0.0.1 while training, and after it until Ctrl-C (port 0: any free one)',
   )
-  .action((flags: TrainingFlags & { dashboard?: boolean | string }) =>
-    trainCommand(flags.config, withDashboardFlag(flagsToConfig(flags), flags.dashboard)),
+  .action(async (flags: TrainingFlags & { dashboard?: boolean | string }) =>
+    (await commands()).trainCommand(flags.config, withDashboardFlag(flagsToConfig(flags), flags.dashboard)),
   );
 /** `--run` and `--fallback`: which run a command reads, and what to do with a damaged checkpoint. */
 interface RunSelectionFlags {
@@ -202,20 +190,24 @@ withRunSelection(
       .command('resume')
       .description('continue a run from its latest checkpoint (after a crash too) and go on to further tasks'),
   ),
-).action((flags: TrainingFlags & RunSelectionFlags) => resumeCommand(flags.config, flagsToConfig(flags), selectionOf(flags)));
+).action(async (flags: TrainingFlags & RunSelectionFlags) =>
+  (await commands()).resumeCommand(flags.config, flagsToConfig(flags), selectionOf(flags)),
+);
 withRunSelection(
   withRunOptions(program.command('evaluate').description('evaluate the latest checkpoint on every task it has learned')),
-).action((flags: TrainingFlags & RunSelectionFlags) => evaluateCommand(flags.config, flagsToConfig(flags), selectionOf(flags)));
+).action(async (flags: TrainingFlags & RunSelectionFlags) =>
+  (await commands()).evaluateCommand(flags.config, flagsToConfig(flags), selectionOf(flags)),
+);
 withRunOptions(program.command('report').description('write the HTML report (plots, accuracy matrix) of the latest run')).action(
-  (flags: TrainingFlags) => reportCommand(flags.config, flagsToConfig(flags)),
+  async (flags: TrainingFlags) => (await commands()).reportCommand(flags.config, flagsToConfig(flags)),
 );
 withRunOptions(
   program.command('dashboard').description('serve the dashboard of the latest run (or of several, compared) on 127.0.0.1'),
 )
   .option('--port <n>', 'port (default from the configuration, 6007)', integer)
   .option('--runs <ids>', "experiment ids to compare, comma-separated, or 'all' (default: the latest run)")
-  .action((flags: TrainingFlags & { port?: number; runs?: string }) =>
-    dashboardCommand(flags.config, flagsToConfig(flags), flags.port, flags.runs),
+  .action(async (flags: TrainingFlags & { port?: number; runs?: string }) =>
+    (await commands()).dashboardCommand(flags.config, flagsToConfig(flags), flags.port, flags.runs),
   );
 withTrainingOptions(
   program.command('compare').description('train several strategies on one benchmark and print them beside published numbers'),
@@ -223,8 +215,8 @@ withTrainingOptions(
   .option('--strategies <list>', 'comma-separated strategies', 'finetune,ewc,online-ewc,pnn,holomind')
   .option('--seeds <list>', 'comma-separated seeds; each strategy runs once per seed (default: --seed)')
   .option('--json <file>', 'also write every run and the mean ± std per strategy as JSON')
-  .action((flags: TrainingFlags & { strategies: string; seeds?: string; json?: string }) =>
-    compareCommand(flags.config, flagsToConfig(flags), {
+  .action(async (flags: TrainingFlags & { strategies: string; seeds?: string; json?: string }) =>
+    (await commands()).compareCommand(flags.config, flagsToConfig(flags), {
       strategies: flags.strategies.split(',').map((s) => s.trim()),
       seeds: flags.seeds?.split(',').map((seed) => integer(seed.trim())),
       json: flags.json,
@@ -236,19 +228,21 @@ withRunOptions(
     .command('show')
     .description('the data versions (content hashes) and statistics an experiment trained on (default: the latest)')
     .option('--run <experiment id>', 'the experiment (default: the latest one that recorded its data)'),
-).action((flags: TrainingFlags & { run?: string }) => dataShowCommand(flags.config, flagsToConfig(flags), flags.run));
+).action(async (flags: TrainingFlags & { run?: string }) =>
+  (await commands()).dataShowCommand(flags.config, flagsToConfig(flags), flags.run),
+);
 const states = program.command('states').description('list, show, roll back, verify or prune checkpoints');
 withRunOptions(states.command('list').description('every checkpoint version of every run (or of --run)'))
   .option('--run <experiment id>', 'only this run')
-  .action((flags: TrainingFlags & RunSelectionFlags) =>
-    statesCommand('list', flags.config, flagsToConfig(flags), selectionOf(flags)),
+  .action(async (flags: TrainingFlags & RunSelectionFlags) =>
+    (await commands()).statesCommand('list', flags.config, flagsToConfig(flags), selectionOf(flags)),
   );
 withRunSelection(
   withRunOptions(
     states.command('show').description('one version (default: latest)').argument('[version]', 'version number', integer),
   ),
-).action((version: number | undefined, flags: TrainingFlags & RunSelectionFlags) =>
-  statesCommand('show', flags.config, flagsToConfig(flags), { ...selectionOf(flags), version }),
+).action(async (version: number | undefined, flags: TrainingFlags & RunSelectionFlags) =>
+  (await commands()).statesCommand('show', flags.config, flagsToConfig(flags), { ...selectionOf(flags), version }),
 );
 withRunOptions(
   states
@@ -257,14 +251,14 @@ withRunOptions(
     .argument('<version>', 'version number', integer),
 )
   .option('--run <experiment id>', 'the run (default: the most recent)')
-  .action((version: number, flags: TrainingFlags & RunSelectionFlags) =>
-    statesCommand('rollback', flags.config, flagsToConfig(flags), { run: flags.run, version }),
+  .action(async (version: number, flags: TrainingFlags & RunSelectionFlags) =>
+    (await commands()).statesCommand('rollback', flags.config, flagsToConfig(flags), { run: flags.run, version }),
   );
 withRunOptions(
   states
     .command('verify')
     .description('scrub: re-read every checkpoint version and check its hashes; lists damaged versions and files'),
-).action((flags: TrainingFlags) => statesCommand('verify', flags.config, flagsToConfig(flags)));
+).action(async (flags: TrainingFlags) => (await commands()).statesCommand('verify', flags.config, flagsToConfig(flags)));
 withRunOptions(
   states
     .command('prune')
@@ -272,8 +266,8 @@ withRunOptions(
 )
   .option('--keep-last <n>', 'keep this many newest versions of each run (default: all)', integer)
   .option('--orphan-grace <minutes>', 'only delete leftover files older than this (default 15; 0 when no run is going)', number)
-  .action((flags: TrainingFlags & { keepLast?: number; orphanGrace?: number }) =>
-    statesCommand('prune', flags.config, flagsToConfig(flags), {
+  .action(async (flags: TrainingFlags & { keepLast?: number; orphanGrace?: number }) =>
+    (await commands()).statesCommand('prune', flags.config, flagsToConfig(flags), {
       keepLast: flags.keepLast,
       orphanGraceMinutes: flags.orphanGrace,
     }),
@@ -293,8 +287,8 @@ const sweep = program
   .option('--db <url>', 'study database: sqlite:<path> (default <output>/<name>/holomind.db) or postgres://...')
   .option('-o, --output <folder>', "folder of the study and its trials' checkpoints (default from the study, .holomind/sweeps)")
   .option('--quiet', 'no progress output, only the leaderboard')
-  .action((file: string, flags: { queue?: string; queueName?: string; db?: string; output?: string; quiet?: boolean }) =>
-    sweepCommand(file, flags),
+  .action(async (file: string, flags: { queue?: string; queueName?: string; db?: string; output?: string; quiet?: boolean }) =>
+    (await sweepCommands()).sweepCommand(file, flags),
   );
 sweep
   .command('status')
@@ -307,13 +301,17 @@ sweep
   .option('--csv <file>', 'also write the CSV here')
   .option('--json <file>', 'also write the JSON here')
   // optsWithGlobals: `--db` and `--output` may be parsed by the parent `sweep` command, which has them too.
-  .action((target: string, _flags: unknown, command: Command) => sweepStatusCommand(target, command.optsWithGlobals()));
+  .action(async (target: string, _flags: unknown, command: Command) =>
+    (await sweepCommands()).sweepStatusCommand(target, command.optsWithGlobals()),
+  );
 sweep
   .command('dashboard')
   .description('serve the study page (trials, their curves, parameter-versus-objective plots) on 127.0.0.1, refreshed every 5 s')
   .argument('<study>', 'study YAML file or study name')
   .option('--port <n>', 'port (default 6008)', integer)
-  .action((target: string, _flags: unknown, command: Command) => sweepDashboardCommand(target, command.optsWithGlobals()));
+  .action(async (target: string, _flags: unknown, command: Command) =>
+    (await sweepCommands()).sweepDashboardCommand(target, command.optsWithGlobals()),
+  );
 program
   .command('worker')
   .description('train sweep trials from a BullMQ queue on Redis until SIGINT/SIGTERM (start one per machine or core)')
@@ -321,7 +319,9 @@ program
   .option('--queue-name <name>', 'BullMQ queue name (default holomind-trials)')
   .option('--concurrency <n>', 'jobs at once (default 1)', integer)
   .option('--lock-seconds <n>', 'a job whose worker is silent this long is retried elsewhere (default 30)', integer)
-  .action((flags: { queue: string; queueName?: string; concurrency?: number; lockSeconds?: number }) => workerCommand(flags));
+  .action(async (flags: { queue: string; queueName?: string; concurrency?: number; lockSeconds?: number }) =>
+    (await sweepCommands()).workerCommand(flags),
+  );
 
 function describeFailure(error: unknown): string {
   if (CliError.isInstance(error)) return error.message;
