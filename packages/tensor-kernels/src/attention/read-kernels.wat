@@ -165,10 +165,9 @@
   (func (export "trackReadWeights")
     (param $w i32) (param $usage i32) (param $usageOut i32) (param $hits i32) (param $hitsOut i32)
     (param $rows i32) (param $slots i32) (param $decay f32) (param $threshold f32)
-    (local $r i32) (local $m i32) (local $vectorEnd i32) (local $pairEnd i32) (local $byte i32) (local $row i32)
+    (local $r i32) (local $m i32) (local $vectorEnd i32) (local $byte i32) (local $row i32)
     (local $largest f32) (local $first v128) (local $second v128) (local $weights v128) (local $count i32) (local $dv v128)
     (local.set $vectorEnd (i32.and (local.get $slots) (i32.const -4)))
-    (local.set $pairEnd (i32.and (local.get $slots) (i32.const -8)))
     ;; usageOut starts at 0 and takes each row in turn.
     (memory.fill (local.get $usageOut) (i32.const 0) (i32.shl (local.get $slots) (i32.const 2)))
     (local.set $row (local.get $w))
@@ -179,31 +178,19 @@
         (local.set $first (f32x4.splat (local.get $largest)))
         (local.set $second (local.get $first))
         (local.set $m (i32.const 0))
-        ;; Eight slots at a time: two vectors, one per maximum accumulator.
-        (block $pairsDone
-          (loop $pairs
-            (br_if $pairsDone (i32.ge_u (local.get $m) (local.get $pairEnd)))
+        ;; Four slots at a time; the two maximum accumulators take turns, swapped after each vector.
+        (block $vectorsDone
+          (loop $vectors
+            (br_if $vectorsDone (i32.ge_u (local.get $m) (local.get $vectorEnd)))
             (local.set $byte (i32.shl (local.get $m) (i32.const 2)))
             (local.set $weights (v128.load (i32.add (local.get $row) (local.get $byte))))
             (v128.store (i32.add (local.get $usageOut) (local.get $byte))
               (f32x4.add (v128.load (i32.add (local.get $usageOut) (local.get $byte))) (local.get $weights)))
-            (local.set $first (f32x4.max (local.get $first) (local.get $weights)))
-            (local.set $byte (i32.add (local.get $byte) (i32.const 16)))
-            (local.set $weights (v128.load (i32.add (local.get $row) (local.get $byte))))
-            (v128.store (i32.add (local.get $usageOut) (local.get $byte))
-              (f32x4.add (v128.load (i32.add (local.get $usageOut) (local.get $byte))) (local.get $weights)))
-            (local.set $second (f32x4.max (local.get $second) (local.get $weights)))
-            (local.set $m (i32.add (local.get $m) (i32.const 8)))
-            (br $pairs)))
-        ;; At most one vector of four left.
-        (if (i32.lt_u (local.get $m) (local.get $vectorEnd))
-          (then
-            (local.set $byte (i32.shl (local.get $m) (i32.const 2)))
-            (local.set $weights (v128.load (i32.add (local.get $row) (local.get $byte))))
-            (v128.store (i32.add (local.get $usageOut) (local.get $byte))
-              (f32x4.add (v128.load (i32.add (local.get $usageOut) (local.get $byte))) (local.get $weights)))
-            (local.set $first (f32x4.max (local.get $first) (local.get $weights)))
-            (local.set $m (i32.add (local.get $m) (i32.const 4)))))
+            (local.set $weights (f32x4.max (local.get $first) (local.get $weights)))
+            (local.set $first (local.get $second))
+            (local.set $second (local.get $weights))
+            (local.set $m (i32.add (local.get $m) (i32.const 4)))
+            (br $vectors)))
         (local.set $first (f32x4.max (local.get $first) (local.get $second)))
         (local.set $largest
           (f32.max

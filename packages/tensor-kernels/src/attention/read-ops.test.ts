@@ -8,7 +8,7 @@ afterAll(disposeBackend);
 
 const EPSILON = 1e-8;
 // Widths that fill whole SIMD lanes, leave a remainder, and a single column; 128 × 32 is a read's query.
-// 13 takes every path of a kernel that steps eight, then four, then one at a time.
+// 13 is an odd number of SIMD vectors (trackReadWeights' two maxima take turns) and one column more.
 const SHAPES: [number, number][] = [
   [128, 32],
   [5, 7],
