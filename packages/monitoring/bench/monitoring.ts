@@ -35,11 +35,16 @@ let databaseCount = 0;
 const quick = process.env.BENCH_QUICK === '1';
 const pointCount = quick ? 20_000 : 200_000;
 
-function openDatabase() {
+// A fresh file database with the metric tables: every migration of the set, in order, as the
+// migrator of @holomind/db would run them (the sink writes into tables it does not create).
+async function openDatabase() {
   const database = new Database(path.join(folder, `bench-${databaseCount++}.db`));
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
-  return new Kysely<Record<string, Record<string, unknown>>>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Record<string, Record<string, unknown>>>({ dialect: new SqliteDialect({ database }) });
+  for (const name of Object.keys(metricMigrations.migrations).sort())
+    await metricMigrations.migrations[name]!.up(db, { dialect: 'sqlite' });
+  return db;
 }
 
 function makePoints(count: number): MetricPoint[] {
@@ -82,9 +87,8 @@ async function pointsPerSecond(
 
 function sinkThroughput(batchSize: number, points: MetricPoint[], repeats: number): Promise<number> {
   return pointsPerSecond(points.length, repeats, async () => {
-    const db = openDatabase();
+    const db = await openDatabase();
     const sink = new SqlMetricSink(db, { batchSize });
-    await metricMigrations.migrations['0001-metric-tables']!.up(db, { dialect: 'sqlite' });
     return {
       write: async () => {
         for (let i = 0; i < points.length; i += 4) sink.writePoints(points.slice(i, i + 4));
@@ -101,9 +105,8 @@ function sinkThroughput(batchSize: number, points: MetricPoint[], repeats: numbe
 
 function trackerThroughput(count: number, repeats: number): Promise<number> {
   return pointsPerSecond(count, repeats, async () => {
-    const db = openDatabase();
+    const db = await openDatabase();
     const sink = new SqlMetricSink(db);
-    await metricMigrations.migrations['0001-metric-tables']!.up(db, { dialect: 'sqlite' });
     const tracker = new MetricsTracker({ runId: 'bench', sinks: [sink] });
     return {
       write: async () => {
@@ -177,7 +180,7 @@ async function trainingOverhead() {
     return { loss: lossValue[0]!, accuracy: accuracyValue[0]! };
   };
 
-  const db = openDatabase();
+  const db = await openDatabase();
   const writer = new TensorBoardWriter(path.join(folder, 'tensorboard'));
   const tracker = new MetricsTracker({
     runId: 'bench-train',
