@@ -14,7 +14,7 @@ const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'holomind-cli-'));
 
 // Short but real: Split MNIST, 3 tasks, 2 epochs, the shared-extractor holomind hybrid (EWC, memory
-// read, DER++ replay; task-IL's default is columns + read, which has no replay memory to check).
+// read, DER++ replay; task-IL's default is columns alone, which has no replay memory to check).
 const hybridConfig = path.join(workspace, 'hybrid.yaml');
 writeFileSync(hybridConfig, 'holomind:\n  columns: false\n  ewc: true\n  memoryRead: true\n');
 const shortRun = [

@@ -20,7 +20,11 @@ const workspace = mkdtempSync(path.join(os.tmpdir(), 'holomind-fault-'));
 const kills = Number(process.env.HOLOMIND_FAULT_KILLS ?? 20);
 const seed = Number(process.env.HOLOMIND_FAULT_SEED ?? 15);
 
-writeFileSync(path.join(workspace, 'tiny.yaml'), 'network:\n  extractorHidden: [16]\n  columnHidden: [8]\n');
+// The memory read on (task-IL holomind leaves it off by default): the external memory's state must resume bit-exactly too.
+writeFileSync(
+  path.join(workspace, 'tiny.yaml'),
+  'network:\n  extractorHidden: [16]\n  columnHidden: [8]\nholomind:\n  memoryRead: true\n',
+);
 // 4 tasks x 40 epochs, a checkpoint after every epoch: enough moments to kill in, each cheap. Measured: on a
 // loaded machine about 1.2 epochs pass per kill cycle, on an idle one many more (a run of 4 x 8 ended after 11 kills).
 const run = [

@@ -35,7 +35,7 @@ describe("a run's TensorBoard files, read by TensorBoard's EventAccumulator", ()
     const config = parseConfig({
       benchmark: 'split-mnist',
       strategy: 'holomind',
-      // The shared-extractor hybrid (task-IL's default is now columns + read, with no EWC or replay term).
+      // The shared-extractor hybrid (task-IL's default is columns alone, with no EWC, replay or read term).
       holomind: { columns: false, ewc: true, memoryRead: true },
       seed: 3,
       backend: 'wasm',

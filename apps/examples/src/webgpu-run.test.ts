@@ -17,7 +17,7 @@ afterAll(() => disposeBackend());
 // ("OffscreenCanvas is not defined"), or summed with an addN past WebGPU's binding limit:
 const RUNS = [
   // the memory's per-step writes, its stats, cleanup and the checkpoints; histograms
-  { strategy: 'holomind', scenario: 'task-incremental', benchmark: 'split-mnist' },
+  { strategy: 'holomind', scenario: 'task-incremental', benchmark: 'split-mnist', holomind: { memoryRead: true } },
   // the episodic memory's write of the task's logits; the replay loss
   { strategy: 'holomind', scenario: 'class-incremental', benchmark: 'split-mnist' },
   // the teacher copied with toState

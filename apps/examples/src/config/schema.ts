@@ -44,13 +44,17 @@ const replaySection = z.strictObject({
 
 /**
  * Switches for the parts of the `holomind` strategy, for ablations (each part must earn its place).
- * Unset: the scenario's default (columns and the attention read with task identity; columns chosen by
- * task inference in Permuted MNIST; DER++ replay otherwise).
+ * Unset: the scenario's default (columns with task identity; columns chosen by task inference in
+ * Permuted MNIST; DER++ replay otherwise).
  */
 const holomindSection = z.strictObject({
   /** Progressive columns (a fresh column per task with lateral inputs); default: with task identity (task-IL). */
   columns: z.boolean().optional(),
   ewc: z.boolean().optional(),
+  /**
+   * The external memory's attention read, its output beside each column's input; default: off (on
+   * validation digits it cost accuracy in class-IL and gained none in task-IL).
+   */
   memoryRead: z.boolean().optional(),
   /** DER++ replay; default: on without columns, off with them (a frozen column forgets nothing). */
   replay: z.boolean().optional(),

@@ -67,8 +67,8 @@ describe('holomind, per scenario', () => {
   };
   const derpp = { kind: 'derpp', policy: 'class-balanced' };
 
-  it('uses progressive columns and the read with task identity, DER++ replay without', () => {
-    expect(parts('task-incremental')).toEqual({ ewc: undefined, memory: true, replay: undefined });
+  it('uses progressive columns with task identity, DER++ replay without, and the read only when asked', () => {
+    expect(parts('task-incremental')).toEqual({ ewc: undefined, memory: false, replay: undefined });
     expect(planStrategy(parseConfig({ strategy: 'holomind' }), 'task-incremental').extractor).toEqual({ kind: 'none' });
     expect(parts('domain-incremental')).toEqual({ ewc: undefined, memory: false, replay: derpp });
     expect(parts('class-incremental')).toEqual({ ewc: undefined, memory: false, replay: derpp });
@@ -84,9 +84,9 @@ describe('holomind, per scenario', () => {
       memory: false,
       replay: derpp,
     });
-    expect(parts('task-incremental', { holomind: { memoryRead: false } })).toEqual({
+    expect(parts('task-incremental', { holomind: { memoryRead: true } })).toEqual({
       ewc: undefined,
-      memory: false,
+      memory: true,
       replay: undefined,
     });
   });
