@@ -99,7 +99,9 @@ const format = ({ mean, std }) => `${mean.toFixed(2)} ± ${std.toFixed(2)}`;
 
 const report = [];
 const lines = [`# Continual-learning results (pnpm bench:cl), seeds ${seeds.join(', ')}`, ''];
-for (const scenario of scenarios.filter((s) => !only || only.includes(s.id))) {
+// Every scenario with per-seed files, not only those this invocation ran (CL_SCENARIOS): the summary
+// files are the README's tables, and a re-run of one scenario left only that one in them.
+for (const scenario of scenarios) {
   const files = seeds.map((seed) => path.join(results, `cl-${scenario.id}-seed${seed}.json`)).filter((file) => existsSync(file));
   if (files.length === 0) continue;
   const documents = files.map((file) => JSON.parse(readFileSync(file, 'utf8')));
