@@ -9,6 +9,8 @@ export { expectErrorCode } from './error-codes.js';
 export type { CodedErrorClass } from './error-codes.js';
 export { measure, median } from './bench.js';
 export type { MeasureOptions, Measurement } from './bench.js';
+export { runBenchScript } from './bench-script.js';
+export type { BenchScriptRun } from './bench-script.js';
 export { propertyRuns, propertyParameters, PropertyOutcomes, byteMutations, applyMutation } from './property.js';
 export type { ByteMutation } from './property.js';
 export { HEADLESS_CHROMIUM_ARGS } from './chromium.js';

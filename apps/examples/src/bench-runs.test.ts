@@ -1,0 +1,22 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runBenchScript } from '@holomind/testing';
+
+// The step bench is how issue #16's "adds at most 15% to a step" rows are measured, and no other
+// test runs it. One epoch of the plain, EWC and memory-read rows (the read's floor included) checks
+// that they still run and print; never a time.
+const packageFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+describe('the training-step bench, one epoch a row', () => {
+  it('prints the plain, EWC and memory-read rows and what the read adds', { timeout: 300_000 }, async () => {
+    const run = await runBenchScript(packageFolder, 'bench/training-step.ts', {
+      HOLOMIND_BENCH_EPOCHS: '1',
+      HOLOMIND_BENCH_ONLY: '^\\+ (EWC|memory read$)',
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    for (const row of ['plain step (no strategy)', '+ EWC penalty (extractor)', '+ memory read '])
+      expect(run.stdout).toContain(row);
+    expect(run.stdout).toMatch(/\+ memory read: adds -?[\d.]+ ms a step .*its matrix products alone, timed apart: [\d.]+ ms/);
+  });
+});
