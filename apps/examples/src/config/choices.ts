@@ -4,9 +4,10 @@
 /** Benchmarks the pipeline can build. */
 export const BENCHMARKS = ['split-mnist', 'permuted-mnist', 'rotated-mnist', 'split-fashion-mnist'] as const;
 /**
- * Continual-learning strategies. `holomind` combines EWC on the shared extractor, a column per task
- * where task identity exists, the attention-read external memory and DER++ replay from a
- * class-balanced episodic memory; `joint` (all tasks at once) is the upper bound.
+ * Continual-learning strategies. `holomind` takes, per scenario, the parts that earned their place
+ * on validation digits (a column per task where task identity exists, columns chosen by task
+ * inference in Permuted MNIST, DER++ replay from a class-balanced episodic memory otherwise; EWC and
+ * the memory read when the configuration asks); `joint` (all tasks at once) is the upper bound.
  */
 export const STRATEGIES = [
   'finetune',
