@@ -55,8 +55,8 @@ interface Variant {
 }
 
 const DERPP_ROW = '+ DER++ replay (the main job)';
-// Task-IL holomind (a column per task with lateral inputs, no shared extractor): where the memory
-// read is on by default; its cost is the second row's ratio to the first.
+// Task-IL holomind (a column per task with lateral inputs, no shared extractor), and the same with
+// the memory read (what `pnn-memory` trains): the read's cost there is the second row's ratio to the first.
 const TASK_IL_ROW = 'task-IL holomind (columns)';
 const TASK_IL_MEMORY_ROW = 'task-IL columns + memory read';
 const SAME_EXAMPLES_ROW = 'plain, batch x3 (= replay examples)';
@@ -110,6 +110,8 @@ interface PreparedVariant {
   steps: number;
   /** The products the memory read adds to a step, when the row's network reads one. */
   readProducts?: ReturnType<typeof readProducts>;
+  /** Slots × key width of the memory the row's network reads. */
+  memoryShape?: string;
 }
 
 // Trains the first task for one epoch (so EWC has a Fisher and replay a filled memory), then the
@@ -176,7 +178,12 @@ async function prepareVariant(variant: Variant, benchmarks: Map<string, Benchmar
       variant,
       examples,
       steps: Math.ceil(examples / batchSize),
-      ...(network.memory ? { readProducts: readProducts(network, batchSize) } : {}),
+      ...(network.memory
+        ? {
+            readProducts: readProducts(network, batchSize),
+            memoryShape: `${network.memory.options.slots} × ${network.memory.options.keySize}`,
+          }
+        : {}),
       dispose,
       async epoch() {
         const [start, cpuStart] = [performance.now(), process.cpuUsage()];
@@ -268,13 +275,13 @@ async function main() {
       );
     }
     // The read's floor: its products alone, against the row it is compared with (task-IL's own row, else the plain one).
-    for (const { variant, readProducts: products } of prepared) {
+    for (const { variant, readProducts: products, memoryShape } of prepared) {
       const base = perStep.get(variant.scenario ? TASK_IL_ROW : VARIANTS[0]!.name);
       const row = perStep.get(variant.name)!;
       if (!products || !base) continue;
       const floor = readProductsMs(products);
       console.log(
-        `${variant.name}: adds ${(row.wall - base.wall).toFixed(2)} ms a step (${((row.wall / base.wall - 1) * 100).toFixed(1)}%); ` +
+        `${variant.name} (memory ${memoryShape}): adds ${(row.wall - base.wall).toFixed(2)} ms a step (${((row.wall / base.wall - 1) * 100).toFixed(1)}%); ` +
           `its matrix products alone, timed apart: ${floor.toFixed(2)} ms (${((floor / base.wall) * 100).toFixed(1)}% of the step it is added to)`,
       );
     }
@@ -285,6 +292,16 @@ async function main() {
           `wall, ${(replay.cpu / sameExamples.cpu).toFixed(2)}x cpu per step (what replay's machinery adds beyond the examples it replays)`,
       );
     }
+    // Each part against the step it is added to, by the wall-time medians (the ratios printed above).
+    const within = (label: string, ratio: number) =>
+      console.log(`${label}: ${ratio.toFixed(2)}x, ${ratio <= 1.15 ? 'within' : 'NOT within'} 15% of the step it is added to`);
+    for (const name of ['+ EWC penalty (extractor)', '+ memory read']) {
+      const row = perStep.get(name);
+      if (row) within(name, row.wall / perStep.get(VARIANTS[0]!.name)!.wall);
+    }
+    const [taskIlStep, taskIlRead] = [perStep.get(TASK_IL_ROW), perStep.get(TASK_IL_MEMORY_ROW)];
+    if (taskIlStep && taskIlRead) within('task-IL memory read', taskIlRead.wall / taskIlStep.wall);
+    if (replay && sameExamples) within('DER++ beyond the examples it replays', replay.wall / sameExamples.wall);
   } finally {
     for (const variant of prepared) variant.dispose();
   }
