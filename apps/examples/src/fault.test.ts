@@ -120,6 +120,9 @@ async function finalArrays(
       for (const [key, data] of Object.entries(state.arrays)) arrays.set(`strategy/${part}/${key}`, data);
     for (const [key, data] of Object.entries(checkpoint.network.memory?.arrays ?? {}))
       arrays.set(`memory/${key}`, data as ArrayLike<number>);
+    for (const [taskId, copy] of Object.entries(checkpoint.network.frozenMemories ?? {}))
+      for (const [key, data] of Object.entries(copy.arrays))
+        arrays.set(`frozen-memory/${taskId}/${key}`, data as ArrayLike<number>);
     return { arrays, matrix: checkpoint.progress.matrix, version: checkpoint.version };
   });
 }
@@ -209,6 +212,10 @@ describe('fault test: SIGKILLs, flipped and truncated checkpoints, bit-exact res
       // The resumed run ends bit-identical to the uninterrupted one.
       const [reference, resumed] = [await finalArrays('straight'), await finalArrays('faulty')];
       expect([...resumed.arrays.keys()].sort()).toEqual([...reference.arrays.keys()].sort());
+      // The frozen columns' copies of the memory are compared too: every column but the newest of the four has one.
+      expect(
+        [...reference.arrays.keys()].filter((key) => key.startsWith('frozen-memory/') && key.endsWith('/keys')),
+      ).toHaveLength(3);
       for (const [key, data] of reference.arrays) {
         const other = resumed.arrays.get(key)!;
         const differing = Array.from(data).findIndex((value, index) => !Object.is(value, other[index]));

@@ -146,6 +146,32 @@ export class ExternalMemory {
     return memory;
   }
 
+  /**
+   * A separate memory holding what this one holds now (keys, values, filled slots, usage, importance,
+   * counters), for a reader that must keep seeing it while this one is written: a frozen progressive
+   * column reads the memory it was trained with. Copied on the backend, so it needs no host read
+   * (WebGPU in Node included). The caller owns and disposes it.
+   */
+  snapshot(): ExternalMemory {
+    this.assertLive();
+    const copy = new ExternalMemory(this.options);
+    // Copies, not the same tensors: tfjs-backend-cpu's tensorScatterUpdate (a write) fills its output
+    // in its input's buffer, so a tensor shared with this memory would change under the copy. A
+    // product by 1 copies every number bit for bit (−0 and infinities too); the hit count is an integer.
+    tf.tidy(() => {
+      copy.keys.assign(tf.mul(this.keys, 1));
+      copy.values.assign(tf.mul(this.values, 1));
+      copy.usage.assign(tf.mul(this.usage, 1));
+      copy.hits.assign(tf.add(this.hits, tf.scalar(0, 'int32')));
+    });
+    copy.filled.set(this.filled);
+    copy.importance.set(this.importance);
+    Object.assign(copy.counters, this.counters);
+    copy.valuesEqualKeys = this.valuesEqualKeys;
+    copy.refreshMask();
+    return copy;
+  }
+
   /** Width of a query row: heads · keySize. */
   get queryWidth(): number {
     return this.options.heads * this.options.keySize;
@@ -341,11 +367,16 @@ export class ExternalMemory {
         };
         const newKeys = select(keys, keySize);
         const newValues = values === keys ? newKeys : select(values, valueSize);
+        // tfjs-backend-cpu's tensorScatterUpdate fills its output in its input's buffer: while the
+        // values still share the keys' tensor (mirrored writes before this one), the keys' scatter
+        // would land in the values too, so they scatter from a copy.
+        const valuesBefore =
+          !mirrorKeys && this.values.dataId === this.keys.dataId ? tf.mul<tf.Tensor3D>(this.values, 1) : this.values;
         const updatedKeys = tf.tensorScatterUpdate(this.keys, indices, newKeys);
         this.keys.assign(updatedKeys);
-        // Two variables may share one tensor's memory: tensors are immutable, and a non-trainable
-        // memory's variables are only ever replaced (assign), never updated in place by an optimizer.
-        this.values.assign(mirrorKeys ? updatedKeys : tf.tensorScatterUpdate(this.values, indices, newValues));
+        // Two variables may share one tensor's memory: a non-trainable memory's variables are only
+        // ever replaced (assign), never updated in place by an optimizer.
+        this.values.assign(mirrorKeys ? updatedKeys : tf.tensorScatterUpdate(valuesBefore, indices, newValues));
       });
       // Overwrites leave the mask as it was; the read's layout is rebuilt either way.
       if (filledEmpty) this.refreshMask();

@@ -43,6 +43,29 @@ describe('ExternalMemory state', () => {
     restored.dispose();
   });
 
+  it('snapshot() holds what the memory holds now, and neither side sees the later writes of the other', () => {
+    const before = tf.memory().numTensors;
+    const memory = usedMemory();
+    const copy = memory.snapshot();
+    const state = memory.toState();
+    expect(copy.toState()).toEqual(state);
+    const queries = tf.tensor2d(seededValues(5 * 10, 12), [5, 10]);
+    const [original, copied] = [memory, copy].map((one) => one.read(queries, { track: false }));
+    expect(Array.from(copied!.dataSync())).toEqual(Array.from(original!.dataSync()));
+    const more = tf.tensor2d(seededValues(6 * 10, 13), [6, 10]);
+    const moreValues = tf.tensor2d(seededValues(6 * 6, 14), [6, 6]);
+    memory.write(more, [4, 3, 3, 2, 2, 1], { values: moreValues });
+    expect(memory.toState().arrays.keys).not.toEqual(state.arrays.keys);
+    expect(copy.toState()).toEqual(state);
+    copy.write(more, [1, 1, 1, 1, 1, 1], { values: moreValues });
+    expect(copy.toState().arrays.keys).not.toEqual(state.arrays.keys);
+    memory.dispose(); // the copy's tensors outlive the memory they came from
+    expect(copy.toState().options).toEqual(state.options);
+    copy.dispose();
+    tf.dispose([queries, original!, copied!, more, moreValues]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('names the array that does not fit', () => {
     const memory = usedMemory();
     const state = memory.toState();

@@ -39,11 +39,13 @@ describe('ProgressiveNetwork with an ExternalMemory attached', () => {
       const column = network.addTask(task.taskId, { outputSize: 2 });
       expect(column.inputSize).toBe(784 + 16); // features + heads · valueSize
       const train = taskData(task.taskId, task.train);
+      // A frozen column's copy of the memory builds its read layout once, at its first read (untracked).
+      if (network.columns.length > 1) tf.tidy(() => network.forward(tf.zeros([1, 784]), tasks[0]!.taskId));
       const before = tf.memory().numTensors;
       const result = await network.train(train, { epochs: 2, batchSize: 30 });
       expect(tf.memory().numTensors).toBe(before); // writes replace the memory's tensors, never add any
-      // Every column up to the trained one reads once per example.
-      reads += result.epochs * task.train.count * network.columns.length;
+      // The trained column reads the shared memory once per example; a frozen one reads its own copy.
+      reads += result.epochs * task.train.count;
       expect(memory.stats().reads).toBe(reads);
       tf.dispose([train.inputs, train.labels]);
     }
@@ -86,5 +88,75 @@ describe('ProgressiveNetwork with an ExternalMemory attached', () => {
     network.dispose(); // leaves the caller's memory alone
     expect(memory.stats().filled).toBe(cleaned.filled);
     memory.dispose();
+  });
+
+  it('a frozen column keeps reading the memory it was trained with while later tasks write the shared one', async () => {
+    const startTensors = tf.memory().numTensors;
+    const tasks = splitMnist({
+      trainPerDigit: 60,
+      testPerDigit: 40,
+      seed: 5,
+      pairs: [
+        [0, 1],
+        [2, 3],
+        [4, 5],
+      ],
+    });
+    const memory = new ExternalMemory({ slots: 48, keySize: 6, beta: 20 });
+    const network = new ProgressiveNetwork({
+      inputShape: [784],
+      extractor: { kind: 'none' },
+      column: { hiddenSizes: [16] },
+      memory,
+      seed: 6,
+    });
+    const first = taskData(tasks[0]!.taskId, tasks[0]!.test);
+    const firstOutputs: number[][] = [];
+    for (const task of tasks) {
+      network.addTask(task.taskId, { outputSize: 2 });
+      const train = taskData(task.taskId, task.train);
+      const keysBefore = Array.from(memory.toState().arrays.keys);
+      await network.train(train, { epochs: 1, batchSize: 20 });
+      tf.dispose([train.inputs, train.labels]);
+      expect(Array.from(memory.toState().arrays.keys)).not.toEqual(keysBefore); // every task writes the shared memory
+      const logits = network.forward(first.inputs, tasks[0]!.taskId);
+      firstOutputs.push(Array.from(logits.dataSync()));
+      logits.dispose();
+    }
+    // Bit for bit after the second and third tasks wrote the memory: the first column reads its copy.
+    expect(firstOutputs[1]).toEqual(firstOutputs[0]);
+    expect(firstOutputs[2]).toEqual(firstOutputs[0]);
+
+    // The copies travel with the state, and a restored network reads them as the original does.
+    const state = network.toState();
+    expect(state.config.memorySnapshots).toBe(true);
+    expect(Object.keys(state.frozenMemories ?? {})).toEqual([tasks[0]!.taskId, tasks[1]!.taskId]);
+    const restored = ProgressiveNetwork.fromState(structuredClone(state));
+    expect(restored.toState()).toEqual(state);
+    for (const task of tasks) {
+      const probe = taskData(task.taskId, task.test);
+      const [original, again] = [network, restored].map((one) => one.forward(probe.inputs, task.taskId));
+      expect(Array.from(again!.dataSync())).toEqual(Array.from(original!.dataSync()));
+      tf.dispose([probe.inputs, probe.labels, original!, again!]);
+    }
+    restored.dispose();
+
+    // A state saved before frozen columns kept their copy: every column reads the shared memory, as then.
+    const { frozenMemories: _copies, ...older } = structuredClone(state);
+    delete older.config.memorySnapshots;
+    const old = ProgressiveNetwork.fromState(older);
+    const oldLogits = old.forward(first.inputs, tasks[0]!.taskId);
+    expect(Array.from(oldLogits.dataSync())).not.toEqual(firstOutputs[0]);
+    expect(old.toState().frozenMemories).toBeUndefined();
+    tf.dispose([oldLogits]);
+    old.dispose();
+
+    expect(() => ProgressiveNetwork.fromState({ ...state, frozenMemories: { [tasks[2]!.taskId]: state.memory! } })).toThrow(
+      /frozen copy of the memory for task '.*', but that task is not a frozen column/,
+    );
+    tf.dispose([first.inputs, first.labels]);
+    network.dispose();
+    memory.dispose();
+    expect(tf.memory().numTensors).toBe(startTensors); // the frozen copies went with the network
   });
 });

@@ -18,6 +18,11 @@ export interface NetworkConfig {
   extractorFrozen: boolean;
   /** Whether columns were built with a memory query (a memory must come back with them). */
   withMemory: boolean;
+  /**
+   * Whether a column frozen with a memory attached reads its own copy of the memory as it was when
+   * the column froze (states saved since 2026-12-04); absent: frozen columns read the shared memory.
+   */
+  memorySnapshots?: boolean;
   /** States of the initialisation and training generators. */
   random: { init: number; training: number };
 }
@@ -31,6 +36,8 @@ export interface ProgressiveNetworkState {
   config: NetworkConfig;
   arrays: Record<string, Float32Array>;
   memory?: ExternalMemoryState;
+  /** Each frozen column's copy of the memory, by task id (see {@link NetworkConfig.memorySnapshots}). */
+  frozenMemories?: Record<string, ExternalMemoryState>;
 }
 
 /** What `describe()` returns: the architecture as JSON, for archiving. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom, describeValue } from '@holomind/core';
-import { ExternalMemory } from '@holomind/memory';
+import { ExternalMemory, type ExternalMemoryState } from '@holomind/memory';
 import { checkActivation } from './activations.js';
 import { NetworkError } from './errors.js';
 import { FeatureExtractor } from './feature-extractor.js';
@@ -82,6 +82,11 @@ export class ProgressiveNetwork {
   private trainRandom: SeededRandom;
   private session: TrainingSession | undefined;
   private ownsMemory = false;
+  // A frozen column's copy of the memory as it was when the column froze, by task id: later tasks
+  // write the shared memory, and a column that read it would drift (not truly frozen).
+  private readonly frozenMemories = new Map<string, ExternalMemory>();
+  // Off only for a network restored from a state saved before frozen columns kept their memory.
+  private snapshotsFrozenMemory = true;
   private disposed = false;
 
   constructor(options: ProgressiveNetworkOptions) {
@@ -120,9 +125,13 @@ export class ProgressiveNetwork {
     const network = new ProgressiveNetwork({ ...config.options, memory: config.withMemory ? memory : undefined });
     network.ownsMemory = ownsMemory;
     try {
+      // The columns come back frozen with the copies they were saved with, not copies of today's memory.
+      network.snapshotsFrozenMemory = false;
       for (const { taskId, ...columnOptions } of config.tasks) network.addTask(taskId, columnOptions);
       if (config.extractorFrozen) network.extractor.freeze();
       network.parameters.load(state.arrays);
+      network.snapshotsFrozenMemory = config.memorySnapshots === true;
+      network.restoreFrozenMemories(state.frozenMemories ?? {});
     } catch (error) {
       network.dispose();
       throw error;
@@ -176,6 +185,10 @@ export class ProgressiveNetwork {
       this.parameters,
     );
     this.endSession();
+    const newlyFrozen = this.columnList.at(-1);
+    if (newlyFrozen && this.memory && this.snapshotsFrozenMemory) {
+      this.frozenMemories.set(newlyFrozen.taskId, this.memory.snapshot());
+    }
     for (const earlier of this.columnList) earlier.freeze();
     if (this.columnList.length > 0 && this.options.freezeExtractor === 'after-first-task') this.extractor.freeze();
     this.columnList.push(column);
@@ -424,10 +437,14 @@ export class ProgressiveNetwork {
         tasks,
         extractorFrozen: this.extractor.frozen,
         withMemory: this.memory !== undefined,
+        ...(this.memory ? { memorySnapshots: this.snapshotsFrozenMemory } : {}),
         random: { init: this.initRandom.seed, training: this.trainRandom.seed },
       },
       arrays: this.parameters.toArrays(),
       ...(this.memory ? { memory: this.memory.toState() } : {}),
+      ...(this.frozenMemories.size > 0
+        ? { frozenMemories: Object.fromEntries([...this.frozenMemories].map(([taskId, copy]) => [taskId, copy.toState()])) }
+        : {}),
     };
   }
 
@@ -437,7 +454,23 @@ export class ProgressiveNetwork {
     this.disposed = true;
     this.endSession();
     this.parameters.dispose();
+    for (const copy of this.frozenMemories.values()) copy.dispose();
+    this.frozenMemories.clear();
     if (this.ownsMemory) this.memory?.dispose();
+  }
+
+  private restoreFrozenMemories(saved: Readonly<Record<string, ExternalMemoryState>>): void {
+    for (const [taskId, memoryState] of Object.entries(saved)) {
+      const column = this.columnList.find((one) => one.taskId === taskId);
+      if (!column?.frozen || !this.memory) {
+        throw new NetworkError(
+          'STATE_MISMATCH',
+          `The state holds a frozen copy of the memory for task '${taskId}', but that task is not a frozen column of a network with a memory; ` +
+            'the state was edited or assembled from different networks.',
+        );
+      }
+      this.frozenMemories.set(taskId, ExternalMemory.fromState(memoryState));
+    }
   }
 
   // Extractor, then columns 0..target: earlier ones give their hidden activations to the laterals.
@@ -469,7 +502,7 @@ export class ProgressiveNetwork {
         this.columnList[index]!.run(features, hidden, {
           training: false,
           dropoutSeed,
-          memory: this.memory,
+          ...this.memoryOf(this.columnList[index]!),
           withOutput: false,
           route,
         }).hidden,
@@ -479,12 +512,18 @@ export class ProgressiveNetwork {
     const result = this.columnList[target]!.run(features, hidden, {
       training,
       dropoutSeed,
-      memory: this.memory,
+      ...this.memoryOf(this.columnList[target]!),
       withOutput,
       route,
       featuresNeedGradient,
     });
     return { features, result };
+  }
+
+  // The memory a column reads: its frozen copy (untracked: reading it changes nothing), else the shared one.
+  private memoryOf(column: TaskColumn): { memory: ExternalMemory | undefined; trackReads: boolean } {
+    const frozenCopy = this.frozenMemories.get(column.taskId);
+    return frozenCopy ? { memory: frozenCopy, trackReads: false } : { memory: this.memory, trackReads: true };
   }
 
   private resolveColumnOptions(taskId: string, options: AddTaskOptions): TaskColumnOptions {

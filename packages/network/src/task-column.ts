@@ -33,6 +33,8 @@ export interface ColumnRunContext {
   training: boolean;
   dropoutSeed: number;
   memory: ExternalMemory | undefined;
+  /** Whether the read counts in the memory's usage and hits (default true; off for a frozen column's own copy). */
+  trackReads?: boolean;
   /** Compute the output layer too (only the requested column needs it). */
   withOutput: boolean;
   /** Ops to record while training (default `fused`). */
@@ -144,7 +146,7 @@ export class TaskColumn {
       result.query = this.memoryQuery.applyActivated(features, 'linear', { route, inputGradient: featuresGradient });
       // The read enters the first layer beside the features, as parts: its gradient (it depends on
       // the query's weights) is computed alone when the features need none, not over every input.
-      input = [features, context.memory.read(result.query, { kernels: route })];
+      input = [features, context.memory.read(result.query, { kernels: route, track: context.trackReads ?? true })];
       inputGradient = [featuresGradient, true];
     }
     const hiddenCount = this.options.hiddenSizes.length;

@@ -59,8 +59,8 @@ const holomindSection = z.strictObject({
   ewc: z.boolean().optional(),
   /**
    * The external memory's attention read, its output beside each column's input; default: off (on
-   * validation digits it gained nothing where measured alone: beside DER++ in Permuted MNIST, beside
-   * task-IL columns; in class-IL it was measured only together with EWC, which cost 2.9 points).
+   * validation digits it gained nothing: beside DER++ in Permuted MNIST; beside task-IL columns;
+   * beside DER++ in class-IL, 91.93 ± 0.11% with it against 92.01 ± 0.30% without, seeds 0-2).
    */
   memoryRead: z.boolean().optional(),
   /** DER++ replay; default: on without columns, off with them (a frozen column forgets nothing). */

@@ -10,6 +10,7 @@ import type {
 import { StateError, type LoadedState, type StateInput, type StateStore } from '@holomind/state';
 import { CliError } from '../errors.js';
 import { mean } from './continual-summary.js';
+import { frozenMemoriesFrom, frozenMemoryEntries, type FrozenMemoryRecord } from './frozen-memory-entries.js';
 import type { RunSession } from './open-run.js';
 import type { HolomindConfig } from '../config/schema.js';
 import type { StrategyState } from '../strategies/continual-strategy.js';
@@ -37,8 +38,10 @@ export interface RunProgress {
 /** What a checkpoint holds besides the arrays. */
 interface CheckpointValues {
   progress: RunProgress;
-  network: Omit<ProgressiveNetworkState, 'arrays' | 'memory'>;
+  network: Omit<ProgressiveNetworkState, 'arrays' | 'memory' | 'frozenMemories'>;
   memory: { format: string; options: unknown } | null;
+  /** The frozen columns' copies of the memory, in order (their arrays live under `frozen-memory/<index>/`). */
+  frozenMemories?: FrozenMemoryRecord[];
   /** Each strategy part's JSON values, by part name (its arrays live under `strategy/<part>/`). */
   strategy: Record<string, Record<string, unknown>>;
   /** The fitted preprocessing, so evaluate and resume apply the identical transform. */
@@ -55,7 +58,8 @@ function flat<Data extends Float32Array | Float64Array | Int32Array>(data: Data)
 
 /**
  * Turns a run's parts into one StateStore entry set: arrays under `network/`, `memory/`,
- * `strategy/<part>/` and `session/optimizer/<index>` (a task stopped between epochs).
+ * `frozen-memory/<index>/` (a frozen column's copy of the memory), `strategy/<part>/` and
+ * `session/optimizer/<index>` (a task stopped between epochs).
  */
 export function checkpointEntries(
   progress: RunProgress,
@@ -69,16 +73,19 @@ export function checkpointEntries(
     for (const [name, data] of Object.entries(network.memory.arrays))
       entries[`memory/${name}`] = flat(data as Float32Array | Float64Array);
   }
+  const frozen = frozenMemoryEntries(network, 'frozen-memory/');
+  for (const [name, data] of Object.entries(frozen.arrays)) entries[name] = flat(data);
   for (const [part, state] of Object.entries(strategy)) {
     for (const [name, data] of Object.entries(state.arrays)) entries[`strategy/${part}/${name}`] = flat(data);
   }
   const { preprocessing, session } = extras;
   session?.optimizer.forEach((weight, index) => (entries[`session/optimizer/${index}`] = flat(weight.data)));
-  const { arrays: _arrays, memory, ...networkMeta } = network;
+  const { arrays: _arrays, memory, frozenMemories: _frozen, ...networkMeta } = network;
   const values: CheckpointValues = {
     progress,
     network: networkMeta,
     memory: memory ? { format: memory.format, options: memory.options } : null,
+    ...(frozen.records.length > 0 ? { frozenMemories: frozen.records } : {}),
     strategy: Object.fromEntries(Object.entries(strategy).map(([part, state]) => [part, state.values])),
     ...(preprocessing ? { preprocessing } : {}),
   };
@@ -114,8 +121,9 @@ function arraysUnder<T extends Float32Array | Float64Array | Int32Array>(loaded:
 function restore(loaded: LoadedState): RestoredCheckpoint {
   const values = loaded.values.values as unknown as CheckpointValues;
   const network: ProgressiveNetworkState = {
-    ...(values.network as Omit<ProgressiveNetworkState, 'arrays' | 'memory'>),
+    ...(values.network as Omit<ProgressiveNetworkState, 'arrays' | 'memory' | 'frozenMemories'>),
     arrays: arraysUnder<Float32Array>(loaded, 'network/'),
+    ...frozenMemoriesFrom(values.frozenMemories, arraysUnder(loaded, 'frozen-memory/')),
   };
   if (values.memory) {
     network.memory = {

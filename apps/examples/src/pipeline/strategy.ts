@@ -146,8 +146,7 @@ export function planStrategy(config: HolomindConfig, scenario: Scenario): Strate
           extractor: { kind: 'none' },
           freezeExtractor: 'after-first-task',
           columnPerTask: true,
-          // Off unless asked for (above); a frozen column reading a memory that later tasks write can
-          // also drift (validation forgetting 0.02 ± 0.02 points with the read, 0.00 without).
+          // Off unless asked for: on validation digits columns alone did as well (schema comment).
           memory: config.holomind.memoryRead ?? false,
           inferTask,
           lateral: config.holomind.lateral ?? !inferTask,

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { distillationLoss } from '@holomind/memory';
 import { ProgressiveNetwork, type ProgressiveNetworkState, type RegularizerBatch } from '@holomind/network';
 import { cacheVariablesOnHost } from '@holomind/tensor-kernels';
+import { frozenMemoriesFrom, frozenMemoryEntries, type FrozenMemoryRecord } from '../pipeline/frozen-memory-entries.js';
 import type { StrategyPart, StrategyState, TaskContext } from './continual-strategy.js';
 
 /**
@@ -57,7 +58,8 @@ export class DistillationPart implements StrategyPart {
   /** Restores a part from {@link toState}, teacher included, so a task resumed mid-way distils from the same teacher. */
   static fromState(state: StrategyState): DistillationPart {
     const part = new DistillationPart(state.values.temperature as number, state.values.weight as number);
-    const teacher = state.values.teacher as Omit<ProgressiveNetworkState, 'arrays'> | null;
+    const teacher = state.values.teacher as Omit<ProgressiveNetworkState, 'arrays' | 'frozenMemories'> | null;
+    const frozenRecords = state.values.teacherFrozenMemories as FrozenMemoryRecord[] | undefined;
     if (teacher) {
       const under = (prefix: string) =>
         Object.fromEntries(
@@ -69,6 +71,7 @@ export class DistillationPart implements StrategyPart {
         ...teacher,
         arrays: under('teacher/') as ProgressiveNetworkState['arrays'],
         ...(teacher.memory ? { memory: { ...teacher.memory, arrays: under('teacher-memory/') as never } } : {}),
+        ...frozenMemoriesFrom(frozenRecords, under('teacher-frozen-memory/')),
       } as ProgressiveNetworkState);
     }
     return part;
@@ -78,8 +81,12 @@ export class DistillationPart implements StrategyPart {
     const values: Record<string, unknown> = { temperature: this.temperature, weight: this.weight, teacher: null };
     const arrays: StrategyState['arrays'] = {};
     if (this.teacher) {
-      const { arrays: weights, memory, ...meta } = this.teacher.toState();
+      const teacherState = this.teacher.toState();
+      const { arrays: weights, memory, frozenMemories: _copies, ...meta } = teacherState;
       for (const [name, data] of Object.entries(weights)) arrays[`teacher/${name}`] = data;
+      const frozen = frozenMemoryEntries(teacherState, 'teacher-frozen-memory/');
+      Object.assign(arrays, frozen.arrays);
+      if (frozen.records.length > 0) values.teacherFrozenMemories = frozen.records;
       if (memory) {
         const { arrays: memoryArrays, ...memoryMeta } = memory;
         for (const [name, data] of Object.entries(memoryArrays))
