@@ -151,6 +151,9 @@ describe('ProgressiveNetwork with an ExternalMemory attached', () => {
     tf.dispose([oldLogits]);
     old.dispose();
 
+    expect(() => ProgressiveNetwork.fromState({ ...state, frozenMemories: { [tasks[0]!.taskId]: state.memory! } })).toThrow(
+      /holds none for task 'digits-2-3'/,
+    );
     expect(() => ProgressiveNetwork.fromState({ ...state, frozenMemories: { [tasks[2]!.taskId]: state.memory! } })).toThrow(
       /frozen copy of the memory for task '.*', but that task is not a frozen column/,
     );

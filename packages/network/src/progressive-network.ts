@@ -471,6 +471,17 @@ export class ProgressiveNetwork {
       }
       this.frozenMemories.set(taskId, ExternalMemory.fromState(memoryState));
     }
+    const missing =
+      this.snapshotsFrozenMemory && this.memory
+        ? this.columnList.filter((one) => one.frozen && !this.frozenMemories.has(one.taskId))
+        : [];
+    if (missing.length > 0) {
+      throw new NetworkError(
+        'STATE_MISMATCH',
+        `The state says frozen columns read their own copy of the memory, but holds none for task ${missing.map((one) => `'${one.taskId}'`).join(', ')}; ` +
+          'the state was edited or assembled from different networks.',
+      );
+    }
   }
 
   // Extractor, then columns 0..target: earlier ones give their hidden activations to the laterals.
