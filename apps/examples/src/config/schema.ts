@@ -23,7 +23,7 @@ const memorySection = z.strictObject({
    * Key and value widths: 16 (32 until 2026-12-04). On validation digits, seeds 0-2, 16 matched 32
    * where the read is on (class-IL holomind with the read 91.93 ± 0.11% against 91.52 ± 0.20%;
    * task-IL pnn-memory 99.49 ± 0.07% against 99.51 ± 0.10%) at about half the read's cost to a
-   * training step (1.10-1.11x a plain step against 1.16-1.17x, `bench/training-step.ts`).
+   * training step (1.07-1.12x a plain step against 1.15-1.18x, `bench/training-step.ts`).
    */
   keySize: positiveInt.default(16),
   valueSize: positiveInt.default(16),
