@@ -149,21 +149,18 @@ export class ExternalMemory {
   /**
    * A separate memory holding what this one holds now (keys, values, filled slots, usage, importance,
    * counters), for a reader that must keep seeing it while this one is written: a frozen progressive
-   * column reads the memory it was trained with. Copied on the backend, so it needs no host read
-   * (WebGPU in Node included). The caller owns and disposes it.
+   * column reads the memory it was trained with. No host read (WebGPU in Node included) and no copy
+   * until one side writes. The caller owns and disposes it.
    */
   snapshot(): ExternalMemory {
     this.assertLive();
     const copy = new ExternalMemory(this.options);
-    // Copies, not the same tensors: tfjs-backend-cpu's tensorScatterUpdate (a write) fills its output
-    // in its input's buffer, so a tensor shared with this memory would change under the copy. A
-    // product by 1 copies every number bit for bit (−0 and infinities too); the hit count is an integer.
-    tf.tidy(() => {
-      copy.keys.assign(tf.mul(this.keys, 1));
-      copy.values.assign(tf.mul(this.values, 1));
-      copy.usage.assign(tf.mul(this.usage, 1));
-      copy.hits.assign(tf.add(this.hits, tf.scalar(0, 'int32')));
-    });
+    // The same tensors: every change to either memory replaces its tensors (`scatterRows` keeps that
+    // true on cpu too), so sharing them copies nothing until one side writes.
+    copy.keys.assign(this.keys);
+    copy.values.assign(this.values);
+    copy.usage.assign(this.usage);
+    copy.hits.assign(this.hits);
     copy.filled.set(this.filled);
     copy.importance.set(this.importance);
     Object.assign(copy.counters, this.counters);
@@ -367,16 +364,11 @@ export class ExternalMemory {
         };
         const newKeys = select(keys, keySize);
         const newValues = values === keys ? newKeys : select(values, valueSize);
-        // tfjs-backend-cpu's tensorScatterUpdate fills its output in its input's buffer: while the
-        // values still share the keys' tensor (mirrored writes before this one), the keys' scatter
-        // would land in the values too, so they scatter from a copy.
-        const valuesBefore =
-          !mirrorKeys && this.values.dataId === this.keys.dataId ? tf.mul<tf.Tensor3D>(this.values, 1) : this.values;
-        const updatedKeys = tf.tensorScatterUpdate(this.keys, indices, newKeys);
+        const updatedKeys = scatterRows(this.keys, indices, newKeys);
         this.keys.assign(updatedKeys);
-        // Two variables may share one tensor's memory: a non-trainable memory's variables are only
-        // ever replaced (assign), never updated in place by an optimizer.
-        this.values.assign(mirrorKeys ? updatedKeys : tf.tensorScatterUpdate(valuesBefore, indices, newValues));
+        // Two variables may share one tensor's memory: tensors are never changed in place (see
+        // scatterRows), and a non-trainable memory's variables are only ever replaced (assign).
+        this.values.assign(mirrorKeys ? updatedKeys : scatterRows(this.values, indices, newValues));
       });
       // Overwrites leave the mask as it was; the read's layout is rebuilt either way.
       if (filledEmpty) this.refreshMask();
@@ -415,8 +407,8 @@ export class ExternalMemory {
         // Empty slots hold zeros, so a state after cleanup equals one that never held them.
         const indices = tf.tensor2d(evicted, [evicted.length, 1], 'int32');
         const { heads, keySize, valueSize } = this.options;
-        this.keys.assign(tf.tensorScatterUpdate(this.keys, indices, tf.zeros([evicted.length, heads, keySize])));
-        this.values.assign(tf.tensorScatterUpdate(this.values, indices, tf.zeros([evicted.length, heads, valueSize])));
+        this.keys.assign(scatterRows(this.keys, indices, tf.zeros([evicted.length, heads, keySize])));
+        this.values.assign(scatterRows(this.values, indices, tf.zeros([evicted.length, heads, valueSize])));
       });
       this.refreshMask();
     }
@@ -641,6 +633,17 @@ export class ExternalMemory {
 }
 
 // Whether two float arrays hold the same numbers, bit for bit.
+/**
+ * `tf.tensorScatterUpdate` that leaves `target` as it was on every backend: tfjs-backend-cpu 4.22's
+ * fills its output in its input's buffer, which would change every tensor sharing that buffer (the
+ * values mirroring the keys, a snapshot). There the scatter starts from a copy (a product by 1: the
+ * same bits, −0 and infinities included); cpu is the reference backend, not the fast one.
+ */
+function scatterRows(target: tf.Tensor3D, indices: tf.Tensor2D, rows: tf.Tensor): tf.Tensor3D {
+  const base = tf.getBackend() === 'cpu' ? tf.mul<tf.Tensor3D>(target, 1) : target;
+  return tf.tensorScatterUpdate(base, indices, rows);
+}
+
 function sameBits(a: Float32Array, b: Float32Array): boolean {
   if (a.length !== b.length) return false;
   const [left, right] = [new Uint32Array(a.buffer, a.byteOffset, a.length), new Uint32Array(b.buffer, b.byteOffset, b.length)];

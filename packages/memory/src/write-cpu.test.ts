@@ -28,6 +28,26 @@ describe('ExternalMemory writes on the cpu backend', () => {
     memory.dispose();
   });
 
+  it('keeps keys and values apart when a write with its own values follows a cleanup of mirrored writes', () => {
+    const memory = new ExternalMemory({ slots: 4, keySize: 2, evictBelow: 0.9, minKeepFraction: 0.25 });
+    const keys = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [7, 8],
+    ]);
+    const otherKeys = tf.tensor2d([[10, 11]]);
+    const otherValues = tf.tensor2d([[20, 21]]);
+    memory.write(keys, [4, 3, 2, 1]); // key-only: keys and values share one tensor
+    expect(memory.cleanup().evicted).toBe(3); // every usage decays below 0.9; one slot is kept
+    const [slot] = memory.write(otherKeys, [1], { values: otherValues }).slots;
+    const { arrays } = memory.toState();
+    expect(Array.from(arrays.keys.subarray(2 * slot!, 2 * slot! + 2))).toEqual([10, 11]);
+    expect(Array.from(arrays.values.subarray(2 * slot!, 2 * slot! + 2))).toEqual([20, 21]);
+    tf.dispose([keys, otherKeys, otherValues]);
+    memory.dispose();
+  });
+
   it('leaves a snapshot as it was while the memory is written', () => {
     const memory = new ExternalMemory({ slots: 3, keySize: 2 });
     const first = tf.tensor2d([
